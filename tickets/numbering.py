@@ -1,0 +1,33 @@
+"""Ticket numbers people can read out on the phone: a type prefix, the local date of receipt
+and a sequence within that day, e.g. BX-20261122-0007 for the seventh repair of the day."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from tickets.types import TicketType
+
+PREFIXES: dict[TicketType, str] = {
+    TicketType.CONSULTATION: "ZX",  # 咨询
+    TicketType.REPAIR: "BX",  # 报修
+    TicketType.COMPLAINT: "TS",  # 投诉
+    TicketType.OUTAGE: "TQ",  # 停气
+}
+
+NUMBER_PATTERN = re.compile(r"^(ZX|BX|TS|TQ)-(\d{8})-(\d{4,})$")
+
+
+def sequence_key(ticket_type: TicketType, local_day: date) -> str:
+    """The counter a number's sequence is drawn from: one per type and local day."""
+    return f"{PREFIXES[ticket_type]}-{local_day:%Y%m%d}"
+
+
+def format_number(ticket_type: TicketType, local_day: date, sequence: int) -> str:
+    if sequence < 1:
+        raise ValueError("sequence starts at 1")
+    return f"{sequence_key(ticket_type, local_day)}-{sequence:04d}"
+
+
+def is_ticket_number(text: str) -> bool:
+    return NUMBER_PATTERN.match(text) is not None

@@ -1,0 +1,319 @@
+"""SLA clocks: when each clock of a ticket is due, when it warns, and how pauses, extensions and
+appointments move it.
+
+A clock starts at an event (receipt, or resolution for the feedback clock) and is due by its
+policy: a wall-clock duration (the service runs 24/7), a number of working days on the business
+calendar (due at 24:00 local time of the last one), or the end of the local day. Duration clocks
+pause while the ticket waits for the customer and their due time moves by the paused time;
+deadlines agreed with the customer (an appointment, a complaint extension) are fixed instants.
+At 80 % of its time a clock warns; at its due time it breaches — each exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from tickets.calendar import BusinessCalendar
+from tickets.types import TicketType
+
+WARNING_FRACTION = 0.8
+
+
+class ClockName(StrEnum):
+    REPLY = "reply"
+    HANDLE = "handle"
+    FIX = "fix"
+    RESTORE = "restore"
+    FEEDBACK = "feedback"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+class TargetKind(StrEnum):
+    MINUTES = "minutes"
+    WORKING_DAYS = "working_days"
+    END_OF_DAY = "end_of_day"
+
+
+class StartEvent(StrEnum):
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+
+
+class DueBasis(StrEnum):
+    POLICY = "policy"
+    APPOINTMENT = "appointment"
+    EXTENSION = "extension"
+
+
+class ClockError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """One clock's target. `ticket_type`, `subtype` and `special` left as None match any
+    ticket; the most specific matching policy for a clock wins."""
+
+    clock: ClockName
+    kind: TargetKind
+    amount: int
+    ticket_type: TicketType | None = None
+    subtype: str | None = None
+    special: bool | None = None
+    starts_on: StartEvent = StartEvent.RECEIVED
+
+    def matches(self, ticket_type: TicketType, subtype: str | None, special: bool) -> bool:
+        return (
+            (self.ticket_type is None or self.ticket_type == ticket_type)
+            and (self.subtype is None or self.subtype == subtype)
+            and (self.special is None or self.special == special)
+        )
+
+    @property
+    def specificity(self) -> int:
+        return sum(field is not None for field in (self.ticket_type, self.subtype, self.special))
+
+
+_HOUR = 60
+DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
+    SlaPolicy(ClockName.REPLY, TargetKind.MINUTES, 4 * _HOUR, TicketType.CONSULTATION),
+    SlaPolicy(
+        ClockName.REPLY, TargetKind.MINUTES, 24 * _HOUR, TicketType.CONSULTATION, special=True
+    ),
+    SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.REPAIR),
+    SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 30, TicketType.REPAIR, "gas_smell"),
+    SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR),
+    SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.OUTAGE),
+    SlaPolicy(ClockName.RESTORE, TargetKind.MINUTES, 24 * _HOUR, TicketType.OUTAGE),
+    SlaPolicy(ClockName.REPLY, TargetKind.WORKING_DAYS, 5, TicketType.COMPLAINT),
+    SlaPolicy(ClockName.FEEDBACK, TargetKind.END_OF_DAY, 0, starts_on=StartEvent.RESOLVED),
+)
+
+
+def select_policies(
+    policies: Sequence[SlaPolicy],
+    ticket_type: TicketType,
+    subtype: str | None,
+    special: bool,
+    starts_on: StartEvent,
+) -> list[SlaPolicy]:
+    """The one policy per clock that applies to this ticket, most specific first-listed wins."""
+    chosen: dict[ClockName, SlaPolicy] = {}
+    for policy in policies:
+        if policy.starts_on != starts_on or not policy.matches(ticket_type, subtype, special):
+            continue
+        current = chosen.get(policy.clock)
+        if current is None or policy.specificity > current.specificity:
+            chosen[policy.clock] = policy
+    return [chosen[name] for name in ClockName if name in chosen]
+
+
+def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
+    """24:00 of `day` in `tz`, i.e. the first instant of the next local day."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def _require_aware(moment: datetime, what: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ClockError(f"{what} must carry a time zone")
+
+
+def policy_due(
+    policy: SlaPolicy, started_at: datetime, calendar: BusinessCalendar, tz: ZoneInfo
+) -> tuple[datetime, bool]:
+    """The due instant by policy alone, and whether an estimated calendar year decided it."""
+    _require_aware(started_at, "started_at")
+    if policy.kind is TargetKind.MINUTES:
+        return started_at + timedelta(minutes=policy.amount), False
+    local_day = started_at.astimezone(tz).date()
+    if policy.kind is TargetKind.END_OF_DAY:
+        return end_of_local_day(local_day, tz), False
+    result = calendar.working_days_after(local_day, policy.amount)
+    return end_of_local_day(result.day, tz), result.estimated
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: ClockName
+    kind: TargetKind
+    started_at: datetime
+    target_due_at: datetime
+    original_due_at: datetime
+    pausable: bool
+    basis: DueBasis = DueBasis.POLICY
+    estimated: bool = False
+    paused_seconds: float = 0.0
+    paused_at: datetime | None = None
+    stopped_at: datetime | None = None
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    extension_reason: str | None = None
+
+    @property
+    def due_at(self) -> datetime:
+        """Due time counting completed pauses; a pause in progress moves it further still."""
+        if not self.pausable:
+            return self.target_due_at
+        return self.target_due_at + timedelta(seconds=self.paused_seconds)
+
+    @property
+    def warn_at(self) -> datetime:
+        span = self.target_due_at - self.started_at
+        shift = timedelta(seconds=self.paused_seconds) if self.pausable else timedelta(0)
+        return self.started_at + span * WARNING_FRACTION + shift
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.stopped_at is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    def due_at_as_of(self, now: datetime) -> datetime:
+        if self.paused_at is not None and now > self.paused_at:
+            return self.due_at + (now - self.paused_at)
+        return self.due_at
+
+    def state(self, now: datetime) -> ClockState:
+        if self.stopped_at is not None:
+            if self.breached_at is None and self.stopped_at <= self.due_at:
+                return ClockState.MET
+            return ClockState.BREACHED
+        if self.breached_at is not None:
+            return ClockState.BREACHED
+        if self.paused_at is not None:
+            return ClockState.PAUSED
+        return ClockState.BREACHED if now >= self.due_at else ClockState.RUNNING
+
+    def next_check_at(self) -> datetime | None:
+        """The next instant the sweeper must look at this clock, or None while nothing can
+        happen (stopped, paused, or already warned and breached)."""
+        if self.stopped_at is not None or self.paused_at is not None:
+            return None
+        if self.warned_at is None:
+            return self.warn_at
+        if self.breached_at is None:
+            return self.due_at
+        return None
+
+
+def start_clock(
+    policy: SlaPolicy, started_at: datetime, calendar: BusinessCalendar, tz: ZoneInfo
+) -> Clock:
+    due, estimated = policy_due(policy, started_at, calendar, tz)
+    return Clock(
+        name=policy.clock,
+        kind=policy.kind,
+        started_at=started_at,
+        target_due_at=due,
+        original_due_at=due,
+        pausable=policy.kind is TargetKind.MINUTES,
+        estimated=estimated,
+    )
+
+
+def pause(clock: Clock, at: datetime) -> Clock:
+    if not clock.pausable or clock.is_stopped or clock.is_paused:
+        return clock
+    return replace(clock, paused_at=at)
+
+
+def resume(clock: Clock, at: datetime) -> Clock:
+    if clock.paused_at is None:
+        return clock
+    if at < clock.paused_at:
+        raise ClockError("a clock cannot resume before it paused")
+    paused_for = (at - clock.paused_at).total_seconds()
+    return replace(clock, paused_at=None, paused_seconds=clock.paused_seconds + paused_for)
+
+
+def stop(clock: Clock, at: datetime) -> Clock:
+    """Stop the clock at `at`. Stopping late records the breach at the due instant, so a breach
+    the sweeper had not yet noticed is still recorded exactly once."""
+    if clock.is_stopped:
+        return clock
+    if at < clock.started_at:
+        raise ClockError("a clock cannot stop before it started")
+    running = resume(clock, at)
+    stopped = replace(running, stopped_at=at)
+    if stopped.breached_at is None and at > stopped.due_at:
+        stopped = replace(stopped, breached_at=stopped.due_at)
+        if stopped.warned_at is None:
+            stopped = replace(stopped, warned_at=stopped.warn_at)
+    return stopped
+
+
+def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clock:
+    """A deadline agreed with the customer replaces the policy's; the original stays on record."""
+    _require_aware(new_due_at, "new due time")
+    if not reason.strip():
+        raise ClockError("an extension needs a reason")
+    if clock.is_stopped:
+        raise ClockError("the clock has already stopped")
+    if clock.breached_at is not None or at >= clock.due_at:
+        raise ClockError("the deadline has passed; an extension must be agreed before it")
+    if new_due_at <= clock.due_at:
+        raise ClockError("the agreed deadline must be later than the current one")
+    running = resume(clock, at)
+    return replace(
+        running,
+        target_due_at=new_due_at,
+        pausable=False,
+        basis=DueBasis.EXTENSION,
+        extension_reason=reason.strip(),
+        paused_at=None,
+    )
+
+
+def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
+    """An appointment agreed with the customer makes the window's end the handle deadline."""
+    _require_aware(window_end, "appointment end")
+    if clock.is_stopped:
+        raise ClockError("the clock has already stopped")
+    if window_end <= at:
+        raise ClockError("the appointment window must end in the future")
+    running = resume(clock, at)
+    return replace(
+        running,
+        target_due_at=window_end,
+        pausable=False,
+        basis=DueBasis.APPOINTMENT,
+    )
+
+
+class DueEvent(StrEnum):
+    WARNING = "warning"
+    BREACH = "breach"
+
+
+def due_events(clock: Clock, now: datetime) -> list[DueEvent]:
+    """What has come due on a running clock by `now` and is not yet recorded, warning first."""
+    if clock.is_stopped or clock.is_paused:
+        return []
+    events = []
+    if clock.warned_at is None and now >= clock.warn_at:
+        events.append(DueEvent.WARNING)
+    if clock.breached_at is None and now >= clock.due_at:
+        events.append(DueEvent.BREACH)
+    return events
+
+
+def record_due_events(clock: Clock, events: Sequence[DueEvent]) -> Clock:
+    """Mark warnings and breaches at the instant they happened, not when they were noticed."""
+    for event in events:
+        if event is DueEvent.WARNING and clock.warned_at is None:
+            clock = replace(clock, warned_at=clock.warn_at)
+        if event is DueEvent.BREACH and clock.breached_at is None:
+            clock = replace(clock, breached_at=clock.due_at)
+    return clock

@@ -1,0 +1,360 @@
+"""The ticket workflow: which action may be taken in which state, by whom, and what it does to
+the ticket's status and clocks.
+
+new → assigned → in_progress ⇄ waiting_customer → resolved → closed, and reopen back to work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from tickets import sla
+from tickets.calendar import BusinessCalendar
+from tickets.sla import Clock, ClockName, SlaPolicy, StartEvent
+from tickets.types import GAS_SMELL, TicketType
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_CUSTOMER = "waiting_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER}
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    DISPATCHER = "dispatcher"
+    TECHNICIAN = "technician"
+    QUALITY = "quality"
+
+
+class Action(StrEnum):
+    ASSIGN = "assign"
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPLY = "reply"
+    EXTEND = "extend"
+    ARRIVE = "arrive"
+    FIX = "fix"
+    RESOLVE = "resolve"
+    FEEDBACK = "feedback"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+_WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+
+# Status each action may start from. A missing "to" in TARGET_STATUS means the status stays.
+FROM_STATUSES: dict[Action, frozenset[Status]] = {
+    Action.ASSIGN: frozenset({Status.NEW, *_WORKING}),
+    Action.START: frozenset({Status.ASSIGNED}),
+    Action.PAUSE: frozenset({Status.IN_PROGRESS}),
+    Action.RESUME: frozenset({Status.WAITING_CUSTOMER}),
+    Action.REPLY: frozenset(_WORKING),
+    Action.EXTEND: frozenset({Status.NEW, *_WORKING}),
+    Action.ARRIVE: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}),
+    Action.FIX: frozenset({Status.IN_PROGRESS}),
+    Action.RESOLVE: frozenset({Status.IN_PROGRESS, Status.WAITING_CUSTOMER}),
+    Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.CLOSE: frozenset({Status.RESOLVED}),
+    Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
+}
+
+TARGET_STATUS: dict[Action, Status] = {
+    Action.START: Status.IN_PROGRESS,
+    Action.PAUSE: Status.WAITING_CUSTOMER,
+    Action.RESUME: Status.IN_PROGRESS,
+    Action.ARRIVE: Status.IN_PROGRESS,
+    Action.RESOLVE: Status.RESOLVED,
+    Action.CLOSE: Status.CLOSED,
+}
+
+ACTION_TICKET_TYPES: dict[Action, frozenset[TicketType]] = {
+    Action.REPLY: frozenset({TicketType.CONSULTATION, TicketType.COMPLAINT}),
+    Action.EXTEND: frozenset({TicketType.COMPLAINT}),
+    Action.ARRIVE: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
+    Action.FIX: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
+}
+
+_MANAGERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    Action.ASSIGN: _MANAGERS | {Role.AGENT, Role.DISPATCHER},
+    Action.START: _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.TECHNICIAN, Role.QUALITY},
+    Action.PAUSE: _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.TECHNICIAN, Role.QUALITY},
+    Action.RESUME: _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.TECHNICIAN, Role.QUALITY},
+    Action.REPLY: _MANAGERS | {Role.AGENT, Role.QUALITY},
+    Action.EXTEND: _MANAGERS | {Role.QUALITY},
+    Action.ARRIVE: _MANAGERS | {Role.DISPATCHER, Role.TECHNICIAN},
+    Action.FIX: _MANAGERS | {Role.DISPATCHER, Role.TECHNICIAN},
+    Action.RESOLVE: _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.TECHNICIAN, Role.QUALITY},
+    Action.FEEDBACK: _MANAGERS | {Role.AGENT, Role.QUALITY},
+    Action.CLOSE: _MANAGERS | {Role.AGENT, Role.QUALITY},
+    Action.REOPEN: _MANAGERS | {Role.AGENT, Role.QUALITY},
+}
+
+CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
+# Complaints are confidential: only these see the complainant's details (and the assignee).
+COMPLAINT_READERS = _MANAGERS | {Role.QUALITY}
+
+# The clock an action completes, per ticket type.
+_ARRIVAL_CLOCK = ClockName.HANDLE
+_FIX_CLOCKS = {TicketType.REPAIR: ClockName.FIX, TicketType.OUTAGE: ClockName.RESTORE}
+# What must be done before a ticket of this type may be resolved.
+_RESOLVE_NEEDS: dict[TicketType, ClockName] = {
+    TicketType.REPAIR: ClockName.FIX,
+    TicketType.OUTAGE: ClockName.RESTORE,
+    TicketType.COMPLAINT: ClockName.REPLY,
+}
+
+
+@dataclass(frozen=True)
+class Appointment:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class TicketSnapshot:
+    """What the rules need to know of a ticket."""
+
+    type: TicketType
+    subtype: str | None
+    status: Status
+    assignee: str | None
+    special: bool
+    clocks: Mapping[ClockName, Clock]
+    department: str | None = None
+    named_staff: frozenset[str] = frozenset()
+    appointment: Appointment | None = None
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    actor: str
+    role: Role
+    at: datetime
+    assignee: str | None = None
+    department: str | None = None
+    appointment: Appointment | None = None
+    due_at: datetime | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    clocks: Mapping[ClockName, Clock]
+    assignee: str | None
+    department: str | None
+    appointment: Appointment | None
+    removed_clocks: frozenset[ClockName] = field(default_factory=frozenset)
+
+
+class ActionNotAllowed(Exception):
+    """The action cannot be taken now; `allowed` lists what can."""
+
+    def __init__(self, message: str, allowed: Sequence[Action]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.allowed = list(allowed)
+
+
+class ActionForbidden(Exception):
+    """The role may never take this action."""
+
+
+class ActionInvalid(ValueError):
+    """The action's input breaks a rule; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
+    """Why `action` cannot be taken on this ticket now, ignoring roles; None if it can."""
+    if ticket.status not in FROM_STATUSES[action]:
+        return f"not possible while the ticket is {ticket.status}"
+    types = ACTION_TICKET_TYPES.get(action)
+    if types is not None and ticket.type not in types:
+        return f"not possible on a {ticket.type} ticket"
+    clocks = ticket.clocks
+    if action is Action.START and ticket.assignee is None:
+        return "the ticket has no assignee"
+    if action is Action.EXTEND:
+        reply = clocks.get(ClockName.REPLY)
+        if reply is None or reply.is_stopped:
+            return "the complainant has already had the reply"
+    if action is Action.ARRIVE:
+        handle = clocks.get(_ARRIVAL_CLOCK)
+        if handle is None or handle.is_stopped:
+            return "arrival is already recorded"
+    if action is Action.FIX:
+        fix = clocks.get(_FIX_CLOCKS[ticket.type])
+        if fix is None or fix.is_stopped:
+            return "the fix is already recorded"
+    if action is Action.RESOLVE:
+        needed = _RESOLVE_NEEDS.get(ticket.type)
+        done = needed is None or (needed in clocks and clocks[needed].is_stopped)
+        if not done:
+            return f"the {needed} must be recorded first"
+    if action is Action.FEEDBACK:
+        feedback = clocks.get(ClockName.FEEDBACK)
+        if feedback is None or feedback.is_stopped:
+            return "feedback is already given"
+    if action is Action.CLOSE:
+        feedback = clocks.get(ClockName.FEEDBACK)
+        if feedback is not None and not feedback.is_stopped:
+            return "the caller must get feedback first"
+    return None
+
+
+def allowed_actions(ticket: TicketSnapshot, role: Role) -> list[Action]:
+    return [
+        action
+        for action in Action
+        if role in ACTION_ROLES[action] and _blocker(ticket, action) is None
+    ]
+
+
+def check_action(ticket: TicketSnapshot, action: Action, role: Role) -> None:
+    if role not in ACTION_ROLES[action]:
+        raise ActionForbidden(f"the {role} role may not {action} tickets")
+    reason = _blocker(ticket, action)
+    if reason is not None:
+        raise ActionNotAllowed(f"cannot {action}: {reason}", allowed_actions(ticket, role))
+
+
+def _map_clocks(
+    clocks: Mapping[ClockName, Clock], change: Callable[[Clock], Clock]
+) -> dict[ClockName, Clock]:
+    return {name: change(clock) for name, clock in clocks.items()}
+
+
+def _stop(clocks: dict[ClockName, Clock], name: ClockName, at: datetime) -> None:
+    if name in clocks:
+        clocks[name] = sla.stop(clocks[name], at)
+
+
+def check_assignment(ticket: TicketSnapshot, assignee: str | None) -> None:
+    """Staff named in a complaint cannot handle it (回避)."""
+    if ticket.type is TicketType.COMPLAINT and assignee in ticket.named_staff:
+        raise ActionInvalid("assignee", "staff named in a complaint cannot be assigned to it")
+
+
+def check_appointment(
+    ticket_type: TicketType, subtype: str | None, appointment: Appointment, now: datetime
+) -> None:
+    if ticket_type is not TicketType.REPAIR:
+        raise ActionInvalid("appointment", "only repairs are booked by appointment")
+    if subtype == GAS_SMELL:
+        raise ActionInvalid("appointment", "a gas smell is an emergency and is not deferred")
+    if appointment.end <= appointment.start:
+        raise ActionInvalid("appointment", "the appointment window must end after it starts")
+    if appointment.end <= now:
+        raise ActionInvalid("appointment", "the appointment window lies in the past")
+
+
+def apply_action(
+    ticket: TicketSnapshot,
+    action: Action,
+    data: ActionInput,
+    policies: Sequence[SlaPolicy],
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> Outcome:
+    """Check and carry out one action; raises instead of returning a partial change."""
+    check_action(ticket, action, data.role)
+    at = data.at
+    clocks = dict(ticket.clocks)
+    status = TARGET_STATUS.get(action, ticket.status)
+    assignee = ticket.assignee
+    department = ticket.department
+    appointment = ticket.appointment
+    removed: set[ClockName] = set()
+
+    try:
+        if action is Action.ASSIGN:
+            if data.assignee is None and data.department is None:
+                raise ActionInvalid("assignee", "name an assignee or a department")
+            check_assignment(ticket, data.assignee)
+            assignee = data.assignee if data.assignee is not None else ticket.assignee
+            department = data.department if data.department is not None else ticket.department
+            if ticket.status is Status.NEW:
+                status = Status.ASSIGNED
+            if data.appointment is not None:
+                check_appointment(ticket.type, ticket.subtype, data.appointment, at)
+                appointment = data.appointment
+                if ClockName.HANDLE in clocks:
+                    clocks[ClockName.HANDLE] = sla.appoint(
+                        clocks[ClockName.HANDLE], data.appointment.end, at
+                    )
+        elif action is Action.PAUSE:
+            if not (data.reason or "").strip():
+                raise ActionInvalid("reason", "say what the customer is to provide")
+            clocks = _map_clocks(clocks, lambda clock: sla.pause(clock, at))
+        elif action is Action.RESUME:
+            clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
+        elif action is Action.REPLY:
+            if not (data.note or "").strip():
+                raise ActionInvalid("note", "write what the customer was told")
+            _stop(clocks, ClockName.REPLY, at)
+        elif action is Action.EXTEND:
+            if data.due_at is None:
+                raise ActionInvalid("due_at", "give the deadline agreed with the complainant")
+            if not (data.reason or "").strip():
+                raise ActionInvalid("reason", "give the reason for the extension")
+            clocks[ClockName.REPLY] = sla.extend(
+                clocks[ClockName.REPLY], data.due_at, data.reason or "", at
+            )
+        elif action is Action.ARRIVE:
+            _stop(clocks, _ARRIVAL_CLOCK, at)
+        elif action is Action.FIX:
+            _stop(clocks, _ARRIVAL_CLOCK, at)
+            _stop(clocks, _FIX_CLOCKS[ticket.type], at)
+        elif action is Action.RESOLVE:
+            clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
+            _stop(clocks, ClockName.REPLY, at)
+            for policy in sla.select_policies(
+                policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RESOLVED
+            ):
+                clocks[policy.clock] = sla.start_clock(policy, at, calendar, tz)
+        elif action is Action.FEEDBACK:
+            _stop(clocks, ClockName.FEEDBACK, at)
+        elif action is Action.REOPEN:
+            status = Status.ASSIGNED if assignee is not None else Status.NEW
+            feedback = clocks.get(ClockName.FEEDBACK)
+            if feedback is not None and not feedback.is_stopped:
+                del clocks[ClockName.FEEDBACK]
+                removed.add(ClockName.FEEDBACK)
+    except sla.ClockError as error:
+        raise ActionInvalid(_clock_error_field(action), str(error)) from error
+
+    return Outcome(
+        status=status,
+        clocks=clocks,
+        assignee=assignee,
+        department=department,
+        appointment=appointment,
+        removed_clocks=frozenset(removed),
+    )
+
+
+def _clock_error_field(action: Action) -> str:
+    return {Action.EXTEND: "due_at", Action.ASSIGN: "appointment"}.get(action, "at")
