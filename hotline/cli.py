@@ -1,0 +1,134 @@
+"""The `hotline` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from hotline.db.engine import create_engine, session_factory
+from hotline.db.migrate import upgrade
+from hotline.services import users as user_service
+from hotline.services.errors import ServiceError
+from hotline.settings import Settings, SettingsError
+
+app = typer.Typer(help="hotline: the gas utility's 24-hour service hotline", no_args_is_help=True)
+db_app = typer.Typer(help="Database", no_args_is_help=True)
+users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        console.print(f"[red]configuration error:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    settings = _settings()
+    try:
+        return asyncio.run(work(settings))
+    except ServiceError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def serve() -> None:
+    """Run the web server (and, in the process that leads it, the scheduler)."""
+    settings = _settings()
+    host, port = settings.http_bind
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run("hotline.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"database at {revision}")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[
+        str, typer.Option(help="admin, supervisor, agent, dispatcher, technician, quality")
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+    interface: Annotated[
+        str | None, typer.Option(help="queue-member interface, e.g. PJSIP/8001")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="the name people see")] = None,
+) -> None:
+    """Add a user."""
+    if not password_stdin:
+        console.print("[red]give the password on stdin with --password-stdin[/red]")
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def work(settings: Settings) -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await user_service.add_user(
+                    session,
+                    username=name,
+                    role=role,
+                    password=password,
+                    now=datetime.now(UTC),
+                    display_name=display_name,
+                    interface=interface,
+                )
+        finally:
+            await engine.dispose()
+
+    _run(work)
+    console.print(f"user {name} added as {role}")
+
+
+@users_app.command("token")
+def users_token(name: str) -> None:
+    """Issue an API bearer token for a user; the token is the last line printed."""
+
+    async def work(settings: Settings) -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await user_service.issue_token(session, name, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    token = _run(work)
+    console.print(f"token for {name} (shown once; keep it secret):")
+    print(token)
+
+
+@app.command()
+def demo() -> None:
+    """Seed demo data: departments, routing rules, users, customers and tickets. Safe to rerun."""
+    from hotline.demo import seed_demo
+
+    _run(seed_demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,101 @@
+"""Database URLs in their plain forms, the async engine behind them, and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def async_url(plain: str) -> URL:
+    """`sqlite:///file.db` and `postgresql://user@host:port/db` (also `postgres://`) become the
+    async driver's URL; a URL that already names a driver is kept."""
+    try:
+        url = make_url(plain.replace("postgres://", "postgresql://", 1))
+    except Exception as error:
+        raise DatabaseUrlError(f"not a database URL: {mask_url(plain)}") from error
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in _ASYNC_DRIVERS:
+        raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    if not driver:
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+    return url
+
+
+def mask_url(plain: str) -> str:
+    """The URL without its password, for logs and /api/health."""
+    try:
+        return make_url(plain).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable>"
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by _sqlite_begin, not by the driver.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Take SQLite's write lock at BEGIN: a transaction that reads and then writes can then
+    never fail half-way because another writer committed in between."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(plain_url: str, **options: Any) -> AsyncEngine:
+    url = async_url(plain_url)
+    if url.get_backend_name() == "postgresql":
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 10)
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: committed when the block ends, rolled back on any error."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+def dialect_name(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None, "sessions are always bound to the engine"
+    return bind.dialect.name
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT, for SQLite and PostgreSQL alike."""
+    return pg_insert if dialect_name(session) == "postgresql" else sqlite_insert

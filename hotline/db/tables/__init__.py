@@ -1,0 +1,24 @@
+"""Every table, imported here so that metadata and migrations see them all."""
+
+from hotline.db.tables.audit import AuditEntry
+from hotline.db.tables.calendar import CalendarOverride, ConfirmedCalendarYear
+from hotline.db.tables.customers import Customer
+from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
+from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
+from hotline.db.tables.users import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "CalendarOverride",
+    "ConfirmedCalendarYear",
+    "Customer",
+    "Department",
+    "Escalation",
+    "RoutingRuleRow",
+    "SlaClockRow",
+    "SlaPolicyRow",
+    "Ticket",
+    "TicketSequence",
+    "User",
+]

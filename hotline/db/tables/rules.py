@@ -1,0 +1,40 @@
+"""The editable rule tables: departments, routing rules, SLA policies."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "department"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=100)
+    # Tickets no routing rule matches go to the default department.
+    is_default: bool = False
+    lead_username: str | None = Field(default=None, max_length=64)
+
+
+class RoutingRuleRow(SQLModel, table=True):
+    __tablename__ = "routing_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    position: int = Field(index=True)
+    ticket_type: str | None = Field(default=None, max_length=20)
+    subtype: str | None = Field(default=None, max_length=40)
+    area: str | None = Field(default=None, max_length=64)
+    department_id: int = Field(foreign_key="department.id")
+
+
+class SlaPolicyRow(SQLModel, table=True):
+    __tablename__ = "sla_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    clock: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    amount: int
+    ticket_type: str | None = Field(default=None, max_length=20)
+    subtype: str | None = Field(default=None, max_length=40)
+    special: bool | None = None
+    starts_on: str = Field(default="received", max_length=20)

@@ -1,0 +1,102 @@
+"""Tickets, their SLA clocks, escalations and the daily number sequences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from hotline.db.types import UTCDateTime
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        Index("ix_ticket_status_received", "status", "received_at"),
+        Index("ix_ticket_department_status", "department_id", "status"),
+        Index("ix_ticket_assignee_status", "assignee_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=24, unique=True, index=True)
+    type: str = Field(max_length=20, index=True)
+    subtype: str | None = Field(default=None, max_length=40)
+    special: bool = False
+    status: str = Field(max_length=20)
+    priority: str = Field(max_length=20)
+    department_id: int = Field(foreign_key="department.id")
+    assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    caller_phone: str | None = Field(default=None, max_length=20, index=True)
+    caller_name: str | None = Field(default=None, max_length=100)
+    address: str | None = Field(default=None, max_length=200)
+    area: str | None = Field(default=None, max_length=64)
+    description: str = Field(max_length=4000)
+    call_linkedid: str | None = Field(default=None, max_length=64, index=True)
+    named_staff: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    appointment_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+
+
+class SlaClockRow(SQLModel, table=True):
+    __tablename__ = "sla_clock"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "name"),
+        # The sweeper's one query: clocks whose next warning or breach has come.
+        Index(
+            "ix_sla_clock_next_check",
+            "next_check_at",
+            postgresql_where=text("next_check_at IS NOT NULL"),
+            sqlite_where=text("next_check_at IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    name: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    basis: str = Field(max_length=20)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    target_due_at: datetime = Field(sa_type=UTCDateTime)
+    original_due_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    pausable: bool
+    estimated: bool = False
+    paused_seconds: float = 0.0
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extension_reason: str | None = Field(default=None, max_length=500)
+    next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Escalation(SQLModel, table=True):
+    """A warning or breach, recorded exactly once per clock run (unique constraint)."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("ticket_id", "clock", "clock_started_at", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    clock: str = Field(max_length=20)
+    clock_started_at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(max_length=20)
+    happened_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # Who must act: the assignee for a warning, the department lead and supervisors for a breach.
+    notify: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TicketSequence(SQLModel, table=True):
+    __tablename__ = "ticket_sequence"
+
+    key: str = Field(primary_key=True, max_length=16)
+    last: int = 0

@@ -1,0 +1,73 @@
+"""The in-process event bus: services publish what happened (a ticket created, a clock warned or
+breached, later calls and screen pops); SSE streams and notifiers subscribe. A slow subscriber
+loses its oldest events rather than slowing the publisher; it is told how many it lost."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+DEFAULT_QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    topic: str
+    at: datetime
+    data: dict[str, Any]
+    sequence: int = 0
+
+
+@dataclass
+class Subscription:
+    topics: frozenset[str] | None
+    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(DEFAULT_QUEUE_SIZE))
+    dropped: int = 0
+
+    def wants(self, event: Event) -> bool:
+        return self.topics is None or any(
+            event.topic == topic or event.topic.startswith(topic + ".") for topic in self.topics
+        )
+
+    def offer(self, event: Event) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(event)
+
+    async def next(self, timeout: float | None = None) -> Event:
+        return await asyncio.wait_for(self.queue.get(), timeout)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscriptions: list[Subscription] = []
+        self._sequence = itertools.count(1)
+        self.published = 0
+
+    def publish(self, topic: str, at: datetime, data: dict[str, Any]) -> Event:
+        event = Event(topic=topic, at=at, data=data, sequence=next(self._sequence))
+        self.published += 1
+        for subscription in list(self._subscriptions):
+            if subscription.wants(event):
+                subscription.offer(event)
+        return event
+
+    @asynccontextmanager
+    async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
+        """Topics match exactly or as a dotted prefix (`sla` gets `sla.warning`); none = all."""
+        subscription = Subscription(frozenset(topics) if topics else None)
+        self._subscriptions.append(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscriptions.remove(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)

@@ -1,0 +1,79 @@
+"""Leadership: exactly one process runs the scheduler. On PostgreSQL a session advisory lock
+held on a dedicated connection; on SQLite (one machine) an exclusive file lock beside the
+database. Either is released by the operating system or the database when the process dies."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import zlib
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+def lock_key(name: str) -> int:
+    return zlib.crc32(f"hotline:{name}".encode())
+
+
+class Leadership:
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self._engine = engine
+        self._name = name
+        self._connection: AsyncConnection | None = None
+        self._file: IO[bytes] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._file is not None
+
+    async def try_acquire(self) -> bool:
+        if self.held:
+            return True
+        if self._engine.dialect.name == "postgresql":
+            return await self._try_advisory_lock()
+        return self._try_file_lock()
+
+    async def _try_advisory_lock(self) -> bool:
+        connection = await self._engine.connect()
+        got = (
+            await connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self._name)}
+            )
+        ).scalar_one()
+        await connection.commit()
+        if got:
+            self._connection = connection
+        else:
+            await connection.close()
+        return bool(got)
+
+    def _lock_path(self) -> Path:
+        database = self._engine.url.database or ""
+        if not database or database == ":memory:":
+            return Path(f"/tmp/hotline-{os.getuid()}-{self._name}.lock")  # noqa: S108
+        return Path(f"{database}.{self._name}.lock")
+
+    def _try_file_lock(self) -> bool:
+        handle = self._lock_path().open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            await self._connection.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self._name)}
+            )
+            await self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

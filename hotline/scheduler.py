@@ -1,0 +1,157 @@
+"""The scheduler: APScheduler in the one process that holds the scheduler leadership, running
+the SLA sweep every few seconds. Other processes keep trying to take over, so a dead leader is
+replaced within `takeover_seconds`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import Escalation
+from hotline.events import EventBus
+from hotline.leader import Leadership
+from hotline.services.sweeper import sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "sla-sweep"
+
+
+def escalation_event(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "id": escalation.id,
+        "ticket": escalation.details.get("number"),
+        "clock": escalation.clock,
+        "kind": escalation.kind,
+        "happened_at": escalation.happened_at.isoformat(),
+        "recorded_at": escalation.recorded_at.isoformat(),
+        "notify": escalation.notify,
+        **{k: v for k, v in escalation.details.items() if k != "number"},
+    }
+
+
+def publish_escalations(bus: EventBus, escalations: list[Escalation]) -> None:
+    for escalation in escalations:
+        bus.publish(f"sla.{escalation.kind}", escalation.recorded_at, escalation_event(escalation))
+
+
+@dataclass
+class SweepStats:
+    runs: int = 0
+    escalations: int = 0
+    failures: int = 0
+    last_run_at: datetime | None = None
+    last_duration_ms: float | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class SchedulerService:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    clock: Callable[[], datetime]
+    mode: str = "auto"
+    sweep_interval: float = 2.0
+    takeover_seconds: float = 5.0
+    stats: SweepStats = field(default_factory=SweepStats)
+    _scheduler: AsyncIOScheduler | None = None
+    _leadership: Leadership | None = None
+    _campaign: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    @property
+    def leader(self) -> bool:
+        return self._leadership is not None and self._leadership.held
+
+    async def start(self) -> None:
+        if self.mode == "off":
+            return
+        self._leadership = Leadership(self.engine, "scheduler")
+        if await self._leadership.try_acquire():
+            self._start_scheduler()
+        elif self.mode == "on":
+            raise RuntimeError("HOTLINE_SCHEDULER=on but another process runs the scheduler")
+        else:
+            self._campaign = asyncio.create_task(self._campaign_for_leadership())
+
+    async def _campaign_for_leadership(self) -> None:
+        assert self._leadership is not None
+        while not await self._leadership.try_acquire():
+            await asyncio.sleep(self.takeover_seconds)
+        log.info("took over the scheduler")
+        self._start_scheduler()
+
+    def _start_scheduler(self) -> None:
+        scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
+        scheduler.add_job(
+            self.sweep_once,
+            "interval",
+            seconds=self.sweep_interval,
+            id=SWEEP_JOB,
+            next_run_time=self.clock(),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduler started: SLA sweep every %.1f s", self.sweep_interval)
+
+    async def sweep_once(self) -> int:
+        """Sweep until nothing due is left; publish after each commit. Returns escalations."""
+        started = time.perf_counter()
+        found = 0
+        try:
+            more = True
+            while more:
+                async with self.sessions() as session, session.begin():
+                    result = await sweep(session, self.clock())
+                publish_escalations(self.bus, result.escalations)
+                found += len(result.escalations)
+                more = result.more
+            self.stats.last_error = None
+        except Exception as error:
+            self.stats.failures += 1
+            self.stats.last_error = type(error).__name__
+            log.exception("SLA sweep failed")
+        self.stats.runs += 1
+        self.stats.escalations += found
+        self.stats.last_run_at = self.clock()
+        self.stats.last_duration_ms = (time.perf_counter() - started) * 1000
+        return found
+
+    async def stop(self) -> None:
+        if self._campaign is not None:
+            self._campaign.cancel()
+            self._campaign = None
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._leadership is not None:
+            await self._leadership.release()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "leader": self.leader,
+            "running": self.running,
+            "sweep_interval_seconds": self.sweep_interval,
+            "runs": self.stats.runs,
+            "escalations": self.stats.escalations,
+            "failures": self.stats.failures,
+            "last_run_at": self.stats.last_run_at.isoformat() if self.stats.last_run_at else None,
+            "last_duration_ms": self.stats.last_duration_ms,
+            "last_error": self.stats.last_error,
+        }

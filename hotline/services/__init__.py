@@ -1,0 +1,1 @@
+"""Services own a transaction each: they load, call the pure rules in `tickets`, and write."""

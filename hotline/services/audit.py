@@ -1,0 +1,44 @@
+"""Writing the audit log. Rows are only ever added (the database refuses anything else)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import AuditEntry
+
+
+def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    entity: str,
+    key: str,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=at,
+        actor=actor,
+        entity=entity,
+        entity_key=key,
+        action=action,
+        before=before,
+        after=after,
+        note=note,
+    )
+    session.add(entry)
+    return entry
+
+
+def changed_fields(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only what differs, so an audit row says exactly what an action changed."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}

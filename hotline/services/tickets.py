@@ -1,0 +1,579 @@
+"""Tickets: create, find, read, and act on them. Each public function is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.engine import upsert_insert
+from hotline.db.tables import (
+    AuditEntry,
+    Customer,
+    Department,
+    Escalation,
+    SlaClockRow,
+    Ticket,
+    User,
+)
+from hotline.services import audit
+from hotline.services.actor import Actor
+from hotline.services.clock_rows import clock_from_row, new_clock_row, write_clock
+from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
+from hotline.services.numbers import next_ticket_number
+from hotline.services.rulebook import Rulebook
+from tickets import sla, workflow
+from tickets.routing import route
+from tickets.sla import Clock, ClockName, StartEvent
+from tickets.types import Priority, TicketRuleError, TicketType, check_subtype, effective_priority
+from tickets.workflow import (
+    Action,
+    ActionInput,
+    Appointment,
+    Role,
+    Status,
+    TicketSnapshot,
+)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    type: TicketType
+    description: str
+    subtype: str | None = None
+    special: bool = False
+    priority: Priority | None = None
+    department: str | None = None
+    assignee: str | None = None
+    customer_id: int | None = None
+    caller_phone: str | None = None
+    caller_name: str | None = None
+    address: str | None = None
+    area: str | None = None
+    call_linkedid: str | None = None
+    received_at: datetime | None = None
+    named_staff: tuple[str, ...] = ()
+    appointment: Appointment | None = None
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    type: TicketType | None = None
+    status: Sequence[Status] = ()
+    department: str | None = None
+    assignee: str | None = None
+    overdue: bool | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class TicketView:
+    ticket: Ticket
+    clocks: list[SlaClockRow]
+    department: Department
+    assignee: User | None
+    customer: Customer | None
+    history: list[AuditEntry] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+
+    def snapshot(self) -> TicketSnapshot:
+        return snapshot_of(self.ticket, self.clocks, self.assignee, self.department)
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    items: list[TicketView]
+    page: int
+    per_page: int
+    has_more: bool
+
+
+def snapshot_of(
+    ticket: Ticket, clocks: Sequence[SlaClockRow], assignee: User | None, department: Department
+) -> TicketSnapshot:
+    appointment = None
+    if ticket.appointment_start is not None and ticket.appointment_end is not None:
+        appointment = Appointment(ticket.appointment_start, ticket.appointment_end)
+    return TicketSnapshot(
+        type=TicketType(ticket.type),
+        subtype=ticket.subtype,
+        status=Status(ticket.status),
+        assignee=assignee.username if assignee else None,
+        special=ticket.special,
+        clocks={ClockName(row.name): clock_from_row(row) for row in clocks},
+        department=department.code,
+        named_staff=frozenset(ticket.named_staff),
+        appointment=appointment,
+    )
+
+
+def _ticket_fields(ticket: Ticket, department: str, assignee: str | None) -> dict[str, Any]:
+    """The ticket as the audit log records it."""
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "department": department,
+        "assignee": assignee,
+        "appointment_start": _iso(ticket.appointment_start),
+        "appointment_end": _iso(ticket.appointment_end),
+    }
+
+
+def _clock_fields(clocks: dict[ClockName, Clock]) -> dict[str, Any]:
+    return {
+        f"clock.{name}": {
+            "due_at": _iso(clock.due_at),
+            "stopped_at": _iso(clock.stopped_at),
+            "paused_at": _iso(clock.paused_at),
+        }
+        for name, clock in clocks.items()
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+async def _user_by_name(session: AsyncSession, username: str, field_name: str) -> User:
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    if user is None or not user.active:
+        raise Invalid(f"no active user {username!r}", {field_name: "unknown user"})
+    return user
+
+
+def _department(rulebook: Rulebook, code: str) -> Department:
+    department = rulebook.departments.get(code)
+    if department is None:
+        raise Invalid(f"no department {code!r}", {"department": "unknown department"})
+    return department
+
+
+async def create_ticket(
+    session: AsyncSession, rulebook: Rulebook, actor: Actor, data: NewTicket, now: datetime
+) -> TicketView:
+    if actor.role not in workflow.CREATE_ROLES:
+        raise Forbidden(f"the {actor.role} role may not create tickets")
+    try:
+        check_subtype(data.type, data.subtype)
+    except TicketRuleError as error:
+        raise Invalid(error.message, {error.field: error.message}) from error
+    received_at = data.received_at or now
+    if received_at > now:
+        raise Invalid("received_at lies in the future", {"received_at": "lies in the future"})
+    if data.special and data.type is not TicketType.CONSULTATION:
+        raise Invalid("only consultations are marked special", {"special": "consultations only"})
+    if data.named_staff and data.type is not TicketType.COMPLAINT:
+        raise Invalid("only complaints name staff", {"named_staff": "complaints only"})
+
+    department_code = data.department or route(
+        rulebook.routing, data.type, data.subtype, data.area, rulebook.default_department
+    )
+    department = _department(rulebook, department_code)
+    assignee = await _user_by_name(session, data.assignee, "assignee") if data.assignee else None
+    customer = None
+    if data.customer_id is not None:
+        customer = await session.get(Customer, data.customer_id)
+        if customer is None:
+            raise Invalid("no such customer", {"customer_id": "unknown customer"})
+
+    clocks: dict[ClockName, Clock] = {
+        policy.clock: sla.start_clock(policy, received_at, rulebook.calendar, rulebook.timezone)
+        for policy in sla.select_policies(
+            rulebook.policies, data.type, data.subtype, data.special, StartEvent.RECEIVED
+        )
+    }
+    try:
+        snapshot = TicketSnapshot(
+            type=data.type,
+            subtype=data.subtype,
+            status=Status.NEW,
+            assignee=None,
+            special=data.special,
+            clocks=clocks,
+            named_staff=frozenset(data.named_staff),
+        )
+        workflow.check_assignment(snapshot, assignee.username if assignee else None)
+        if data.appointment is not None:
+            workflow.check_appointment(data.type, data.subtype, data.appointment, now)
+            if ClockName.HANDLE in clocks:
+                clocks[ClockName.HANDLE] = sla.appoint(
+                    clocks[ClockName.HANDLE], data.appointment.end, now
+                )
+    except workflow.ActionInvalid as error:
+        raise Invalid(error.message, {error.field: error.message}) from error
+    except sla.ClockError as error:
+        raise Invalid(str(error), {"appointment": str(error)}) from error
+
+    local_day = received_at.astimezone(rulebook.timezone).date()
+    ticket = Ticket(
+        number=await next_ticket_number(session, data.type, local_day),
+        type=data.type.value,
+        subtype=data.subtype,
+        special=data.special,
+        status=(Status.ASSIGNED if assignee else Status.NEW).value,
+        priority=effective_priority(data.type, data.subtype, data.priority).value,
+        department_id=department.id or 0,
+        assignee_id=assignee.id if assignee else None,
+        customer_id=customer.id if customer else None,
+        caller_phone=data.caller_phone,
+        caller_name=data.caller_name,
+        address=data.address,
+        area=data.area,
+        description=data.description,
+        call_linkedid=data.call_linkedid,
+        named_staff=list(data.named_staff),
+        appointment_start=data.appointment.start if data.appointment else None,
+        appointment_end=data.appointment.end if data.appointment else None,
+        received_at=received_at,
+        created_at=now,
+        updated_at=now,
+        created_by=actor.username,
+    )
+    session.add(ticket)
+    await session.flush()
+    assert ticket.id is not None
+    rows = [new_clock_row(ticket.id, clock) for clock in clocks.values()]
+    session.add_all(rows)
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="ticket",
+        key=ticket.number,
+        action="create",
+        after={
+            "type": ticket.type,
+            "subtype": ticket.subtype,
+            **_ticket_fields(ticket, department.code, assignee.username if assignee else None),
+            **_clock_fields(clocks),
+        },
+    )
+    await session.flush()
+    return TicketView(ticket, rows, department, assignee, customer)
+
+
+async def _load_view(session: AsyncSession, ticket: Ticket, *, full: bool) -> TicketView:
+    assert ticket.id is not None
+    clocks = list(
+        (
+            await session.exec(
+                select(SlaClockRow)
+                .where(SlaClockRow.ticket_id == ticket.id)
+                .order_by(col(SlaClockRow.id))
+            )
+        ).all()
+    )
+    department = await session.get(Department, ticket.department_id)
+    assert department is not None
+    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    view = TicketView(ticket, clocks, department, assignee, customer)
+    if full:
+        view.history = list(
+            (
+                await session.exec(
+                    select(AuditEntry)
+                    .where(AuditEntry.entity == "ticket", AuditEntry.entity_key == ticket.number)
+                    .order_by(col(AuditEntry.id))
+                )
+            ).all()
+        )
+        view.escalations = list(
+            (
+                await session.exec(
+                    select(Escalation)
+                    .where(Escalation.ticket_id == ticket.id)
+                    .order_by(col(Escalation.id))
+                )
+            ).all()
+        )
+    return view
+
+
+async def get_ticket(session: AsyncSession, number: str) -> TicketView:
+    ticket = (await session.exec(select(Ticket).where(Ticket.number == number))).first()
+    if ticket is None:
+        raise NotFound(f"no ticket {number}")
+    return await _load_view(session, ticket, full=True)
+
+
+def _overdue_clause(now: datetime) -> Any:
+    return exists().where(
+        col(SlaClockRow.ticket_id) == col(Ticket.id),
+        col(SlaClockRow.stopped_at).is_(None),
+        or_(
+            col(SlaClockRow.breached_at).is_not(None),
+            and_(col(SlaClockRow.paused_at).is_(None), col(SlaClockRow.due_at) <= now),
+        ),
+    )
+
+
+async def list_tickets(
+    session: AsyncSession, rulebook: Rulebook, query: TicketFilter, now: datetime
+) -> TicketPage:
+    statement = select(Ticket)
+    if query.type is not None:
+        statement = statement.where(Ticket.type == query.type.value)
+    if query.status:
+        statement = statement.where(
+            col(Ticket.status).in_([status.value for status in query.status])
+        )
+    if query.department is not None:
+        department = _department(rulebook, query.department)
+        statement = statement.where(Ticket.department_id == department.id)
+    if query.assignee is not None:
+        assignee = await _user_by_name(session, query.assignee, "assignee")
+        statement = statement.where(Ticket.assignee_id == assignee.id)
+    if query.overdue is not None:
+        clause = _overdue_clause(now)
+        statement = statement.where(clause if query.overdue else ~clause)
+    if query.text:
+        pattern = (
+            "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        statement = statement.where(
+            or_(
+                col(Ticket.number).ilike(pattern, escape="\\"),
+                col(Ticket.description).ilike(pattern, escape="\\"),
+                col(Ticket.address).ilike(pattern, escape="\\"),
+                col(Ticket.caller_phone).ilike(pattern, escape="\\"),
+                col(Ticket.caller_name).ilike(pattern, escape="\\"),
+            )
+        )
+    statement = (
+        statement.order_by(col(Ticket.received_at).desc(), col(Ticket.id).desc())
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page + 1)
+    )
+    tickets = list((await session.exec(statement)).all())
+    has_more = len(tickets) > query.per_page
+    views = [await _load_view(session, ticket, full=False) for ticket in tickets[: query.per_page]]
+    return TicketPage(views, query.page, query.per_page, has_more)
+
+
+async def _lock_ticket(session: AsyncSession, number: str) -> Ticket:
+    """Take the ticket's write lock first (an UPDATE, so SQLite and PostgreSQL both serialise
+    concurrent actions on one ticket), then read it."""
+    locked = await session.execute(
+        update(Ticket).where(col(Ticket.number) == number).values(number=Ticket.number)
+    )
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"no ticket {number}")
+    ticket = (await session.exec(select(Ticket).where(Ticket.number == number))).one()
+    await session.refresh(ticket)
+    return ticket
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    assignee: str | None = None
+    department: str | None = None
+    appointment: Appointment | None = None
+    due_at: datetime | None = None
+    reason: str | None = None
+    note: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    view: TicketView
+    breaches: list[Escalation]
+
+
+async def perform_action(
+    session: AsyncSession,
+    rulebook: Rulebook,
+    actor: Actor,
+    number: str,
+    action: Action,
+    request: ActionRequest,
+    now: datetime,
+) -> ActionResult:
+    if actor.role not in workflow.ACTION_ROLES[action]:
+        raise Forbidden(f"the {actor.role} role may not {action} tickets")
+    at = request.at or now
+    if at > now:
+        raise Invalid("the time lies in the future", {"at": "lies in the future"})
+    ticket = await _lock_ticket(session, number)
+    view = await _load_view(session, ticket, full=False)
+    if request.at is not None and at < _latest_event(view):
+        raise Invalid(
+            "the time lies before the ticket's previous event", {"at": "before the previous event"}
+        )
+    new_assignee = (
+        await _user_by_name(session, request.assignee, "assignee") if request.assignee else None
+    )
+    if request.department is not None:
+        _department(rulebook, request.department)
+    snapshot = view.snapshot()
+    try:
+        outcome = workflow.apply_action(
+            snapshot,
+            action,
+            ActionInput(
+                actor=actor.username,
+                role=actor.role,
+                at=at,
+                assignee=new_assignee.username if new_assignee else None,
+                department=request.department,
+                appointment=request.appointment,
+                due_at=request.due_at,
+                reason=request.reason,
+                note=request.note,
+            ),
+            rulebook.policies,
+            rulebook.calendar,
+            rulebook.timezone,
+        )
+    except workflow.ActionForbidden as error:
+        raise Forbidden(str(error)) from error
+    except workflow.ActionNotAllowed as error:
+        raise Conflict(error.message, [allowed.value for allowed in error.allowed]) from error
+    except workflow.ActionInvalid as error:
+        raise Invalid(error.message, {error.field: error.message}) from error
+
+    before = {
+        **_ticket_fields(ticket, view.department.code, snapshot.assignee),
+        **_clock_fields(dict(snapshot.clocks)),
+    }
+    department = (
+        _department(rulebook, outcome.department) if outcome.department else view.department
+    )
+    ticket.status = outcome.status.value
+    ticket.department_id = department.id or ticket.department_id
+    if outcome.assignee != snapshot.assignee:
+        ticket.assignee_id = new_assignee.id if new_assignee else None
+        view.assignee = new_assignee
+    if outcome.appointment is not None:
+        ticket.appointment_start = outcome.appointment.start
+        ticket.appointment_end = outcome.appointment.end
+    ticket.updated_at = now
+    session.add(ticket)
+
+    breaches = await _write_clocks(session, view, outcome.clocks, outcome.removed_clocks, now)
+    after = {
+        **_ticket_fields(ticket, department.code, outcome.assignee),
+        **_clock_fields(dict(outcome.clocks)),
+    }
+    changed_before, changed_after = audit.changed_fields(before, after)
+    note_parts = [part for part in (request.reason, request.note) if part]
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="ticket",
+        key=ticket.number,
+        action=action.value,
+        before=changed_before,
+        after={**changed_after, **({"event_at": at.isoformat()} if request.at else {})},
+        note="\n".join(note_parts) or None,
+    )
+    await session.flush()
+    view.department = department
+    return ActionResult(await _load_view(session, ticket, full=True), breaches)
+
+
+def _latest_event(view: TicketView) -> datetime:
+    moments = [view.ticket.received_at]
+    for row in view.clocks:
+        moments += [m for m in (row.started_at, row.stopped_at, row.paused_at) if m is not None]
+    return max(moments)
+
+
+async def _write_clocks(
+    session: AsyncSession,
+    view: TicketView,
+    clocks: dict[ClockName, Clock] | Any,
+    removed: frozenset[ClockName],
+    now: datetime,
+) -> list[Escalation]:
+    """Persist the outcome's clocks. A clock stopped after its due time breached: if the
+    sweeper had not yet recorded that, record it here, once."""
+    assert view.ticket.id is not None
+    rows = {ClockName(row.name): row for row in view.clocks}
+    breaches: list[Escalation] = []
+    for name in removed:
+        await session.delete(rows.pop(name))
+    for name, clock in clocks.items():
+        row = rows.get(name)
+        if row is None:
+            session.add(new_clock_row(view.ticket.id, clock))
+            continue
+        if row.started_at != clock.started_at:
+            # A clock started again (feedback after a reopen): a new run of the same clock.
+            write_clock(row, clock)
+            session.add(row)
+            continue
+        newly_breached = row.breached_at is None and clock.breached_at is not None
+        write_clock(row, clock)
+        session.add(row)
+        if newly_breached:
+            escalation = await record_escalation(session, view, clock, sla.DueEvent.BREACH, now)
+            if escalation is not None:
+                breaches.append(escalation)
+    return breaches
+
+
+def escalation_targets(view: TicketView, event: sla.DueEvent) -> list[str]:
+    """A warning goes to the assignee (or the department if none); a breach to the department
+    lead and the supervisors."""
+    if event is sla.DueEvent.WARNING:
+        if view.assignee is not None:
+            return [f"user:{view.assignee.username}"]
+        return [f"department:{view.department.code}"]
+    targets = [f"role:{Role.SUPERVISOR.value}"]
+    if view.department.lead_username:
+        targets.insert(0, f"user:{view.department.lead_username}")
+    return targets
+
+
+async def record_escalation(
+    session: AsyncSession,
+    view: TicketView,
+    clock: Clock,
+    event: sla.DueEvent,
+    now: datetime,
+) -> Escalation | None:
+    """Insert the escalation unless this clock run already has one of this kind (the unique
+    constraint decides, so two processes can never record it twice)."""
+    assert view.ticket.id is not None
+    happened_at = clock.warn_at if event is sla.DueEvent.WARNING else clock.due_at
+    escalation = Escalation(
+        ticket_id=view.ticket.id,
+        clock=clock.name.value,
+        clock_started_at=clock.started_at,
+        kind=event.value,
+        happened_at=happened_at,
+        recorded_at=now,
+        notify=escalation_targets(view, event),
+        details={
+            "number": view.ticket.number,
+            "type": view.ticket.type,
+            "priority": view.ticket.priority,
+            "department": view.department.code,
+            "assignee": view.assignee.username if view.assignee else None,
+            "due_at": clock.due_at.isoformat(),
+        },
+    )
+    values = escalation.model_dump(exclude={"id"})
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    insert = upsert_insert(session)
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "clock_started_at", "kind"])
+        .returning(table.c.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    if inserted is None:
+        return None
+    escalation.id = inserted
+    return escalation

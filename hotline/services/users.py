@@ -1,0 +1,106 @@
+"""Users, their roles and API tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.auth.passwords import WeakPassword, hash_password, verify_password
+from hotline.auth.tokens import new_token, token_digest
+from hotline.db.tables import ApiToken, User
+from hotline.services import audit
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Invalid, NotFound
+from tickets.workflow import Role
+
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@-]+$")
+
+
+def _actor(user: User) -> Actor:
+    assert user.id is not None
+    return Actor(user.id, user.username, Role(user.role), user.interface)
+
+
+async def add_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    now: datetime,
+    display_name: str | None = None,
+    interface: str | None = None,
+    by: str = "cli",
+) -> User:
+    if not USERNAME.match(username):
+        raise Invalid(
+            "a username is lower-case letters, digits, '_', '.', '-', starting with a letter",
+            {"username": "invalid"},
+        )
+    if role not in {member.value for member in Role}:
+        roles = ", ".join(member.value for member in Role)
+        raise Invalid(f"unknown role {role!r}; one of {roles}", {"role": "unknown role"})
+    if interface is not None and not INTERFACE.match(interface):
+        raise Invalid("an interface looks like PJSIP/8001", {"interface": "invalid"})
+    if (await session.exec(select(User).where(User.username == username))).first():
+        raise Conflict(f"user {username!r} exists already")
+    if interface and (await session.exec(select(User).where(User.interface == interface))).first():
+        raise Conflict(f"interface {interface} belongs to another user already")
+    try:
+        password_hash = hash_password(password)
+    except WeakPassword as error:
+        raise Invalid(str(error), {"password": str(error)}) from error
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=password_hash,
+        interface=interface,
+        created_at=now,
+    )
+    session.add(user)
+    audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="user",
+        key=username,
+        action="create",
+        after={"role": role, "interface": interface},
+    )
+    await session.flush()
+    return user
+
+
+async def issue_token(session: AsyncSession, username: str, now: datetime, by: str = "cli") -> str:
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    if user is None or user.id is None:
+        raise NotFound(f"no user {username!r}")
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, token_digest=token_digest(token), created_at=now))
+    audit.record(session, at=now, actor=by, entity="user", key=username, action="issue_token")
+    await session.flush()
+    return token
+
+
+async def actor_for_token(session: AsyncSession, token: str) -> Actor | None:
+    statement = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_digest == token_digest(token), ApiToken.revoked_at == None)  # noqa: E711
+    )
+    user = (await session.exec(statement)).first()
+    if user is None or not user.active:
+        return None
+    return _actor(user)
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Actor | None:
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    return _actor(user)

@@ -1,0 +1,76 @@
+"""Settings from `HOTLINE_*` environment variables; a `.env` file in the working directory is
+read too, without overriding what the environment already says."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+DEFAULT_DATABASE_URL = "sqlite:///hotline.db"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def parse_bind(value: str, name: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name} must look like host:port, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    ami_url: str | None = None
+    agi_bind: tuple[str, int] = ("127.0.0.1", 4573)
+    http_bind: tuple[str, int] = ("127.0.0.1", 8000)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    secret_key: str = ""
+    secret_key_generated: bool = False
+    scheduler: str = "auto"
+    sweep_interval_seconds: float = 2.0
+    local_area_code: str = "571"
+
+    @classmethod
+    def from_env(cls, env_file: Path | None = Path(".env")) -> Settings:
+        if env_file is not None and env_file.is_file():
+            load_dotenv(env_file, override=False)
+        env = os.environ
+        zone_name = env.get("HOTLINE_TIMEZONE", "Asia/Shanghai")
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise SettingsError(
+                f"HOTLINE_TIMEZONE {zone_name!r} is not a known time zone"
+            ) from error
+        scheduler = env.get("HOTLINE_SCHEDULER", "auto")
+        if scheduler not in {"auto", "on", "off"}:
+            raise SettingsError("HOTLINE_SCHEDULER must be auto, on or off")
+        try:
+            sweep = float(env.get("HOTLINE_SWEEP_SECONDS", "2"))
+        except ValueError as error:
+            raise SettingsError("HOTLINE_SWEEP_SECONDS must be a number") from error
+        if not 0.1 <= sweep <= 60:
+            raise SettingsError("HOTLINE_SWEEP_SECONDS must lie between 0.1 and 60")
+        secret = env.get("HOTLINE_SECRET_KEY", "")
+        return cls(
+            database_url=env.get("HOTLINE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            ami_url=env.get("HOTLINE_AMI_URL") or None,
+            agi_bind=parse_bind(env.get("HOTLINE_AGI_BIND", "127.0.0.1:4573"), "HOTLINE_AGI_BIND"),
+            http_bind=parse_bind(
+                env.get("HOTLINE_HTTP_BIND", "127.0.0.1:8000"), "HOTLINE_HTTP_BIND"
+            ),
+            timezone=zone,
+            secret_key=secret or secrets.token_urlsafe(32),
+            secret_key_generated=not secret,
+            scheduler=scheduler,
+            sweep_interval_seconds=sweep,
+            local_area_code=env.get("HOTLINE_LOCAL_AREA_CODE", "571").lstrip("0"),
+        )

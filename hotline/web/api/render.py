@@ -1,0 +1,137 @@
+"""Tickets, clocks and history as JSON. Times are ISO 8601 in the utility's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hotline.db.tables import AuditEntry, Escalation, SlaClockRow
+from hotline.services.actor import Actor
+from hotline.services.clock_rows import clock_from_row
+from hotline.services.tickets import TicketView
+from tickets.phones import mask_phone
+from tickets.sla import ClockState
+from tickets.types import TicketType
+from tickets.workflow import COMPLAINT_READERS, allowed_actions
+
+HIDDEN = "***"
+
+
+def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return moment.astimezone(tz).isoformat() if moment is not None else None
+
+
+def clock_json(row: SlaClockRow, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    clock = clock_from_row(row)
+    state = clock.state(now)
+    due_at = clock.due_at_as_of(now)
+    paused_seconds = clock.paused_seconds
+    if clock.paused_at is not None and now > clock.paused_at:
+        paused_seconds += (now - clock.paused_at).total_seconds()
+    return {
+        "name": clock.name.value,
+        "state": state.value,
+        "due_at": iso(due_at, tz),
+        "met_at": iso(clock.stopped_at, tz) if state is ClockState.MET else None,
+        "stopped_at": iso(clock.stopped_at, tz),
+        "warned_at": iso(clock.warned_at, tz),
+        "breached_at": iso(clock.breached_at, tz),
+        "paused_seconds": round(paused_seconds, 3),
+        "started_at": iso(clock.started_at, tz),
+        "warn_at": iso(clock.warn_at, tz),
+        "original_due_at": iso(clock.original_due_at, tz),
+        "basis": clock.basis.value,
+        "extension_reason": clock.extension_reason,
+        "estimated": clock.estimated,
+        "remaining_seconds": None
+        if clock.stopped_at is not None
+        else round((due_at - now).total_seconds(), 3),
+    }
+
+
+def may_see_complainant(view: TicketView, actor: Actor) -> bool:
+    """Complaints are confidential: handlers, quality staff, supervisors and whoever took the
+    complaint see the complainant; others see it masked."""
+    if view.ticket.type != TicketType.COMPLAINT.value or actor.role in COMPLAINT_READERS:
+        return True
+    assignee = view.assignee.username if view.assignee else None
+    return actor.username in (assignee, view.ticket.created_by)
+
+
+def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    ticket = view.ticket
+    visible = may_see_complainant(view, actor)
+    customer = None
+    if view.customer is not None:
+        customer = {
+            "id": view.customer.id,
+            "account_number": view.customer.account_number if visible else HIDDEN,
+            "name": view.customer.name if visible else HIDDEN,
+            "special_care": view.customer.special_care,
+        }
+    return {
+        "number": ticket.number,
+        "type": ticket.type,
+        "subtype": ticket.subtype,
+        "special": ticket.special,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "department": view.department.code,
+        "department_name": view.department.name,
+        "assignee": view.assignee.username if view.assignee else None,
+        "customer": customer,
+        "caller_phone": ticket.caller_phone if visible else mask_phone(ticket.caller_phone),
+        "caller_name": ticket.caller_name if visible else (HIDDEN if ticket.caller_name else None),
+        "address": ticket.address if visible else (HIDDEN if ticket.address else None),
+        "area": ticket.area,
+        "description": ticket.description,
+        "call_linkedid": ticket.call_linkedid,
+        "named_staff": ticket.named_staff if visible else [],
+        "appointment": {
+            "start": iso(ticket.appointment_start, tz),
+            "end": iso(ticket.appointment_end, tz),
+        }
+        if ticket.appointment_start is not None
+        else None,
+        "received_at": iso(ticket.received_at, tz),
+        "created_at": iso(ticket.created_at, tz),
+        "updated_at": iso(ticket.updated_at, tz),
+        "created_by": ticket.created_by,
+        "clocks": [clock_json(row, now, tz) for row in view.clocks],
+    }
+
+
+def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "at": iso(entry.at, tz),
+        "actor": entry.actor,
+        "action": entry.action,
+        "before": entry.before,
+        "after": entry.after,
+        "note": entry.note,
+    }
+
+
+def escalation_json(escalation: Escalation, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": escalation.id,
+        "ticket": escalation.details.get("number"),
+        "clock": escalation.clock,
+        "kind": escalation.kind,
+        "happened_at": iso(escalation.happened_at, tz),
+        "recorded_at": iso(escalation.recorded_at, tz),
+        "notify": escalation.notify,
+    }
+
+
+def ticket_detail_json(
+    view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo
+) -> dict[str, Any]:
+    body = ticket_json(view, actor, now, tz)
+    body["allowed_actions"] = [
+        action.value for action in allowed_actions(view.snapshot(), actor.role)
+    ]
+    body["history"] = [audit_json(entry, tz) for entry in view.history]
+    body["escalations"] = [escalation_json(escalation, tz) for escalation in view.escalations]
+    return body

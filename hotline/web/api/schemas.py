@@ -1,0 +1,105 @@
+"""Request shapes and their documented limits; anything else in a body is refused by name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from tickets.types import Priority, TicketType
+from tickets.workflow import Status
+
+DESCRIPTION_MAX = 4000
+NOTE_MAX = 2000
+REASON_MAX = 500
+ADDRESS_MAX = 200
+NAME_MAX = 100
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.utcoffset() is None:
+        raise ValueError("give the time with its offset, e.g. 2026-11-22T09:30:00+08:00")
+    return moment
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AppointmentIn(Strict):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class TicketIn(Strict):
+    type: TicketType
+    subtype: str | None = Field(default=None, max_length=40)
+    special: bool = False
+    priority: Priority | None = None
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    department: str | None = Field(default=None, max_length=40)
+    assignee: str | None = Field(default=None, max_length=64)
+    customer_id: int | None = Field(default=None, ge=1)
+    caller_phone: str | None = Field(default=None, max_length=32)
+    caller_name: str | None = Field(default=None, max_length=NAME_MAX)
+    address: str | None = Field(default=None, max_length=ADDRESS_MAX)
+    area: str | None = Field(default=None, max_length=64)
+    call_linkedid: str | None = Field(default=None, max_length=64)
+    received_at: AwareDatetime | None = None
+    named_staff: list[Annotated[str, Field(max_length=64)]] = Field(default=[], max_length=10)
+    appointment: AppointmentIn | None = None
+
+
+class ActionIn(Strict):
+    assignee: str | None = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=40)
+    appointment: AppointmentIn | None = None
+    due_at: AwareDatetime | None = None
+    due_date: date | None = None
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> ActionIn:
+        if self.due_at is not None and self.due_date is not None:
+            raise ValueError("give due_at or due_date, not both")
+        return self
+
+
+class TicketQuery(Strict):
+    type: TicketType | None = None
+    status: list[Status] = []
+    department: str | None = Field(default=None, max_length=40)
+    assignee: str | None = Field(default=None, max_length=64)
+    overdue: bool | None = None
+    text: str | None = Field(default=None, max_length=100)
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_status(cls, values: dict[str, object]) -> dict[str, object]:
+        status = values.get("status")
+        if isinstance(status, str):
+            values["status"] = [part for part in status.split(",") if part]
+        return values
+
+
+class EscalationQuery(Strict):
+    since: AwareDatetime | None = None
+    ticket: str | None = Field(default=None, max_length=24)
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class CalendarDayIn(Strict):
+    workday: bool
+    note: str | None = Field(default=None, max_length=200)
+
+
+class CalendarYearIn(Strict):
+    note: str | None = Field(default=None, max_length=200)
