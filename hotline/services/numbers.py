@@ -24,5 +24,5 @@ async def next_ticket_number(
         .on_conflict_do_update(index_elements=["key"], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
-    sequence = (await session.execute(statement)).scalar_one()
+    sequence = (await (await session.connection()).execute(statement)).scalar_one()
     return format_number(ticket_type, local_day, sequence)

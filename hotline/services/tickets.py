@@ -361,7 +361,7 @@ async def list_tickets(
 async def _lock_ticket(session: AsyncSession, number: str) -> Ticket:
     """Take the ticket's write lock first (an UPDATE, so SQLite and PostgreSQL both serialise
     concurrent actions on one ticket), then read it."""
-    locked = await session.execute(
+    locked = await (await session.connection()).execute(
         update(Ticket).where(col(Ticket.number) == number).values(number=Ticket.number)
     )
     if locked.rowcount == 0:  # type: ignore[attr-defined]
@@ -572,7 +572,7 @@ async def record_escalation(
         .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "clock_started_at", "kind"])
         .returning(table.c.id)
     )
-    inserted = (await session.execute(statement)).scalar_one_or_none()
+    inserted = (await (await session.connection()).execute(statement)).scalar_one_or_none()
     if inserted is None:
         return None
     escalation.id = inserted

@@ -1,0 +1,236 @@
+"""Shared fixtures: a migrated database per test on SQLite and, when it is reachable, on
+PostgreSQL (HOTLINE_TEST_POSTGRES_URL); the application on that database with a clock the test
+moves; users with tokens for every role."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy.engine import make_url
+
+from hotline.db.engine import create_engine, session_factory
+from hotline.auth.passwords import hash_password
+from hotline.db.migrate import upgrade
+from hotline.db.tables import User
+from hotline.services import users as user_service
+from hotline.settings import Settings
+from hotline.web.app import create_app
+from tickets.workflow import Role
+
+POSTGRES_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _admin_dsn() -> str:
+    return make_url(POSTGRES_URL).render_as_string(hide_password=False)
+
+
+async def _postgres_reachable() -> str | None:
+    try:
+        connection = await asyncpg.connect(_admin_dsn(), timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"{type(error).__name__}: {error}"
+    await connection.close()
+    return None
+
+
+POSTGRES_PROBLEM = asyncio.run(_postgres_reachable())
+
+
+def pytest_report_header() -> list[str]:
+    where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    if POSTGRES_PROBLEM is None:
+        return [f"PostgreSQL tests: ON against {where}"]
+    return [
+        f"PostgreSQL tests: SKIPPED — {where} is not reachable ({POSTGRES_PROBLEM})",
+        "set HOTLINE_TEST_POSTGRES_URL to a reachable server to run them",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if POSTGRES_PROBLEM is not None:
+        terminalreporter.write_line(
+            f"NOTE: database tests ran on SQLite only; PostgreSQL was skipped ({POSTGRES_PROBLEM})",
+            yellow=True,
+        )
+
+
+class PostgresTemplates:
+    """A migrated template database made once; each test gets a fresh copy of it."""
+
+    def __init__(self) -> None:
+        self.template = f"hotline_template_{os.getpid()}"
+        self.created: list[str] = []
+
+    def _url(self, database: str) -> str:
+        return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+    async def _admin(self, sql: str) -> None:
+        connection = await asyncpg.connect(_admin_dsn())
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    def prepare(self) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.template}"'))
+        asyncio.run(self._admin(f'CREATE DATABASE "{self.template}"'))
+        upgrade(self._url(self.template))
+
+    def copy(self) -> str:
+        name = f"hotline_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def cleanup(self) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_templates() -> Iterator[PostgresTemplates]:
+    if POSTGRES_PROBLEM is not None:
+        pytest.skip(f"PostgreSQL not reachable: {POSTGRES_PROBLEM}")
+    templates = PostgresTemplates()
+    templates.prepare()
+    yield templates
+    templates.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A freshly migrated database, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "hotline.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+    url = templates.copy()
+    yield url
+    templates.drop(url)
+
+
+@dataclass
+class FakeClock:
+    """The application's notion of now, moved by the test."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@dataclass
+class Api:
+    """An HTTP client on the app plus a token per role."""
+
+    client: httpx.AsyncClient
+    tokens: dict[str, str]
+    app_context: object
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    async def post(self, user: str, path: str, json: object = None) -> httpx.Response:
+        return await self.client.post(path, json=json, headers=self.auth(user))
+
+    async def get(self, user: str, path: str, **params: object) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.auth(user))
+
+
+STAFF = {
+    "admin": (Role.ADMIN, None),
+    "sup": (Role.SUPERVISOR, None),
+    "agent": (Role.AGENT, "PJSIP/8001"),
+    "agent2": (Role.AGENT, "PJSIP/8002"),
+    "disp": (Role.DISPATCHER, None),
+    "tech": (Role.TECHNICIAN, None),
+    "tech2": (Role.TECHNICIAN, None),
+    "qa": (Role.QUALITY, None),
+}
+
+
+STAFF_PASSWORD = "correct horse battery"
+# Hashed once: argon2 is slow on purpose, and every test needs the whole staff.
+STAFF_PASSWORD_HASH = hash_password(STAFF_PASSWORD)
+
+
+async def add_staff(database_url: str, now: datetime) -> dict[str, str]:
+    engine = create_engine(database_url)
+    tokens = {}
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            for name, (role, interface) in STAFF.items():
+                session.add(
+                    User(
+                        username=name,
+                        display_name=name,
+                        role=role.value,
+                        password_hash=STAFF_PASSWORD_HASH,
+                        interface=interface,
+                        created_at=now,
+                    )
+                )
+            await session.flush()
+            for name in STAFF:
+                tokens[name] = await user_service.issue_token(session, name, now)
+    finally:
+        await engine.dispose()
+    return tokens
+
+
+def app_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "scheduler": "off",
+        "secret_key": "test-secret",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def api(database_url: str, clock: FakeClock) -> AsyncIterator[Api]:
+    tokens = await add_staff(database_url, clock.now)
+    app = create_app(app_settings(database_url), clock=clock)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as client:
+            yield Api(client, tokens, app.state.context)
