@@ -20,8 +20,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy.engine import make_url
 
-from hotline.db.engine import create_engine, session_factory
 from hotline.auth.passwords import hash_password
+from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.db.tables import User
 from hotline.services import users as user_service

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import text
-
 from conftest import SHANGHAI, Api, FakeClock
+from sqlalchemy import text
 
 REPAIR = {
     "type": "repair",
@@ -96,7 +95,8 @@ async def test_routing_rule_sends_a_ticket_to_its_department(api: Api) -> None:
     async with api.app_context.engine.begin() as connection:  # type: ignore[attr-defined]
         await connection.execute(
             text(
-                "INSERT INTO department (code, name, is_default) VALUES ('north', '北区维修队', false)"
+                "INSERT INTO department (code, name, is_default) "
+                "VALUES ('north', '北区维修队', false)"
             )
         )
         await connection.execute(
