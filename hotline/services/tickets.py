@@ -364,7 +364,7 @@ async def _lock_ticket(session: AsyncSession, number: str) -> Ticket:
     locked = await (await session.connection()).execute(
         update(Ticket).where(col(Ticket.number) == number).values(number=Ticket.number)
     )
-    if locked.rowcount == 0:  # type: ignore[attr-defined]
+    if locked.rowcount == 0:
         raise NotFound(f"no ticket {number}")
     ticket = (await session.exec(select(Ticket).where(Ticket.number == number))).one()
     await session.refresh(ticket)
@@ -516,10 +516,8 @@ async def _write_clocks(
         write_clock(row, clock)
         session.add(row)
         if newly_breached:
-            escalation = await record_escalation(session, view, clock, sla.DueEvent.BREACH, now)
-            if escalation is not None:
-                breaches.append(escalation)
-    return breaches
+            breaches.append(build_escalation(view, clock, sla.DueEvent.BREACH, now))
+    return await insert_escalations(session, breaches)
 
 
 def escalation_targets(view: TicketView, event: sla.DueEvent) -> list[str]:
@@ -535,23 +533,16 @@ def escalation_targets(view: TicketView, event: sla.DueEvent) -> list[str]:
     return targets
 
 
-async def record_escalation(
-    session: AsyncSession,
-    view: TicketView,
-    clock: Clock,
-    event: sla.DueEvent,
-    now: datetime,
-) -> Escalation | None:
-    """Insert the escalation unless this clock run already has one of this kind (the unique
-    constraint decides, so two processes can never record it twice)."""
+def build_escalation(
+    view: TicketView, clock: Clock, event: sla.DueEvent, now: datetime
+) -> Escalation:
     assert view.ticket.id is not None
-    happened_at = clock.warn_at if event is sla.DueEvent.WARNING else clock.due_at
-    escalation = Escalation(
+    return Escalation(
         ticket_id=view.ticket.id,
         clock=clock.name.value,
         clock_started_at=clock.started_at,
         kind=event.value,
-        happened_at=happened_at,
+        happened_at=clock.warn_at if event is sla.DueEvent.WARNING else clock.due_at,
         recorded_at=now,
         notify=escalation_targets(view, event),
         details={
@@ -563,17 +554,30 @@ async def record_escalation(
             "due_at": clock.due_at.isoformat(),
         },
     )
-    values = escalation.model_dump(exclude={"id"})
+
+
+async def insert_escalations(
+    session: AsyncSession, escalations: Sequence[Escalation]
+) -> list[Escalation]:
+    """Insert in one statement those a clock run does not have yet (the unique constraint
+    decides, so two processes can never record one twice); returns the ones inserted."""
+    if not escalations:
+        return []
     table = Escalation.__table__  # type: ignore[attr-defined]
-    insert = upsert_insert(session)
     statement = (
-        insert(table)
-        .values(**values)
+        upsert_insert(session)(table)
+        .values([escalation.model_dump(exclude={"id"}) for escalation in escalations])
         .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "clock_started_at", "kind"])
-        .returning(table.c.id)
+        .returning(
+            table.c.id, table.c.ticket_id, table.c.clock, table.c.clock_started_at, table.c.kind
+        )
     )
-    inserted = (await (await session.connection()).execute(statement)).scalar_one_or_none()
-    if inserted is None:
-        return None
-    escalation.id = inserted
-    return escalation
+    rows = (await (await session.connection()).execute(statement)).all()
+    inserted = {(row.ticket_id, row.clock, row.clock_started_at, row.kind): row.id for row in rows}
+    recorded = []
+    for escalation in escalations:
+        key = (escalation.ticket_id, escalation.clock, escalation.clock_started_at, escalation.kind)
+        if key in inserted:
+            escalation.id = inserted[key]
+            recorded.append(escalation)
+    return recorded
