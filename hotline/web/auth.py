@@ -20,8 +20,13 @@ async def authenticate(request: Request) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
-    async with context_of(request).sessions() as session:
-        actor = await actor_for_token(session, token.strip())
+    context = context_of(request)
+    actor = context.tokens.get(token.strip())
+    if actor is None:
+        async with context.sessions() as session:
+            actor = await actor_for_token(session, token.strip())
+        if actor is not None:
+            context.tokens.put(token.strip(), actor)
     if actor is None:
         raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
     return actor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,8 +13,30 @@ from starlette.requests import Request
 
 from hotline.events import EventBus
 from hotline.scheduler import SchedulerService
+from hotline.services.actor import Actor
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
+
+
+class TokenCache:
+    """Tokens seen in the last `max_age` seconds, so a busy client costs no lookup per request.
+    A revoked token or a disabled user stops working within `max_age`."""
+
+    def __init__(self, max_age: float = 5.0, max_entries: int = 10_000) -> None:
+        self._max_age = max_age
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[float, Actor]] = {}
+
+    def get(self, token: str) -> Actor | None:
+        entry = self._entries.get(token)
+        if entry is None or time.monotonic() - entry[0] > self._max_age:
+            return None
+        return entry[1]
+
+    def put(self, token: str, actor: Actor) -> None:
+        if len(self._entries) >= self._max_entries:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic(), actor)
 
 
 def utc_now() -> datetime:
@@ -29,6 +52,7 @@ class AppContext:
     bus: EventBus
     scheduler: SchedulerService
     clock: Callable[[], datetime] = field(default=utc_now)
+    tokens: TokenCache = field(default_factory=TokenCache)
 
 
 def context_of(request: Request) -> AppContext:

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-
 from conftest import Api, FakeClock, add_staff, app_settings
+
 from hotline.web.app import create_app
 
 GAS_SMELL = {"type": "repair", "subtype": "gas_smell", "description": "楼道燃气味"}
