@@ -8,9 +8,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import AuditEntry
+from hotline.db.writes import insert_rows
 
 
-def record(
+async def record(
     session: AsyncSession,
     *,
     at: datetime,
@@ -21,19 +22,23 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        at=at,
-        actor=actor,
-        entity=entity,
-        entity_key=key,
-        action=action,
-        before=before,
-        after=after,
-        note=note,
+) -> None:
+    await insert_rows(
+        session,
+        AuditEntry,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "entity": entity,
+                "entity_key": key,
+                "action": action,
+                "before": before,
+                "after": after,
+                "note": note,
+            }
+        ],
     )
-    session.add(entry)
-    return entry
 
 
 def changed_fields(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hotline.db.tables import SlaClockRow
 from tickets.sla import Clock, ClockName, DueBasis, TargetKind
 
@@ -25,39 +27,33 @@ def clock_from_row(row: SlaClockRow) -> Clock:
     )
 
 
+def clock_values(clock: Clock) -> dict[str, Any]:
+    """The clock as column values, with the derived columns the queries use."""
+    return {
+        "name": clock.name.value,
+        "kind": clock.kind.value,
+        "basis": clock.basis.value,
+        "started_at": clock.started_at,
+        "target_due_at": clock.target_due_at,
+        "original_due_at": clock.original_due_at,
+        "due_at": clock.due_at,
+        "pausable": clock.pausable,
+        "estimated": clock.estimated,
+        "paused_seconds": clock.paused_seconds,
+        "paused_at": clock.paused_at,
+        "stopped_at": clock.stopped_at,
+        "warned_at": clock.warned_at,
+        "breached_at": clock.breached_at,
+        "extension_reason": clock.extension_reason,
+        "next_check_at": clock.next_check_at(),
+    }
+
+
 def write_clock(row: SlaClockRow, clock: Clock) -> SlaClockRow:
-    """Copy the clock's state onto the row, with the derived columns the queries use."""
-    row.name = clock.name.value
-    row.kind = clock.kind.value
-    row.basis = clock.basis.value
-    row.started_at = clock.started_at
-    row.target_due_at = clock.target_due_at
-    row.original_due_at = clock.original_due_at
-    row.due_at = clock.due_at
-    row.pausable = clock.pausable
-    row.estimated = clock.estimated
-    row.paused_seconds = clock.paused_seconds
-    row.paused_at = clock.paused_at
-    row.stopped_at = clock.stopped_at
-    row.warned_at = clock.warned_at
-    row.breached_at = clock.breached_at
-    row.extension_reason = clock.extension_reason
-    row.next_check_at = clock.next_check_at()
+    for column, value in clock_values(clock).items():
+        setattr(row, column, value)
     return row
 
 
 def new_clock_row(ticket_id: int, clock: Clock) -> SlaClockRow:
-    return write_clock(
-        SlaClockRow(
-            ticket_id=ticket_id,
-            name=clock.name.value,
-            kind=clock.kind.value,
-            basis=clock.basis.value,
-            started_at=clock.started_at,
-            target_due_at=clock.target_due_at,
-            original_due_at=clock.original_due_at,
-            due_at=clock.due_at,
-            pausable=clock.pausable,
-        ),
-        clock,
-    )
+    return SlaClockRow(ticket_id=ticket_id, **clock_values(clock))

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.engine import upsert_insert
+from hotline.db.engine import dialect_name
 from hotline.db.tables import TicketSequence
+from hotline.db.writes import table_of
 from tickets.numbering import format_number, sequence_key
 from tickets.types import TicketType
+
+
+@cache
+def _draw(dialect: str) -> Any:
+    table = table_of(TicketSequence)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .values(key=bindparam("sequence_key"), last=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
 
 
 async def next_ticket_number(
     session: AsyncSession, ticket_type: TicketType, local_day: date
 ) -> str:
     key = sequence_key(ticket_type, local_day)
-    table = TicketSequence.__table__  # type: ignore[attr-defined]
-    insert = upsert_insert(session)
-    statement = (
-        insert(table)
-        .values(key=key, last=1)
-        .on_conflict_do_update(index_elements=["key"], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
-    sequence = (await (await session.connection()).execute(statement)).scalar_one()
+    connection = await session.connection()
+    statement = _draw(dialect_name(session))
+    sequence = (await connection.execute(statement, {"sequence_key": key})).scalar_one()
     return format_number(ticket_type, local_day, sequence)

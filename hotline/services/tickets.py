@@ -21,6 +21,7 @@ from hotline.db.tables import (
     Ticket,
     User,
 )
+from hotline.db.writes import insert_returning_id, insert_rows
 from hotline.services import audit
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, new_clock_row, write_clock
@@ -212,36 +213,35 @@ async def create_ticket(
         raise Invalid(str(error), {"appointment": str(error)}) from error
 
     local_day = received_at.astimezone(rulebook.timezone).date()
-    ticket = Ticket(
-        number=await next_ticket_number(session, data.type, local_day),
-        type=data.type.value,
-        subtype=data.subtype,
-        special=data.special,
-        status=(Status.ASSIGNED if assignee else Status.NEW).value,
-        priority=effective_priority(data.type, data.subtype, data.priority).value,
-        department_id=department.id or 0,
-        assignee_id=assignee.id if assignee else None,
-        customer_id=customer.id if customer else None,
-        caller_phone=data.caller_phone,
-        caller_name=data.caller_name,
-        address=data.address,
-        area=data.area,
-        description=data.description,
-        call_linkedid=data.call_linkedid,
-        named_staff=list(data.named_staff),
-        appointment_start=data.appointment.start if data.appointment else None,
-        appointment_end=data.appointment.end if data.appointment else None,
-        received_at=received_at,
-        created_at=now,
-        updated_at=now,
-        created_by=actor.username,
-    )
-    session.add(ticket)
-    await session.flush()
-    assert ticket.id is not None
-    rows = [new_clock_row(ticket.id, clock) for clock in clocks.values()]
-    session.add_all(rows)
-    audit.record(
+    values: dict[str, Any] = {
+        "number": await next_ticket_number(session, data.type, local_day),
+        "type": data.type.value,
+        "subtype": data.subtype,
+        "special": data.special,
+        "status": (Status.ASSIGNED if assignee else Status.NEW).value,
+        "priority": effective_priority(data.type, data.subtype, data.priority).value,
+        "department_id": department.id,
+        "assignee_id": assignee.id if assignee else None,
+        "customer_id": customer.id if customer else None,
+        "caller_phone": data.caller_phone,
+        "caller_name": data.caller_name,
+        "address": data.address,
+        "area": data.area,
+        "description": data.description,
+        "call_linkedid": data.call_linkedid,
+        "named_staff": list(data.named_staff),
+        "appointment_start": data.appointment.start if data.appointment else None,
+        "appointment_end": data.appointment.end if data.appointment else None,
+        "received_at": received_at,
+        "created_at": now,
+        "updated_at": now,
+        "created_by": actor.username,
+    }
+    ticket_id = await insert_returning_id(session, Ticket, values)
+    ticket = Ticket(id=ticket_id, **values)
+    rows = [new_clock_row(ticket_id, clock) for clock in clocks.values()]
+    await insert_rows(session, SlaClockRow, [row.model_dump(exclude={"id"}) for row in rows])
+    await audit.record(
         session,
         at=now,
         actor=actor.username,
@@ -255,7 +255,6 @@ async def create_ticket(
             **_clock_fields(clocks),
         },
     )
-    await session.flush()
     return TicketView(ticket, rows, department, assignee, customer)
 
 
@@ -465,7 +464,7 @@ async def perform_action(
     }
     changed_before, changed_after = audit.changed_fields(before, after)
     note_parts = [part for part in (request.reason, request.note) if part]
-    audit.record(
+    await audit.record(
         session,
         at=now,
         actor=actor.username,

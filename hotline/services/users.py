@@ -63,7 +63,7 @@ async def add_user(
         created_at=now,
     )
     session.add(user)
-    audit.record(
+    await audit.record(
         session,
         at=now,
         actor=by,
@@ -82,7 +82,7 @@ async def issue_token(session: AsyncSession, username: str, now: datetime, by: s
         raise NotFound(f"no user {username!r}")
     token = new_token()
     session.add(ApiToken(user_id=user.id, token_digest=token_digest(token), created_at=now))
-    audit.record(session, at=now, actor=by, entity="user", key=username, action="issue_token")
+    await audit.record(session, at=now, actor=by, entity="user", key=username, action="issue_token")
     await session.flush()
     return token
 

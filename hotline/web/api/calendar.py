@@ -75,7 +75,7 @@ async def override_day(request: Request, actor: Actor | None) -> Response:
         row.workday, row.note = body.workday, body.note
         row.updated_by, row.updated_at = _actor(actor).username, now
         session.add(row)
-        audit.record(
+        await audit.record(
             session,
             at=now,
             actor=_actor(actor).username,
@@ -97,7 +97,7 @@ async def remove_override(request: Request, actor: Actor | None) -> Response:
         row = await session.get(CalendarOverride, day)
         if row is None:
             raise NotFound(f"no override on {day.isoformat()}")
-        audit.record(
+        await audit.record(
             session,
             at=now,
             actor=_actor(actor).username,
@@ -124,7 +124,7 @@ async def confirm_year(request: Request, actor: Actor | None) -> Response:
                     year=year, confirmed_by=_actor(actor).username, confirmed_at=now, note=body.note
                 )
             )
-            audit.record(
+            await audit.record(
                 session,
                 at=now,
                 actor=_actor(actor).username,
