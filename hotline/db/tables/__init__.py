@@ -2,7 +2,8 @@
 
 from hotline.db.tables.audit import AuditEntry
 from hotline.db.tables.calendar import CalendarOverride, ConfirmedCalendarYear
-from hotline.db.tables.customers import Customer
+from hotline.db.tables.calls import CallRow
+from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, User
@@ -11,8 +12,12 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "CalendarOverride",
+    "CallRow",
     "ConfirmedCalendarYear",
     "Customer",
+    "CustomerAddress",
+    "CustomerMeter",
+    "CustomerPhone",
     "Department",
     "Escalation",
     "RoutingRuleRow",

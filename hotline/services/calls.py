@@ -1,0 +1,103 @@
+"""Reading the call log: filtered pages, and one call with the tickets it produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import CallRow, Ticket
+from hotline.services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    caller: str | None = None
+    agent: str | None = None
+    disposition: str | None = None
+    queue: str | None = None
+    direction: str | None = None
+    customer_id: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class CallPage:
+    items: list[CallRow]
+    page: int
+    per_page: int
+    has_more: bool
+
+
+async def list_calls(session: AsyncSession, query: CallFilter) -> CallPage:
+    statement = select(CallRow)
+    if query.since is not None:
+        statement = statement.where(col(CallRow.started_at) >= query.since)
+    if query.until is not None:
+        statement = statement.where(col(CallRow.started_at) < query.until)
+    if query.caller is not None:
+        statement = statement.where(col(CallRow.caller) == query.caller)
+    if query.agent is not None:
+        # The member name Asterisk knows (Agent1) or the interface (PJSIP/8001).
+        statement = statement.where(
+            or_(col(CallRow.agent_name) == query.agent, col(CallRow.agent_interface) == query.agent)
+        )
+    if query.disposition is not None:
+        statement = statement.where(col(CallRow.disposition) == query.disposition)
+    if query.queue is not None:
+        statement = statement.where(col(CallRow.queue) == query.queue)
+    if query.direction is not None:
+        statement = statement.where(col(CallRow.direction) == query.direction)
+    if query.customer_id is not None:
+        statement = statement.where(col(CallRow.customer_id) == query.customer_id)
+    statement = (
+        statement.order_by(col(CallRow.started_at).desc(), col(CallRow.id).desc())
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page + 1)
+    )
+    rows = list((await session.exec(statement)).all())
+    return CallPage(rows[: query.per_page], query.page, query.per_page, len(rows) > query.per_page)
+
+
+@dataclass(frozen=True)
+class CallDetail:
+    call: CallRow
+    tickets: list[Ticket]
+
+
+async def get_call(session: AsyncSession, linkedid: str, server: str | None = None) -> CallDetail:
+    statement = select(CallRow).where(col(CallRow.linkedid) == linkedid)
+    if server is not None:
+        statement = statement.where(col(CallRow.server) == server)
+    call = (await session.exec(statement.order_by(col(CallRow.id)))).first()
+    if call is None:
+        raise NotFound("no such call")
+    # Tickets taken on this call, and the ticket an outbound call was placed for.
+    conditions = [col(Ticket.call_linkedid) == linkedid]
+    if call.ticket_id is not None:
+        conditions.append(col(Ticket.id) == call.ticket_id)
+    tickets = list(
+        (await session.exec(select(Ticket).where(or_(*conditions)).order_by(col(Ticket.id)))).all()
+    )
+    return CallDetail(call, tickets)
+
+
+async def calls_of_ticket(
+    session: AsyncSession, ticket_id: int | None, call_linkedid: str | None
+) -> list[CallRow]:
+    """The call a ticket was taken on, and the calls placed for it."""
+    conditions = []
+    if ticket_id is not None:
+        conditions.append(col(CallRow.ticket_id) == ticket_id)
+    if call_linkedid:
+        conditions.append(col(CallRow.linkedid) == call_linkedid)
+    if not conditions:
+        return []
+    statement = select(CallRow).where(or_(*conditions)).order_by(col(CallRow.started_at))
+    return list((await session.exec(statement)).all())

@@ -1,0 +1,146 @@
+"""The screen pop: when a queue call connects to an agent's phone, that agent's browser gets the
+caller's file at once — who they are, what is open for them, how they called before, and what
+they chose in the menu.
+
+This runs on every answered call, so it is a handful of indexed queries and one bus event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import CallRow, Ticket, User
+from hotline.events import EventBus
+from hotline.services.customers import customer_summary_json, lookup_for_screen_pop
+from hotline.settings import Settings
+from hotline.telephony.model import CallRecord, call_json, iso_in
+from tickets.intake import suggest
+from tickets.phones import mask_phone
+from tickets.workflow import Status
+
+log = logging.getLogger(__name__)
+
+OPEN_TICKETS_SHOWN = 10
+RECENT_CALLS_SHOWN = 5
+_CLOSED = (Status.CLOSED.value,)
+
+
+class ScreenPop:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        clock: Callable[[], datetime],
+        settings: Settings,
+    ) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._clock = clock
+        self._tz = settings.timezone
+
+    async def agent_connected(self, call: CallRecord) -> None:
+        try:
+            payload = await self._payload(call)
+        except Exception:
+            # A failed pop must not take the call tracking with it; the agent can still search.
+            log.exception("screen pop failed for call %s", call.linkedid)
+            return
+        if payload is None:
+            log.info(
+                "call %s answered by %s: no user has that interface",
+                call.linkedid,
+                call.agent_interface,
+            )
+            return
+        # A topic per agent: with hundreds of feeds open, only the one it is for is woken.
+        self._bus.publish(f"screenpop.{payload['user']}", self._clock(), payload)
+        log.info("screen pop for %s: caller %s", payload["user"], mask_phone(call.caller))
+
+    async def _payload(self, call: CallRecord) -> dict[str, Any] | None:
+        async with self._sessions() as session:
+            user = await self._agent(session, call.agent_interface)
+            if user is None:
+                return None
+            customer = await lookup_for_screen_pop(session, call.caller)
+            customer_id = customer.customer.id if customer is not None else call.customer_id
+            tickets = await self._open_tickets(session, customer_id, call.caller)
+            calls = await self._recent_calls(session, customer_id, call)
+        suggestion = suggest(call.ivr_choice)
+        return {
+            "user": user.username,
+            "call": call_json(call, self._tz),
+            "customer": customer_summary_json(customer) if customer is not None else None,
+            "unknown_caller": customer is None,
+            "open_tickets": [self._ticket_json(ticket) for ticket in tickets],
+            "recent_calls": [call_json(row, self._tz) for row in calls],
+            "suggested": {
+                "type": suggestion.type.value,
+                "subtype": suggestion.subtype,
+                "emergency": suggestion.emergency,
+            }
+            if suggestion is not None
+            else None,
+        }
+
+    @staticmethod
+    async def _agent(session: AsyncSession, interface: str | None) -> User | None:
+        if not interface:
+            return None
+        statement = select(User).where(col(User.interface) == interface, col(User.active))
+        return (await session.exec(statement)).first()
+
+    @staticmethod
+    async def _open_tickets(
+        session: AsyncSession, customer_id: int | None, caller: str | None
+    ) -> list[Ticket]:
+        owners = []
+        if customer_id is not None:
+            owners.append(col(Ticket.customer_id) == customer_id)
+        if caller:
+            owners.append(col(Ticket.caller_phone) == caller)
+        if not owners:
+            return []
+        statement = (
+            select(Ticket)
+            .where(or_(*owners), col(Ticket.status).not_in(_CLOSED))
+            .order_by(col(Ticket.received_at).desc())
+            .limit(OPEN_TICKETS_SHOWN)
+        )
+        return list((await session.exec(statement)).all())
+
+    @staticmethod
+    async def _recent_calls(
+        session: AsyncSession, customer_id: int | None, call: CallRecord
+    ) -> list[CallRow]:
+        owners = []
+        if customer_id is not None:
+            owners.append(col(CallRow.customer_id) == customer_id)
+        if call.caller:
+            owners.append(col(CallRow.caller) == call.caller)
+        if not owners:
+            return []
+        statement = (
+            select(CallRow)
+            .where(or_(*owners), col(CallRow.linkedid) != call.linkedid)
+            .order_by(col(CallRow.started_at).desc())
+            .limit(RECENT_CALLS_SHOWN)
+        )
+        return list((await session.exec(statement)).all())
+
+    def _ticket_json(self, ticket: Ticket) -> dict[str, Any]:
+        return {
+            "number": ticket.number,
+            "type": ticket.type,
+            "subtype": ticket.subtype,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "description": ticket.description,
+            "received_at": iso_in(ticket.received_at, self._tz),
+        }

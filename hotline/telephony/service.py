@@ -1,0 +1,202 @@
+"""Telephony inside the server: one AMI connection and one call tracker per Asterisk, the call
+log writer, and what calls mean to the rest of hotline (bus events, screen pops, originate).
+
+I/O lives here; what a call *is* is decided by the pure tracker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.events import EventBus
+from hotline.telephony.ami import AmiClient, AmiState
+from hotline.telephony.endpoints import AmiEndpoint
+from hotline.telephony.frames import AmiMessage
+from hotline.telephony.model import CallRecord
+from hotline.telephony.numbers import dial_string, normalise_caller
+from hotline.telephony.tracker import CallTracker, CallUpdate, TrackerConfig
+from hotline.telephony.writer import CallWriter, OriginateLink
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Line:
+    """One Asterisk server as hotline sees it."""
+
+    endpoint: AmiEndpoint
+    client: AmiClient
+    tracker: CallTracker
+    # Events that arrived after a CoreShowChannels list but before it was reconciled.
+    held: list[AmiMessage] | None = None
+
+
+class Telephony:
+    def __init__(
+        self,
+        *,
+        endpoints: list[AmiEndpoint],
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        clock: Callable[[], datetime],
+        local_area_code: str,
+        inbound_contexts: frozenset[str] = frozenset({"hotline-in"}),
+        outbound_contexts: frozenset[str] = frozenset({"callback-out"}),
+        ping_interval: float = 10.0,
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._local_area_code = local_area_code
+        self.writer = CallWriter(sessions, clock)
+        self.lines: dict[str, Line] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.on_agent_connected: Callable[[CallRecord], Coroutine[Any, Any, None]] | None = None
+        for endpoint in endpoints:
+            tracker = CallTracker(
+                TrackerConfig(
+                    server=endpoint.name,
+                    inbound_contexts=inbound_contexts,
+                    outbound_contexts=outbound_contexts,
+                )
+            )
+            client = AmiClient(
+                endpoint,
+                on_event=self._event_handler(endpoint.name),
+                on_ready=self._rebuild,
+                ping_interval=ping_interval,
+            )
+            self.lines[endpoint.name] = Line(endpoint, client, tracker)
+
+    async def start(self) -> None:
+        self.writer.start()
+        for line in self.lines.values():
+            line.client.start()
+
+    async def stop(self) -> None:
+        for line in self.lines.values():
+            await line.client.stop()
+        for task in list(self._background):
+            task.cancel()
+        await self.writer.stop()
+
+    def line(self, server: str | None = None) -> Line:
+        if server is None:
+            return next(iter(self.lines.values()))
+        return self.lines[server]
+
+    def _event_handler(self, server: str) -> Callable[[AmiMessage], None]:
+        def handle(message: AmiMessage) -> None:
+            line = self.lines[server]
+            if line.held is not None:
+                line.held.append(message)
+                return
+            updates = line.tracker.apply(message, self._clock())
+            if updates:
+                self._publish(updates)
+
+        return handle
+
+    async def _rebuild(self, client: AmiClient) -> None:
+        """After every (re)connect: the channels Asterisk has up now are the truth. Calls we
+        thought in progress without a live channel ended while we were away."""
+        line = self.lines[client.endpoint.name]
+
+        def hold_what_follows() -> None:
+            # The list is Asterisk's state at one moment; what comes after it on the wire
+            # happened after, and must be folded in after the list is.
+            line.held = []
+
+        try:
+            result = await client.send("CoreShowChannels", on_complete=hold_what_follows)
+            channels = [event for event in result.events if event.event == "CoreShowChannel"]
+            self._publish(line.tracker.reconcile(channels, self._clock()))
+        finally:
+            held, line.held = line.held or [], None
+            for message in held:
+                self._publish(line.tracker.apply(message, self._clock()))
+
+    def _publish(self, updates: list[CallUpdate]) -> None:
+        for update in updates:
+            record = self._normalised(update.record)
+            self.writer.put(record)
+            self._bus.publish(f"call.{update.kind}", self._clock(), {"call": record})
+            if update.kind == "agent_connected" and self.on_agent_connected is not None:
+                task = asyncio.create_task(self.on_agent_connected(record))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    def _normalised(self, record: CallRecord) -> CallRecord:
+        caller = normalise_caller(record.caller, self._local_area_code)
+        if caller == record.caller:
+            return record
+        return replace(record, caller=caller)
+
+    async def originate(
+        self,
+        *,
+        interface: str,
+        number: str,
+        context: str,
+        caller_id: str,
+        ticket_id: int | None,
+        requested_by_user_id: int | None,
+        server: str | None = None,
+        ring_seconds: int = 30,
+    ) -> str:
+        """Ring the agent's phone; when they pick up, Asterisk dials the customer through the
+        outbound context. Returns the ActionID the call log will carry. The outcome arrives
+        later as an OriginateResponse and shows on the call."""
+        line = self.line(server)
+        action_id = line.client.next_action_id()
+        line.tracker.expect_originate(action_id, caller=number, now=self._clock())
+        self.writer.link(action_id, OriginateLink(ticket_id, requested_by_user_id))
+        headers = [
+            ("Channel", interface),
+            ("Context", context),
+            ("Exten", dial_string(number, self._local_area_code)),
+            ("Priority", "1"),
+            ("CallerID", caller_id),
+            ("Timeout", str(ring_seconds * 1000)),
+            ("Async", "true"),
+            ("Variable", f"HOTLINE_ORIGINATE={action_id}"),
+        ]
+        await line.client.send("Originate", headers, action_id=action_id)
+        return action_id
+
+    def health(self) -> dict[str, Any]:
+        servers = []
+        for name, line in self.lines.items():
+            client = line.client
+            servers.append(
+                {
+                    "name": name,
+                    "state": client.state.value,
+                    "connects": client.stats.connects,
+                    "disconnects": client.stats.disconnects,
+                    "events": client.stats.events,
+                    "last_error": client.stats.last_error,
+                    "malformed_lines": client.frames.malformed_lines,
+                    "oversized_lines": client.frames.oversized_lines,
+                    "calls_in_progress": len(line.tracker.in_progress()),
+                }
+            )
+        writer = self.writer.stats
+        connected = all(line.client.state is AmiState.CONNECTED for line in self.lines.values())
+        return {
+            "state": "ok" if connected and writer.failing_since is None else "degraded",
+            "servers": servers,
+            "call_log": {
+                "pending": self.writer.pending,
+                "written": writer.written,
+                "overflowed": writer.overflowed,
+                "failing": writer.failing_since is not None,
+                "last_error": writer.last_error,
+            },
+        }

@@ -1,0 +1,536 @@
+"""The fake Asterisk: a TCP server speaking AMI as Asterisk 22 does, for tests, for demo mode
+and for `hotline simulate`.
+
+It answers Login/Logoff, Ping, Events, Originate, CoreShowChannels, QueueStatus, QueueSummary
+and QueuePause with ActionIDs and event lists as Asterisk does, and sends events to every
+logged-in connection: replayed byte for byte from a capture, or generated from the captures'
+calls under new names. Faults can be injected: raw bytes, dropped connections, a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from hotline.telephony.frames import AmiMessage, FrameReader, encode
+from hotline.telephony.simulator.capture import RecordedEvent, load_capture
+from hotline.telephony.simulator.state import PbxState
+from hotline.telephony.simulator.templates import Identities, restamp, template
+
+log = logging.getLogger(__name__)
+
+BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+DEFAULT_MEMBERS = {
+    "hotline": [("Local/agent1@agents/n", "Agent1"), ("Local/agent2@agents/n", "Agent2")],
+    "emergency": [("Local/agent3@agents/n", "Agent3"), ("Local/agent4@agents/n", "Agent4")],
+}
+
+
+@dataclass
+class _Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    logged_in: bool = False
+
+
+@dataclass
+class FakeAsterisk:
+    host: str = "127.0.0.1"
+    port: int = 0
+    username: str = "hotline"
+    # Made up per start unless given: the fake listens on a real port, so it has a real secret.
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # Numbers that ring out unanswered when originated.
+    unanswered_numbers: frozenset[str] = frozenset()
+    members: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: DEFAULT_MEMBERS)
+    clock: Callable[[], float] = time.time
+    # Generated calls run this many times faster than life; their Timestamps follow suit.
+    speed: float = 1.0
+    state: PbxState = field(default_factory=PbxState)
+    sent_events: int = 0
+    # When each kind of event last went out (monotonic clock), for latency measurements.
+    emitted_at: dict[str, float] = field(default_factory=dict)
+    _server: asyncio.Server | None = None
+    _connections: list[_Connection] = field(default_factory=list)
+    _flowing: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _identities: Identities | None = None
+
+    def __post_init__(self) -> None:
+        self._origin = (self.clock(), time.monotonic())
+        self._flowing.set()
+        for queue, members in self.members.items():
+            for interface, name in members:
+                self.state.add_member(queue, interface, name)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("fake Asterisk listening on %s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Like Asterisk dying: the listener goes, every connection is cut."""
+        if self._server is not None:
+            self._server.close()
+            self.drop_connections()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.stop()
+
+    async def calls_done(self) -> None:
+        """Wait until every call being played has sent its last event."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def drop_connections(self) -> None:
+        for connection in list(self._connections):
+            connection.writer.close()
+        self._connections.clear()
+
+    def pause(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
+    @property
+    def logged_in_connections(self) -> int:
+        return sum(1 for c in self._connections if c.logged_in)
+
+    async def wait_for_clients(self, count: int = 1, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.logged_in_connections < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{count} AMI client(s) did not log in")
+            await asyncio.sleep(0.01)
+
+    # -- events out --------------------------------------------------------------------------
+
+    def emit(self, message: AmiMessage, raw: bytes | None = None) -> None:
+        """Send one event to every logged-in connection, as Asterisk does with `Events: on`."""
+        self.state.observe(message, self.sim_time())
+        data = raw if raw is not None else message.to_bytes()
+        self.sent_events += 1
+        self.emitted_at[message.event or ""] = time.monotonic()
+        for connection in list(self._connections):
+            if connection.logged_in:
+                connection.writer.write(data)
+
+    def inject_raw(self, data: bytes) -> None:
+        """Bytes no Asterisk would send (garbage, an endless line, broken UTF-8)."""
+        for connection in list(self._connections):
+            if connection.logged_in:
+                connection.writer.write(data)
+
+    async def replay(self, name: str, speed: float | None = None) -> None:
+        """Send a capture's events: as fast as possible (`speed=None`), in real time (1.0) or
+        compressed (`speed=50`: fifty times faster)."""
+        await self.send_recorded(load_capture(name), speed)
+
+    async def send_recorded(
+        self, events: Iterable[RecordedEvent], speed: float | None = None
+    ) -> None:
+        """Send recorded events byte for byte, spaced by their Timestamps divided by `speed`
+        (back to back when None)."""
+        previous: float | None = None
+        for recorded in events:
+            await self._flowing.wait()
+            stamp = recorded.timestamp
+            if speed is not None and stamp is not None and previous is not None:
+                await asyncio.sleep(max(0.0, (stamp - previous) / speed))
+            if stamp is not None:
+                previous = stamp
+            self.emit(recorded.message, recorded.raw)
+            if speed is None:
+                await asyncio.sleep(0)
+            await self.drain()
+
+    async def drain(self) -> None:
+        """Wait until every connection's socket has taken what was written to it."""
+        for connection in list(self._connections):
+            with contextlib.suppress(ConnectionError):
+                await connection.writer.drain()
+
+    # -- generated calls ---------------------------------------------------------------------
+
+    def sim_time(self) -> float:
+        """The simulated PBX's clock: wall time at start, running `speed` times faster."""
+        wall, monotonic = self._origin
+        return wall + (time.monotonic() - monotonic) * self.speed
+
+    def identities(self) -> Identities:
+        if self._identities is None:
+            self._identities = Identities.starting(int(self.clock()))
+        return self._identities
+
+    def place_call(
+        self,
+        *,
+        caller: str,
+        scenario: str = "answered",
+        ticket_type: str | None = None,
+        agent_interface: str | None = None,
+        agent_name: str | None = None,
+        stretch: float = 1.0,
+        action_id: str | None = None,
+    ) -> asyncio.Task[None]:
+        """Play one call built from a recorded one. The task ends when its last event is out."""
+        call = template(scenario)
+        events = restamp(
+            call,
+            identities=self.identities(),
+            start=self.sim_time(),
+            stretch=stretch,
+            caller=caller,
+            agent_interface=agent_interface,
+            agent_name=agent_name,
+            ticket_type=ticket_type,
+            action_id=action_id,
+        )
+        task = asyncio.create_task(self._play(events))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _play(self, events: list[tuple[float, AmiMessage]]) -> None:
+        for due, message in events:
+            await self._flowing.wait()
+            wait = (due - self.sim_time()) / self.speed
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # Stamped when sent, as Asterisk stamps an event when it raises it: calls played
+            # side by side then never show time running backwards.
+            self.emit(_stamped(message, self.sim_time()))
+        await self.drain()
+
+    async def generate(
+        self,
+        *,
+        calls_per_minute: float = 6.0,
+        seed: int | None = None,
+        callers: Iterable[str] = (),
+        count: int | None = None,
+    ) -> None:
+        """A steady stream of calls, like a day on the hotline: menu choices, answers by free
+        agents, waits, abandons, hang-ups in the menu, gas-smell emergencies."""
+        chooser = random.Random(seed)  # noqa: S311 (a simulation, not security)
+        pool = list(callers) or [f"1380013{n:04d}" for n in range(8000, 8100)]
+        placed = 0
+        while count is None or placed < count:
+            await asyncio.sleep(chooser.expovariate(calls_per_minute / 60.0) / self.speed)
+            scenario = chooser.choices(
+                ["answered", "agent_hangup", "abandoned_queued", "ivr_only", "emergency"],
+                weights=[45, 25, 12, 10, 8],
+            )[0]
+            queue = "emergency" if scenario == "emergency" else "hotline"
+            free = self.state.free_members(queue)
+            if scenario in ("answered", "agent_hangup") and not free:
+                scenario = "abandoned_queued"
+            member = chooser.choice(free) if free and scenario != "abandoned_queued" else None
+            ticket_type = None
+            if scenario in ("answered", "agent_hangup", "abandoned_queued"):
+                ticket_type = chooser.choice(["consultation", "repair", "complaint"])
+            self.place_call(
+                caller=chooser.choice(pool),
+                scenario=scenario,
+                ticket_type=ticket_type,
+                agent_interface=member.interface if member else None,
+                agent_name=member.name if member else None,
+                stretch=chooser.uniform(0.7, 2.5),
+            )
+            placed += 1
+
+    # -- actions in --------------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = _Connection(reader, writer)
+        self._connections.append(connection)
+        frames = FrameReader()
+        try:
+            writer.write(BANNER)
+            while True:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                for action in frames.feed(chunk):
+                    if not await self._act(connection, action):
+                        return
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            if connection in self._connections:
+                self._connections.remove(connection)
+            writer.close()
+
+    async def _act(self, connection: _Connection, action: AmiMessage) -> bool:
+        name = (action.get_ignoring_case("Action") or "").lower()
+        reply = _Replies(connection.writer, action.get_ignoring_case("ActionID"))
+        if name == "login":
+            if (
+                action.get_ignoring_case("Username") == self.username
+                and action.get_ignoring_case("Secret") == self.secret
+            ):
+                connection.logged_in = True
+                reply.response("Success", Message="Authentication accepted")
+                connection.writer.write(
+                    encode(
+                        [
+                            ("Event", "FullyBooted"),
+                            ("Privilege", "system,all"),
+                            ("Uptime", "7"),
+                            ("LastReload", "7"),
+                            ("Status", "Fully Booted"),
+                        ]
+                    )
+                )
+            else:
+                reply.response("Error", Message="Authentication failed")
+            return True
+        if name == "logoff":
+            reply.response("Goodbye", Message="Thanks for all the fish.")
+            await connection.writer.drain()
+            return False
+        if not connection.logged_in:
+            reply.response("Error", Message="Missing action in request")
+            return True
+        handler = {
+            "ping": self._ping,
+            "events": self._events,
+            "originate": self._originate,
+            "coreshowchannels": self._core_show_channels,
+            "queuestatus": self._queue_status,
+            "queuesummary": self._queue_summary,
+            "queuepause": self._queue_pause,
+        }.get(name)
+        if handler is None:
+            reply.response("Error", Message="Invalid/unknown command")
+        else:
+            handler(action, reply)
+        return True
+
+    def _ping(self, _action: AmiMessage, reply: _Replies) -> None:
+        reply.response("Success", Ping="Pong", Timestamp=f"{self.sim_time():.6f}")
+
+    def _events(self, action: AmiMessage, reply: _Replies) -> None:
+        reply.response("Success", Events=action.get_ignoring_case("EventMask") or "on")
+
+    def _originate(self, action: AmiMessage, reply: _Replies) -> None:
+        exten = action.get_ignoring_case("Exten") or ""
+        if not action.get_ignoring_case("Channel") or not exten:
+            reply.response("Error", Message="Channel and Exten are required")
+            return
+        reply.response("Success", Message="Originate successfully queued")
+        scenario = "callback_noanswer" if exten in self.unanswered_numbers else "callback_answered"
+        self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+
+    def _core_show_channels(self, _action: AmiMessage, reply: _Replies) -> None:
+        reply.response("Success", EventList="start", Message="Channels will follow")
+        now = self.sim_time()
+        for live in self.state.channels.values():
+            seconds = int(max(0.0, now - live.created))
+            duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+            fields = dict(live.fields)
+            reply.event(
+                "CoreShowChannel",
+                **{key: fields.get(key, "") for key in _SHOW_CHANNEL_FIELDS},
+                Application=fields.get("Application", ""),
+                ApplicationData=fields.get("ApplicationData", ""),
+                BridgeId=fields.get("BridgeId", ""),
+                Duration=duration,
+            )
+        reply.event(
+            "CoreShowChannelsComplete",
+            EventList="Complete",
+            ListItems=str(len(self.state.channels)),
+        )
+
+    def _queue_status(self, action: AmiMessage, reply: _Replies) -> None:
+        wanted = action.get_ignoring_case("Queue")
+        reply.response("Success", EventList="start", Message="Queue status will follow")
+        now = self.sim_time()
+        items = 0
+        for queue in self.state.queues():
+            if wanted and queue != wanted:
+                continue
+            entries = [e for e in self.state.entries.values() if e.queue == queue]
+            reply.event(
+                "QueueParams",
+                Queue=queue,
+                Max="0",
+                Strategy="ringall" if queue == "emergency" else "rrmemory",
+                Calls=str(len(entries)),
+                Holdtime="0",
+                TalkTime="0",
+                Completed=str(self.state.completed.get(queue, 0)),
+                Abandoned=str(self.state.abandoned.get(queue, 0)),
+                ServiceLevel="20",
+                ServicelevelPerf="0.0",
+                ServicelevelPerf2="0.0",
+                Weight="0",
+            )
+            items += 1
+            for (member_queue, _), member in self.state.members.items():
+                if member_queue != queue:
+                    continue
+                reply.event(
+                    "QueueMember",
+                    Queue=queue,
+                    Name=member.name,
+                    Location=member.interface,
+                    StateInterface=member.interface,
+                    Membership="static",
+                    Penalty="0",
+                    CallsTaken=str(member.calls_taken),
+                    LastCall="0",
+                    LastPause="0",
+                    LoginTime="0",
+                    InCall="1" if member.in_call else "0",
+                    Status="2" if member.in_call else "1",
+                    Paused="1" if member.paused else "0",
+                    PausedReason=member.reason,
+                    Wrapuptime="0",
+                )
+                items += 1
+            for position, entry in enumerate(entries, start=1):
+                reply.event(
+                    "QueueEntry",
+                    Queue=queue,
+                    Position=str(position),
+                    Channel=entry.channel,
+                    Uniqueid=entry.uniqueid,
+                    CallerIDNum=entry.caller,
+                    CallerIDName="Customer",
+                    ConnectedLineNum="<unknown>",
+                    ConnectedLineName="<unknown>",
+                    Wait=str(int(now - entry.joined)),
+                    Priority="0",
+                )
+                items += 1
+        reply.event("QueueStatusComplete", EventList="Complete", ListItems=str(items))
+
+    def _queue_summary(self, action: AmiMessage, reply: _Replies) -> None:
+        wanted = action.get_ignoring_case("Queue")
+        reply.response("Success", EventList="start", Message="Queue summary will follow")
+        now = self.sim_time()
+        items = 0
+        for queue in self.state.queues():
+            if wanted and queue != wanted:
+                continue
+            members = [m for (q, _), m in self.state.members.items() if q == queue]
+            entries = [e for e in self.state.entries.values() if e.queue == queue]
+            longest = max((int(now - e.joined) for e in entries), default=0)
+            reply.event(
+                "QueueSummary",
+                Queue=queue,
+                LoggedIn=str(len(members)),
+                Available=str(len(self.state.free_members(queue))),
+                Callers=str(len(entries)),
+                HoldTime="0",
+                TalkTime="0",
+                LongestHoldTime=str(longest),
+            )
+            items += 1
+        reply.event("QueueSummaryComplete", EventList="Complete", ListItems=str(items))
+
+    def _queue_pause(self, action: AmiMessage, reply: _Replies) -> None:
+        interface = action.get_ignoring_case("Interface") or ""
+        paused = (action.get_ignoring_case("Paused") or "").lower() in ("true", "yes", "1")
+        queue = action.get_ignoring_case("Queue")
+        touched = [
+            member
+            for (member_queue, member_interface), member in self.state.members.items()
+            if member_interface == interface and (not queue or member_queue == queue)
+        ]
+        if not touched:
+            reply.response("Error", Message="Interface not found")
+            return
+        reply.response(
+            "Success",
+            Message="Interface paused successfully"
+            if paused
+            else "Interface unpaused successfully",
+        )
+        for member in touched:
+            member.paused = paused
+            member.reason = action.get_ignoring_case("Reason") or ""
+            self.emit(
+                AmiMessage.of(
+                    [
+                        ("Event", "QueueMemberPause"),
+                        ("Privilege", "agent,all"),
+                        ("Timestamp", f"{self.sim_time():.6f}"),
+                        ("Queue", member.queue),
+                        ("MemberName", member.name),
+                        ("Interface", member.interface),
+                        ("StateInterface", member.interface),
+                        ("Membership", "static"),
+                        ("Penalty", "0"),
+                        ("CallsTaken", str(member.calls_taken)),
+                        ("InCall", "1" if member.in_call else "0"),
+                        ("Status", "1"),
+                        ("Paused", "1" if paused else "0"),
+                        ("PausedReason", member.reason),
+                        ("Wrapuptime", "0"),
+                    ]
+                )
+            )
+
+
+def _stamped(message: AmiMessage, moment: float) -> AmiMessage:
+    return AmiMessage(
+        tuple(
+            (key, f"{moment:.6f}") if key == "Timestamp" else (key, value)
+            for key, value in message.headers
+        )
+    )
+
+
+_SHOW_CHANNEL_FIELDS = (
+    "Channel",
+    "ChannelState",
+    "ChannelStateDesc",
+    "CallerIDNum",
+    "CallerIDName",
+    "ConnectedLineNum",
+    "ConnectedLineName",
+    "Language",
+    "AccountCode",
+    "Context",
+    "Exten",
+    "Priority",
+    "Uniqueid",
+    "Linkedid",
+)
+
+
+@dataclass
+class _Replies:
+    writer: asyncio.StreamWriter
+    action_id: str | None
+
+    def response(self, status: str, **headers: str) -> None:
+        self._write([("Response", status), *self._id(), *headers.items()])
+
+    def event(self, name: str, **headers: str) -> None:
+        self._write([("Event", name), *self._id(), *headers.items()])
+
+    def _id(self) -> list[tuple[str, str]]:
+        return [("ActionID", self.action_id)] if self.action_id is not None else []
+
+    def _write(self, headers: list[tuple[str, str]]) -> None:
+        self.writer.write(encode(headers))

@@ -1,0 +1,120 @@
+"""What the fake Asterisk has up right now, learned from the very events it sends: channels
+(for CoreShowChannels), callers waiting in queues and members' state (for QueueStatus)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotline.telephony.frames import AmiMessage
+
+
+@dataclass
+class LiveChannel:
+    created: float
+    fields: dict[str, str]
+
+
+@dataclass
+class Member:
+    queue: str
+    interface: str
+    name: str
+    paused: bool = False
+    reason: str = ""
+    in_call: bool = False
+    calls_taken: int = 0
+
+
+@dataclass
+class QueueEntry:
+    queue: str
+    channel: str
+    uniqueid: str
+    caller: str
+    joined: float
+
+
+_COPIED = (
+    "Channel",
+    "ChannelState",
+    "ChannelStateDesc",
+    "CallerIDNum",
+    "CallerIDName",
+    "ConnectedLineNum",
+    "ConnectedLineName",
+    "Language",
+    "AccountCode",
+    "Context",
+    "Exten",
+    "Priority",
+    "Uniqueid",
+    "Linkedid",
+)
+
+
+@dataclass
+class PbxState:
+    members: dict[tuple[str, str], Member] = field(default_factory=dict)
+    channels: dict[str, LiveChannel] = field(default_factory=dict)
+    entries: dict[str, QueueEntry] = field(default_factory=dict)
+    completed: dict[str, int] = field(default_factory=dict)
+    abandoned: dict[str, int] = field(default_factory=dict)
+
+    def add_member(self, queue: str, interface: str, name: str) -> None:
+        self.members[(queue, interface)] = Member(queue, interface, name)
+
+    def queues(self) -> list[str]:
+        return sorted(
+            {queue for queue, _ in self.members} | {e.queue for e in self.entries.values()}
+        )
+
+    def observe(self, message: AmiMessage, now: float) -> None:
+        event = message.event
+        uniqueid = message.get("Uniqueid")
+        if event == "Newchannel" and uniqueid:
+            self.channels[uniqueid] = LiveChannel(
+                now, {key: message.get(key) or "" for key in _COPIED}
+            )
+        elif event == "Hangup" and uniqueid:
+            self.channels.pop(uniqueid, None)
+            self.entries.pop(uniqueid, None)
+        elif uniqueid in self.channels:
+            live = self.channels[uniqueid]
+            for key in _COPIED:
+                value = message.get(key)
+                if value is not None:
+                    live.fields[key] = value
+            if event == "Newexten":
+                live.fields["Application"] = message.get("Application") or ""
+                live.fields["ApplicationData"] = message.get("AppData") or ""
+            elif event == "BridgeEnter":
+                live.fields["BridgeId"] = message.get("BridgeUniqueid") or ""
+            elif event == "BridgeLeave":
+                live.fields["BridgeId"] = ""
+        self._queues(event, message, now)
+
+    def _queues(self, event: str | None, message: AmiMessage, now: float) -> None:
+        queue = message.get("Queue") or ""
+        uniqueid = message.get("Uniqueid") or ""
+        if event == "QueueCallerJoin":
+            self.entries[uniqueid] = QueueEntry(
+                queue, message.get("Channel") or "", uniqueid, message.get("CallerIDNum") or "", now
+            )
+        elif event in ("QueueCallerLeave", "QueueCallerAbandon"):
+            self.entries.pop(uniqueid, None)
+            if event == "QueueCallerAbandon":
+                self.abandoned[queue] = self.abandoned.get(queue, 0) + 1
+        elif event in ("AgentConnect", "AgentComplete"):
+            member = self.members.get((queue, message.get("Interface") or ""))
+            if member is not None:
+                member.in_call = event == "AgentConnect"
+                if event == "AgentComplete":
+                    member.calls_taken += 1
+                    self.completed[queue] = self.completed.get(queue, 0) + 1
+
+    def free_members(self, queue: str) -> list[Member]:
+        return [
+            member
+            for (name, _), member in self.members.items()
+            if name == queue and not member.paused and not member.in_call
+        ]

@@ -1,0 +1,243 @@
+"""A queue call connecting to an agent's phone pops the caller's file in that agent's browser
+(real SSE from a real server, AMI from the fake Asterisk); click-to-call places an outbound
+call that lands in the call log with its ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from conftest import (
+    FakeClock,
+    LiveServer,
+    add_staff,
+    ami_url_of,
+    app_settings,
+    serve_live,
+)
+
+from hotline.db.tables import Customer, CustomerAddress, CustomerPhone
+from hotline.telephony.simulator import FakeAsterisk
+from hotline.web.app import create_app
+from hotline.web.context import AppContext
+
+T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def live_phone(
+    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> AsyncIterator[LiveServer]:
+    tokens = await add_staff(database_url, clock.now)
+    settings = app_settings(database_url, ami_url=ami_url_of(fake_asterisk))
+    async with serve_live(create_app(settings, clock=clock), tokens) as server:
+        context = server.app_context
+        assert isinstance(context, AppContext) and context.telephony is not None
+        await context.telephony.line().client.wait_connected(5)
+        async with context.sessions() as session, session.begin():
+            customer = Customer(
+                account_number="GS11", name="赵磊", created_at=T0, special_care="elderly"
+            )
+            session.add(customer)
+            await session.flush()
+            assert customer.id is not None
+            session.add(CustomerPhone(customer_id=customer.id, number="+8613800138001"))
+            session.add(
+                CustomerAddress(
+                    customer_id=customer.id,
+                    address="北区 光明路 20号",
+                    area="北区",
+                    is_primary=True,
+                )
+            )
+        yield server
+
+
+class Feed:
+    """An open /api/events stream, read in the background."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.events: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
+        self._task = asyncio.create_task(self._read(response))
+
+    async def _read(self, response: httpx.Response) -> None:
+        event: dict[str, Any] = {}
+        async for line in response.aiter_lines():
+            if not line:
+                if "event" in event:
+                    await self.events.put((time.monotonic(), event))
+                event = {}
+            elif line.startswith("event: "):
+                event["event"] = line[7:]
+            elif line.startswith("data: "):
+                event["data"] = json.loads(line[6:])
+
+    async def next(self, topic: str, timeout: float = 5.0) -> tuple[float, dict[str, Any]]:
+        async def find() -> tuple[float, dict[str, Any]]:
+            while True:
+                arrived, event = await self.events.get()
+                if event["event"] == topic:
+                    return arrived, event["data"]
+
+        return await asyncio.wait_for(find(), timeout)
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
+async def feed(client: httpx.AsyncClient, server: LiveServer, user: str) -> Feed:
+    request = client.build_request("GET", "/api/events", headers=server.auth(user))
+    response = await client.send(request, stream=True)
+    assert response.status_code == 200
+    return Feed(response)
+
+
+async def test_the_answering_agent_gets_the_callers_file_within_a_second(
+    live_phone: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        opened = await client.post(
+            "/api/tickets",
+            json={
+                "type": "repair",
+                "subtype": "indoor_equipment",
+                "description": "灶具打不着火",
+                "caller_phone": "13800138001",
+            },
+            headers=live_phone.auth("agent2"),
+        )
+        assert opened.status_code == 201
+        mine, theirs = (
+            await feed(client, live_phone, "agent"),
+            await feed(client, live_phone, "agent2"),
+        )
+        try:
+            await asyncio.sleep(0.2)
+            call = fake_asterisk.place_call(
+                caller="13800138001",
+                ticket_type="repair",
+                agent_interface="PJSIP/8001",
+                agent_name="Agent1",
+            )
+            arrived, pop = await mine.next("screenpop")
+            latency = arrived - fake_asterisk.emitted_at["AgentConnect"]
+            assert latency < 1.0
+            assert pop["user"] == "agent"
+            assert pop["unknown_caller"] is False
+            assert pop["customer"]["name"] == "赵磊"
+            assert pop["customer"]["special_care"] == "elderly"
+            assert pop["call"]["caller"] == "+8613800138001"
+            assert pop["call"]["agent"]["interface"] == "PJSIP/8001"
+            assert pop["suggested"] == {"type": "repair", "subtype": None, "emergency": False}
+            assert [t["number"] for t in pop["open_tickets"]] == [opened.json()["number"]]
+            with pytest.raises(TimeoutError):
+                await theirs.next("screenpop", timeout=0.5)
+            linkedid = pop["call"]["linkedid"]
+            taken = await client.post(
+                "/api/tickets",
+                json={
+                    "type": "repair",
+                    "subtype": "indoor_equipment",
+                    "description": "再次报修",
+                    "call_linkedid": linkedid,
+                },
+                headers=live_phone.auth("agent"),
+            )
+            assert taken.status_code == 201
+            await call
+        finally:
+            mine.close()
+            theirs.close()
+        context = live_phone.app_context
+        assert isinstance(context, AppContext) and context.telephony is not None
+        await asyncio.sleep(0.3)
+        await context.telephony.writer.flushed()
+        logged = await client.get(f"/api/calls/{linkedid}", headers=live_phone.auth("sup"))
+        assert logged.status_code == 200
+        body = logged.json()
+        assert body["disposition"] == "answered" and body["customer_id"] is not None
+        assert [t["number"] for t in body["tickets"]] == [taken.json()["number"]]
+
+
+async def test_an_unknown_caller_pops_as_unknown(
+    live_phone: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        mine = await feed(client, live_phone, "agent")
+        try:
+            await asyncio.sleep(0.2)
+            fake_asterisk.place_call(
+                caller="13700009999",
+                scenario="emergency",
+                agent_interface="PJSIP/8001",
+                agent_name="Agent1",
+            )
+            _, pop = await mine.next("screenpop")
+        finally:
+            mine.close()
+    assert pop["unknown_caller"] is True and pop["customer"] is None
+    assert pop["suggested"] == {"type": "repair", "subtype": "gas_smell", "emergency": True}
+
+
+@pytest.mark.parametrize(
+    ("number", "disposition"), [("13800138001", "answered"), ("13800138002", "no_answer")]
+)
+async def test_click_to_call_is_logged_on_the_ticket(
+    live_phone: LiveServer, number: str, disposition: str
+) -> None:
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        ticket = await client.post(
+            "/api/tickets",
+            json={"type": "consultation", "description": "回访", "caller_phone": number},
+            headers=live_phone.auth("agent"),
+        )
+        placed = await client.post(
+            "/api/calls/originate",
+            json={"number": number, "ticket": ticket.json()["number"]},
+            headers=live_phone.auth("agent"),
+        )
+        assert placed.status_code == 202, placed.text
+        action_id = placed.json()["originate_action_id"]
+        deadline = time.monotonic() + 8
+        found: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            page = await client.get(
+                "/api/calls", params={"direction": "outbound"}, headers=live_phone.auth("sup")
+            )
+            found = [
+                c
+                for c in page.json()["items"]
+                if c["originate_action_id"] == action_id and c["ended_at"]
+            ]
+            if found:
+                break
+            await asyncio.sleep(0.1)
+        assert found, "the outbound call never reached the call log"
+        assert found[0]["disposition"] == disposition
+        assert found[0]["caller"] == f"+86{number}"
+        detail = await client.get(
+            f"/api/calls/{found[0]['linkedid']}", headers=live_phone.auth("sup")
+        )
+        assert [t["number"] for t in detail.json()["tickets"]] == [ticket.json()["number"]]
+        history = await client.get(
+            f"/api/tickets/{ticket.json()['number']}", headers=live_phone.auth("agent")
+        )
+        assert "call" in [entry["action"] for entry in history.json()["history"]]
+
+
+async def test_click_to_call_needs_a_phone_and_a_valid_number(live_phone: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        no_phone = await client.post(
+            "/api/calls/originate", json={"number": "13800138001"}, headers=live_phone.auth("sup")
+        )
+        assert no_phone.status_code == 422 and "interface" in no_phone.json()["error"]["fields"]
+        bad = await client.post(
+            "/api/calls/originate", json={"number": "12"}, headers=live_phone.auth("agent")
+        )
+        assert bad.status_code == 422 and "number" in bad.json()["error"]["fields"]

@@ -1,0 +1,185 @@
+"""The call log writer on both databases: one row per call however many snapshots, the
+customer and agent filled in by the database, and nothing lost while the database is away."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.engine import create_engine, session_factory
+from hotline.db.tables import CallRow, Customer, CustomerPhone, User
+from hotline.telephony.model import CallRecord, Direction, Disposition
+from hotline.telephony.writer import CallWriter, OriginateLink
+
+Sessions = async_sessionmaker[AsyncSession]
+T0 = datetime(2026, 11, 22, 10, 56, 35, tzinfo=UTC)
+
+
+def call(linkedid: str, **changes: object) -> CallRecord:
+    record = CallRecord(
+        linkedid=linkedid,
+        server="pbx",
+        direction=Direction.INBOUND,
+        caller="+8613800138001",
+        dialled="96777",
+        ivr_choice="repair",
+        queue="hotline",
+        agent_name=None,
+        agent_interface=None,
+        started_at=T0,
+        answered_at=None,
+        ended_at=None,
+        wait_seconds=None,
+        talk_seconds=None,
+        disposition=None,
+    )
+    return replace(record, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def rows(sessions: Sessions) -> list[CallRow]:
+    async with sessions() as session:
+        return list((await session.exec(select(CallRow).order_by(col(CallRow.id)))).all())
+
+
+async def test_snapshots_of_one_call_make_one_row(sessions: Sessions) -> None:
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.start()
+    try:
+        writer.put(call("1.0"))
+        await writer.flushed()
+        answered = call(
+            "1.0",
+            agent_name="Agent1",
+            agent_interface="PJSIP/8001",
+            answered_at=T0 + timedelta(seconds=2),
+            wait_seconds=1.0,
+        )
+        writer.put(answered)
+        writer.put(
+            replace(
+                answered,
+                ended_at=T0 + timedelta(seconds=6),
+                talk_seconds=4.0,
+                disposition=Disposition.ANSWERED,
+            )
+        )
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    (row,) = await rows(sessions)
+    assert (row.linkedid, row.agent_name, row.disposition) == ("1.0", "Agent1", "answered")
+    assert row.talk_seconds == 4.0 and row.ended_at == T0 + timedelta(seconds=6)
+    assert writer.stats.written >= 2
+
+
+async def test_the_database_fills_in_customer_agent_and_originate_link(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as session, session.begin():
+        customer = Customer(account_number="GS1", name="赵磊", created_at=T0)
+        agent = User(
+            username="li",
+            display_name="李",
+            role="agent",
+            password_hash="x",
+            interface="PJSIP/8001",
+            created_at=T0,
+        )
+        session.add_all([customer, agent])
+        await session.flush()
+        session.add(CustomerPhone(customer_id=customer.id, number="+8613800138001"))
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.link("orig-1", OriginateLink(ticket_id=None, requested_by_user_id=agent.id))
+    writer.start()
+    try:
+        writer.put(call("2.0", agent_interface="PJSIP/8001", agent_name="Agent1"))
+        writer.put(
+            call(
+                "3.0",
+                caller="+8613900000000",
+                direction=Direction.OUTBOUND,
+                originate_action_id="orig-1",
+            )
+        )
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    first, second = await rows(sessions)
+    assert first.customer_id == customer.id and first.agent_user_id == agent.id
+    assert second.requested_by_user_id == agent.id and second.originate_action_id == "orig-1"
+
+
+async def test_overflow_drops_calls_in_progress_first_and_counts(sessions: Sessions) -> None:
+    writer = CallWriter(sessions, lambda: T0, max_pending=3)
+    writer.put(call("ended", ended_at=T0, disposition=Disposition.ABANDONED))
+    for index in range(4):
+        writer.put(call(f"live-{index}"))
+    assert writer.pending == 3 and writer.stats.overflowed == 2
+    writer.start()
+    try:
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    assert "ended" in {row.linkedid for row in await rows(sessions)}
+
+
+async def _allow_connections(database_url: str, allowed: bool) -> None:
+    url = make_url(database_url)
+    admin = await asyncpg.connect(
+        url.set(database="postgres").render_as_string(hide_password=False)
+    )
+    try:
+        await admin.execute(f'ALTER DATABASE "{url.database}" WITH ALLOW_CONNECTIONS {allowed}')
+        if not allowed:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                url.database,
+            )
+    finally:
+        await admin.close()
+
+
+async def test_ten_seconds_without_the_database_lose_nothing(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the outage is staged on PostgreSQL, the production database")
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01, max_retry_delay=0.5)
+    writer.start()
+    try:
+        writer.put(call("before"))
+        await writer.flushed()
+        await _allow_connections(database_url, False)
+        try:
+            for index in range(300):
+                writer.put(call(f"during-{index}", ended_at=T0, disposition=Disposition.IVR_ONLY))
+                if index % 30 == 0:
+                    await asyncio.sleep(1)
+            assert writer.stats.failing_since is not None
+            assert writer.pending == 300
+        finally:
+            await _allow_connections(database_url, True)
+        await asyncio.wait_for(writer.flushed(), 15)
+    finally:
+        await writer.stop()
+    async with sessions() as session:
+        count = (await session.exec(select(func.count()).select_from(CallRow))).one()
+    await engine.dispose()
+    assert count == 301
+    assert writer.stats.failing_since is None and writer.stats.failures > 0
