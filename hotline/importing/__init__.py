@@ -1,0 +1,1 @@
+"""Bringing the utility's existing records into hotline."""

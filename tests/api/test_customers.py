@@ -1,0 +1,125 @@
+"""GET /api/customers: the customer file found by phone in any form, or by text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from conftest import Api
+
+from hotline.db.tables import CallRow, Customer, CustomerAddress, CustomerMeter, CustomerPhone
+from hotline.web.context import AppContext
+
+T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def files(api: Api) -> dict[str, int]:
+    context = api.app_context
+    assert isinstance(context, AppContext)
+    ids = {}
+    async with context.sessions() as session, session.begin():
+        for account, name, phone, address, area in [
+            ("GS1", "赵磊", "+8613800138001", "北区 光明路 20号", "北区"),
+            ("GS2", "孙丽", "+8657188886666", "南区 湖滨街 16号", "南区"),
+            ("GS3", "赵磊之子", "+8613800138001", "北区 光明路 20号", "北区"),
+        ]:
+            customer = Customer(
+                account_number=account,
+                name=name,
+                created_at=T0,
+                special_care="elderly" if account == "GS2" else None,
+            )
+            session.add(customer)
+            await session.flush()
+            assert customer.id is not None
+            ids[account] = customer.id
+            session.add(CustomerPhone(customer_id=customer.id, number=phone, label="mobile"))
+            session.add(
+                CustomerAddress(
+                    customer_id=customer.id, address=address, area=area, is_primary=True
+                )
+            )
+        session.add(CustomerMeter(customer_id=ids["GS2"], meter_number="M-0001", kind="G4"))
+        session.add(
+            CallRow(
+                server="pbx",
+                linkedid="9.1",
+                direction="inbound",
+                caller="+8657188886666",
+                started_at=T0,
+                updated_at=T0,
+                disposition="answered",
+            )
+        )
+    return ids
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["13800138001", "+86 138 0013 8001", "008613800138001", "013800138001", "138-0013-8001"],
+)
+async def test_any_way_of_writing_the_number_finds_the_customer(
+    api: Api, files: dict[str, int], written: str
+) -> None:
+    response = await api.get("agent", "/api/customers", phone=written)
+    assert response.status_code == 200
+    items = response.json()["items"]
+    # A shared number: the newest file first, the others named.
+    assert [item["account_number"] for item in items] == ["GS3", "GS1"]
+
+
+async def test_a_local_fixed_line_without_area_code(api: Api, files: dict[str, int]) -> None:
+    response = await api.get("disp", "/api/customers", phone="8888 6666")
+    assert [item["name"] for item in response.json()["items"]] == ["孙丽"]
+
+
+async def test_text_search_over_name_account_and_address(api: Api, files: dict[str, int]) -> None:
+    by_address = await api.get("agent", "/api/customers", q="湖滨街")
+    assert [item["account_number"] for item in by_address.json()["items"]] == ["GS2"]
+    by_name = await api.get("agent", "/api/customers", q="赵磊")
+    assert {item["account_number"] for item in by_name.json()["items"]} == {"GS1", "GS3"}
+
+
+async def test_the_whole_file(api: Api, files: dict[str, int]) -> None:
+    created = await api.post(
+        "agent",
+        "/api/tickets",
+        {
+            "type": "repair",
+            "subtype": "indoor_equipment",
+            "description": "燃气表漏气",
+            "customer_id": files["GS2"],
+        },
+    )
+    assert created.status_code == 201
+    response = await api.get("tech", f"/api/customers/{files['GS2']}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["special_care"] == "elderly"
+    assert body["phones"] == [{"number": "+8657188886666", "label": "mobile"}]
+    assert body["addresses"][0]["area"] == "南区"
+    assert body["meters"] == [{"meter_number": "M-0001", "kind": "G4"}]
+    assert [t["number"] for t in body["open_tickets"]] == [created.json()["number"]]
+    assert [c["linkedid"] for c in body["recent_calls"]] == ["9.1"]
+    assert body["visits"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"phone": "12"}, "phone"), ({}, "phone"), ({"phone": "1", "q": "ab"}, "q")],
+)
+async def test_bad_lookups_name_the_field(
+    api: Api, files: dict[str, int], params: dict[str, str], field: str
+) -> None:
+    response = await api.get("agent", "/api/customers", **params)
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+
+
+async def test_unknown_customer_is_404_and_a_token_is_needed(
+    api: Api, files: dict[str, int]
+) -> None:
+    assert (await api.get("agent", "/api/customers/999999")).status_code == 404
+    assert (await api.get("agent", "/api/customers/abc")).status_code == 422
+    assert (await api.client.get("/api/customers", params={"q": "赵磊"})).status_code == 401
