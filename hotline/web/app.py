@@ -7,22 +7,43 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
 from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
-from hotline.web.api import calendar, escalations, health, me, tickets
+from hotline.telephony.runtime import start_telephony
+from hotline.telephony.screenpop import ScreenPop
+from hotline.web.api import (
+    agent_status,
+    calendar,
+    calls,
+    customers,
+    escalations,
+    events,
+    health,
+    me,
+    tickets,
+    wallboard,
+)
 from hotline.web.api.openapi import openapi_document
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, utc_now
 from hotline.web.errors import EXCEPTION_HANDLERS
+from hotline.web.pages import auth as auth_pages
+from hotline.web.pages import desk as desk_pages
+from hotline.web.pages import tickets as ticket_pages
+from hotline.web.session import session_middleware
+
+STATIC = Path(__file__).parent / "static"
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +53,19 @@ API_ROUTES: list[ApiRoute] = [
     *tickets.ROUTES,
     *escalations.ROUTES,
     *calendar.ROUTES,
+    *calls.ROUTES,
+    *customers.ROUTES,
+    *events.ROUTES,
+    *agent_status.ROUTES,
+    *wallboard.ROUTES,
 ]
 
 
 def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
 ) -> Starlette:
+    # Read once: a generated secret key must be the same for sessions and everything else.
+    config = settings or Settings.from_env()
     document = openapi_document(API_ROUTES)
 
     async def openapi(_request: Request) -> JSONResponse:
@@ -45,7 +73,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        config = settings or Settings.from_env()
         if config.secret_key_generated:
             log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
         engine = create_engine(config.database_url)
@@ -69,16 +96,24 @@ def create_app(
             clock=clock,
         )
         await scheduler.start()
+        pop = ScreenPop(sessions, bus, clock, config)
+        runtime = await start_telephony(config, sessions, bus, clock, pop.agent_connected)
+        app.state.context.telephony = runtime.telephony if runtime is not None else None
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await scheduler.stop()
             await engine.dispose()
 
-    routes = [route.starlette_route() for route in API_ROUTES]
+    routes: list[BaseRoute] = [route.starlette_route() for route in API_ROUTES]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
+    routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
+    routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,
+        middleware=[session_middleware(config)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

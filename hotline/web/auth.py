@@ -1,4 +1,5 @@
-"""Who is calling: `Authorization: Bearer <token>` on every API route but health."""
+"""Who is calling: `Authorization: Bearer <token>`, or the console's session cookie (then a
+request that changes something must also carry the session's CSRF token in X-CSRF-Token)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from hotline.services.actor import Actor
 from hotline.services.users import actor_for_token
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
+from hotline.web.session import CSRF_HEADER, csrf_ok, session_actor
 from tickets.workflow import Role
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def authenticate(request: Request) -> Actor:
     header = request.headers.get("authorization", "")
+    if not header and "session" in request.scope:
+        return await _from_session(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
@@ -29,6 +36,18 @@ async def authenticate(request: Request) -> Actor:
             context.tokens.put(token.strip(), actor)
     if actor is None:
         raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
+    return actor
+
+
+async def _from_session(request: Request) -> Actor:
+    actor = await session_actor(request)
+    if actor is None:
+        raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
+    # A cookie rides along on any site's request to us; a header only our own page can set.
+    if request.method not in SAFE_METHODS and not csrf_ok(
+        request, request.headers.get(CSRF_HEADER)
+    ):
+        raise ApiError(403, "csrf", "the page is out of date: reload it and try again")
     return actor
 
 

@@ -6,16 +6,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from hotline.events import EventBus
 from hotline.scheduler import SchedulerService
 from hotline.services.actor import Actor
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
+
+if TYPE_CHECKING:
+    from hotline.telephony.service import Telephony
 
 
 class TokenCache:
@@ -53,8 +57,9 @@ class AppContext:
     scheduler: SchedulerService
     clock: Callable[[], datetime] = field(default=utc_now)
     tokens: TokenCache = field(default_factory=TokenCache)
+    telephony: Telephony | None = None  # set by the lifespan when telephony runs
 
 
-def context_of(request: Request) -> AppContext:
+def context_of(request: HTTPConnection) -> AppContext:
     context: AppContext = request.app.state.context
     return context

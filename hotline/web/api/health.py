@@ -60,16 +60,19 @@ async def health(request: Request, _actor: Actor | None) -> Response:
     )
     scheduler = context.scheduler.health()
     scheduler_ok = scheduler["mode"] == "off" or scheduler["running"] or not scheduler["leader"]
-    ok = database["ok"] and scheduler_ok and scheduler["last_error"] is None
+    telephony: dict[str, Any] = (
+        context.telephony.health()
+        if context.telephony is not None
+        else {"state": "off", "detail": "no HOTLINE_AMI_URL and no simulator: calls not logged"}
+    )
+    telephony_ok = telephony["state"] in {"ok", "off"}
+    ok = database["ok"] and scheduler_ok and scheduler["last_error"] is None and telephony_ok
     body = {
         "status": "ok" if ok else "degraded",
         "time": context.clock().astimezone(context.settings.timezone).isoformat(),
         "database": database,
         "scheduler": scheduler,
-        "telephony": {
-            "state": "off",
-            "detail": "AMI integration is not running in this build",
-        },
+        "telephony": telephony,
         "calendar": calendar,
     }
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.db.tables import AuditEntry, Escalation, SlaClockRow
+from hotline.db.tables import AuditEntry, Escalation
 from hotline.services.actor import Actor
-from hotline.services.clock_rows import clock_from_row
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
-from tickets.sla import ClockState
+from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
 from tickets.workflow import COMPLAINT_READERS, allowed_actions
 
@@ -22,8 +21,7 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return moment.astimezone(tz).isoformat() if moment is not None else None
 
 
-def clock_json(row: SlaClockRow, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
-    clock = clock_from_row(row)
+def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     state = clock.state(now)
     due_at = clock.due_at_as_of(now)
     paused_seconds = clock.paused_seconds
@@ -98,7 +96,7 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         "created_at": iso(ticket.created_at, tz),
         "updated_at": iso(ticket.updated_at, tz),
         "created_by": ticket.created_by,
-        "clocks": [clock_json(row, now, tz) for row in view.clocks],
+        "clocks": [clock_json(clock, now, tz) for clock in view.clocks],
     }
 
 

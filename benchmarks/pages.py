@@ -1,0 +1,238 @@
+"""Console pages over a big PostgreSQL: p50/p95 server time for the ticket list, a ticket page
+and the wallboard's figures with 1,000,000 tickets and 5,000,000 calls, next to a baseline
+measured in the same run: the same pages over an empty database.
+
+Targets: p95 under 150 ms, and within 3x of the empty baseline.
+
+    .venv/bin/python benchmarks/pages.py [--tickets 1000000] [--calls 5000000] [--requests 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from hotline.auth.passwords import hash_password
+from hotline.db.migrate import upgrade
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+PASSWORD = "benchmark password"
+STATUSES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
+
+
+def dsn(database: str) -> str:
+    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def recreate(database: str) -> str:
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    await admin.close()
+    return dsn(database)
+
+
+async def add_supervisor(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    await connection.execute(
+        "INSERT INTO user_account (username, display_name, role, password_hash, active, "
+        "created_at) VALUES ('boss', 'Boss', 'supervisor', $1, true, $2)",
+        hash_password(PASSWORD),
+        NOW,
+    )
+    await connection.close()
+
+
+async def fill(url: str, tickets: int, calls: int) -> None:
+    """A year of a city hotline, bulk-generated in SQL: tickets of every type and status with
+    their clocks, and calls spread over the year (the API would take days)."""
+    connection = await asyncpg.connect(url)
+    department = await connection.fetchval("SELECT id FROM department WHERE is_default")
+    await connection.execute(
+        """
+        INSERT INTO ticket (number, type, subtype, special, status, priority, department_id,
+                            caller_phone, description, named_staff, received_at, created_at,
+                            updated_at, created_by)
+        SELECT 'BX-' || to_char($2::timestamptz - (g * interval '31 seconds'), 'YYYYMMDD')
+                 || '-' || lpad(g::text, 7, '0'),
+               'repair', 'indoor_equipment', false, ($4::text[])[1 + g % 6], 'normal', $1,
+               '+86138' || lpad((g % 100000000)::text, 8, '0'), '燃气灶无法点火 #' || g, '[]',
+               $2::timestamptz - (g * interval '31 seconds'), $2::timestamptz,
+               $2::timestamptz, 'bench'
+        FROM generate_series(1, $3) AS g
+        """,
+        department,
+        NOW,
+        tickets,
+        STATUSES,
+    )
+    await connection.execute(
+        """
+        INSERT INTO sla_clock (ticket_id, name, kind, basis, started_at, target_due_at,
+                               original_due_at, due_at, pausable, estimated, paused_seconds,
+                               next_check_at, stopped_at)
+        SELECT id, c.name, 'minutes', 'policy', received_at, received_at + c.span,
+               received_at + c.span, received_at + c.span, true, false, 0,
+               CASE WHEN status IN ('resolved', 'closed') THEN NULL
+                    ELSE received_at + c.span * 0.8 END,
+               CASE WHEN status IN ('resolved', 'closed') THEN received_at + interval '3 hours'
+               END
+        FROM ticket,
+             (VALUES ('handle', interval '6 hours'), ('fix', interval '24 hours')) AS c(name, span)
+        """
+    )
+    await connection.execute(
+        """
+        INSERT INTO call_log (server, linkedid, direction, caller, dialled, ivr_choice, queue,
+                              agent_name, agent_interface, started_at, answered_at, ended_at,
+                              wait_seconds, talk_seconds, disposition, updated_at)
+        SELECT 'pbx', '1800000000.' || g, 'inbound',
+               '+86138' || lpad((g % 100000000)::text, 8, '0'), '96777', 'repair', 'hotline',
+               'Agent' || (g % 40), 'PJSIP/8' || lpad((g % 40)::text, 3, '0'),
+               $1::timestamptz - (g * interval '6 seconds'),
+               $1::timestamptz - (g * interval '6 seconds') + interval '12 seconds',
+               $1::timestamptz - (g * interval '6 seconds') + interval '200 seconds',
+               12, 188, CASE WHEN g % 10 = 0 THEN 'abandoned' ELSE 'answered' END,
+               $1::timestamptz
+        FROM generate_series(1, $2) AS g
+        """,
+        NOW,
+        calls,
+    )
+    await connection.execute("VACUUM ANALYZE")
+    await connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_SCHEDULER": "off",
+        "HOTLINE_SECRET_KEY": "benchmark",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "hotline.web.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return subprocess.Popen(command, env=env)
+
+
+async def measure(url: str, requests: int) -> dict[str, list[float]]:
+    port = free_port()
+    server = serve(url, port)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for _ in range(100):
+                try:
+                    await client.get("/api/health")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            form = await client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token
+            signed = await client.post(
+                "/login",
+                data={
+                    "username": "boss",
+                    "password": PASSWORD,
+                    "csrf_token": token.group(1),
+                    "next": "/tickets",
+                },
+            )
+            assert signed.status_code == 303, signed.text
+            listing = await client.get("/tickets")
+            numbers = re.findall(r'href="/tickets/([^"]+)"', listing.text)
+            pages = {"ticket list": "/tickets", "wallboard figures": "/api/wallboard"}
+            if numbers:
+                pages["ticket page"] = f"/tickets/{numbers[len(numbers) // 2]}"
+            timings: dict[str, list[float]] = {}
+            for name, path in pages.items():
+                for _ in range(10):
+                    await client.get(path)
+                samples = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    response = await client.get(path)
+                    samples.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (path, response.status_code)
+                timings[name] = samples
+            return timings
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def prepare(tickets: int, calls: int) -> tuple[str, str]:
+    empty = await recreate("hotline_bench_pages_empty")
+    full = await recreate("hotline_bench_pages")
+    for url in (empty, full):
+        await asyncio.to_thread(upgrade, url)
+        await add_supervisor(url)
+    # The empty baseline still has one ticket, so that its ticket page exists.
+    await fill(empty, 1, 1)
+    started = time.perf_counter()
+    await fill(full, tickets, calls)
+    print(f"filled {tickets} tickets and {calls} calls in {time.perf_counter() - started:.0f} s")
+    return empty, full
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=5_000_000)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    empty, full = asyncio.run(prepare(args.tickets, args.calls))
+    baseline = asyncio.run(measure(empty, args.requests))
+    loaded = asyncio.run(measure(full, args.requests))
+    met = True
+    print(f"{'page':<20}{'empty p50':>11}{'p95':>8}{'full p50':>11}{'p95':>8}{'ratio':>8}")
+    for name, samples in loaded.items():
+        base = baseline[name]
+        ratio = p(samples, 0.95) / p(base, 0.95)
+        print(
+            f"{name:<20}{statistics.median(base):>10.1f}ms{p(base, 0.95):>6.1f}ms"
+            f"{statistics.median(samples):>10.1f}ms{p(samples, 0.95):>6.1f}ms{ratio:>7.1f}x"
+        )
+        met = met and p(samples, 0.95) < 150 and ratio <= 3
+    print("targets: p95 < 150 ms and within 3x of the empty baseline")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""GET /api/events: the live feed (server-sent events) — screen pops for the agent they are
+for, SLA warnings and breaches, call progress for the wallboard, ticket changes for lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from hotline.events import Event, EventBus
+from hotline.services.actor import Actor
+from hotline.web.api.registry import ApiRoute
+from hotline.web.context import context_of
+from tickets.workflow import Role
+
+HEARTBEAT_SECONDS = 15.0
+# Who watches every call: the wallboard and whoever runs the floor.
+CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
+
+
+def topics_for(actor: Actor) -> tuple[str, ...]:
+    """What a feed subscribes to: everything for those who watch the floor, otherwise only
+    what can concern this person, so that busy topics (every call's progress) cost them
+    nothing."""
+    if actor.role in CALL_WATCHERS:
+        return ()
+    return (f"screenpop.{actor.username}", "sla", "ticket")
+
+
+def visible_to(event: Event, actor: Actor) -> bool:
+    """Whether this person's feed carries the event. A screen pop is for one agent only."""
+    topic = event.topic
+    if topic.startswith("screenpop."):
+        return topic == f"screenpop.{actor.username}"
+    if topic.startswith("call."):
+        return actor.role in CALL_WATCHERS
+    if topic.startswith("sla."):
+        if actor.role in SLA_WATCHERS:
+            return True
+        targets = event.data.get("notify") or []
+        return f"user:{actor.username}" in targets
+    return topic.startswith("ticket.")
+
+
+def sse_frame(event: Event) -> bytes:
+    data = json.dumps(event.data, ensure_ascii=False, default=str, separators=(",", ":"))
+    # The browser listens for `screenpop`; the addressee is in the bus topic, not its name.
+    name = "screenpop" if event.topic.startswith("screenpop.") else event.topic
+    return f"id: {event.sequence}\nevent: {name}\ndata: {data}\n\n".encode()
+
+
+async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator[bytes]:
+    async with bus.subscribe(*topics_for(actor)) as subscription:
+        # Tell the browser how soon to come back after a drop, and that the feed is open.
+        yield b"retry: 2000\n: connected\n\n"
+        reported_drops = 0
+        while True:
+            try:
+                event = await subscription.next(timeout=heartbeat)
+            except TimeoutError:
+                yield b": heartbeat\n\n"
+                continue
+            if subscription.dropped != reported_drops:
+                lost = subscription.dropped - reported_drops
+                reported_drops = subscription.dropped
+                payload: dict[str, Any] = {"lost": lost}
+                yield f"event: overflow\ndata: {json.dumps(payload)}\n\n".encode()
+            if visible_to(event, actor):
+                yield sse_frame(event)
+
+
+async def events(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    heartbeat = float(getattr(request.app.state, "sse_heartbeat", HEARTBEAT_SECONDS))
+    return StreamingResponse(
+        stream(context.bus, actor, heartbeat),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+ROUTES = [
+    ApiRoute(
+        "GET",
+        "/api/events",
+        events,
+        "Live events as server-sent events: `screenpop` (for you), `sla.warning`, `sla.breach`, "
+        "`call.*` (supervisors), `ticket.*`",
+        frozenset(Role),
+        responses={200: "text/event-stream"},
+        tag="operations",
+    ),
+]

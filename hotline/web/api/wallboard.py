@@ -1,0 +1,86 @@
+"""GET /api/wallboard: what the floor looks like now, for the supervisor's wall screen."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hotline.services import wallboard as service
+from hotline.services.actor import Actor
+from hotline.telephony.ami import AmiError
+from hotline.web.api.registry import ApiRoute
+from hotline.web.context import AppContext, context_of
+from tickets.workflow import Role
+
+WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+QUEUE_STATUS_TIMEOUT = 2.0
+
+
+async def _queues(context: AppContext) -> dict[str, Any] | None:
+    """Asterisk's queues right now, summed over every PBX; None when telephony is off or an
+    Asterisk does not answer (the board then says so rather than showing zeros)."""
+    telephony = context.telephony
+    if telephony is None:
+        return None
+    total = service.QueueNow()
+    for line in telephony.lines.values():
+        try:
+            result = await line.client.send("QueueStatus", timeout=QUEUE_STATUS_TIMEOUT)
+        except (AmiError, TimeoutError):
+            return None
+        now = service.queue_now(list(result.events))
+        total.waiting += now.waiting
+        total.longest_wait_seconds = max(total.longest_wait_seconds, now.longest_wait_seconds)
+        total.ready += now.ready
+        total.busy += now.busy
+        total.away += now.away
+    return {
+        "waiting": total.waiting,
+        "longest_wait_seconds": total.longest_wait_seconds,
+        "agents": {"ready": total.ready, "busy": total.busy, "away": total.away},
+    }
+
+
+async def wallboard(request: Request, _actor: Actor | None) -> Response:
+    context = context_of(request)
+    now = context.clock()
+    tz = context.settings.timezone
+
+    async def figures() -> service.Today:
+        async with context.sessions() as session:
+            return await service.today(session, now, tz)
+
+    queues, today = await asyncio.gather(_queues(context), figures())
+    level = today.service_level
+    return JSONResponse(
+        {
+            "at": now.astimezone(tz).isoformat(),
+            "queues": queues,
+            "today": {
+                "answered": today.answered,
+                "abandoned": today.abandoned,
+                "service_level": round(level, 3) if level is not None else None,
+                "service_level_seconds": service.SERVICE_LEVEL_SECONDS,
+                "sla_warnings": today.warnings,
+                "sla_breaches": today.breaches,
+            },
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+ROUTES = [
+    ApiRoute(
+        "GET",
+        "/api/wallboard",
+        wallboard,
+        "The floor now: callers waiting and the longest wait, agents ready/busy/away, today's "
+        "answered and abandoned calls, service level within 20 s, SLA warnings and breaches",
+        WATCHERS,
+        responses={200: "the figures; `queues` is null when Asterisk cannot be asked"},
+        tag="operations",
+    ),
+]

@@ -1,0 +1,1 @@
+"""The console: server-rendered pages for agents, dispatchers, quality staff and supervisors."""

@@ -1,0 +1,114 @@
+"""The agent's desk (`/`), and the call log page (`/calls`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hotline.db.tables import CallRow
+from hotline.services import calls as call_service
+from hotline.services.actor import Actor
+from hotline.web.context import context_of
+from hotline.web.pages.guard import page
+from hotline.web.templating import activate, current_gettext, render
+from tickets.workflow import Role
+
+RECENT = 20
+WALLBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+CARE = {"elderly": "elderly", "disabled": "disabled", "living_alone": "living alone"}
+CHOICES = ["consultation", "repair", "complaint", "gas-outage"]
+TYPES = ["consultation", "repair", "complaint", "outage"]
+STATUSES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
+DISPOSITIONS = ["answered", "abandoned", "ivr_only", "no_answer", "busy", "failed", "incomplete"]
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{round(value)} s"
+
+
+def call_rows(request: Request, rows: list[CallRow]) -> list[dict[str, Any]]:
+    tz = context_of(request).settings.timezone
+    return [
+        {
+            "started": row.started_at.astimezone(tz).strftime("%m-%d %H:%M:%S"),
+            "direction": row.direction,
+            "caller": row.caller,
+            "ivr_choice": row.ivr_choice,
+            "agent_name": row.agent_name,
+            "wait": _seconds(row.wait_seconds),
+            "talk": _seconds(row.talk_seconds),
+            "disposition": row.disposition,
+        }
+        for row in rows
+    ]
+
+
+def desk_texts(request: Request) -> dict[str, Any]:
+    """What desk.js shows, translated for this request."""
+    activate(request)
+    _ = current_gettext()
+    return {
+        "none": _("none"),
+        "withheld": _("number withheld"),
+        "created": _("Ticket created:"),
+        "expired": _("Your session has ended: sign in again. Your draft is kept."),
+        "offline": _("No connection to the server; your draft is kept."),
+        "failed": _("The ticket was not saved."),
+        "care": {key: _(label) for key, label in CARE.items()},
+        "choices": {key: _(key) for key in CHOICES},
+        "types": {key: _(key) for key in TYPES},
+        "statuses": {key: _(key) for key in STATUSES},
+        "dispositions": {key: _(key) for key in DISPOSITIONS},
+        "states": {"ready": _("ready"), "away": _("away")},
+    }
+
+
+async def desk(request: Request, actor: Actor) -> Response:
+    async with context_of(request).sessions() as session:
+        page_of_calls = await call_service.list_calls(
+            session, call_service.CallFilter(agent=actor.interface or "-", per_page=RECENT)
+        )
+    return render(
+        request,
+        "desk.html",
+        {"calls": call_rows(request, page_of_calls.items), "texts": desk_texts(request)},
+        actor=actor,
+    )
+
+
+async def home(request: Request, actor: Actor) -> Response:
+    if actor.role is Role.AGENT:
+        return await desk(request, actor)
+    return RedirectResponse("/calls", status_code=303)
+
+
+async def calls(request: Request, actor: Actor) -> Response:
+    async with context_of(request).sessions() as session:
+        page_of_calls = await call_service.list_calls(
+            session, call_service.CallFilter(per_page=100)
+        )
+    return render(
+        request, "calls.html", {"calls": call_rows(request, page_of_calls.items)}, actor=actor
+    )
+
+
+async def wallboard(request: Request, actor: Actor) -> Response:
+    activate(request)
+    _ = current_gettext()
+    texts = {
+        "warning": _("SLA warning"),
+        "breach": _("SLA breach"),
+        "created": _("New ticket"),
+        "clocks": {name: _(name) for name in ("reply", "handle", "fix", "restore", "feedback")},
+    }
+    return render(request, "wallboard.html", {"texts": texts}, actor=actor)
+
+
+ROUTES = [
+    Route("/", page(frozenset(Role), home), methods=["GET"]),
+    Route("/calls", page(frozenset(Role), calls), methods=["GET"]),
+    Route("/wallboard", page(WALLBOARD_ROLES, wallboard), methods=["GET"]),
+]

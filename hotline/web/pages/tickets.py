@@ -1,0 +1,226 @@
+"""`/tickets`: ticket lists with the saved views people work from (mine, my department, due
+soon, breached), every row with its SLA clocks counting down live."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hotline.db.tables import Department, User
+from hotline.services import calls as call_service
+from hotline.services import tickets as service
+from hotline.services.actor import Actor
+from hotline.services.errors import NotFound, ServiceError
+from hotline.services.tickets import TicketView
+from hotline.web.api.calls import CALLERS
+from hotline.web.api.render import iso, ticket_detail_json
+from hotline.web.context import context_of
+from hotline.web.pages.guard import page
+from hotline.web.templating import render
+from tickets.sla import Clock, ClockState
+from tickets.types import TicketType
+from tickets.workflow import Role, Status
+
+DUE_SOON = timedelta(hours=2)
+VIEWS = {
+    "all": "All open",
+    "mine": "Mine",
+    "department": "My department",
+    "due_soon": "Due within 2 h",
+    "breached": "Breached",
+}
+OPEN = [status for status in Status if status is not Status.CLOSED]
+
+
+def clock_cells(clocks: list[Clock], now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """What the countdown script needs: the due and warning moments and the state now."""
+    cells = []
+    for clock in clocks:
+        state = clock.state(now)
+        cells.append(
+            {
+                "name": clock.name.value,
+                "state": state.value,
+                "due": clock.due_at_as_of(now).astimezone(tz).isoformat(),
+                "warn": clock.warn_at.astimezone(tz).isoformat(),
+                "running": clock.stopped_at is None and clock.paused_at is None,
+                "late": state is ClockState.BREACHED,
+            }
+        )
+    return cells
+
+
+def rows(views: list[TicketView], now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": view.ticket.number,
+            "type": view.ticket.type,
+            "subtype": view.ticket.subtype,
+            "status": view.ticket.status,
+            "department": view.department.name,
+            "assignee": view.assignee.display_name if view.assignee else None,
+            "received": view.ticket.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
+            "description": view.ticket.description[:80],
+            "clocks": clock_cells(view.clocks, now, tz),
+        }
+        for view in views
+    ]
+
+
+async def _department_of(request: Request, actor: Actor) -> str | None:
+    async with context_of(request).sessions() as session:
+        statement = (
+            select(Department.code)
+            .join(User, col(User.department_id) == col(Department.id))
+            .where(col(User.id) == actor.user_id)
+        )
+        return (await session.exec(statement)).first()
+
+
+async def ticket_list(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    view_name = request.query_params.get("view", "all")
+    if view_name not in VIEWS:
+        view_name = "all"
+    text = (request.query_params.get("text") or "").strip()[:100] or None
+    type_name = request.query_params.get("type")
+    ticket_type = TicketType(type_name) if type_name in set(TicketType) else None
+    try:
+        page_number = max(1, min(10_000, int(request.query_params.get("page", "1"))))
+    except ValueError:
+        page_number = 1
+    department = await _department_of(request, actor) if view_name == "department" else None
+    query = service.TicketFilter(
+        type=ticket_type,
+        status=OPEN,
+        assignee=actor.username if view_name == "mine" else None,
+        department=department,
+        overdue=True if view_name == "breached" else None,
+        due_within=DUE_SOON if view_name == "due_soon" else None,
+        text=text,
+        page=page_number,
+        per_page=50,
+    )
+    rulebook = await context.rulebooks.get()
+    now = context.clock()
+    problem = None
+    found: list[TicketView] = []
+    has_more = False
+    if view_name == "department" and department is None:
+        problem = "You belong to no department."
+    else:
+        try:
+            async with context.sessions() as session:
+                result = await service.list_tickets(session, rulebook, query, now)
+            found, has_more = result.items, result.has_more
+        except ServiceError as error:
+            problem = error.message
+    return render(
+        request,
+        "tickets.html",
+        {
+            "views": VIEWS,
+            "view": view_name,
+            "text": text or "",
+            "type": ticket_type.value if ticket_type else "",
+            "types": [t.value for t in TicketType],
+            "rows": rows(found, now, rulebook.timezone),
+            "page": page_number,
+            "has_more": has_more,
+            "problem": problem,
+            "server_now": now.isoformat(),
+        },
+        actor=actor,
+    )
+
+
+ROUTES = [Route("/tickets", page(frozenset(Role), ticket_list), methods=["GET"])]
+
+
+# The fields each action's form asks for (the API validates them).
+ACTION_FIELDS: dict[str, list[str]] = {
+    "assign": ["assignee", "department", "note"],
+    "extend": ["due_date", "reason"],
+    "pause": ["reason", "note"],
+    "reopen": ["reason", "note"],
+}
+
+
+async def ticket_page(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now = context.clock()
+    tz = rulebook.timezone
+    number = request.path_params["number"]
+    try:
+        async with context.sessions() as session:
+            view = await service.get_ticket(session, number)
+            calls = await call_service.calls_of_ticket(
+                session, view.ticket.id, view.ticket.call_linkedid
+            )
+    except NotFound:
+        return render(request, "not_found.html", actor=actor, status=404)
+    ticket = ticket_detail_json(view, actor, now, tz)
+    timeline = (
+        [
+            {
+                "at": entry["at"],
+                "kind": "audit",
+                "what": entry["action"],
+                "who": entry["actor"],
+                "detail": entry["note"] or _changes(entry["after"]),
+            }
+            for entry in ticket["history"]
+        ]
+        + [
+            {
+                "at": e["happened_at"],
+                "kind": "escalation",
+                "what": e["kind"],
+                "who": "",
+                "detail": e["clock"],
+            }
+            for e in ticket["escalations"]
+        ]
+        + [
+            {
+                "at": iso(call.started_at, tz),
+                "kind": "call",
+                "what": call.direction,
+                "who": call.agent_name or "",
+                "detail": call.disposition or "",
+            }
+            for call in calls
+        ]
+    )
+    timeline.sort(key=lambda item: item["at"] or "")
+    return render(
+        request,
+        "ticket.html",
+        {
+            "ticket": ticket,
+            "clocks": clock_cells(view.clocks, now, tz),
+            "timeline": timeline,
+            "actions": [
+                (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
+            ],
+            "can_call": bool(actor.interface and ticket["caller_phone"] and actor.role in CALLERS),
+            "server_now": now.isoformat(),
+        },
+        actor=actor,
+    )
+
+
+def _changes(after: dict[str, Any] | None) -> str:
+    if not after:
+        return ""
+    return ", ".join(f"{key}: {value}" for key, value in list(after.items())[:6])
+
+
+ROUTES.append(Route("/tickets/{number}", page(frozenset(Role), ticket_page), methods=["GET"]))

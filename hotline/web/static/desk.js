@@ -1,0 +1,181 @@
+// The agent's desk: the live screen pop (server-sent events) and the ticket form, whose draft
+// survives a reload or an expired session. Text from the server is only ever set with
+// textContent: a caller's name can never become markup.
+"use strict";
+
+(function () {
+  const texts = JSON.parse(document.getElementById("desk-text").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const form = document.getElementById("ticket-form");
+  const DRAFT = "hotline.ticket-draft";
+
+  function text(id, value) {
+    document.getElementById(id).textContent = value == null ? "" : String(value);
+  }
+
+  function fill(listId, items, line) {
+    const list = document.getElementById(listId);
+    list.replaceChildren();
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.textContent = line(item);
+      list.appendChild(li);
+    }
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.textContent = texts.none;
+      list.appendChild(li);
+    }
+  }
+
+  function showTypeFields() {
+    const type = form.elements.type.value;
+    for (const label of form.querySelectorAll("[data-for]")) {
+      label.hidden = label.dataset.for !== type;
+    }
+  }
+
+  function saveDraft() {
+    const draft = {};
+    for (const element of form.elements) {
+      if (!element.name) continue;
+      draft[element.name] = element.type === "checkbox" ? element.checked : element.value;
+    }
+    localStorage.setItem(DRAFT, JSON.stringify(draft));
+  }
+
+  function restoreDraft() {
+    const saved = localStorage.getItem(DRAFT);
+    if (!saved) return;
+    const draft = JSON.parse(saved);
+    for (const [name, value] of Object.entries(draft)) {
+      const element = form.elements[name];
+      if (!element) continue;
+      if (element.type === "checkbox") element.checked = Boolean(value);
+      else element.value = value;
+    }
+  }
+
+  function setIfEmpty(name, value) {
+    const element = form.elements[name];
+    if (element && !element.value && value) element.value = value;
+  }
+
+  function pop(data) {
+    document.getElementById("pop-idle").hidden = true;
+    document.getElementById("pop-call").hidden = false;
+    const call = data.call;
+    text("pop-number", call.caller || texts.withheld);
+    const customer = data.customer;
+    const care = document.getElementById("pop-care");
+    care.hidden = !(customer && customer.special_care);
+    if (customer && customer.special_care) {
+      care.textContent = texts.care[customer.special_care] || customer.special_care;
+    }
+    document.getElementById("pop-unknown").hidden = !data.unknown_caller;
+    text("pop-customer", customer ? `${customer.name} · ${customer.account_number}` : "");
+    text("pop-choice", call.ivr_choice ? texts.choices[call.ivr_choice] || call.ivr_choice : texts.none);
+    fill("pop-tickets", data.open_tickets, (t) => `${t.number} · ${texts.types[t.type] || t.type} · ${texts.statuses[t.status] || t.status} · ${t.description}`);
+    fill("pop-calls", data.recent_calls, (c) => `${c.started_at} · ${texts.dispositions[c.disposition] || c.disposition || ""}`);
+    form.elements.call_linkedid.value = call.linkedid;
+    if (data.suggested) {
+      form.elements.type.value = data.suggested.type;
+      form.elements.subtype.value = data.suggested.subtype || "";
+      showTypeFields();
+    }
+    setIfEmpty("caller_phone", call.caller);
+    if (customer) {
+      setIfEmpty("caller_name", customer.name);
+      const address = customer.addresses[0];
+      if (address) {
+        setIfEmpty("address", address.address);
+        setIfEmpty("area", address.area);
+      }
+    }
+    saveDraft();
+    document.body.dataset.popped = call.linkedid;
+  }
+
+  function clearErrors() {
+    for (const old of form.querySelectorAll(".field-error")) old.remove();
+    document.getElementById("form-error").hidden = true;
+    document.getElementById("form-ok").hidden = true;
+  }
+
+  function showError(message, fields) {
+    const box = document.getElementById("form-error");
+    box.textContent = message;
+    box.hidden = false;
+    for (const [name, problem] of Object.entries(fields || {})) {
+      const element = form.elements[name.split(".")[0]];
+      if (!element) continue;
+      const note = document.createElement("span");
+      note.className = "field-error";
+      note.textContent = problem;
+      element.after(note);
+    }
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    clearErrors();
+    const body = {};
+    for (const element of form.elements) {
+      if (!element.name) continue;
+      if (element.type === "checkbox") body[element.name] = element.checked;
+      else if (element.value.trim()) body[element.name] = element.value.trim();
+    }
+    let response;
+    try {
+      response = await fetch("/api/tickets", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      showError(texts.offline, {});
+      return;
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.status === 201) {
+      localStorage.removeItem(DRAFT);
+      form.reset();
+      showTypeFields();
+      const ok = document.getElementById("form-ok");
+      ok.textContent = `${texts.created} ${answer.number}`;
+      ok.hidden = false;
+      return;
+    }
+    if (response.status === 401) {
+      showError(texts.expired, {});
+      return;
+    }
+    const error = answer.error || {};
+    showError(error.message || texts.failed, error.fields);
+  }
+
+  for (const button of document.querySelectorAll("button.state")) {
+    button.addEventListener("click", async () => {
+      const response = await fetch("/api/agent/status", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ state: button.dataset.state }),
+        credentials: "same-origin",
+      });
+      const answer = await response.json().catch(() => ({}));
+      const now = document.getElementById("status-now");
+      now.textContent = response.ok ? texts.states[answer.state] : (answer.error || {}).message || texts.failed;
+      document.body.dataset.status = response.ok ? answer.state : "";
+    });
+  }
+
+  restoreDraft();
+  showTypeFields();
+  form.addEventListener("input", saveDraft);
+  form.elements.type.addEventListener("change", showTypeFields);
+  form.addEventListener("submit", submit);
+  const feed = new EventSource("/api/events");
+  feed.addEventListener("screenpop", (event) => pop(JSON.parse(event.data)));
+  feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
+})();

@@ -1,0 +1,55 @@
+// A ticket's actions and click-to-call, through the JSON API with the session's CSRF token.
+"use strict";
+
+(function () {
+  const texts = JSON.parse(document.getElementById("ticket-text").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const number = document.querySelector("[data-number]").dataset.number;
+  const error = document.getElementById("action-error");
+  const ok = document.getElementById("action-ok");
+
+  async function post(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const answer = await response.json().catch(() => ({}));
+    return { response, answer };
+  }
+
+  function fail(answer) {
+    const problem = answer.error || {};
+    const fields = Object.entries(problem.fields || {}).map(([k, v]) => `${k}: ${v}`);
+    error.textContent = [problem.message || texts.failed, ...fields].join(" — ");
+    error.hidden = false;
+  }
+
+  for (const form of document.querySelectorAll("form.action")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const body = {};
+      for (const element of form.elements) {
+        if (element.name && element.value.trim()) body[element.name] = element.value.trim();
+      }
+      const path = `/api/tickets/${encodeURIComponent(number)}/actions/${form.dataset.action}`;
+      const { response, answer } = await post(path, body);
+      if (response.ok) location.reload();
+      else fail(answer);
+    });
+  }
+
+  const call = document.getElementById("call-back");
+  if (call) {
+    call.addEventListener("click", async () => {
+      error.hidden = true;
+      const { response, answer } = await post("/api/calls/originate", {
+        number: call.dataset.number, ticket: number,
+      });
+      if (response.status === 202) { ok.textContent = texts.calling; ok.hidden = false; }
+      else fail(answer);
+    });
+  }
+})();

@@ -1,0 +1,68 @@
+// The wall screen: figures refreshed every two seconds, SLA escalations and tickets the
+// moment they happen (server-sent events).
+"use strict";
+
+(function () {
+  const texts = JSON.parse(document.getElementById("wall-text").textContent);
+
+  function put(id, value) {
+    document.getElementById(id).textContent = value == null ? "—" : String(value);
+  }
+
+  function seconds(total) {
+    if (total == null) return "—";
+    return total >= 60 ? `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}` : `${total}s`;
+  }
+
+  async function refresh() {
+    let figures;
+    try {
+      const response = await fetch("/api/wallboard", { credentials: "same-origin" });
+      if (!response.ok) return;
+      figures = await response.json();
+    } catch (error) {
+      return;
+    }
+    const queues = figures.queues;
+    document.getElementById("w-phone").hidden = queues !== null;
+    put("w-waiting", queues && queues.waiting);
+    put("w-longest", queues && seconds(queues.longest_wait_seconds));
+    put("w-ready", queues && queues.agents.ready);
+    put("w-busy", queues && queues.agents.busy);
+    put("w-away", queues && queues.agents.away);
+    const today = figures.today;
+    put("w-answered", today.answered);
+    put("w-abandoned", today.abandoned);
+    put("w-level", today.service_level == null ? null : `${Math.round(today.service_level * 100)}%`);
+    put("w-warnings", today.sla_warnings);
+    put("w-breaches", today.sla_breaches);
+    document.body.dataset.refreshed = figures.at;
+  }
+
+  function note(kind, line) {
+    const list = document.getElementById("w-events");
+    const item = document.createElement("li");
+    item.className = kind;
+    item.textContent = `${new Date().toLocaleTimeString()} · ${line}`;
+    list.prepend(item);
+    while (list.children.length > 30) list.lastChild.remove();
+  }
+
+  const feed = new EventSource("/api/events");
+  feed.addEventListener("sla.warning", (event) => {
+    const data = JSON.parse(event.data);
+    note("warning", `${texts.warning} ${data.ticket || ""} ${texts.clocks[data.clock] || data.clock || ""}`);
+    refresh();
+  });
+  feed.addEventListener("sla.breach", (event) => {
+    const data = JSON.parse(event.data);
+    note("escalation", `${texts.breach} ${data.ticket || ""} ${texts.clocks[data.clock] || data.clock || ""}`);
+    refresh();
+  });
+  feed.addEventListener("ticket.created", (event) => {
+    const data = JSON.parse(event.data);
+    note("ticket", `${texts.created} ${data.number}`);
+  });
+  refresh();
+  setInterval(refresh, 2000);
+})();

@@ -1,0 +1,95 @@
+"""Server-rendered pages: Jinja2 with autoescaping, and gettext per request (the language of
+the person reading, not of the process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime
+from gettext import NullTranslations
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from hotline.i18n import SUPPORTED, pick_locale, translations
+from hotline.services.actor import Actor
+from hotline.web.session import csrf_token
+from tickets.workflow import Role
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGE_COOKIE = "lang"
+
+_translations: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
+
+
+def _current() -> NullTranslations:
+    return _translations.get() or translations("zh_CN")
+
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=lambda message: _current().gettext(message),
+    ngettext=lambda one, many, n: _current().ngettext(one, many, n),
+    newstyle=True,
+)
+
+
+def current_gettext() -> Callable[[str], str]:
+    """gettext in the language of the page being rendered."""
+    return _current().gettext
+
+
+def activate(request: Request) -> str:
+    """Render in the reader's language from here on; the locale chosen."""
+    locale = page_locale(request)
+    _translations.set(translations(locale))
+    return locale
+
+
+def page_locale(request: Request) -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in SUPPORTED:
+        return chosen
+    return pick_locale(request.headers.get("accept-language"))
+
+
+# What each role finds in the navigation: only pages it may use.
+NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
+    ("/", "Desk", frozenset({Role.AGENT})),
+    ("/tickets", "Tickets", frozenset(Role)),
+    ("/calls", "Calls", frozenset(Role)),
+    ("/wallboard", "Wallboard", frozenset({Role.SUPERVISOR, Role.ADMIN})),
+]
+
+
+def render(
+    request: Request,
+    template: str,
+    values: dict[str, Any] | None = None,
+    *,
+    actor: Actor | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    locale = activate(request)
+    context = {
+        "request": request,
+        "actor": actor,
+        "locale": locale,
+        "csrf_token": csrf_token(request),
+        "navigation": [
+            (path, label) for path, label, roles in NAVIGATION if actor and actor.role in roles
+        ],
+        "now": datetime.now(),
+        **(values or {}),
+    }
+    html = environment.get_template(template).render(context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

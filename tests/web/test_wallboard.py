@@ -1,0 +1,88 @@
+"""The supervisor's wallboard: today's figures from the call log and escalations, the queues
+from Asterisk (the fake, over AMI), and the page only for those who run the floor."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+from conftest import FakeClock, LiveServer, add_staff, ami_url_of, app_settings, serve_live
+
+from hotline.db.tables import CallRow
+from hotline.services.wallboard import queue_now
+from hotline.telephony.frames import AmiMessage
+from hotline.telephony.simulator import FakeAsterisk
+from hotline.web.app import create_app
+from hotline.web.context import AppContext
+
+
+def call(linkedid: str, disposition: str, wait: float, at: datetime) -> CallRow:
+    return CallRow(
+        server="pbx",
+        linkedid=linkedid,
+        direction="inbound",
+        caller="+8613800138001",
+        disposition=disposition,
+        wait_seconds=wait,
+        started_at=at,
+        updated_at=at,
+    )
+
+
+async def test_figures_for_today(
+    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> None:
+    tokens = await add_staff(database_url, clock.now)
+    settings = app_settings(database_url, ami_url=ami_url_of(fake_asterisk))
+    async with serve_live(create_app(settings, clock=clock), tokens) as server:
+        context = server.app_context
+        assert isinstance(context, AppContext) and context.telephony is not None
+        await context.telephony.line().client.wait_connected(5)
+        today = clock.now - timedelta(hours=1)
+        async with context.sessions() as session, session.begin():
+            session.add_all(
+                [
+                    call("1", "answered", 5, today),
+                    call("2", "answered", 45, today),
+                    call("3", "abandoned", 30, today),
+                    call("4", "answered", 3, clock.now - timedelta(days=2)),  # not today
+                ]
+            )
+        await fake_asterisk.drain()
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
+            board = await client.get("/api/wallboard", headers=server.auth("sup"))
+            agent = await client.get("/api/wallboard", headers=server.auth("agent"))
+    assert agent.status_code == 403
+    body = board.json()
+    assert body["today"]["answered"] == 2 and body["today"]["abandoned"] == 1
+    assert body["today"]["service_level"] == round(1 / 3, 3)
+    assert body["queues"] == {
+        "waiting": 0,
+        "longest_wait_seconds": 0,
+        "agents": {"ready": 4, "busy": 0, "away": 0},
+    }
+
+
+async def test_no_phone_system_means_unknown_queues(live: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live.base_url) as client:
+        board = await client.get("/api/wallboard", headers=live.auth("admin"))
+    assert board.status_code == 200 and board.json()["queues"] is None
+
+
+def test_queue_status_folds_into_waiting_and_agent_states() -> None:
+    events = [
+        AmiMessage.of({"Event": "QueueMember", "StateInterface": "PJSIP/8001", "Paused": "1"}),
+        AmiMessage.of(
+            {"Event": "QueueMember", "StateInterface": "PJSIP/8002", "InCall": "1", "Paused": "0"}
+        ),
+        AmiMessage.of(
+            {"Event": "QueueMember", "StateInterface": "PJSIP/8003", "Paused": "0", "Status": "1"}
+        ),
+        # The same phone in a second queue counts once.
+        AmiMessage.of({"Event": "QueueMember", "StateInterface": "PJSIP/8003", "Paused": "0"}),
+        AmiMessage.of({"Event": "QueueEntry", "Wait": "12"}),
+        AmiMessage.of({"Event": "QueueEntry", "Wait": "40"}),
+    ]
+    now = queue_now(events)
+    assert (now.waiting, now.longest_wait_seconds) == (2, 40)
+    assert (now.ready, now.busy, now.away) == (1, 1, 1)
