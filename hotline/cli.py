@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -13,6 +14,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from hotline.cli_import import import_app
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.services import users as user_service
@@ -24,6 +26,7 @@ db_app = typer.Typer(help="Database", no_args_is_help=True)
 users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(import_app, name="import")
 console = Console(stderr=True)
 
 T = TypeVar("T")
@@ -130,5 +133,53 @@ def demo() -> None:
     _run(seed_demo)
 
 
+@app.command()
+def simulate(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="AMI port")] = 5038,
+    username: Annotated[str, typer.Option(help="AMI user")] = "hotline",
+    secret: Annotated[
+        str | None, typer.Option(help="AMI secret (default: made up and printed)")
+    ] = None,
+    replay: Annotated[
+        str | None, typer.Option(help="replay this capture (e.g. burst) instead of generating")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="time compression: 10 = ten times faster")] = 1.0,
+    calls_per_minute: Annotated[float, typer.Option(help="generated call rate")] = 6.0,
+    seed: Annotated[int | None, typer.Option(help="seed for a reproducible day")] = None,
+) -> None:
+    """Run the fake Asterisk on its own: real AMI over TCP, generated or replayed calls."""
+    from hotline.telephony.simulator import FakeAsterisk
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def run() -> None:
+        fake = FakeAsterisk(host=host, port=port, username=username, speed=speed)
+        if secret is not None:
+            fake.secret = secret
+        await fake.start()
+        # Printed on stdout, last line: the URL hotline takes as HOTLINE_AMI_URL.
+        print(f"ami://{fake.username}:{fake.secret}@{host}:{fake.port}", flush=True)
+        try:
+            if replay is not None:
+                await fake.wait_for_clients(timeout=3600)
+                await fake.replay(replay, speed=speed)
+                await fake.calls_done()
+                await asyncio.Event().wait()
+            else:
+                await fake.generate(calls_per_minute=calls_per_minute, seed=seed)
+        finally:
+            await fake.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,15 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.engine import create_engine, session_factory
-from hotline.db.tables import Customer, Department, RoutingRuleRow, Ticket, User
+from hotline.db.tables import (
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    Department,
+    RoutingRuleRow,
+    Ticket,
+    User,
+)
 from hotline.services import users as user_service
 from hotline.services.actor import Actor
 from hotline.services.rulebook import load_rulebook
@@ -55,6 +63,12 @@ CUSTOMERS = [
     ("GS10000003", "李强", "+8657188886666", "北区 建设路 66号", "北区", None),
     ("GS10000004", "刘芳", "+8615900001111", "南区 滨江花园 2幢 702", "南区", "disabled"),
     ("GS10000005", "陈静", "+8618611112222", "北区 东风小区 5幢 101", "北区", None),
+    # The callers of the recorded Asterisk calls, so that replaying them pops real files.
+    ("GS10000011", "赵磊", "+8613800138001", "北区 光明路 20号 1单元 302", "北区", None),
+    ("GS10000012", "孙丽", "+8613800138002", "南区 湖滨街 16号 801", "南区", "elderly"),
+    ("GS10000013", "周杰", "+8613800138003", "北区 建设路 88号 2幢 402", "北区", None),
+    ("GS10000014", "吴敏", "+8613800138004", "南区 滨江花园 5幢 1101", "南区", None),
+    ("GS10000020", "郑华", "+8613800138010", "北区 东风小区 9幢 201", "北区", None),
 ]
 
 
@@ -102,18 +116,16 @@ async def _seed_customers(session: AsyncSession, now: datetime) -> None:
         exists = (
             await session.exec(select(Customer).where(Customer.account_number == account))
         ).first()
-        if exists is None:
-            session.add(
-                Customer(
-                    account_number=account,
-                    name=name,
-                    phone=phone,
-                    address=address,
-                    area=area,
-                    special_care=care,
-                    created_at=now,
-                )
-            )
+        if exists is not None:
+            continue
+        customer = Customer(account_number=account, name=name, special_care=care, created_at=now)
+        session.add(customer)
+        await session.flush()
+        assert customer.id is not None
+        session.add(CustomerPhone(customer_id=customer.id, number=phone, label="mobile"))
+        session.add(
+            CustomerAddress(customer_id=customer.id, address=address, area=area, is_primary=True)
+        )
     await session.flush()
 
 
@@ -125,15 +137,17 @@ async def _seed_tickets(session: AsyncSession, settings: Settings, now: datetime
     actor = Actor(agent.id, agent.username, Role.AGENT, agent.interface)
     rulebook = await load_rulebook(session, settings.timezone)
     customers = {c.account_number: c for c in (await session.exec(select(Customer))).all()}
+    seeded = {account: (phone, address, area) for account, _, phone, address, area, _ in CUSTOMERS}
 
     def customer_fields(account: str) -> dict[str, object]:
         customer = customers[account]
+        phone, address, area = seeded[account]
         return {
             "customer_id": customer.id,
-            "caller_phone": customer.phone,
+            "caller_phone": phone,
             "caller_name": customer.name,
-            "address": customer.address,
-            "area": customer.area,
+            "address": address,
+            "area": area,
         }
 
     samples = [

@@ -5,11 +5,12 @@ replaced within `takeover_seconds`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +25,7 @@ from hotline.services.sweeper import sweep
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sla-sweep"
+STOP_GRACE_SECONDS = 5
 
 
 def escalation_event(escalation: Escalation) -> dict[str, Any]:
@@ -67,6 +69,7 @@ class SchedulerService:
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
     _campaign: asyncio.Task[None] | None = None
+    _sweeping: asyncio.Task[Any] | None = None
 
     @property
     def running(self) -> bool:
@@ -99,15 +102,24 @@ class SchedulerService:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         scheduler.add_job(
-            self.sweep_once,
+            self._scheduled_sweep,
             "interval",
             seconds=self.sweep_interval,
             id=SWEEP_JOB,
-            next_run_time=self.clock(),
+            # APScheduler runs on the real clock; `self.clock` is the business clock sweeps use.
+            next_run_time=datetime.now(UTC),
         )
         scheduler.start()
         self._scheduler = scheduler
         log.info("scheduler started: SLA sweep every %.1f s", self.sweep_interval)
+
+    async def _scheduled_sweep(self) -> None:
+        # Remembered so that stop() lets it finish before the engine under it is disposed.
+        self._sweeping = asyncio.current_task()
+        try:
+            await self.sweep_once()
+        finally:
+            self._sweeping = None
 
     async def sweep_once(self) -> int:
         """Sweep until nothing due is left; publish after each commit. Returns escalations."""
@@ -135,10 +147,19 @@ class SchedulerService:
     async def stop(self) -> None:
         if self._campaign is not None:
             self._campaign.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._campaign
             self._campaign = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        sweeping = self._sweeping
+        if sweeping is not None and not sweeping.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(sweeping), STOP_GRACE_SECONDS)
+            except TimeoutError:
+                sweeping.cancel()
+                log.warning("stopped an SLA sweep still running after %d s", STOP_GRACE_SECONDS)
         if self._leadership is not None:
             await self._leadership.release()
 

@@ -25,6 +25,21 @@ def parse_bind(value: str, name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "on", "yes", "true"}:
+        return True
+    if lowered in {"0", "off", "no", "false", ""}:
+        return False
+    raise SettingsError(f"{name} must be on or off, got {value!r}")
+
+
+def _minutes(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 24 * 60:
+        raise SettingsError("HOTLINE_SESSION_IDLE_MINUTES must be a whole number from 1 to 1440")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -37,6 +52,15 @@ class Settings:
     scheduler: str = "auto"
     sweep_interval_seconds: float = 2.0
     local_area_code: str = "571"
+    # Telephony: with no AMI URL, `simulator` runs the built-in fake Asterisk (demo mode).
+    simulator: bool = False
+    inbound_contexts: frozenset[str] = frozenset({"hotline-in"})
+    outbound_context: str = "callback-out"
+    outbound_caller_id: str = "Hotline <96777>"
+    # The console: a session ends after this long without a request.
+    session_idle_minutes: int = 30
+    # Cookies only over HTTPS: on behind a TLS proxy in production.
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env_file: Path | None = Path(".env")) -> Settings:
@@ -73,4 +97,16 @@ class Settings:
             scheduler=scheduler,
             sweep_interval_seconds=sweep,
             local_area_code=env.get("HOTLINE_LOCAL_AREA_CODE", "571").lstrip("0"),
+            simulator=_flag(env.get("HOTLINE_SIMULATOR", "off"), "HOTLINE_SIMULATOR"),
+            inbound_contexts=frozenset(
+                part.strip()
+                for part in env.get("HOTLINE_INBOUND_CONTEXTS", "hotline-in").split(",")
+                if part.strip()
+            ),
+            outbound_context=env.get("HOTLINE_OUTBOUND_CONTEXT", "callback-out"),
+            outbound_caller_id=env.get("HOTLINE_CALLER_ID", "Hotline <96777>"),
+            session_idle_minutes=_minutes(env.get("HOTLINE_SESSION_IDLE_MINUTES", "30")),
+            secure_cookies=_flag(
+                env.get("HOTLINE_SECURE_COOKIES", "off"), "HOTLINE_SECURE_COOKIES"
+            ),
         )

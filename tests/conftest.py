@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +19,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from asgi_lifespan import LifespanManager
 from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
 
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
@@ -26,6 +30,8 @@ from hotline.db.migrate import upgrade
 from hotline.db.tables import User
 from hotline.services import users as user_service
 from hotline.settings import Settings
+from hotline.telephony.endpoints import AmiEndpoint
+from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.app import create_app
 from tickets.workflow import Role
 
@@ -234,3 +240,62 @@ async def api(database_url: str, clock: FakeClock) -> AsyncIterator[Api]:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as client:
             yield Api(client, tokens, app.state.context)
+
+
+@dataclass
+class LiveServer:
+    """The app served by a real uvicorn over TCP, for what only real HTTP shows (SSE)."""
+
+    base_url: str
+    tokens: dict[str, str]
+    app_context: object
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serve_live(app: Starlette, tokens: dict[str, str]) -> AsyncIterator[LiveServer]:
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", tokens, app.state.context)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live(database_url: str, clock: FakeClock) -> AsyncIterator[LiveServer]:
+    tokens = await add_staff(database_url, clock.now)
+    async with serve_live(create_app(app_settings(database_url), clock=clock), tokens) as server:
+        yield server
+
+
+@pytest.fixture
+async def fake_asterisk() -> AsyncIterator[FakeAsterisk]:
+    """The fake Asterisk on a free port, its generated calls twenty times faster than life."""
+    fake = FakeAsterisk(speed=20.0, unanswered_numbers=frozenset({"13800138002"}))
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+def endpoint_of(fake: FakeAsterisk, name: str = "pbx") -> AmiEndpoint:
+    return AmiEndpoint("127.0.0.1", fake.port, fake.username, fake.secret, name)
+
+
+def ami_url_of(fake: FakeAsterisk) -> str:
+    return f"ami://{fake.username}:{fake.secret}@127.0.0.1:{fake.port}#pbx"

@@ -15,7 +15,8 @@ PREFIXES: dict[TicketType, str] = {
     TicketType.OUTAGE: "TQ",  # 停气
 }
 
-NUMBER_PATTERN = re.compile(r"^(ZX|BX|TS|TQ)-(\d{8})-(\d{4,})$")
+# \Z, not $: a trailing newline is not part of a number; ASCII: nor are full-width digits.
+NUMBER_PATTERN = re.compile(r"^(ZX|BX|TS|TQ)-(\d{8})-(\d{4,})\Z", re.ASCII)
 
 
 def sequence_key(ticket_type: TicketType, local_day: date) -> str:

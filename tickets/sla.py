@@ -187,7 +187,7 @@ class Clock:
 
     def state(self, now: datetime) -> ClockState:
         if self.stopped_at is not None:
-            if self.breached_at is None and self.stopped_at <= self.due_at:
+            if self.breached_at is None and self.stopped_at < self.due_at:
                 return ClockState.MET
             return ClockState.BREACHED
         if self.breached_at is not None:
@@ -226,6 +226,9 @@ def start_clock(
 def pause(clock: Clock, at: datetime) -> Clock:
     if not clock.pausable or clock.is_stopped or clock.is_paused:
         return clock
+    if clock.breached_at is not None or at >= clock.due_at:
+        # Past its due time the clock has breached, recorded or not: waiting cannot undo it.
+        return clock
     return replace(clock, paused_at=at)
 
 
@@ -247,7 +250,7 @@ def stop(clock: Clock, at: datetime) -> Clock:
         raise ClockError("a clock cannot stop before it started")
     running = resume(clock, at)
     stopped = replace(running, stopped_at=at)
-    if stopped.breached_at is None and at > stopped.due_at:
+    if stopped.breached_at is None and at >= stopped.due_at:
         stopped = replace(stopped, breached_at=stopped.due_at)
         if stopped.warned_at is None:
             stopped = replace(stopped, warned_at=stopped.warn_at)

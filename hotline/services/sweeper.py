@@ -67,7 +67,7 @@ async def sweep(session: AsyncSession, now: datetime, batch: int = SWEEP_BATCH) 
     for row, ticket, department, assignee in rows:
         clock = clock_from_row(row)
         events = sla.due_events(clock, now)
-        view = TicketView(ticket, [row], department, assignee, None)
+        view = TicketView(ticket, [clock], department, assignee, None)
         due += [build_escalation(view, clock, event, now) for event in events]
         recorded = sla.record_due_events(clock, events)
         updates.append(

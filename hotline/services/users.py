@@ -101,6 +101,22 @@ async def actor_for_token(session: AsyncSession, token: str) -> Actor | None:
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Actor | None:
     user = (await session.exec(select(User).where(User.username == username))).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None:
+        # Hash anyway: an unknown name must take as long to refuse as a wrong password, or the
+        # answer time tells which user names exist.
+        verify_password(_UNKNOWN_USER_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
         return None
     return _actor(user)
+
+
+async def actor_for_user(session: AsyncSession, user_id: int) -> Actor | None:
+    """The signed-in user behind a console session, if still active."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return _actor(user)
+
+
+_UNKNOWN_USER_HASH = hash_password("no such user: this hash only spends the time")

@@ -1,0 +1,194 @@
+"""The `hotline` command, run as a newcomer runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+HOTLINE = [sys.executable, "-m", "hotline.cli"]
+
+
+def _run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HOTLINE, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    values = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "HOTLINE_SECRET_KEY": "cli-test",
+    }
+    upgraded = _run(values, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    return values
+
+
+def test_users_add_and_token_prints_the_token_last(env: dict[str, str]) -> None:
+    added = _run(
+        env,
+        "users",
+        "add",
+        "li.agent",
+        "--role",
+        "agent",
+        "--password-stdin",
+        "--interface",
+        "PJSIP/8001",
+        stdin="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    issued = _run(env, "users", "token", "li.agent")
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip().splitlines()[-1]
+    assert token.startswith("htl_") and len(token) > 40
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["users", "add", "x.agent", "--role", "janitor", "--password-stdin"],
+            "long enough pw\n",
+            "unknown role",
+        ),
+        (["users", "add", "x.agent", "--role", "agent", "--password-stdin"], "short\n", "at least"),
+        (
+            ["users", "add", "X Agent", "--role", "agent", "--password-stdin"],
+            "long enough pw\n",
+            "username",
+        ),
+        (["users", "add", "x.agent", "--role", "agent"], "", "password-stdin"),
+        (["users", "token", "ghost"], "", "no user"),
+    ],
+)
+def test_bad_cli_input_says_why_and_fails(
+    env: dict[str, str], args: list[str], stdin: str, message: str
+) -> None:
+    result = _run(env, *args, stdin=stdin)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_demo_seeds_once_and_prints_one_time_passwords(env: dict[str, str]) -> None:
+    first = _run(env, "demo")
+    second = _run(env, "demo")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "li.agent" in first.stdout and "5 sample tickets" in first.stdout
+    assert "li.agent" not in second.stdout and "0 sample tickets" in second.stdout
+
+
+def test_serve_answers_health_ok(env: dict[str, str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*HOTLINE, "serve"],
+        env={**env, "HOTLINE_HTTP_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert body is not None, "the server did not answer"
+        assert body["status"] == "ok"
+        assert body["scheduler"]["leader"] is True
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _health_when(port: int, ready: object, seconds: float = 15) -> dict[str, object]:
+    """Poll /api/health until `ready(body)` holds; the last body either way."""
+    body: dict[str, object] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            body = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json()
+            if ready(body):  # type: ignore[operator]
+                return body
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return body
+
+
+def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
+    env: dict[str, str],
+) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [*HOTLINE, "serve"],
+        env={**env, "HOTLINE_HTTP_BIND": f"127.0.0.1:{port}", "HOTLINE_SIMULATOR": "on"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = _health_when(port, lambda b: b.get("telephony", {}).get("state") == "ok")
+        assert body["status"] == "ok", body
+        (pbx,) = body["telephony"]["servers"]  # type: ignore[index]
+        assert pbx["state"] == "connected"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_simulate_serves_ami_that_serve_connects_to(env: dict[str, str]) -> None:
+    ami_port, http_port = _free_port(), _free_port()
+    simulator = subprocess.Popen(
+        [*HOTLINE, "simulate", "--port", str(ami_port), "--speed", "10"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    server = None
+    try:
+        assert simulator.stdout is not None
+        url = simulator.stdout.readline().strip()
+        assert url.startswith("ami://hotline:") and url.endswith(f"@127.0.0.1:{ami_port}")
+        server = subprocess.Popen(
+            [*HOTLINE, "serve"],
+            env={**env, "HOTLINE_HTTP_BIND": f"127.0.0.1:{http_port}", "HOTLINE_AMI_URL": url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        body = _health_when(http_port, lambda b: b.get("telephony", {}).get("state") == "ok")
+        assert body.get("status") == "ok", body
+    finally:
+        logs = ""
+        for process in (server, simulator):
+            if process is not None:
+                process.terminate()
+                _, errors = process.communicate(timeout=10)
+                logs += errors or ""
+    secret = url.split(":")[2].split("@")[0]
+    assert "AMI" in logs and secret not in logs, "the AMI secret leaked into the log"
