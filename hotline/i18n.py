@@ -43,3 +43,8 @@ def pick_locale(accept_language: str | None) -> str:
 
 def gettext_for(request: Request) -> Callable[[str], str]:
     return translations(pick_locale(request.headers.get("accept-language"))).gettext
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues where it is made; it is translated where shown."""
+    return message

@@ -33,6 +33,8 @@ from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.app import create_app
+from hotline.web.pages import auth as auth_pages
+from hotline.web.throttle import LoginThrottle
 from tickets.workflow import Role
 
 POSTGRES_URL = os.environ.get(
@@ -299,3 +301,16 @@ def endpoint_of(fake: FakeAsterisk, name: str = "pbx") -> AmiEndpoint:
 
 def ami_url_of(fake: FakeAsterisk) -> str:
     return f"ami://{fake.username}:{fake.secret}@127.0.0.1:{fake.port}#pbx"
+
+
+@pytest.fixture
+async def browser(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client, like a browser, on the app."""
+    await add_staff(database_url, clock.now)
+    auth_pages.throttle = LoginThrottle()
+    app = create_app(app_settings(database_url, session_idle_minutes=30), clock=clock)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as client:
+            client.app_context = app.state.context  # type: ignore[attr-defined]
+            yield client

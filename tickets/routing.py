@@ -35,3 +35,23 @@ def route(
         if rule.matches(ticket_type, subtype, area):
             return rule.department
     return default_department
+
+
+def covers(earlier: RoutingRule, later: RoutingRule) -> bool:
+    """Whether every ticket `later` matches is taken by `earlier` first: each field of
+    `earlier` is empty or equal to `later`'s."""
+    return (
+        (earlier.ticket_type is None or earlier.ticket_type == later.ticket_type)
+        and (earlier.subtype is None or earlier.subtype == later.subtype)
+        and (earlier.area is None or earlier.area == later.area)
+    )
+
+
+def shadowing_rule(rules: Sequence[RoutingRule], position: int) -> int | None:
+    """The index of an earlier rule that leaves the rule at `position` nothing to match (it
+    would never fire), or None when the rule can fire."""
+    candidate = rules[position]
+    for index, earlier in enumerate(rules[:position]):
+        if covers(earlier, candidate):
+            return index
+    return None

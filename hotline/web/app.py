@@ -38,6 +38,8 @@ from hotline.web.api.openapi import openapi_document
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, utc_now
 from hotline.web.errors import EXCEPTION_HANDLERS
+from hotline.web.pages import admin as admin_pages
+from hotline.web.pages import admin_calendar as calendar_pages
 from hotline.web.pages import auth as auth_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import tickets as ticket_pages
@@ -110,6 +112,7 @@ def create_app(
     routes: list[BaseRoute] = [route.starlette_route() for route in API_ROUTES]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
+    routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,

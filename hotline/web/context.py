@@ -42,6 +42,9 @@ class TokenCache:
             self._entries.clear()
         self._entries[token] = (time.monotonic(), actor)
 
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

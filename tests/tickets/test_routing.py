@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.routing import RoutingRule, route
+from tickets.routing import RoutingRule, covers, route, shadowing_rule
 from tickets.types import SUBTYPES, TicketType
 
 DEFAULT = "hotline"
@@ -95,3 +95,40 @@ def test_routing_is_the_first_match_or_the_default(
     assert route([RoutingRule("first"), *rules], kind[0], kind[1], area, DEFAULT) == "first"
     last = route([*rules, RoutingRule("last")], kind[0], kind[1], area, DEFAULT)
     assert last == (department if matching else "last")
+
+
+def test_a_rule_behind_a_broader_one_never_fires() -> None:
+    broad = RoutingRule("repairs", TicketType.REPAIR)
+    narrow = RoutingRule("emergency", TicketType.REPAIR, "gas_smell")
+    assert shadowing_rule([broad, narrow], 1) == 0
+    assert shadowing_rule([narrow, broad], 1) is None
+    assert shadowing_rule([RoutingRule("north", area="北区"), narrow], 1) is None
+    assert shadowing_rule([narrow, RoutingRule("same", TicketType.REPAIR, "gas_smell")], 1) == 0
+    assert shadowing_rule([narrow], 0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(earlier=rules, later=rules, kind=kinds, area=areas)
+def test_a_covered_rule_matches_nothing_its_coverer_does_not(
+    earlier: RoutingRule, later: RoutingRule, kind: tuple[TicketType, str | None], area: str | None
+) -> None:
+    if covers(earlier, later) and later.matches(kind[0], kind[1], area):
+        assert earlier.matches(kind[0], kind[1], area)
+        assert route([earlier, later], kind[0], kind[1], area, DEFAULT) == earlier.department
+
+
+@settings(max_examples=300, deadline=None)
+@given(earlier=rules, later=rules)
+def test_an_uncovered_rule_has_a_ticket_of_its_own(
+    earlier: RoutingRule, later: RoutingRule
+) -> None:
+    """Where `covers` says no, some ticket reaches `later`: the check refuses no useful rule."""
+    if covers(earlier, later):
+        return
+    probes = [
+        (later.ticket_type or t, later.subtype if later.subtype else s, later.area or a)
+        for t in TicketType
+        for s in [None, "gas_smell", "planned", "billing", "other"]
+        for a in [None, "北区", "南区", "东区", "西区"]
+    ]
+    assert any(later.matches(t, s, a) and not earlier.matches(t, s, a) for t, s, a in probes)

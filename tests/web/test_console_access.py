@@ -2,55 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from conftest import STAFF_PASSWORD, FakeClock, add_staff, app_settings
+from conftest import STAFF_PASSWORD
+from web.console import csrf_of, sign_in
 
 from hotline.db.tables import CallRow
 from hotline.web import session as session_module
-from hotline.web.app import create_app
 from hotline.web.context import AppContext
-from hotline.web.pages import auth as auth_pages
 from hotline.web.throttle import LoginThrottle
-
-
-@pytest.fixture
-async def browser(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
-    """A cookie-keeping client, like a browser, on the app."""
-    await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
-    app = create_app(app_settings(database_url, session_idle_minutes=30), clock=clock)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as client:
-            client.app_context = app.state.context  # type: ignore[attr-defined]
-            yield client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-async def sign_in(
-    client: httpx.AsyncClient, user: str, password: str = STAFF_PASSWORD, next_page: str = "/"
-) -> httpx.Response:
-    form = await client.get("/login")
-    return await client.post(
-        "/login",
-        data={
-            "username": user,
-            "password": password,
-            "csrf_token": csrf_of(form.text),
-            "next": next_page,
-        },
-    )
 
 
 async def test_pages_send_strangers_to_the_login_and_back(browser: httpx.AsyncClient) -> None:

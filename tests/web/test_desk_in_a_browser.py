@@ -19,6 +19,7 @@ from conftest import (
     app_settings,
     serve_live,
 )
+from playwright.async_api import Page
 
 from hotline.db.tables import Customer, CustomerAddress, CustomerPhone
 from hotline.telephony.simulator import FakeAsterisk
@@ -28,6 +29,8 @@ from hotline.web.context import AppContext
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 XSS_NAME = "<script>window.hacked=1</script>张伟"
+XSS_DESCRIPTION = "燃气灶打不着火 <img src=x onerror=window.hacked=2>"
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() or shutil.which("chromium") is None,
@@ -66,6 +69,13 @@ async def desk_server(
         yield server
 
 
+async def sign_in(page: Page, server: LiveServer, user: str, target: str) -> None:
+    await page.goto(f"{server.base_url}/login?next={target}")
+    await page.fill('input[name="username"]', user)
+    await page.fill('input[name="password"]', STAFF_PASSWORD)
+    await page.click('form[action="/login"] button[type="submit"]')
+
+
 async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
     desk_server: LiveServer, fake_asterisk: FakeAsterisk
 ) -> None:
@@ -74,9 +84,11 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
         )
+        wall = await browser.new_page(locale="zh-CN", viewport={"width": 1600, "height": 900})
+        await sign_in(wall, desk_server, "sup", "/wallboard")
+        await wall.wait_for_selector("body[data-refreshed]")
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
         await page.goto(f"{desk_server.base_url}/login")
         await page.screenshot(path=str(ARTIFACTS / "login-zh.png"))
@@ -102,10 +114,10 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         assert await page.input_value('input[name="address"]') == "北区 光明路 20号"
         await page.screenshot(path=str(ARTIFACTS / "desk-pop-zh.png"), full_page=True)
 
-        await page.fill('textarea[name="description"]', "燃气灶打不着火")
+        await page.fill('textarea[name="description"]', XSS_DESCRIPTION)
         await page.reload()
         await page.wait_for_selector("#ticket-form")
-        assert await page.input_value('textarea[name="description"]') == "燃气灶打不着火"
+        assert await page.input_value('textarea[name="description"]') == XSS_DESCRIPTION
 
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-error:not([hidden])")
@@ -115,6 +127,9 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await page.wait_for_selector("#form-ok:not([hidden])")
         created = await page.text_content("#form-ok") or ""
         assert created.startswith("工单已创建") and " BX-" in created
+        number = created.split()[-1]
+        await wall.wait_for_selector(f"#w-events li:has-text('{number}')", timeout=5000)
+        await wall.screenshot(path=str(ARTIFACTS / "wallboard-new-ticket-zh.png"), full_page=True)
         await page.screenshot(path=str(ARTIFACTS / "desk-created-zh.png"), full_page=True)
         assert not await page.is_visible('select[name="subtype"]')  # not a repair any more
 
@@ -123,9 +138,11 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         countdown = await page.text_content(".clock .left") or ""
         assert "剩余" in countdown or "已超时" in countdown
         await page.screenshot(path=str(ARTIFACTS / "tickets-zh.png"), full_page=True)
-        await page.click("table.list tbody a")
+        await page.click(f"table.list tbody a:has-text('{number}')")
         await page.wait_for_selector(".timeline li")
         assert "创建" in (await page.text_content(".timeline") or "")
+        assert await page.text_content(".prewrap") == XSS_DESCRIPTION
+        assert await page.evaluate("window.hacked") is None
         await page.screenshot(path=str(ARTIFACTS / "ticket-zh.png"), full_page=True)
         await page.go_back()
 
@@ -136,6 +153,14 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await page.click('nav a[href="/"]')
         await page.wait_for_selector("text=New ticket")
         await page.screenshot(path=str(ARTIFACTS / "desk-en.png"), full_page=True)
+
+        # Pages of other roles: absent from the agent's navigation and refused when typed in.
+        assert await page.locator('nav a[href="/wallboard"]').count() == 0
+        assert await page.locator('nav a[href^="/admin"]').count() == 0
+        for path in ("/wallboard", "/admin/users", "/admin/calendar"):
+            refused = await page.goto(f"{desk_server.base_url}{path}")
+            assert refused is not None and refused.status == 403, path
+        await page.screenshot(path=str(ARTIFACTS / "forbidden-en.png"))
         await browser.close()
 
 
@@ -147,16 +172,51 @@ async def test_the_supervisor_wallboard(
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
         )
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1600, "height": 900})
-        await page.goto(f"{desk_server.base_url}/login?next=/wallboard")
-        await page.fill('input[name="username"]', "sup")
-        await page.fill('input[name="password"]', STAFF_PASSWORD)
-        await page.click('form[action="/login"] button[type="submit"]')
+        await sign_in(page, desk_server, "sup", "/wallboard")
         await page.wait_for_selector("body[data-refreshed]")
         assert await page.text_content("#w-ready") == "4"
         assert await page.is_hidden("#w-phone")
         await page.screenshot(path=str(ARTIFACTS / "wallboard-zh.png"), full_page=True)
+        await browser.close()
+
+
+async def test_the_admin_pages(desk_server: LiveServer) -> None:
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
+        )
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+        await sign_in(page, desk_server, "admin", "/admin")
+        await page.wait_for_selector("h1:has-text('用户')")
+        await page.screenshot(path=str(ARTIFACTS / "admin-users-zh.png"), full_page=True)
+        for path, name in (
+            ("/admin/departments", "admin-departments-zh"),
+            ("/admin/sla", "admin-sla-zh"),
+            ("/admin/calendar?year=2027", "admin-calendar-2027-zh"),
+        ):
+            await page.goto(f"{desk_server.base_url}{path}")
+            await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        assert "2027 年尚无官方放假安排" in (await page.text_content(".banner") or "")
+
+        await page.goto(f"{desk_server.base_url}/admin/routing")
+        form = page.locator('form[action="/admin/routing/add"]')
+        await form.locator('select[name="ticket_type"]').select_option("complaint")
+        await form.locator('select[name="subtype"]').select_option("gas_smell")
+        await form.locator('input[name="area"]').fill("北区")
+        await form.locator('select[name="department"]').select_option("hotline")
+        await form.locator('button[type="submit"]').click()
+        await page.wait_for_selector(".field-error")
+        assert await page.text_content(".field-error") == "不属于所选类型的子类"
+        assert await form.locator('input[name="area"]').input_value() == "北区"
+        await page.screenshot(path=str(ARTIFACTS / "admin-routing-refused-zh.png"), full_page=True)
+        await form.locator('select[name="subtype"]').select_option("")
+        await form.locator('button[type="submit"]').click()
+        await page.wait_for_selector("p.ok[role=status]")
+        assert await page.locator("table.list tbody tr").count() >= 1
         await browser.close()

@@ -7,10 +7,9 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.db.tables import CalendarOverride, ConfirmedCalendarYear
-from hotline.services import audit
+from hotline.services import calendar_days
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid, NotFound
+from hotline.services.errors import Invalid
 from hotline.services.rulebook import load_calendar
 from hotline.web.api.registry import ApiRoute, parse_body
 from hotline.web.api.schemas import CalendarDayIn, CalendarYearIn
@@ -67,23 +66,9 @@ async def override_day(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     day = _day(request)
     body = await parse_body(request, CalendarDayIn)
-    now = context.clock()
     async with context.sessions() as session, session.begin():
-        row = await session.get(CalendarOverride, day)
-        before = {"workday": row.workday, "note": row.note} if row else None
-        row = row or CalendarOverride(day=day, workday=body.workday, updated_by="", updated_at=now)
-        row.workday, row.note = body.workday, body.note
-        row.updated_by, row.updated_at = _actor(actor).username, now
-        session.add(row)
-        await audit.record(
-            session,
-            at=now,
-            actor=_actor(actor).username,
-            entity="calendar_day",
-            key=day.isoformat(),
-            action="override",
-            before=before,
-            after={"workday": body.workday, "note": body.note},
+        await calendar_days.override_day(
+            session, day, body.workday, body.note, context.clock(), _actor(actor).username
         )
     context.rulebooks.invalidate()
     return JSONResponse({"day": day.isoformat(), "workday": body.workday, "note": body.note})
@@ -92,21 +77,8 @@ async def override_day(request: Request, actor: Actor | None) -> Response:
 async def remove_override(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     day = _day(request)
-    now = context.clock()
     async with context.sessions() as session, session.begin():
-        row = await session.get(CalendarOverride, day)
-        if row is None:
-            raise NotFound(f"no override on {day.isoformat()}")
-        await audit.record(
-            session,
-            at=now,
-            actor=_actor(actor).username,
-            entity="calendar_day",
-            key=day.isoformat(),
-            action="remove_override",
-            before={"workday": row.workday, "note": row.note},
-        )
-        await session.delete(row)
+        await calendar_days.remove_override(session, day, context.clock(), _actor(actor).username)
     context.rulebooks.invalidate()
     return Response(status_code=204)
 
@@ -115,24 +87,10 @@ async def confirm_year(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     year = _year(request)
     body = await parse_body(request, CalendarYearIn)
-    now = context.clock()
     async with context.sessions() as session, session.begin():
-        row = await session.get(ConfirmedCalendarYear, year)
-        if row is None:
-            session.add(
-                ConfirmedCalendarYear(
-                    year=year, confirmed_by=_actor(actor).username, confirmed_at=now, note=body.note
-                )
-            )
-            await audit.record(
-                session,
-                at=now,
-                actor=_actor(actor).username,
-                entity="calendar_year",
-                key=str(year),
-                action="confirm",
-                after={"note": body.note},
-            )
+        await calendar_days.confirm_year(
+            session, year, body.note, context.clock(), _actor(actor).username
+        )
     context.rulebooks.invalidate()
     return JSONResponse({"year": year, "estimated": False})
 

@@ -1,0 +1,173 @@
+"""Managing staff accounts from the console: role, queue-member interface, department,
+active or not, a new one-time password. An admin cannot lock themselves out."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.auth.passwords import hash_password
+from hotline.db.tables import Department, User
+from hotline.i18n import N_
+from hotline.services import audit
+from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.users import INTERFACE, USERNAME
+from tickets.workflow import Role
+
+REFUSED = N_("the user was not saved")
+
+
+@dataclass(frozen=True)
+class StaffForm:
+    display_name: str
+    role: str
+    interface: str | None = None
+    department: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user: User
+    department: Department | None
+
+
+def one_time_password() -> str:
+    """Shown once to the admin, who hands it over; long enough for the password rules."""
+    return secrets.token_urlsafe(12)
+
+
+async def list_staff(session: AsyncSession) -> list[StaffMember]:
+    rows = await session.exec(
+        select(User, Department)
+        .join(Department, col(Department.id) == col(User.department_id), isouter=True)
+        .order_by(col(User.username))
+    )
+    return [StaffMember(user, department) for user, department in rows.all()]
+
+
+def _facts(user: User, department: str | None) -> dict[str, object]:
+    return {
+        "display_name": user.display_name,
+        "role": user.role,
+        "interface": user.interface,
+        "department": department,
+        "active": user.active,
+    }
+
+
+async def _check(session: AsyncSession, form: StaffForm, user_id: int | None) -> Department | None:
+    errors: dict[str, str] = {}
+    if not form.display_name.strip() or len(form.display_name) > 100:
+        errors["display_name"] = N_("a name of 1 to 100 characters")
+    if form.role not in set(Role):
+        errors["role"] = N_("unknown role")
+    if form.interface and not INTERFACE.match(form.interface):
+        errors["interface"] = N_("an interface looks like PJSIP/8001")
+    elif form.interface:
+        holder = await session.exec(
+            select(User.username).where(
+                col(User.interface) == form.interface, col(User.id) != user_id
+            )
+        )
+        if holder.first() is not None:
+            errors["interface"] = N_("this interface belongs to another user")
+    department = None
+    if form.department:
+        department = (
+            await session.exec(select(Department).where(col(Department.code) == form.department))
+        ).first()
+        if department is None:
+            errors["department"] = N_("no such department")
+    if errors:
+        raise Invalid(REFUSED, errors)
+    return department
+
+
+async def update_staff(
+    session: AsyncSession, user_id: int, form: StaffForm, now: datetime, by: str
+) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    department = await _check(session, form, user_id)
+    if user.username == by and (not form.active or form.role != Role.ADMIN):
+        raise Invalid(REFUSED, {"role": N_("you cannot take away your own admin access")})
+    old_department = None
+    if user.department_id is not None:
+        found = await session.get(Department, user.department_id)
+        old_department = found.code if found else None
+    before = _facts(user, old_department)
+    user.display_name = form.display_name.strip()
+    user.role = form.role
+    user.interface = form.interface or None
+    user.department_id = department.id if department else None
+    user.active = form.active
+    session.add(user)
+    old, new = audit.changed_fields(before, _facts(user, department.code if department else None))
+    if new:
+        await audit.record(
+            session,
+            at=now,
+            actor=by,
+            entity="user",
+            key=user.username,
+            action="update",
+            before=old,
+            after=new,
+        )
+    return user
+
+
+async def create_staff(
+    session: AsyncSession, username: str, form: StaffForm, now: datetime, by: str
+) -> tuple[User, str]:
+    """The new user and their one-time password."""
+    if not USERNAME.match(username):
+        raise Invalid(
+            REFUSED,
+            {"username": N_("lower-case letters, digits, '_', '.', '-', starting with a letter")},
+        )
+    department = await _check(session, form, None)
+    if (await session.exec(select(User.id).where(col(User.username) == username))).first():
+        raise Conflict(f"user {username!r} exists already")
+    password = one_time_password()
+    user = User(
+        username=username,
+        display_name=form.display_name.strip(),
+        role=form.role,
+        password_hash=hash_password(password),
+        interface=form.interface or None,
+        department_id=department.id if department else None,
+        active=form.active,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="user",
+        key=username,
+        action="create",
+        after=_facts(user, department.code if department else None),
+    )
+    return user, password
+
+
+async def reset_password(session: AsyncSession, user_id: int, now: datetime, by: str) -> str:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    session.add(user)
+    await audit.record(
+        session, at=now, actor=by, entity="user", key=user.username, action="reset_password"
+    )
+    return password

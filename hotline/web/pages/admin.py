@@ -1,0 +1,315 @@
+"""`/admin/...`: the rules the hotline runs on — departments, routing rules, SLA targets — and
+the staff accounts. Admins only. A refused change shows the page again with what was typed
+and the reason next to each field; an accepted one is audited and takes effect at once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hotline.i18n import N_
+from hotline.services import departments, routing_rules, sla_policies, staff
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Invalid, NotFound, ServiceError
+from hotline.web.context import context_of
+from hotline.web.pages.forms import checked_form, done, optional, take_notice, text
+from hotline.web.pages.guard import page
+from hotline.web.templating import current_gettext, render
+from tickets.sla import TargetKind
+from tickets.types import SUBTYPES, TicketType
+from tickets.workflow import Role
+
+ADMINS = frozenset({Role.ADMIN})
+SECTIONS = [
+    ("/admin/users", "Users"),
+    ("/admin/departments", "Departments"),
+    ("/admin/routing", "Routing rules"),
+    ("/admin/sla", "SLA targets"),
+    ("/admin/calendar", "Calendar"),
+]
+# A refused change: (status, field errors, the values to show again, the row it was made on,
+# None for a new one).
+Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
+
+
+def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
+    _ = current_gettext()
+    fields = {name: _(message) for name, message in error.fields.items()}
+    if isinstance(error, routing_rules.RuleShadowed):
+        fields["position"] = _(
+            "rule %(rule)d could never fire: rule %(by)d takes all its tickets first"
+        ) % {"rule": error.rule, "by": error.hidden_by}
+    status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
+    if not fields:
+        fields["form"] = _(error.message)
+    return status, fields
+
+
+def _forbidden(request: Request, actor: Actor) -> Response:
+    _ = current_gettext()
+    return render(
+        request,
+        "forbidden.html",
+        {"reason": _("The form was out of date: reload the page and try again.")},
+        actor=actor,
+        status=403,
+    )
+
+
+def _row_id(request: Request) -> int | None:
+    raw = request.path_params.get("row", "")
+    return int(raw) if raw.isdigit() else None
+
+
+Change = Callable[[Request, Actor, FormData, int | None], Awaitable[str]]
+Show = Callable[[Request, Actor, Outcome | None], Awaitable[Response]]
+
+
+def changes(
+    show: Show, change: Change, back: str | Callable[[FormData], str]
+) -> Callable[[Request, Actor], Awaitable[Response]]:
+    """A POST handler: CSRF, then the change in one transaction; the page again on refusal."""
+
+    async def handler(request: Request, actor: Actor) -> Response:
+        form = await checked_form(request)
+        if form is None:
+            return _forbidden(request, actor)
+        row = _row_id(request)
+        try:
+            notice = await change(request, actor, form, row)
+        except ServiceError as error:
+            status, fields = _problem(error)
+            on = request.path_params.get("row") or request.path_params.get("code")
+            return await show(request, actor, (status, fields, dict(form), on))
+        context_of(request).rulebooks.invalidate()
+        return done(request, back(form) if callable(back) else back, notice)
+
+    return handler
+
+
+def _shown(
+    request: Request, actor: Actor, template: str, values: dict[str, Any], outcome: Outcome | None
+) -> Response:
+    status, errors, typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        template,
+        {
+            **values,
+            "sections": SECTIONS,
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
+
+
+async def index(_request: Request, _actor: Actor) -> Response:
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+# Departments
+
+
+async def show_departments(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        found = await departments.list_departments(session)
+    return _shown(request, actor, "admin_departments.html", {"departments": found}, outcome)
+
+
+def _department_form(form: FormData, code: str) -> departments.DepartmentForm:
+    return departments.DepartmentForm(
+        code=code,
+        name=text(form, "name", 100),
+        lead_username=optional(form, "lead_username", 64),
+        is_default=form.get("is_default") == "on",
+    )
+
+
+async def save_department(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    context = context_of(request)
+    code = request.path_params.get("code") or text(form, "code", 40)
+    async with context.sessions() as session, session.begin():
+        if "code" in request.path_params:
+            await departments.update_department(
+                session, _department_form(form, code), context.clock(), actor.username
+            )
+        else:
+            await departments.create_department(
+                session, _department_form(form, code), context.clock(), actor.username
+            )
+    return current_gettext()("Saved.")
+
+
+# Routing rules
+
+
+async def show_routing(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        rules = await routing_rules.list_rules(session)
+        found = await departments.list_departments(session)
+    values = {
+        "rules": rules,
+        "department_choices": [(d.code, d.name) for d in found],
+        "types": [t.value for t in TicketType],
+        "subtypes": sorted({s for subtypes in SUBTYPES.values() for s in subtypes}),
+    }
+    return _shown(request, actor, "admin_routing.html", values, outcome)
+
+
+def _rule_form(form: FormData) -> routing_rules.RuleForm:
+    return routing_rules.RuleForm(
+        department=text(form, "department", 40),
+        ticket_type=optional(form, "ticket_type", 20),
+        subtype=optional(form, "subtype", 40),
+        area=optional(form, "area", 65),
+    )
+
+
+async def change_rule(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    context = context_of(request)
+    operation = request.path_params.get("operation", "add")
+    now, by = context.clock(), actor.username
+    async with context.sessions() as session, session.begin():
+        if operation == "add":
+            await routing_rules.add_rule(session, _rule_form(form), now, by)
+        elif row is None:
+            raise NotFound("no such routing rule")
+        elif operation == "update":
+            await routing_rules.update_rule(session, row, _rule_form(form), now, by)
+        elif operation in ("up", "down"):
+            await routing_rules.move_rule(session, row, operation, now, by)
+        elif operation == "delete":
+            await routing_rules.delete_rule(session, row, now, by)
+        else:
+            raise NotFound("no such change")
+    return current_gettext()("Saved.")
+
+
+# SLA targets
+
+
+async def show_sla(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        policies = await sla_policies.list_policies(session)
+    values = {
+        "policies": policies,
+        "bounds": {kind.value: sla_policies.bounds(kind) for kind in TargetKind},
+    }
+    return _shown(request, actor, "admin_sla.html", values, outcome)
+
+
+async def set_target(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    context = context_of(request)
+    raw = text(form, "amount", 10)
+    if row is None:
+        raise NotFound("no such SLA policy")
+    if not raw.isdigit():
+        raise Invalid(N_("the SLA target was not saved"), {"amount": N_("a whole number")})
+    async with context.sessions() as session, session.begin():
+        await sla_policies.set_target(session, row, int(raw), context.clock(), actor.username)
+    return current_gettext()("Saved. Tickets received from now on get the new target.")
+
+
+# Users
+
+
+async def show_users(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        members = await staff.list_staff(session)
+        found = await departments.list_departments(session)
+    values = {
+        "members": members,
+        "department_choices": [(d.code, d.name) for d in found],
+        "roles": [role.value for role in Role],
+        "password": request.session.pop("one_time_password", None) if outcome is None else None,
+    }
+    return _shown(request, actor, "admin_users.html", values, outcome)
+
+
+def _staff_form(form: FormData, *, new: bool = False) -> staff.StaffForm:
+    return staff.StaffForm(
+        display_name=text(form, "display_name", 101),
+        role=text(form, "role", 20),
+        interface=optional(form, "interface", 100),
+        department=optional(form, "department", 40),
+        active=new or form.get("active") == "on",
+    )
+
+
+async def change_user(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    context = context_of(request)
+    operation = request.path_params.get("operation", "add")
+    now, by = context.clock(), actor.username
+    _ = current_gettext()
+    async with context.sessions() as session, session.begin():
+        if operation == "add":
+            user, password = await staff.create_staff(
+                session, text(form, "username", 64), _staff_form(form, new=True), now, by
+            )
+            username = user.username
+        elif row is None:
+            raise NotFound("no such user")
+        elif operation == "update":
+            user = await staff.update_staff(session, row, _staff_form(form), now, by)
+            context.tokens.forget(f"session:{row}")
+            return _("Saved.")
+        elif operation == "password":
+            password = await staff.reset_password(session, row, now, by)
+            username = str(form.get("username") or "")
+        else:
+            raise NotFound("no such change")
+    request.session["one_time_password"] = {"username": username, "password": password}
+    return _("Saved. Hand over the one-time password below; it is not shown again.")
+
+
+ROUTES = [
+    Route("/admin", page(ADMINS, index), methods=["GET"]),
+    Route("/admin/departments", page(ADMINS, lambda r, a: show_departments(r, a, None))),
+    Route(
+        "/admin/departments",
+        page(ADMINS, changes(show_departments, save_department, "/admin/departments")),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/departments/{code}",
+        page(ADMINS, changes(show_departments, save_department, "/admin/departments")),
+        methods=["POST"],
+    ),
+    Route("/admin/routing", page(ADMINS, lambda r, a: show_routing(r, a, None))),
+    Route(
+        "/admin/routing/{operation}",
+        page(ADMINS, changes(show_routing, change_rule, "/admin/routing")),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/routing/{row}/{operation}",
+        page(ADMINS, changes(show_routing, change_rule, "/admin/routing")),
+        methods=["POST"],
+    ),
+    Route("/admin/sla", page(ADMINS, lambda r, a: show_sla(r, a, None))),
+    Route(
+        "/admin/sla/{row}",
+        page(ADMINS, changes(show_sla, set_target, "/admin/sla")),
+        methods=["POST"],
+    ),
+    Route("/admin/users", page(ADMINS, lambda r, a: show_users(r, a, None))),
+    Route(
+        "/admin/users/{operation}",
+        page(ADMINS, changes(show_users, change_user, "/admin/users")),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/users/{row}/{operation}",
+        page(ADMINS, changes(show_users, change_user, "/admin/users")),
+        methods=["POST"],
+    ),
+]

@@ -1,0 +1,138 @@
+"""`/admin/calendar`: the business calendar a year at a time — official days, admins'
+overrides, and years with no official schedule yet, whose days are estimated and flagged.
+Complaint deadlines count these days, so supervisors may correct them too."""
+
+from __future__ import annotations
+
+import calendar as month_layout
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hotline.i18n import N_
+from hotline.services import calendar_days
+from hotline.services.actor import Actor
+from hotline.services.errors import Invalid, NotFound
+from hotline.services.rulebook import load_calendar
+from hotline.web.context import context_of
+from hotline.web.pages.admin import SECTIONS, Outcome, changes
+from hotline.web.pages.forms import optional, take_notice, text
+from hotline.web.pages.guard import page
+from hotline.web.templating import current_gettext, render
+from tickets.calendar import CalendarDay
+from tickets.workflow import Role
+
+EDITORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+YEARS = range(2004, 2101)
+
+
+def _year(request: Request, fallback: int) -> int:
+    raw = request.query_params.get("year", "")
+    return int(raw) if raw.isdigit() and int(raw) in YEARS else fallback
+
+
+def months(days: list[CalendarDay]) -> list[dict[str, Any]]:
+    """Each month as weeks of seven cells (Monday first), None outside the month."""
+    by_day = {day.day: day for day in days}
+    year = days[0].day.year
+    layout = month_layout.Calendar(firstweekday=0)
+    return [
+        {
+            "month": month,
+            "weeks": [
+                [by_day.get(cell) if cell.month == month else None for cell in week]
+                for week in layout.monthdatescalendar(year, month)
+            ],
+        }
+        for month in range(1, 13)
+    ]
+
+
+async def show_calendar(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    context = context_of(request)
+    today = context.clock().astimezone(context.settings.timezone).date()
+    typed = outcome[2] if outcome else {}
+    year = _year(request, int(str(typed.get("year") or today.year)))
+    async with context.sessions() as session:
+        business = await load_calendar(session)
+    days = business.year(year)
+    status, errors, _typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        "admin_calendar.html",
+        {
+            "sections": SECTIONS if actor.role is Role.ADMIN else [],
+            "year": year,
+            "estimated": business.is_estimated_year(year),
+            "months": months(days),
+            "overrides": [day for day in days if day.source.value == "override"],
+            "today": today,
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
+
+
+def _day(form: FormData) -> date:
+    try:
+        return date.fromisoformat(text(form, "day", 10))
+    except ValueError as error:
+        raise Invalid(
+            N_("the calendar was not changed"), {"day": N_("a date, YYYY-MM-DD")}
+        ) from error
+
+
+async def change_calendar(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
+    context = context_of(request)
+    operation = request.path_params["operation"]
+    now, by = context.clock(), actor.username
+    async with context.sessions() as session, session.begin():
+        if operation == "override":
+            day = _day(form)
+            if day.year not in YEARS:
+                raise Invalid(
+                    N_("the calendar was not changed"), {"day": N_("outside the calendar")}
+                )
+            workday = text(form, "workday", 5)
+            if workday not in ("yes", "no"):
+                raise Invalid(N_("the calendar was not changed"), {"workday": N_("choose one")})
+            await calendar_days.override_day(
+                session, day, workday == "yes", optional(form, "note", 200), now, by
+            )
+        elif operation == "remove":
+            await calendar_days.remove_override(session, _day(form), now, by)
+        elif operation == "confirm":
+            raw = text(form, "year", 4)
+            if not raw.isdigit() or int(raw) not in YEARS:
+                raise Invalid(
+                    N_("the calendar was not changed"), {"year": N_("outside the calendar")}
+                )
+            await calendar_days.confirm_year(
+                session, int(raw), optional(form, "note", 200), now, by
+            )
+        else:
+            raise NotFound("no such change")
+    return current_gettext()("Saved. SLA clocks started from now on count the new calendar.")
+
+
+def _back_to_year(form: FormData) -> str:
+    year = text(form, "year", 4) or text(form, "day", 10)[:4]
+    return f"/admin/calendar?year={year}" if year.isdigit() else "/admin/calendar"
+
+
+ROUTES = [
+    Route("/admin/calendar", page(EDITORS, lambda r, a: show_calendar(r, a, None))),
+    Route(
+        "/admin/calendar/{operation}",
+        page(EDITORS, changes(show_calendar, change_calendar, _back_to_year)),
+        methods=["POST"],
+    ),
+]
