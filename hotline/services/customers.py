@@ -3,9 +3,10 @@ whole file — phones, addresses, meters, open and recent tickets, recent calls.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_
@@ -21,7 +22,8 @@ from hotline.db.tables import (
     CustomerPhone,
     Ticket,
 )
-from hotline.services.errors import Invalid
+from hotline.services import audit
+from hotline.services.errors import Conflict, Invalid
 from tickets.phones import PhoneError, normalise_phone
 from tickets.workflow import Status
 
@@ -263,3 +265,68 @@ def customer_summary_json(file: CustomerFile) -> dict[str, Any]:
         "ambiguous": file.ambiguous,
         "also_on_this_number": file.also_on_this_number,
     }
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    name: str
+    phone: str
+    account_number: str | None = None
+    address: str | None = None
+    area: str | None = None
+    special_care: str | None = None
+    note: str | None = None
+
+
+def provisional_account(local_day: date) -> str:
+    """A file opened at the desk before billing has given the customer an account number:
+    marked HL-, readable, and replaced when the register import brings the real one."""
+    return f"HL-{local_day:%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+async def open_customer_file(
+    session: AsyncSession,
+    new: NewCustomer,
+    local_area_code: str,
+    now: datetime,
+    local_day: date,
+    by: str,
+) -> CustomerFile:
+    """A file for a caller not on file yet, with the phone they called from. Refused when
+    the account number is on file already. The phone may be on another file too (a shared
+    landline): the screen pop then names both."""
+    phone = lookup_phone(new.phone, local_area_code)
+    account = new.account_number or provisional_account(local_day)
+    taken = await session.exec(select(Customer.id).where(col(Customer.account_number) == account))
+    if taken.first() is not None:
+        raise Conflict(f"account {account} is on file already")
+    customer = Customer(
+        account_number=account,
+        name=new.name,
+        special_care=new.special_care,
+        note=new.note,
+        created_at=now,
+    )
+    session.add(customer)
+    await session.flush()
+    assert customer.id is not None
+    file = CustomerFile(customer)
+    file.phones.append(CustomerPhone(customer_id=customer.id, number=phone))
+    if new.address:
+        file.addresses.append(
+            CustomerAddress(
+                customer_id=customer.id, address=new.address, area=new.area, is_primary=True
+            )
+        )
+    session.add_all([*file.phones, *file.addresses])
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="customer",
+        key=account,
+        action="create",
+        after={"name": new.name, "address": new.address, "area": new.area},
+    )
+    await session.flush()
+    return file

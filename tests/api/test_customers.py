@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from conftest import Api
+from sqlmodel import select
 
-from hotline.db.tables import CallRow, Customer, CustomerAddress, CustomerMeter, CustomerPhone
+from hotline.db.tables import (
+    AuditEntry,
+    CallRow,
+    Customer,
+    CustomerAddress,
+    CustomerMeter,
+    CustomerPhone,
+)
 from hotline.web.context import AppContext
 
 T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
@@ -123,3 +132,44 @@ async def test_unknown_customer_is_404_and_a_token_is_needed(
     assert (await api.get("agent", "/api/customers/999999")).status_code == 404
     assert (await api.get("agent", "/api/customers/abc")).status_code == 422
     assert (await api.client.get("/api/customers", params={"q": "赵磊"})).status_code == 401
+
+
+async def test_an_unknown_caller_gets_a_file_with_a_provisional_account(api: Api) -> None:
+    body = {
+        "name": "<b>钱七</b>",
+        "phone": "+86 139 0000 1111",
+        "address": "东区 和平路 3号",
+        "area": "东区",
+        "special_care": "elderly",
+    }
+    created = await api.post("agent", "/api/customers", body)
+    assert created.status_code == 201, created.text
+    file = created.json()
+    assert re.fullmatch(r"HL-20261120-[0-9A-F]{6}", file["account_number"])
+    assert file["name"] == "<b>钱七</b>" and file["special_care"] == "elderly"
+    assert file["phones"] == [{"number": "+8613900001111", "label": None}]
+    assert file["area"] == "东区"
+    found = (await api.get("agent", "/api/customers", phone="13900001111")).json()["items"]
+    assert [item["id"] for item in found] == [file["id"]]
+    context = api.app_context
+    assert isinstance(context, AppContext)
+    async with context.sessions() as session:
+        rows = await session.exec(select(AuditEntry).where(AuditEntry.entity == "customer"))
+        [row] = rows.all()
+    assert (row.actor, row.action, row.entity_key) == ("agent", "create", file["account_number"])
+
+
+async def test_opening_a_file_refuses_bad_input_and_other_roles(
+    api: Api, files: dict[str, int]
+) -> None:
+    bad_phone = await api.post("agent", "/api/customers", {"name": "王五", "phone": "12"})
+    assert bad_phone.status_code == 422 and "phone" in bad_phone.json()["error"]["fields"]
+    no_name = await api.post("agent", "/api/customers", {"phone": "13900001111"})
+    assert no_name.status_code == 422 and "name" in no_name.json()["error"]["fields"]
+    taken = await api.post(
+        "agent", "/api/customers", {"name": "王五", "phone": "13900001111", "account_number": "GS1"}
+    )
+    assert taken.status_code == 409
+    technician = await api.post("tech", "/api/customers", {"name": "王五", "phone": "13900001111"})
+    assert technician.status_code == 403
+    assert (await api.get("agent", "/api/customers", phone="13900001111")).json()["items"] == []

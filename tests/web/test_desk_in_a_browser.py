@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,11 @@ from conftest import (
     serve_live,
 )
 from playwright.async_api import Page
+from sqlmodel import col, select
 
-from hotline.db.tables import Customer, CustomerAddress, CustomerPhone
+from hotline.db.tables import Customer, CustomerAddress, CustomerPhone, Ticket
 from hotline.telephony.simulator import FakeAsterisk
+from hotline.web import session as session_module
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
 
@@ -111,7 +114,7 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         assert await page.evaluate("window.hacked") is None
         assert await page.text_content("#pop-care") == "老人"
         assert await page.input_value('select[name="type"]') == "repair"
-        assert await page.input_value('input[name="address"]') == "北区 光明路 20号"
+        assert await page.input_value('#ticket-form input[name="address"]') == "北区 光明路 20号"
         await page.screenshot(path=str(ARTIFACTS / "desk-pop-zh.png"), full_page=True)
 
         await page.fill('textarea[name="description"]', XSS_DESCRIPTION)
@@ -131,13 +134,22 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await wall.wait_for_selector(f"#w-events li:has-text('{number}')", timeout=5000)
         await wall.screenshot(path=str(ARTIFACTS / "wallboard-new-ticket-zh.png"), full_page=True)
         await page.screenshot(path=str(ARTIFACTS / "desk-created-zh.png"), full_page=True)
-        assert not await page.is_visible('select[name="subtype"]')  # not a repair any more
+        # The form starts afresh: no longer a repair, so no appointment window.
+        assert not await page.is_visible('#ticket-form input[name="appointment_start"]')
 
         await page.click('nav a[href="/tickets"]')
         await page.wait_for_selector(".clock .left:not(:empty)")
         countdown = await page.text_content(".clock .left") or ""
         assert "剩余" in countdown or "已超时" in countdown
         await page.screenshot(path=str(ARTIFACTS / "tickets-zh.png"), full_page=True)
+        # A saved view swaps the list in place (HTMX): no page load, the address follows.
+        await page.evaluate("window.stayed = true")
+        await page.click('.views a[href="/tickets?view=mine"]')
+        await page.wait_for_url("**/tickets?view=mine")
+        await page.wait_for_selector('.views a[href="/tickets?view=mine"][aria-current]')
+        assert await page.evaluate("window.stayed") is True
+        await page.click('.views a[href="/tickets?view=all"]')
+        await page.wait_for_selector('.views a[href="/tickets?view=all"][aria-current]')
         await page.click(f"table.list tbody a:has-text('{number}')")
         await page.wait_for_selector(".timeline li")
         assert "创建" in (await page.text_content(".timeline") or "")
@@ -219,4 +231,132 @@ async def test_the_admin_pages(desk_server: LiveServer) -> None:
         await form.locator('button[type="submit"]').click()
         await page.wait_for_selector("p.ok[role=status]")
         assert await page.locator("table.list tbody tr").count() >= 1
+        await browser.close()
+
+
+async def test_an_unknown_caller_gets_a_file_then_a_complaint_and_a_booked_repair(
+    desk_server: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
+        )
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+        await sign_in(page, desk_server, "agent", "/")
+        await page.wait_for_selector('body[data-feed="open"]')
+        fake_asterisk.place_call(
+            caller="13911112222",
+            ticket_type="complaint",
+            agent_interface="PJSIP/8001",
+            agent_name="Agent1",
+        )
+        await page.wait_for_selector("body[data-popped]", timeout=5000)
+        assert await page.is_visible("#customer-form")
+        await page.fill('#customer-form input[name="name"]', "周八")
+        await page.fill('#customer-form input[name="address"]', "西区 长江路 8号")
+        await page.fill('#customer-form input[name="area"]', "西区")
+        await page.select_option('#customer-form select[name="special_care"]', "disabled")
+        await page.screenshot(path=str(ARTIFACTS / "desk-unknown-caller-zh.png"), full_page=True)
+        await page.click('#customer-form button[type="submit"]')
+        await page.wait_for_selector("body[data-filed]")
+        assert (await page.text_content("#pop-customer") or "").startswith("周八 · HL-")
+        assert await page.text_content("#pop-care") == "残障"
+        assert await page.input_value('#ticket-form input[name="address"]') == "西区 长江路 8号"
+
+        # Only the complaint's subtypes are offered, and the named staff field shows.
+        assert await page.input_value('#ticket-form select[name="type"]') == "complaint"
+        assert await page.is_visible('#ticket-form input[name="named_staff"]')
+        assert not await page.is_visible('#ticket-form input[name="appointment_start"]')
+        offered = await page.eval_on_selector_all(
+            '#ticket-form select[name="subtype"] option:not([hidden])', "os => os.map(o => o.value)"
+        )
+        assert set(offered) == {
+            "",
+            "service_attitude",
+            "timeliness",
+            "billing",
+            "construction",
+            "other",
+        }
+        await page.select_option('#ticket-form select[name="subtype"]', "service_attitude")
+        await page.fill('#ticket-form input[name="named_staff"]', "tech, tech2")
+        await page.fill('#ticket-form textarea[name="description"]', "维修人员态度差")
+        await page.click('#ticket-form button[type="submit"]')
+        await page.wait_for_selector("#form-ok:not([hidden])")
+        complaint = (await page.text_content("#form-ok") or "").split()[-1]
+
+        # A repair booked for a window: an end before the start is refused next to the field.
+        await page.select_option('#ticket-form select[name="type"]', "repair")
+        await page.select_option('#ticket-form select[name="subtype"]', "indoor_equipment")
+        await page.fill('#ticket-form textarea[name="description"]', "热水器无法点火，约明天上门")
+        await page.fill('#ticket-form input[name="appointment_start"]', "2026-11-21T14:00")
+        await page.fill('#ticket-form input[name="appointment_end"]', "2026-11-21T12:00")
+        await page.click('#ticket-form button[type="submit"]')
+        await page.wait_for_selector("#ticket-form .field-error")
+        await page.fill('#ticket-form input[name="appointment_end"]', "2026-11-21T16:00")
+        await page.click('#ticket-form button[type="submit"]')
+        await page.wait_for_selector("#form-ok:not([hidden])")
+        repair = (await page.text_content("#form-ok") or "").split()[-1]
+        await page.screenshot(path=str(ARTIFACTS / "desk-booked-repair-zh.png"), full_page=True)
+        await browser.close()
+
+    context = desk_server.app_context
+    assert isinstance(context, AppContext)
+    async with context.sessions() as session:
+        tickets = {
+            row.number: row
+            for row in (
+                await session.exec(
+                    select(Ticket).where(col(Ticket.number).in_([complaint, repair]))
+                )
+            ).all()
+        }
+        filed = (await session.exec(select(Customer).where(Customer.name == "周八"))).one()
+    assert tickets[complaint].named_staff == ["tech", "tech2"]
+    assert tickets[complaint].customer_id == filed.id == tickets[repair].customer_id
+    assert filed.special_care == "disabled"
+    appointment = tickets[repair].appointment_start
+    assert appointment is not None
+    assert appointment.astimezone(UTC) == datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+
+
+async def test_an_expired_session_keeps_the_typed_draft(
+    desk_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
+        )
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        await sign_in(page, desk_server, "agent", "/")
+        await page.wait_for_selector("#ticket-form")
+        await page.select_option('#ticket-form select[name="type"]', "repair")
+        await page.select_option('#ticket-form select[name="subtype"]', "network_fault")
+        await page.fill('#ticket-form textarea[name="description"]', "小区门口管道漏气，已关闭总阀")
+        # Forty idle minutes pass (the limit is thirty).
+        later = time.time() + 40 * 60
+        monkeypatch.setattr(session_module, "clock", lambda: later)
+        await page.click('#ticket-form button[type="submit"]')
+        await page.wait_for_selector("#form-error:not([hidden])")
+        assert "请重新登录" in (await page.text_content("#form-error") or "")
+        await page.screenshot(path=str(ARTIFACTS / "desk-session-ended-zh.png"), full_page=True)
+        await page.reload()
+        await page.wait_for_url("**/login?next=/")
+        await page.fill('input[name="username"]', "agent")
+        await page.fill('input[name="password"]', STAFF_PASSWORD)
+        await page.click('form[action="/login"] button[type="submit"]')
+        await page.wait_for_selector("#ticket-form")
+        assert await page.input_value('#ticket-form select[name="type"]') == "repair"
+        assert await page.input_value('#ticket-form select[name="subtype"]') == "network_fault"
+        assert (
+            await page.input_value('#ticket-form textarea[name="description"]')
+            == "小区门口管道漏气，已关闭总阀"
+        )
+        await page.click('#ticket-form button[type="submit"]')
+        await page.wait_for_selector("#form-ok:not([hidden])")
         await browser.close()

@@ -65,6 +65,21 @@ async def test_all_open_tickets_with_their_clocks(signed_in: httpx.AsyncClient) 
     assert "&lt;b&gt;粗体&lt;/b&gt;" in page.text and "<b>粗体</b>" not in page.text
 
 
+async def test_htmx_gets_the_list_alone(signed_in: httpx.AsyncClient) -> None:
+    partial = await signed_in.get(
+        "/tickets", params={"view": "mine", "text": "燃气"}, headers={"HX-Request": "true"}
+    )
+    assert partial.status_code == 200
+    assert "<html" not in partial.text
+    assert partial.text.count('id="ticket-list"') == 1
+    assert 'hx-get="/tickets?view=mine&amp;text=%E7%87%83%E6%B0%94"' in partial.text
+    whole = await signed_in.get("/tickets", params={"view": "mine"})
+    assert "<html" in whole.text and whole.text.count('id="ticket-list"') == 1
+    assert numbers(partial.text) == numbers(
+        (await signed_in.get("/tickets", params={"view": "mine", "text": "燃气"})).text
+    )
+
+
 @pytest.mark.parametrize(("view", "count"), [("mine", 1), ("breached", 0), ("due_soon", 0)])
 async def test_saved_views(signed_in: httpx.AsyncClient, view: str, count: int) -> None:
     page = await signed_in.get("/tickets", params={"view": view})

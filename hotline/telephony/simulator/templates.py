@@ -101,7 +101,9 @@ def _first(
 
 def _ticket_type(events: tuple[AmiMessage, ...]) -> str | None:
     for message in events:
-        if message.event == "VarSet" and message.get("Variable") == "TICKETTYPE":
+        # The dialplan sets __TICKETTYPE: the underscores make channels it creates inherit it.
+        variable = (message.get("Variable") or "").lstrip("_")
+        if message.event == "VarSet" and variable == "TICKETTYPE":
             value = message.get("Value")
             if value and value != "none":
                 return value

@@ -14,8 +14,8 @@ from hotline.services import customers as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.telephony.model import call_json, iso_in
-from hotline.web.api.registry import ApiRoute, parse_query
-from hotline.web.api.schemas import Strict
+from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.schemas import CustomerIn, Strict
 from hotline.web.context import context_of
 from tickets.workflow import Role
 
@@ -88,7 +88,39 @@ async def get_customer(request: Request, _actor: Actor | None) -> Response:
     return JSONResponse(body)
 
 
+FILE_OPENERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+async def open_customer_file(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, CustomerIn)
+    now = context.clock()
+    new = service.NewCustomer(**body.model_dump())
+    async with context.sessions() as session, session.begin():
+        file = await service.open_customer_file(
+            session,
+            new,
+            context.settings.local_area_code,
+            now,
+            now.astimezone(context.settings.timezone).date(),
+            actor.username,
+        )
+    return JSONResponse(service.customer_summary_json(file), status_code=201)
+
+
 ROUTES = [
+    ApiRoute(
+        "POST",
+        "/api/customers",
+        open_customer_file,
+        "Open a customer file for a caller not on file (without an account number, a "
+        "provisional HL- one is given)",
+        FILE_OPENERS,
+        body=CustomerIn,
+        responses={201: "the new file", 409: "the account number is on file", 422: "bad fields"},
+        tag="customers",
+    ),
     ApiRoute(
         "GET",
         "/api/customers",

@@ -103,3 +103,15 @@ class CalendarDayIn(Strict):
 
 class CalendarYearIn(Strict):
     note: str | None = Field(default=None, max_length=200)
+
+
+class CustomerIn(Strict):
+    """A customer file opened at the desk for a caller not on file yet."""
+
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    phone: str = Field(min_length=1, max_length=32)
+    account_number: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+    address: str | None = Field(default=None, max_length=ADDRESS_MAX)
+    area: str | None = Field(default=None, max_length=64)
+    special_care: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=500)

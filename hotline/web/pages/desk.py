@@ -14,6 +14,7 @@ from hotline.services.actor import Actor
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
 from hotline.web.templating import activate, current_gettext, render
+from tickets.types import SUBTYPES, TicketType
 from tickets.workflow import Role
 
 RECENT = 20
@@ -57,6 +58,7 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "expired": _("Your session has ended: sign in again. Your draft is kept."),
         "offline": _("No connection to the server; your draft is kept."),
         "failed": _("The ticket was not saved."),
+        "file_created": _("Customer file created:"),
         "care": {key: _(label) for key, label in CARE.items()},
         "choices": {key: _(key) for key in CHOICES},
         "types": {key: _(key) for key in TYPES},
@@ -66,16 +68,34 @@ def desk_texts(request: Request) -> dict[str, Any]:
     }
 
 
-async def desk(request: Request, actor: Actor) -> Response:
+async def _my_calls(request: Request, actor: Actor) -> list[dict[str, Any]]:
     async with context_of(request).sessions() as session:
         page_of_calls = await call_service.list_calls(
             session, call_service.CallFilter(agent=actor.interface or "-", per_page=RECENT)
         )
+    return call_rows(request, page_of_calls.items)
+
+
+async def desk(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    offset = context.clock().astimezone(context.settings.timezone).strftime("%z")
+    texts = {**desk_texts(request), "offset": f"{offset[:3]}:{offset[3:]}"}
     return render(
         request,
         "desk.html",
-        {"calls": call_rows(request, page_of_calls.items), "texts": desk_texts(request)},
+        {
+            "calls": await _my_calls(request, actor),
+            "texts": texts,
+            "subtypes": {t.value: sorted(SUBTYPES[t]) for t in TicketType},
+        },
         actor=actor,
+    )
+
+
+async def desk_calls(request: Request, actor: Actor) -> Response:
+    """The desk's call history alone, for HTMX to swap in."""
+    return render(
+        request, "_desk_calls.html", {"calls": await _my_calls(request, actor)}, actor=actor
     )
 
 
@@ -109,6 +129,7 @@ async def wallboard(request: Request, actor: Actor) -> Response:
 
 ROUTES = [
     Route("/", page(frozenset(Role), home), methods=["GET"]),
+    Route("/desk/calls", page(frozenset({Role.AGENT}), desk_calls), methods=["GET"]),
     Route("/calls", page(frozenset(Role), calls), methods=["GET"]),
     Route("/wallboard", page(WALLBOARD_ROLES, wallboard), methods=["GET"]),
 ]

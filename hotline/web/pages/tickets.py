@@ -121,10 +121,13 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
             found, has_more = result.items, result.has_more
         except ServiceError as error:
             problem = error.message
+    # HTMX asks for the list alone when a view, filter or page is chosen, or to refresh it.
+    partial = request.headers.get("hx-request") == "true"
     return render(
         request,
-        "tickets.html",
+        "_ticket_list.html" if partial else "tickets.html",
         {
+            "query": request.url.query,
             "views": VIEWS,
             "view": view_name,
             "text": text or "",

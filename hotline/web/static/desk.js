@@ -8,6 +8,7 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const form = document.getElementById("ticket-form");
   const DRAFT = "hotline.ticket-draft";
+  let popped = null;
 
   function text(id, value) {
     document.getElementById(id).textContent = value == null ? "" : String(value);
@@ -33,6 +34,37 @@
     for (const label of form.querySelectorAll("[data-for]")) {
       label.hidden = label.dataset.for !== type;
     }
+    const subtype = form.elements.subtype;
+    for (const option of subtype.options) {
+      if (option.dataset.type) option.hidden = option.dataset.type !== type;
+    }
+    const chosen = subtype.selectedOptions[0];
+    if (chosen && chosen.dataset.type && chosen.dataset.type !== type) subtype.value = "";
+  }
+
+  // A time typed in the form is the utility's local time.
+  function localMoment(value) {
+    return value ? `${value}:00${texts.offset}` : null;
+  }
+
+  function ticketBody() {
+    const values = {};
+    for (const element of form.elements) {
+      if (!element.name) continue;
+      if (element.type === "checkbox") values[element.name] = element.checked;
+      else if (element.value.trim()) values[element.name] = element.value.trim();
+    }
+    const { appointment_start: start, appointment_end: end, named_staff: named, ...body } = values;
+    if (body.type === "repair" && (start || end)) {
+      body.appointment = { start: localMoment(start), end: localMoment(end) };
+    }
+    if (body.type === "complaint" && named) {
+      body.named_staff = named.split(/[,，、;；\s]+/).filter(Boolean);
+    }
+    if (body.type !== "consultation") delete body.special;
+    if (body.received_at) body.received_at = localMoment(body.received_at);
+    if (body.customer_id) body.customer_id = Number(body.customer_id);
+    return body;
   }
 
   function saveDraft() {
@@ -61,19 +93,26 @@
     if (element && !element.value && value) element.value = value;
   }
 
+  function showCare(customer) {
+    const care = document.getElementById("pop-care");
+    care.hidden = !(customer && customer.special_care);
+    if (customer && customer.special_care) {
+      care.textContent = texts.care[customer.special_care] || customer.special_care;
+    }
+  }
+
   function pop(data) {
     document.getElementById("pop-idle").hidden = true;
     document.getElementById("pop-call").hidden = false;
     const call = data.call;
     text("pop-number", call.caller || texts.withheld);
     const customer = data.customer;
-    const care = document.getElementById("pop-care");
-    care.hidden = !(customer && customer.special_care);
-    if (customer && customer.special_care) {
-      care.textContent = texts.care[customer.special_care] || customer.special_care;
-    }
-    document.getElementById("pop-unknown").hidden = !data.unknown_caller;
+    showCare(customer);
+    document.getElementById("pop-unknown").hidden = !data.unknown_caller || !call.caller;
+    document.getElementById("customer-error").hidden = true;
     text("pop-customer", customer ? `${customer.name} · ${customer.account_number}` : "");
+    form.elements.customer_id.value = customer ? customer.id : "";
+    popped = call;
     text("pop-choice", call.ivr_choice ? texts.choices[call.ivr_choice] || call.ivr_choice : texts.none);
     fill("pop-tickets", data.open_tickets, (t) => `${t.number} · ${texts.types[t.type] || t.type} · ${texts.statuses[t.status] || t.status} · ${t.description}`);
     fill("pop-calls", data.recent_calls, (c) => `${c.started_at} · ${texts.dispositions[c.disposition] || c.disposition || ""}`);
@@ -94,6 +133,45 @@
     }
     saveDraft();
     document.body.dataset.popped = call.linkedid;
+    document.body.dispatchEvent(new Event("calls-changed"));
+  }
+
+  async function openCustomerFile(event) {
+    event.preventDefault();
+    const customerForm = event.target;
+    const problem = document.getElementById("customer-error");
+    problem.hidden = true;
+    const body = { phone: popped.caller };
+    for (const element of customerForm.elements) {
+      if (element.name && element.value.trim()) body[element.name] = element.value.trim();
+    }
+    const response = await fetch("/api/customers", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    }).catch(() => null);
+    const answer = response ? await response.json().catch(() => ({})) : {};
+    if (!response || response.status !== 201) {
+      const error = answer.error || {};
+      const fields = Object.values(error.fields || {}).join("; ");
+      problem.textContent = response ? `${error.message || texts.failed} ${fields}` : texts.offline;
+      problem.hidden = false;
+      return;
+    }
+    document.getElementById("pop-unknown").hidden = true;
+    text("pop-customer", `${answer.name} · ${answer.account_number}`);
+    showCare(answer);
+    form.elements.customer_id.value = answer.id;
+    setIfEmpty("caller_name", answer.name);
+    const address = answer.addresses[0];
+    if (address) {
+      setIfEmpty("address", address.address);
+      setIfEmpty("area", address.area);
+    }
+    saveDraft();
+    customerForm.reset();
+    document.body.dataset.filed = answer.account_number;
   }
 
   function clearErrors() {
@@ -106,8 +184,10 @@
     const box = document.getElementById("form-error");
     box.textContent = message;
     box.hidden = false;
+    const shownAt = { appointment: "appointment_start" };
     for (const [name, problem] of Object.entries(fields || {})) {
-      const element = form.elements[name.split(".")[0]];
+      const field = name.split(".")[0];
+      const element = form.elements[shownAt[field] || field];
       if (!element) continue;
       const note = document.createElement("span");
       note.className = "field-error";
@@ -119,12 +199,7 @@
   async function submit(event) {
     event.preventDefault();
     clearErrors();
-    const body = {};
-    for (const element of form.elements) {
-      if (!element.name) continue;
-      if (element.type === "checkbox") body[element.name] = element.checked;
-      else if (element.value.trim()) body[element.name] = element.value.trim();
-    }
+    const body = ticketBody();
     let response;
     try {
       response = await fetch("/api/tickets", {
@@ -144,6 +219,7 @@
       showTypeFields();
       const ok = document.getElementById("form-ok");
       ok.textContent = `${texts.created} ${answer.number}`;
+      document.body.dispatchEvent(new Event("calls-changed"));
       ok.hidden = false;
       return;
     }
@@ -175,6 +251,7 @@
   form.addEventListener("input", saveDraft);
   form.elements.type.addEventListener("change", showTypeFields);
   form.addEventListener("submit", submit);
+  document.getElementById("customer-form").addEventListener("submit", openCustomerFile);
   const feed = new EventSource("/api/events");
   feed.addEventListener("screenpop", (event) => pop(JSON.parse(event.data)));
   feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
