@@ -68,7 +68,9 @@ async def fill(url: str, tickets: int, calls: int) -> None:
                             updated_at, created_by)
         SELECT 'BX-' || to_char($2::timestamptz - (g * interval '31 seconds'), 'YYYYMMDD')
                  || '-' || lpad(g::text, 7, '0'),
-               'repair', 'indoor_equipment', false, ($4::text[])[1 + g % 6], 'normal', $1,
+               (ARRAY['consultation', 'repair', 'complaint', 'outage'])[1 + g % 4],
+               (ARRAY['billing', 'indoor_equipment', 'service_attitude', 'planned'])[1 + g % 4],
+               false, ($4::text[])[1 + g % 6], 'normal', $1,
                '+86138' || lpad((g % 100000000)::text, 8, '0'), '燃气灶无法点火 #' || g, '[]',
                $2::timestamptz - (g * interval '31 seconds'), $2::timestamptz,
                $2::timestamptz, 'bench'
@@ -172,7 +174,12 @@ async def measure(url: str, requests: int) -> dict[str, list[float]]:
             assert signed.status_code == 303, signed.text
             listing = await client.get("/tickets")
             numbers = re.findall(r'href="/tickets/([^"]+)"', listing.text)
-            pages = {"ticket list": "/tickets", "wallboard figures": "/api/wallboard"}
+            pages = {
+                "ticket list": "/tickets",
+                "breached view": "/tickets?view=breached",
+                "due soon view": "/tickets?view=due_soon",
+                "wallboard figures": "/api/wallboard",
+            }
             if numbers:
                 pages["ticket page"] = f"/tickets/{numbers[len(numbers) // 2]}"
             timings: dict[str, list[float]] = {}

@@ -23,13 +23,16 @@ from hotline.settings import Settings
 from hotline.telephony.model import CallRecord, call_json, iso_in
 from tickets.intake import suggest
 from tickets.phones import mask_phone
+from tickets.types import TicketType
 from tickets.workflow import Status
 
 log = logging.getLogger(__name__)
 
 OPEN_TICKETS_SHOWN = 10
 RECENT_CALLS_SHOWN = 5
+OUTAGES_SHOWN = 5
 _CLOSED = (Status.CLOSED.value,)
+_OVER = (Status.RESOLVED.value, Status.CLOSED.value)
 
 
 class ScreenPop:
@@ -72,6 +75,10 @@ class ScreenPop:
             customer_id = customer.customer.id if customer is not None else call.customer_id
             tickets = await self._open_tickets(session, customer_id, call.caller)
             calls = await self._recent_calls(session, customer_id, call)
+            areas = (
+                {a.area for a in customer.addresses if a.area} if customer is not None else set()
+            )
+            outages = await self._outages(session, areas)
         suggestion = suggest(call.ivr_choice)
         return {
             "user": user.username,
@@ -80,6 +87,7 @@ class ScreenPop:
             "unknown_caller": customer is None,
             "open_tickets": [self._ticket_json(ticket) for ticket in tickets],
             "recent_calls": [call_json(row, self._tz) for row in calls],
+            "outages": [self._ticket_json(ticket) | {"area": ticket.area} for ticket in outages],
             "suggested": {
                 "type": suggestion.type.value,
                 "subtype": suggestion.subtype,
@@ -112,6 +120,23 @@ class ScreenPop:
             .where(or_(*owners), col(Ticket.status).not_in(_CLOSED))
             .order_by(col(Ticket.received_at).desc())
             .limit(OPEN_TICKETS_SHOWN)
+        )
+        return list((await session.exec(statement)).all())
+
+    @staticmethod
+    async def _outages(session: AsyncSession, areas: set[str]) -> list[Ticket]:
+        """Outages not yet over in the caller's areas: the agent can say so at once."""
+        if not areas:
+            return []
+        statement = (
+            select(Ticket)
+            .where(
+                col(Ticket.type) == TicketType.OUTAGE.value,
+                col(Ticket.area).in_(sorted(areas)),
+                col(Ticket.status).not_in(_OVER),
+            )
+            .order_by(col(Ticket.received_at).desc())
+            .limit(OUTAGES_SHOWN)
         )
         return list((await session.exec(statement)).all())
 

@@ -113,6 +113,20 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
             headers=live_phone.auth("agent2"),
         )
         assert opened.status_code == 201
+        outages = {}
+        for area in ("北区", "南区"):
+            outage = await client.post(
+                "/api/tickets",
+                json={
+                    "type": "outage",
+                    "subtype": "unplanned",
+                    "area": area,
+                    "description": f"{area}中压管线抢修，预计18:00恢复供气",
+                },
+                headers=live_phone.auth("sup"),
+            )
+            assert outage.status_code == 201, outage.text
+            outages[area] = outage.json()["number"]
         mine, theirs = (
             await feed(client, live_phone, "agent"),
             await feed(client, live_phone, "agent2"),
@@ -136,6 +150,8 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
             assert pop["call"]["agent"]["interface"] == "PJSIP/8001"
             assert pop["suggested"] == {"type": "repair", "subtype": None, "emergency": False}
             assert [t["number"] for t in pop["open_tickets"]] == [opened.json()["number"]]
+            # Outages still on in the caller's area, not elsewhere.
+            assert [(o["number"], o["area"]) for o in pop["outages"]] == [(outages["北区"], "北区")]
             with pytest.raises(TimeoutError):
                 await theirs.next("screenpop", timeout=0.5)
             linkedid = pop["call"]["linkedid"]

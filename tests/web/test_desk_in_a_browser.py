@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import (
     STAFF_PASSWORD,
@@ -101,6 +102,18 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await page.wait_for_selector("#ticket-form")
         await page.wait_for_selector('body[data-feed="open"]')
 
+        async with httpx.AsyncClient(base_url=desk_server.base_url) as api:
+            outage = await api.post(
+                "/api/tickets",
+                json={
+                    "type": "outage",
+                    "subtype": "unplanned",
+                    "area": "北区",
+                    "description": "北区中压管线抢修，预计18:00恢复",
+                },
+                headers=desk_server.auth("sup"),
+            )
+            assert outage.status_code == 201, outage.text
         fake_asterisk.place_call(
             caller="13800138001",
             ticket_type="repair",
@@ -113,6 +126,8 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         assert await page.text_content("#pop-customer") == f"{XSS_NAME} · GS11"
         assert await page.evaluate("window.hacked") is None
         assert await page.text_content("#pop-care") == "老人"
+        assert await page.is_visible("#pop-outage-box")
+        assert "北区中压管线抢修" in (await page.text_content("#pop-outages") or "")
         assert await page.input_value('select[name="type"]') == "repair"
         assert await page.input_value('#ticket-form input[name="address"]') == "北区 光明路 20号"
         await page.screenshot(path=str(ARTIFACTS / "desk-pop-zh.png"), full_page=True)

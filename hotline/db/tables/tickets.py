@@ -19,6 +19,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_received_id", "received_at", "id"),
         Index("ix_ticket_department_status", "department_id", "status"),
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        # The screen pop's "outages in the caller's area".
+        Index("ix_ticket_type_area_status", "type", "area", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

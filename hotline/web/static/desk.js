@@ -115,6 +115,9 @@
     popped = call;
     text("pop-choice", call.ivr_choice ? texts.choices[call.ivr_choice] || call.ivr_choice : texts.none);
     fill("pop-tickets", data.open_tickets, (t) => `${t.number} · ${texts.types[t.type] || t.type} · ${texts.statuses[t.status] || t.status} · ${t.description}`);
+    const outages = data.outages || [];
+    document.getElementById("pop-outage-box").hidden = !outages.length;
+    fill("pop-outages", outages, (o) => `${o.number} · ${o.area} · ${o.description}`);
     fill("pop-calls", data.recent_calls, (c) => `${c.started_at} · ${texts.dispositions[c.disposition] || c.disposition || ""}`);
     form.elements.call_linkedid.value = call.linkedid;
     if (data.suggested) {
