@@ -27,12 +27,13 @@ from starlette.applications import Starlette
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
-from hotline.db.tables import User
+from hotline.db.tables import Customer, CustomerAddress, CustomerPhone, User
 from hotline.services import users as user_service
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.app import create_app
+from hotline.web.context import AppContext
 from hotline.web.pages import auth as auth_pages
 from hotline.web.throttle import LoginThrottle
 from tickets.workflow import Role
@@ -301,6 +302,49 @@ def endpoint_of(fake: FakeAsterisk, name: str = "pbx") -> AmiEndpoint:
 
 def ami_url_of(fake: FakeAsterisk) -> str:
     return f"ami://{fake.username}:{fake.secret}@127.0.0.1:{fake.port}#pbx"
+
+
+@asynccontextmanager
+async def serve_with_phones(
+    database_url: str, clock: FakeClock, pbx: FakeAsterisk
+) -> AsyncIterator[LiveServer]:
+    """The app over real HTTP, its AMI client logged in to the fake Asterisk."""
+    tokens = await add_staff(database_url, clock.now)
+    settings = app_settings(database_url, ami_url=ami_url_of(pbx))
+    async with serve_live(create_app(settings, clock=clock), tokens) as server:
+        context = server.app_context
+        assert isinstance(context, AppContext) and context.telephony is not None
+        await context.telephony.line().client.wait_connected(5)
+        yield server
+
+
+async def add_customer(
+    context: object,
+    *,
+    account: str,
+    name: str,
+    phone: str,
+    address: str,
+    area: str,
+    special_care: str | None = None,
+) -> int:
+    """A customer on file with one phone and one (primary) address; their id."""
+    assert isinstance(context, AppContext)
+    async with context.sessions() as session, session.begin():
+        customer = Customer(
+            account_number=account,
+            name=name,
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            special_care=special_care,
+        )
+        session.add(customer)
+        await session.flush()
+        assert customer.id is not None
+        session.add(CustomerPhone(customer_id=customer.id, number=phone))
+        session.add(
+            CustomerAddress(customer_id=customer.id, address=address, area=area, is_primary=True)
+        )
+        return customer.id
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import FakeClock, LiveServer, add_staff, ami_url_of, app_settings, serve_live
+from conftest import (
+    FakeClock,
+    LiveServer,
+    serve_with_phones,
+)
 
 from hotline.telephony.runtime import DEMO_MEMBERS
 from hotline.telephony.simulator import FakeAsterisk
-from hotline.web.app import create_app
-from hotline.web.context import AppContext
 
 
 @pytest.fixture
@@ -26,12 +28,7 @@ async def pbx() -> AsyncIterator[FakeAsterisk]:
 async def server(
     database_url: str, clock: FakeClock, pbx: FakeAsterisk
 ) -> AsyncIterator[LiveServer]:
-    tokens = await add_staff(database_url, clock.now)
-    settings = app_settings(database_url, ami_url=ami_url_of(pbx))
-    async with serve_live(create_app(settings, clock=clock), tokens) as live:
-        context = live.app_context
-        assert isinstance(context, AppContext) and context.telephony is not None
-        await context.telephony.line().client.wait_connected(5)
+    async with serve_with_phones(database_url, clock, pbx) as live:
         yield live
 
 

@@ -16,15 +16,11 @@ import pytest
 from conftest import (
     FakeClock,
     LiveServer,
-    add_staff,
-    ami_url_of,
-    app_settings,
-    serve_live,
+    add_customer,
+    serve_with_phones,
 )
 
-from hotline.db.tables import Customer, CustomerAddress, CustomerPhone
 from hotline.telephony.simulator import FakeAsterisk
-from hotline.web.app import create_app
 from hotline.web.context import AppContext
 
 T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
@@ -34,28 +30,16 @@ T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
 async def live_phone(
     database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
 ) -> AsyncIterator[LiveServer]:
-    tokens = await add_staff(database_url, clock.now)
-    settings = app_settings(database_url, ami_url=ami_url_of(fake_asterisk))
-    async with serve_live(create_app(settings, clock=clock), tokens) as server:
-        context = server.app_context
-        assert isinstance(context, AppContext) and context.telephony is not None
-        await context.telephony.line().client.wait_connected(5)
-        async with context.sessions() as session, session.begin():
-            customer = Customer(
-                account_number="GS11", name="赵磊", created_at=T0, special_care="elderly"
-            )
-            session.add(customer)
-            await session.flush()
-            assert customer.id is not None
-            session.add(CustomerPhone(customer_id=customer.id, number="+8613800138001"))
-            session.add(
-                CustomerAddress(
-                    customer_id=customer.id,
-                    address="北区 光明路 20号",
-                    area="北区",
-                    is_primary=True,
-                )
-            )
+    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
+        await add_customer(
+            server.app_context,
+            account="GS11",
+            name="赵磊",
+            phone="+8613800138001",
+            address="北区 光明路 20号",
+            area="北区",
+            special_care="elderly",
+        )
         yield server
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,18 +17,15 @@ from conftest import (
     STAFF_PASSWORD,
     FakeClock,
     LiveServer,
-    add_staff,
-    ami_url_of,
-    app_settings,
-    serve_live,
+    add_customer,
+    serve_with_phones,
 )
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page, async_playwright
 from sqlmodel import col, select
 
-from hotline.db.tables import Customer, CustomerAddress, CustomerPhone, Ticket
+from hotline.db.tables import Customer, Ticket
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web import session as session_module
-from hotline.web.app import create_app
 from hotline.web.context import AppContext
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,29 +46,30 @@ async def desk_server(
 ) -> AsyncIterator[LiveServer]:
     if "postgresql" in database_url:
         pytest.skip("the browser journey runs once, on SQLite; the API under it runs on both")
-    tokens = await add_staff(database_url, clock.now)
-    settings = app_settings(database_url, ami_url=ami_url_of(fake_asterisk))
-    async with serve_live(create_app(settings, clock=clock), tokens) as server:
-        context = server.app_context
-        assert isinstance(context, AppContext) and context.telephony is not None
-        await context.telephony.line().client.wait_connected(5)
-        async with context.sessions() as session, session.begin():
-            customer = Customer(
-                account_number="GS11", name=XSS_NAME, created_at=clock.now, special_care="elderly"
-            )
-            session.add(customer)
-            await session.flush()
-            assert customer.id is not None
-            session.add(CustomerPhone(customer_id=customer.id, number="+8613800138001"))
-            session.add(
-                CustomerAddress(
-                    customer_id=customer.id,
-                    address="北区 光明路 20号",
-                    area="北区",
-                    is_primary=True,
-                )
-            )
+    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
+        await add_customer(
+            server.app_context,
+            account="GS11",
+            name=XSS_NAME,
+            phone="+8613800138001",
+            address="北区 光明路 20号",
+            area="北区",
+            special_care="elderly",
+        )
         yield server
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def sign_in(page: Page, server: LiveServer, user: str, target: str) -> None:
@@ -83,13 +82,7 @@ async def sign_in(page: Page, server: LiveServer, user: str, target: str) -> Non
 async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
     desk_server: LiveServer, fake_asterisk: FakeAsterisk
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
+    async with chromium() as browser:
         wall = await browser.new_page(locale="zh-CN", viewport={"width": 1600, "height": 900})
         await sign_in(wall, desk_server, "sup", "/wallboard")
         await wall.wait_for_selector("body[data-refreshed]")
@@ -188,36 +181,22 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
             refused = await page.goto(f"{desk_server.base_url}{path}")
             assert refused is not None and refused.status == 403, path
         await page.screenshot(path=str(ARTIFACTS / "forbidden-en.png"))
-        await browser.close()
 
 
 async def test_the_supervisor_wallboard(
     desk_server: LiveServer, fake_asterisk: FakeAsterisk
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
+    async with chromium() as browser:
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1600, "height": 900})
         await sign_in(page, desk_server, "sup", "/wallboard")
         await page.wait_for_selector("body[data-refreshed]")
         assert await page.text_content("#w-ready") == "4"
         assert await page.is_hidden("#w-phone")
         await page.screenshot(path=str(ARTIFACTS / "wallboard-zh.png"), full_page=True)
-        await browser.close()
 
 
 async def test_the_admin_pages(desk_server: LiveServer) -> None:
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
+    async with chromium() as browser:
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
         await sign_in(page, desk_server, "admin", "/admin")
         await page.wait_for_selector("h1:has-text('用户')")
@@ -246,19 +225,12 @@ async def test_the_admin_pages(desk_server: LiveServer) -> None:
         await form.locator('button[type="submit"]').click()
         await page.wait_for_selector("p.ok[role=status]")
         assert await page.locator("table.list tbody tr").count() >= 1
-        await browser.close()
 
 
 async def test_an_unknown_caller_gets_a_file_then_a_complaint_and_a_booked_repair(
     desk_server: LiveServer, fake_asterisk: FakeAsterisk
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
+    async with chromium() as browser:
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
         await sign_in(page, desk_server, "agent", "/")
         await page.wait_for_selector('body[data-feed="open"]')
@@ -316,7 +288,6 @@ async def test_an_unknown_caller_gets_a_file_then_a_complaint_and_a_booked_repai
         await page.wait_for_selector("#form-ok:not([hidden])")
         repair = (await page.text_content("#form-ok") or "").split()[-1]
         await page.screenshot(path=str(ARTIFACTS / "desk-booked-repair-zh.png"), full_page=True)
-        await browser.close()
 
     context = desk_server.app_context
     assert isinstance(context, AppContext)
@@ -341,12 +312,7 @@ async def test_an_unknown_caller_gets_a_file_then_a_complaint_and_a_booked_repai
 async def test_an_expired_session_keeps_the_typed_draft(
     desk_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
+    async with chromium() as browser:
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
         await sign_in(page, desk_server, "agent", "/")
         await page.wait_for_selector("#ticket-form")
@@ -374,4 +340,3 @@ async def test_an_expired_session_keeps_the_typed_draft(
         )
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-ok:not([hidden])")
-        await browser.close()

@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
-from conftest import FakeClock, LiveServer, add_staff, ami_url_of, app_settings, serve_live
+from conftest import (
+    FakeClock,
+    LiveServer,
+    serve_with_phones,
+)
 
 from hotline.db.tables import CallRow
 from hotline.services.wallboard import queue_now
 from hotline.telephony.frames import AmiMessage
 from hotline.telephony.simulator import FakeAsterisk
-from hotline.web.app import create_app
 from hotline.web.context import AppContext
 
 
@@ -32,12 +35,9 @@ def call(linkedid: str, disposition: str, wait: float, at: datetime) -> CallRow:
 async def test_figures_for_today(
     database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
 ) -> None:
-    tokens = await add_staff(database_url, clock.now)
-    settings = app_settings(database_url, ami_url=ami_url_of(fake_asterisk))
-    async with serve_live(create_app(settings, clock=clock), tokens) as server:
+    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
         context = server.app_context
-        assert isinstance(context, AppContext) and context.telephony is not None
-        await context.telephony.line().client.wait_connected(5)
+        assert isinstance(context, AppContext)
         today = clock.now - timedelta(hours=1)
         async with context.sessions() as session, session.begin():
             session.add_all(

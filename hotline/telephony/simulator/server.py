@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from hotline.telephony.frames import AmiMessage, FrameReader, encode
 from hotline.telephony.simulator.capture import RecordedEvent, load_capture
-from hotline.telephony.simulator.state import PbxState
+from hotline.telephony.simulator.state import CHANNEL_FIELDS, PbxState
 from hotline.telephony.simulator.templates import Identities, restamp, template
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ class FakeAsterisk:
             fields = dict(live.fields)
             reply.event(
                 "CoreShowChannel",
-                **{key: fields.get(key, "") for key in _SHOW_CHANNEL_FIELDS},
+                **{key: fields.get(key, "") for key in CHANNEL_FIELDS},
                 Application=fields.get("Application", ""),
                 ApplicationData=fields.get("ApplicationData", ""),
                 BridgeId=fields.get("BridgeId", ""),
@@ -498,24 +498,6 @@ def _stamped(message: AmiMessage, moment: float) -> AmiMessage:
             for key, value in message.headers
         )
     )
-
-
-_SHOW_CHANNEL_FIELDS = (
-    "Channel",
-    "ChannelState",
-    "ChannelStateDesc",
-    "CallerIDNum",
-    "CallerIDName",
-    "ConnectedLineNum",
-    "ConnectedLineName",
-    "Language",
-    "AccountCode",
-    "Context",
-    "Exten",
-    "Priority",
-    "Uniqueid",
-    "Linkedid",
-)
 
 
 @dataclass

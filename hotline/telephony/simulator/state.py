@@ -34,7 +34,8 @@ class QueueEntry:
     joined: float
 
 
-_COPIED = (
+# What a channel keeps of its events: exactly what CoreShowChannel reports of it.
+CHANNEL_FIELDS = (
     "Channel",
     "ChannelState",
     "ChannelStateDesc",
@@ -73,14 +74,14 @@ class PbxState:
         uniqueid = message.get("Uniqueid")
         if event == "Newchannel" and uniqueid:
             self.channels[uniqueid] = LiveChannel(
-                now, {key: message.get(key) or "" for key in _COPIED}
+                now, {key: message.get(key) or "" for key in CHANNEL_FIELDS}
             )
         elif event == "Hangup" and uniqueid:
             self.channels.pop(uniqueid, None)
             self.entries.pop(uniqueid, None)
         elif uniqueid in self.channels:
             live = self.channels[uniqueid]
-            for key in _COPIED:
+            for key in CHANNEL_FIELDS:
                 value = message.get(key)
                 if value is not None:
                     live.fields[key] = value
