@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
+from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from starlette.responses import HTMLResponse
 from hotline.i18n import SUPPORTED, pick_locale, translations
 from hotline.services.actor import Actor
 from hotline.web.session import csrf_token
-from tickets.workflow import Role
+from tickets.sla import ClockName
+from tickets.types import SUBTYPES, TicketType
+from tickets.workflow import Role, Status
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGE_COOKIE = "lang"
@@ -73,6 +76,16 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
 ]
 
 
+@cache
+def domain_labels(locale: str) -> dict[str, str]:
+    """Ticket types, subtypes, statuses and clock names in `locale`: looked up once, not once
+    per cell of a fifty-row list."""
+    words = {*TicketType, *(name for names in SUBTYPES.values() for name in names)}
+    words |= {*Status, *ClockName}
+    catalogue = translations(locale)
+    return {str(word): catalogue.gettext(str(word)) for word in words}
+
+
 def render(
     request: Request,
     template: str,
@@ -91,6 +104,7 @@ def render(
             (path, label) for path, label, roles in NAVIGATION if actor and actor.role in roles
         ],
         "now": datetime.now(),
+        "labels": domain_labels(locale),
         **(values or {}),
     }
     html = environment.get_template(template).render(context)

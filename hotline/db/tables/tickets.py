@@ -59,6 +59,14 @@ class SlaClockRow(SQLModel, table=True):
             postgresql_where=text("next_check_at IS NOT NULL"),
             sqlite_where=text("next_check_at IS NOT NULL"),
         ),
+        # "Due within 2 h" and "breached" lists: running clocks by due time.
+        Index(
+            "ix_sla_clock_running_due",
+            "due_at",
+            "ticket_id",
+            postgresql_where=text("stopped_at IS NULL AND paused_at IS NULL"),
+            sqlite_where=text("stopped_at IS NULL AND paused_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

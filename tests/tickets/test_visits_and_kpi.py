@@ -1,0 +1,140 @@
+"""Visit windows and the 2 h notice rule (tickets/visits.py); KPI formulas and first-time fix
+over 30 days (tickets/kpi.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tickets.kpi import Repair, first_time_fix_rate, rate, repeat_repairs
+from tickets.visits import VisitError, Window, change_against_crew, missed
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+WINDOW = Window(NOW + timedelta(hours=4), NOW + timedelta(hours=6))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (timedelta(hours=4), timedelta(hours=3), "end"),
+        (timedelta(hours=4), timedelta(hours=4), "end"),
+        (timedelta(hours=-1), timedelta(hours=1), "start"),
+        (timedelta(hours=1), timedelta(hours=14), "end"),
+    ],
+)
+def test_a_window_that_cannot_be_kept_is_refused(
+    start: timedelta, end: timedelta, field: str
+) -> None:
+    with pytest.raises(VisitError) as refused:
+        Window(NOW + start, NOW + end).check(NOW)
+    assert refused.value.field == field
+
+
+def test_a_sensible_window_is_accepted() -> None:
+    WINDOW.check(NOW)
+    Window(NOW, NOW + timedelta(hours=12)).check(NOW)
+
+
+@pytest.mark.parametrize(
+    ("told", "against_crew"),
+    [
+        (None, True),  # never told
+        (timedelta(hours=4), False),  # told right away, 4 h ahead
+        (timedelta(hours=2), False),  # exactly 2 h ahead is enough
+        (timedelta(hours=2) - timedelta(seconds=1), True),  # a second late
+        (timedelta(minutes=30), True),
+    ],
+)
+def test_the_two_hour_notice_rule(told: timedelta | None, against_crew: bool) -> None:
+    told_at = None if told is None else WINDOW.start - told
+    assert change_against_crew(WINDOW, told_at) is against_crew
+
+
+def test_a_missed_appointment() -> None:
+    assert not missed(WINDOW, WINDOW.start + timedelta(minutes=30), WINDOW.end + timedelta(hours=1))
+    assert missed(WINDOW, WINDOW.end + timedelta(minutes=1), WINDOW.end + timedelta(hours=1))
+    assert not missed(WINDOW, None, WINDOW.end)
+    assert missed(WINDOW, None, WINDOW.end + timedelta(seconds=1))
+
+
+def test_rates_are_none_with_nothing_to_measure() -> None:
+    assert rate(0, 0) is None
+    assert rate(3, 4) == 0.75
+    with pytest.raises(ValueError):
+        rate(5, 4)
+
+
+def day(n: int) -> datetime:
+    return datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=n)
+
+
+def test_a_repeat_within_30_days_of_the_fix_is_a_miss() -> None:
+    repairs = [
+        Repair("A", 1, "indoor_equipment", day(0), day(1)),
+        Repair("B", 1, "indoor_equipment", day(31), day(31)),  # 30 days after A's fix: a miss
+        Repair("C", 1, "indoor_equipment", day(62), day(63)),  # 31 days after B's fix: not
+        Repair("D", 1, "network_fault", day(32), day(33)),  # another fault
+        Repair("E", 2, "indoor_equipment", day(2), day(3)),  # another customer
+        Repair("F", None, "indoor_equipment", day(2), day(3)),  # unknown caller
+        Repair("G", 3, "gas_smell", day(0), None),  # not fixed yet
+        Repair("H", 3, "gas_smell", day(5), day(5)),  # G was never fixed: no miss
+    ]
+    assert repeat_repairs(repairs) == {"A"}
+    # Seven fixed repairs, one of them not fixed the first time.
+    assert first_time_fix_rate(repairs) == pytest.approx(6 / 7)
+    assert first_time_fix_rate([]) is None
+
+
+def test_a_repeat_before_the_fix_is_the_same_visit_not_a_miss() -> None:
+    repairs = [
+        Repair("A", 1, "indoor_equipment", day(0), day(3)),
+        Repair("B", 1, "indoor_equipment", day(1), day(3)),  # called again while waiting
+    ]
+    assert repeat_repairs(repairs) == set()
+
+
+repair_lists = st.lists(
+    st.builds(
+        lambda n, customer, subtype, received, took: Repair(
+            f"T{n}",
+            customer,
+            subtype,
+            day(received),
+            None if took is None else day(received) + timedelta(hours=took),
+        ),
+        n=st.integers(0, 10**6),
+        customer=st.none() | st.integers(1, 3),
+        subtype=st.sampled_from(["indoor_equipment", "network_fault"]),
+        received=st.integers(0, 120),
+        took=st.none() | st.integers(0, 72),
+    ),
+    max_size=12,
+    unique_by=lambda repair: repair.ticket,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(repairs=repair_lists)
+def test_a_miss_is_exactly_a_fixed_repair_with_a_repeat_within_30_days(
+    repairs: list[Repair],
+) -> None:
+    misses = repeat_repairs(repairs)
+    for repair in repairs:
+        fixed_at = repair.fixed_at
+        repeated = (
+            fixed_at is not None
+            and repair.customer is not None
+            and any(
+                other.customer == repair.customer
+                and other.subtype == repair.subtype
+                and other.ticket != repair.ticket
+                and timedelta(0) <= other.received_at - fixed_at <= timedelta(days=30)
+                for other in repairs
+            )
+        )
+        assert (repair.ticket in misses) == repeated
+    result = first_time_fix_rate(repairs)
+    assert result is None or 0 <= result <= 1
