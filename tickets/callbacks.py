@@ -17,6 +17,9 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from tickets.types import TicketType
+from tickets.workflow import Action
+
 NOON = time(12, 0)
 
 
@@ -106,6 +109,27 @@ class CallbackPolicy:
     max_attempts: int = 3
     # Share of consultations that get a callback, 0 to 1.
     consultation_sample: float = 0.1
+
+
+# The ticket events that call for a callback. Visits add theirs when they are completed.
+_TRIGGERS = {
+    (TicketType.COMPLAINT, Action.RESOLVE): CallbackKind.COMPLAINT,
+    (TicketType.REPAIR, Action.FIX): CallbackKind.REPAIR,
+    (TicketType.CONSULTATION, Action.RESOLVE): CallbackKind.CONSULTATION,
+}
+
+
+def callback_for(
+    ticket_type: TicketType, action: Action, ticket_number: str, policy: CallbackPolicy
+) -> CallbackKind | None:
+    """The callback an action on a ticket calls for, if any: every resolved complaint and
+    every fixed repair; resolved consultations in the sample."""
+    kind = _TRIGGERS.get((ticket_type, action))
+    if kind is CallbackKind.CONSULTATION and not sampled(
+        ticket_number, policy.consultation_sample
+    ):
+        return None
+    return kind
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,15 @@ from tickets.callbacks import (
     Survey,
     TaskState,
     TaskStatus,
+    callback_for,
     half_day,
     record_attempt,
     record_survey,
     sampled,
     schedule,
 )
+from tickets.types import TicketType
+from tickets.workflow import Action
 
 TZ = ZoneInfo("Asia/Shanghai")
 POLICY = CallbackPolicy()
@@ -202,3 +205,29 @@ def test_retries_are_on_new_half_days_outside_quiet_hours(
     assert len(task.attempts) <= POLICY.max_attempts
     # Unreachable only once every attempt is used; pending while some are left.
     assert (task.status is TaskStatus.UNREACHABLE) == (len(task.attempts) == POLICY.max_attempts)
+
+
+@pytest.mark.parametrize(
+    ("ticket_type", "action", "kind"),
+    [
+        (TicketType.COMPLAINT, Action.RESOLVE, CallbackKind.COMPLAINT),
+        (TicketType.REPAIR, Action.FIX, CallbackKind.REPAIR),
+        (TicketType.REPAIR, Action.RESOLVE, None),  # its callback came with the fix
+        (TicketType.COMPLAINT, Action.REPLY, None),
+        (TicketType.OUTAGE, Action.RESOLVE, None),
+    ],
+)
+def test_the_events_that_call_for_a_callback(
+    ticket_type: TicketType, action: Action, kind: CallbackKind | None
+) -> None:
+    assert callback_for(ticket_type, action, "BX-20261120-0001", POLICY) is kind
+
+
+def test_resolved_consultations_get_a_callback_in_the_sample_only() -> None:
+    every = CallbackPolicy(consultation_sample=1.0)
+    none = CallbackPolicy(consultation_sample=0.0)
+    number = "ZX-20261120-0001"
+    assert callback_for(TicketType.CONSULTATION, Action.RESOLVE, number, every) is (
+        CallbackKind.CONSULTATION
+    )
+    assert callback_for(TicketType.CONSULTATION, Action.RESOLVE, number, none) is None

@@ -2,6 +2,7 @@
 
 from hotline.db.tables.audit import AuditEntry
 from hotline.db.tables.calendar import CalendarOverride, ConfirmedCalendarYear
+from hotline.db.tables.callbacks import CallbackAttempt, CallbackPolicyRow, CallbackTask
 from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
@@ -13,6 +14,9 @@ __all__ = [
     "AuditEntry",
     "CalendarOverride",
     "CallRow",
+    "CallbackAttempt",
+    "CallbackPolicyRow",
+    "CallbackTask",
     "ConfirmedCalendarYear",
     "Customer",
     "CustomerAddress",
