@@ -125,9 +125,7 @@ def callback_for(
     """The callback an action on a ticket calls for, if any: every resolved complaint and
     every fixed repair; resolved consultations in the sample."""
     kind = _TRIGGERS.get((ticket_type, action))
-    if kind is CallbackKind.CONSULTATION and not sampled(
-        ticket_number, policy.consultation_sample
-    ):
+    if kind is CallbackKind.CONSULTATION and not sampled(ticket_number, policy.consultation_sample):
         return None
     return kind
 
