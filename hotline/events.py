@@ -43,6 +43,13 @@ class Subscription:
     async def next(self, timeout: float | None = None) -> Event:
         return await asyncio.wait_for(self.queue.get(), timeout)
 
+    def drain(self) -> list[Event]:
+        """Every event waiting now, without waiting for more."""
+        events = []
+        while not self.queue.empty():
+            events.append(self.queue.get_nowait())
+        return events
+
 
 class EventBus:
     def __init__(self) -> None:
@@ -59,9 +66,14 @@ class EventBus:
         return event
 
     @asynccontextmanager
-    async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
-        """Topics match exactly or as a dotted prefix (`sla` gets `sla.warning`); none = all."""
-        subscription = Subscription(frozenset(topics) if topics else None)
+    async def subscribe(
+        self, *topics: str, queue_size: int = DEFAULT_QUEUE_SIZE
+    ) -> AsyncIterator[Subscription]:
+        """Topics match exactly or as a dotted prefix (`sla` gets `sla.warning`); none = all.
+        A subscriber that falls `queue_size` events behind loses the oldest (counted)."""
+        subscription = Subscription(
+            frozenset(topics) if topics else None, asyncio.Queue(queue_size)
+        )
         self._subscriptions.append(subscription)
         try:
             yield subscription

@@ -8,10 +8,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -20,11 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hotline.db.tables import Escalation
 from hotline.events import EventBus
 from hotline.leader import Leadership
+from hotline.services import callbacks as callback_service
 from hotline.services.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sla-sweep"
+CALLBACK_JOB = "callbacks-due"
 STOP_GRACE_SECONDS = 5
 
 
@@ -38,6 +41,17 @@ def escalation_event(escalation: Escalation) -> dict[str, Any]:
         "recorded_at": escalation.recorded_at.isoformat(),
         "notify": escalation.notify,
         **{k: v for k, v in escalation.details.items() if k != "number"},
+    }
+
+
+def callback_event(view: callback_service.TaskView, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": view.task.id,
+        "ticket": view.ticket.number,
+        "kind": view.task.kind,
+        "not_before": view.task.not_before.astimezone(tz).isoformat(),
+        "due_by": view.task.due_by.astimezone(tz).isoformat(),
+        "attempts": view.task.attempts,
     }
 
 
@@ -65,11 +79,14 @@ class SchedulerService:
     mode: str = "auto"
     sweep_interval: float = 2.0
     takeover_seconds: float = 5.0
+    callback_interval: float = 5.0
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
     _campaign: asyncio.Task[None] | None = None
-    _sweeping: asyncio.Task[Any] | None = None
+    _stopping: bool = False
+    _running_jobs: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
     def running(self) -> bool:
@@ -109,17 +126,55 @@ class SchedulerService:
             # APScheduler runs on the real clock; `self.clock` is the business clock sweeps use.
             next_run_time=datetime.now(UTC),
         )
+        scheduler.add_job(
+            self._scheduled_offer,
+            "interval",
+            seconds=self.callback_interval,
+            id=CALLBACK_JOB,
+            # At start too: tasks that fell due while no process led are put forward at once.
+            next_run_time=datetime.now(UTC),
+        )
         scheduler.start()
         self._scheduler = scheduler
         log.info("scheduler started: SLA sweep every %.1f s", self.sweep_interval)
 
     async def _scheduled_sweep(self) -> None:
-        # Remembered so that stop() lets it finish before the engine under it is disposed.
-        self._sweeping = asyncio.current_task()
+        await self._tracked(self.sweep_once())
+
+    async def _scheduled_offer(self) -> None:
+        await self._tracked(self.offer_callbacks_once())
+
+    async def _tracked(self, job: Coroutine[Any, Any, int]) -> None:
+        if self._stopping:
+            # Started by APScheduler just as we stop: the engine is going away; skip it.
+            job.close()
+            return
+        # Remembered so that stop() lets a running job finish before its engine is disposed.
+        task = asyncio.current_task()
+        assert task is not None
+        self._running_jobs.add(task)
         try:
-            await self.sweep_once()
+            await job
         finally:
-            self._sweeping = None
+            self._running_jobs.discard(task)
+
+    async def offer_callbacks_once(self) -> int:
+        """Put the callbacks whose time has come on the quality staff's worklist, each once
+        per attempt; announce them after each commit. Returns how many."""
+        offered = 0
+        try:
+            while not self._stopping:
+                now = self.clock()
+                async with self.sessions() as session, session.begin():
+                    views = await callback_service.offer_due(session, now)
+                for view in views:
+                    self.bus.publish("callback.due", now, callback_event(view, self.timezone))
+                offered += len(views)
+                if len(views) < callback_service.OFFER_BATCH:
+                    break
+        except Exception:
+            log.exception("offering due callbacks failed")
+        return offered
 
     async def sweep_once(self) -> int:
         """Sweep until nothing due is left; publish after each commit. Returns escalations."""
@@ -145,21 +200,26 @@ class SchedulerService:
         return found
 
     async def stop(self) -> None:
+        # A job between batches stops there; the rest waits in the database for the next leader.
+        self._stopping = True
         if self._campaign is not None:
             self._campaign.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._campaign
             self._campaign = None
         if self._scheduler is not None:
+            self._scheduler.pause()
+        # Running jobs finish before APScheduler's shutdown, which would cancel them in the
+        # middle of a database call and leave its connection behind.
+        running = [task for task in self._running_jobs if not task.done()]
+        if running:
+            _done, late = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+                log.warning("stopped a scheduled job still running after %d s", STOP_GRACE_SECONDS)
+        if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        sweeping = self._sweeping
-        if sweeping is not None and not sweeping.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(sweeping), STOP_GRACE_SECONDS)
-            except TimeoutError:
-                sweeping.cancel()
-                log.warning("stopped an SLA sweep still running after %d s", STOP_GRACE_SECONDS)
         if self._leadership is not None:
             await self._leadership.release()
 

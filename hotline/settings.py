@@ -51,6 +51,8 @@ class Settings:
     secret_key_generated: bool = False
     scheduler: str = "auto"
     sweep_interval_seconds: float = 2.0
+    # How often due follow-up callbacks are put on the quality staff's worklist.
+    callback_interval_seconds: float = 5.0
     local_area_code: str = "571"
     # Telephony: with no AMI URL, `simulator` runs the built-in fake Asterisk (demo mode).
     simulator: bool = False

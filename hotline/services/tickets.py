@@ -22,7 +22,7 @@ from hotline.db.tables import (
     User,
 )
 from hotline.db.writes import insert_returning_id, insert_rows
-from hotline.services import audit
+from hotline.services import audit, callbacks
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_row, write_clock
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -563,6 +563,7 @@ async def perform_action(
         after={**changed_after, **({"event_at": at.isoformat()} if request.at else {})},
         note="\n".join(note_parts) or None,
     )
+    await callbacks.create_for_action(session, ticket, action, at, now, rulebook.timezone)
     await session.flush()
     view.department = department
     return ActionResult(await _load_view(session, ticket, full=True), breaches)

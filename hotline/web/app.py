@@ -25,6 +25,7 @@ from hotline.telephony.screenpop import ScreenPop
 from hotline.web.api import (
     agent_status,
     calendar,
+    callbacks,
     calls,
     customers,
     escalations,
@@ -57,6 +58,7 @@ API_ROUTES: list[ApiRoute] = [
     *calendar.ROUTES,
     *calls.ROUTES,
     *customers.ROUTES,
+    *callbacks.ROUTES,
     *events.ROUTES,
     *agent_status.ROUTES,
     *wallboard.ROUTES,
@@ -87,6 +89,8 @@ def create_app(
             clock=clock,
             mode=config.scheduler,
             sweep_interval=config.sweep_interval_seconds,
+            callback_interval=config.callback_interval_seconds,
+            timezone=config.timezone,
         )
         app.state.context = AppContext(
             settings=config,

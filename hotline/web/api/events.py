@@ -20,6 +20,8 @@ HEARTBEAT_SECONDS = 15.0
 # Who watches every call: the wallboard and whoever runs the floor.
 CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
+# Who works the follow-up callbacks as they fall due.
+CALLBACK_WORKERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
 
 
 def topics_for(actor: Actor) -> tuple[str, ...]:
@@ -28,7 +30,8 @@ def topics_for(actor: Actor) -> tuple[str, ...]:
     nothing."""
     if actor.role in CALL_WATCHERS:
         return ()
-    return (f"screenpop.{actor.username}", "sla", "ticket")
+    topics = (f"screenpop.{actor.username}", "sla", "ticket")
+    return (*topics, "callback") if actor.role in CALLBACK_WORKERS else topics
 
 
 def visible_to(event: Event, actor: Actor) -> bool:
@@ -43,6 +46,8 @@ def visible_to(event: Event, actor: Actor) -> bool:
             return True
         targets = event.data.get("notify") or []
         return f"user:{actor.username}" in targets
+    if topic.startswith("callback."):
+        return actor.role in CALLBACK_WORKERS
     return topic.startswith("ticket.")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from tickets.callbacks import Outcome, TaskStatus
 from tickets.types import Priority, TicketType
 from tickets.workflow import Status
 
@@ -115,3 +116,27 @@ class CustomerIn(Strict):
     area: str | None = Field(default=None, max_length=64)
     special_care: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=500)
+
+
+class CallbackQuery(Strict):
+    status: list[TaskStatus] = []
+    due: bool | None = None
+    ticket: str | None = Field(default=None, max_length=24)
+    assignee: str | None = Field(default=None, max_length=64)
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+class AttemptIn(Strict):
+    outcome: Outcome
+    at: AwareDatetime | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    call_linkedid: str | None = Field(default=None, max_length=64)
+
+
+class SurveyIn(Strict):
+    score: int = Field(ge=1, le=5)
+    resolved: bool
+    on_time: bool
+    courtesy: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)

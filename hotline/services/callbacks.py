@@ -1,0 +1,340 @@
+"""Follow-up callback tasks in the database: made when a ticket event calls for one, put on the
+quality staff's worklist when their time comes, attempted, surveyed. The rules themselves are
+pure (tickets/callbacks.py); this module keeps their state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import CallbackAttempt, CallbackPolicyRow, CallbackTask, Ticket, User
+from hotline.services import audit
+from hotline.services.errors import Conflict, Invalid, NotFound
+from tickets import callbacks as rules
+from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
+from tickets.types import TicketType
+from tickets.workflow import Action
+
+OFFER_BATCH = 500
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def policy_from_row(row: CallbackPolicyRow) -> CallbackPolicy:
+    return CallbackPolicy(
+        delays={
+            CallbackKind.COMPLAINT: timedelta(minutes=row.complaint_delay_minutes),
+            CallbackKind.REPAIR: timedelta(minutes=row.repair_delay_minutes),
+            CallbackKind.VISIT: timedelta(minutes=row.visit_delay_minutes),
+            CallbackKind.CONSULTATION: timedelta(minutes=row.consultation_delay_minutes),
+        },
+        due_within=timedelta(hours=row.due_hours),
+        quiet=QuietHours(_clock_time(row.quiet_start), _clock_time(row.quiet_end)),
+        max_attempts=row.max_attempts,
+        consultation_sample=row.consultation_sample_permille / 1000,
+    )
+
+
+async def load_policy(session: AsyncSession) -> CallbackPolicy:
+    row = await session.get(CallbackPolicyRow, 1)
+    return policy_from_row(row) if row is not None else CallbackPolicy()
+
+
+async def create_for_action(
+    session: AsyncSession,
+    ticket: Ticket,
+    action: Action,
+    event_at: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+) -> CallbackTask | None:
+    """The callback `action` on `ticket` calls for, made once: recording the same event again
+    finds the task already there."""
+    policy = await load_policy(session)
+    kind = rules.callback_for(TicketType(ticket.type), action, ticket.number, policy)
+    if kind is None:
+        return None
+    assert ticket.id is not None
+    existing = await session.exec(
+        select(CallbackTask).where(
+            col(CallbackTask.ticket_id) == ticket.id,
+            col(CallbackTask.kind) == kind.value,
+            col(CallbackTask.event_at) == event_at,
+        )
+    )
+    found = existing.first()
+    if found is not None:
+        return found
+    planned = rules.schedule(kind, event_at, policy, tz)
+    task = CallbackTask(
+        ticket_id=ticket.id,
+        kind=kind.value,
+        status=TaskStatus.PENDING.value,
+        event_at=event_at,
+        not_before=planned.not_before,
+        due_by=planned.due_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor="system",
+        entity="callback",
+        key=str(task.id),
+        action="create",
+        after={
+            "ticket": ticket.number,
+            "kind": kind.value,
+            "not_before": planned.not_before.isoformat(),
+            "due_by": planned.due_by.isoformat(),
+        },
+    )
+    return task
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    status: list[TaskStatus] | None = None
+    due: bool | None = None  # True: its time has come; False: not yet
+    ticket: str | None = None
+    assignee: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class TaskView:
+    task: CallbackTask
+    ticket: Ticket
+    attempts: list[CallbackAttempt]
+    assignee: User | None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[TaskView]
+    page: int
+    per_page: int
+    has_more: bool
+
+
+async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) -> TaskPage:
+    """Oldest due first: the worklist order."""
+    statement = select(CallbackTask, Ticket).join(
+        Ticket, col(Ticket.id) == col(CallbackTask.ticket_id)
+    )
+    if query.status:
+        statement = statement.where(
+            col(CallbackTask.status).in_([status.value for status in query.status])
+        )
+    if query.due is not None:
+        clause = col(CallbackTask.not_before) <= now
+        statement = statement.where(clause if query.due else ~clause)
+    if query.ticket:
+        statement = statement.where(col(Ticket.number) == query.ticket)
+    if query.assignee:
+        user = (
+            await session.exec(select(User).where(col(User.username) == query.assignee))
+        ).first()
+        if user is None:
+            raise Invalid(f"no user {query.assignee!r}", {"assignee": "no such user"})
+        statement = statement.where(col(CallbackTask.assignee_id) == user.id)
+    statement = (
+        statement.order_by(col(CallbackTask.due_by), col(CallbackTask.id))
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page + 1)
+    )
+    rows = list((await session.exec(statement)).all())
+    views = await _views(session, rows[: query.per_page])
+    return TaskPage(views, query.page, query.per_page, len(rows) > query.per_page)
+
+
+async def _views(session: AsyncSession, rows: list[tuple[CallbackTask, Ticket]]) -> list[TaskView]:
+    ids = [task.id for task, _ in rows if task.id is not None]
+    attempts: dict[int, list[CallbackAttempt]] = {task_id: [] for task_id in ids}
+    if ids:
+        found = await session.exec(
+            select(CallbackAttempt)
+            .where(col(CallbackAttempt.task_id).in_(ids))
+            .order_by(col(CallbackAttempt.at), col(CallbackAttempt.id))
+        )
+        for attempt in found.all():
+            attempts[attempt.task_id].append(attempt)
+    assignee_ids = {task.assignee_id for task, _ in rows if task.assignee_id is not None}
+    users: dict[int | None, User] = {}
+    if assignee_ids:
+        users = {
+            user.id: user
+            for user in (await session.exec(select(User).where(col(User.id).in_(assignee_ids))))
+        }
+    return [
+        TaskView(task, ticket, attempts.get(task.id or 0, []), users.get(task.assignee_id))
+        for task, ticket in rows
+    ]
+
+
+async def get_task(session: AsyncSession, task_id: int, *, lock: bool = False) -> TaskView:
+    statement = (
+        select(CallbackTask, Ticket)
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .where(col(CallbackTask.id) == task_id)
+    )
+    if lock:
+        statement = statement.with_for_update(of=CallbackTask)
+    row = (await session.exec(statement)).first()
+    if row is None:
+        raise NotFound(f"no callback task {task_id}")
+    [view] = await _views(session, [row])
+    return view
+
+
+def _state(view: TaskView) -> rules.TaskState:
+    return rules.TaskState(
+        TaskStatus(view.task.status),
+        view.task.not_before,
+        tuple((attempt.at, Outcome(attempt.outcome)) for attempt in view.attempts),
+    )
+
+
+def _refused(error: rules.CallbackError) -> Exception:
+    if error.field == "status":
+        return Conflict(error.message)
+    return Invalid(error.message, {error.field: error.message})
+
+
+async def record_attempt(
+    session: AsyncSession,
+    task_id: int,
+    outcome: Outcome,
+    *,
+    at: datetime,
+    by: str,
+    now: datetime,
+    tz: ZoneInfo,
+    note: str | None = None,
+    call_linkedid: str | None = None,
+) -> TaskView:
+    if at > now:
+        raise Invalid("the attempt lies in the future", {"at": "lies in the future"})
+    view = await get_task(session, task_id, lock=True)
+    policy = await load_policy(session)
+    try:
+        after = rules.record_attempt(_state(view), outcome, at, policy, tz)
+    except rules.CallbackError as error:
+        raise _refused(error) from error
+    task = view.task
+    attempt = CallbackAttempt(
+        task_id=task_id,
+        at=at,
+        outcome=outcome.value,
+        by=by,
+        note=note,
+        call_linkedid=call_linkedid,
+    )
+    session.add(attempt)
+    before = {"status": task.status, "not_before": task.not_before.isoformat()}
+    task.status = after.status.value
+    task.not_before = after.not_before
+    task.attempts = len(after.attempts)
+    task.dialling_since = None
+    task.updated_at = now
+    if after.status.finished:
+        task.finished_at = now
+    session.add(task)
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="callback",
+        key=str(task_id),
+        action="attempt",
+        before=before,
+        after={
+            "status": task.status,
+            "not_before": task.not_before.isoformat(),
+            "outcome": outcome.value,
+            "at": at.isoformat(),
+        },
+        note=note,
+    )
+    await session.flush()
+    view.attempts.append(attempt)
+    return view
+
+
+async def record_survey(
+    session: AsyncSession, task_id: int, survey: rules.Survey, *, by: str, now: datetime
+) -> TaskView:
+    """The survey taken; `survey.unhappy` tells the caller to reopen the ticket."""
+    view = await get_task(session, task_id, lock=True)
+    try:
+        rules.record_survey(_state(view), survey)
+    except rules.CallbackError as error:
+        raise _refused(error) from error
+    task = view.task
+    task.status = TaskStatus.DONE.value
+    task.survey = survey_json(survey)
+    task.finished_at = now
+    task.updated_at = now
+    session.add(task)
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="callback",
+        key=str(task_id),
+        action="survey",
+        before={"status": TaskStatus.IN_PROGRESS.value},
+        after={"status": task.status, **task.survey},
+    )
+    await session.flush()
+    return view
+
+
+def survey_json(survey: rules.Survey) -> dict[str, Any]:
+    return {
+        "score": survey.score,
+        "resolved": survey.resolved,
+        "on_time": survey.on_time,
+        "courtesy": survey.courtesy,
+        "comment": survey.comment,
+    }
+
+
+async def offer_due(session: AsyncSession, now: datetime) -> list[TaskView]:
+    """Pending tasks whose time has come and that were not yet put forward for this attempt:
+    marked offered in this transaction, at most OFFER_BATCH of them. A task offered before a
+    failed attempt is offered again when its retry comes due."""
+    statement = (
+        select(CallbackTask, Ticket)
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .where(
+            col(CallbackTask.status) == TaskStatus.PENDING.value,
+            col(CallbackTask.not_before) <= now,
+            or_(
+                col(CallbackTask.offered_at).is_(None),
+                col(CallbackTask.offered_at) < col(CallbackTask.not_before),
+            ),
+        )
+        .order_by(col(CallbackTask.not_before), col(CallbackTask.id))
+        .limit(OFFER_BATCH)
+        .with_for_update(of=CallbackTask, skip_locked=True)
+    )
+    rows = list((await session.exec(statement)).all())
+    for task, _ticket in rows:
+        task.offered_at = now
+        session.add(task)
+    await session.flush()
+    return await _views(session, rows)

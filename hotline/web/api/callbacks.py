@@ -1,0 +1,199 @@
+"""Follow-up callbacks over HTTP: the quality staff's worklist, attempts, surveys. An unhappy
+survey (score 1-2, or not resolved) reopens the ticket and escalates to the supervisor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hotline.db.tables import Escalation
+from hotline.scheduler import publish_escalations
+from hotline.services import callbacks as service
+from hotline.services import tickets as ticket_service
+from hotline.services.actor import Actor
+from hotline.services.errors import Invalid
+from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.render import iso
+from hotline.web.api.schemas import AttemptIn, CallbackQuery, SurveyIn
+from hotline.web.context import context_of
+from tickets import callbacks as rules
+from tickets.workflow import Action, Role
+
+CALLBACK_STAFF = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+SUPERVISORS = ["role:supervisor"]
+
+
+def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    task = view.task
+    status = rules.TaskStatus(task.status)
+    return {
+        "id": task.id,
+        "ticket": view.ticket.number,
+        "ticket_type": view.ticket.type,
+        "kind": task.kind,
+        "status": task.status,
+        "not_before": iso(task.not_before, tz),
+        "due_by": iso(task.due_by, tz),
+        "overdue": not status.finished and task.due_by < now,
+        "attempts": task.attempts,
+        "history": [
+            {
+                "at": iso(attempt.at, tz),
+                "outcome": attempt.outcome,
+                "by": attempt.by,
+                "note": attempt.note,
+                "call_linkedid": attempt.call_linkedid,
+            }
+            for attempt in view.attempts
+        ],
+        "survey": task.survey,
+        "caller_phone": view.ticket.caller_phone,
+        "caller_name": view.ticket.caller_name,
+        "customer_id": view.ticket.customer_id,
+        "assignee": view.assignee.username if view.assignee else None,
+    }
+
+
+def _task_id(request: Request) -> int:
+    raw = request.path_params["task_id"]
+    if not raw.isdigit():
+        raise Invalid("a callback task id is a number", {"task_id": "not a number"})
+    return int(raw)
+
+
+async def list_callbacks(request: Request, _actor: Actor | None) -> Response:
+    context = context_of(request)
+    query = parse_query(request, CallbackQuery)
+    now = context.clock()
+    async with context.sessions() as session:
+        page = await service.list_tasks(
+            session,
+            service.TaskFilter(
+                status=query.status or None,
+                due=query.due,
+                ticket=query.ticket,
+                assignee=query.assignee,
+                page=query.page,
+                per_page=query.per_page,
+            ),
+            now,
+        )
+    tz = context.settings.timezone
+    return JSONResponse(
+        {
+            "items": [task_json(view, now, tz) for view in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "has_more": page.has_more,
+        }
+    )
+
+
+async def record_attempt(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, AttemptIn)
+    now = context.clock()
+    tz = context.settings.timezone
+    async with context.sessions() as session, session.begin():
+        view = await service.record_attempt(
+            session,
+            _task_id(request),
+            body.outcome,
+            at=body.at or now,
+            by=actor.username,
+            now=now,
+            tz=tz,
+            note=body.note,
+            call_linkedid=body.call_linkedid,
+        )
+    return JSONResponse(task_json(view, now, tz))
+
+
+async def record_survey(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, SurveyIn)
+    survey = rules.Survey(body.score, body.resolved, body.on_time, body.courtesy, body.comment)
+    now = context.clock()
+    tz = context.settings.timezone
+    rulebook = await context.rulebooks.get()
+    escalated: list[Escalation] = []
+    async with context.sessions() as session, session.begin():
+        view = await service.record_survey(
+            session, _task_id(request), survey, by=actor.username, now=now
+        )
+        if survey.unhappy:
+            reason = (
+                f"回访不满意 (callback survey): score {survey.score}, resolved {survey.resolved}"
+            )
+            await ticket_service.perform_action(
+                session,
+                rulebook,
+                actor,
+                view.ticket.number,
+                Action.REOPEN,
+                ticket_service.ActionRequest(reason=reason, note=survey.comment),
+                now,
+            )
+            assert view.ticket.id is not None and view.task.id is not None
+            escalated = await ticket_service.insert_escalations(
+                session,
+                [
+                    Escalation(
+                        ticket_id=view.ticket.id,
+                        clock="survey",
+                        clock_started_at=view.task.event_at,
+                        kind="unhappy",
+                        happened_at=now,
+                        recorded_at=now,
+                        notify=SUPERVISORS,
+                        details={
+                            "number": view.ticket.number,
+                            "callback": view.task.id,
+                            "score": survey.score,
+                            "resolved": survey.resolved,
+                        },
+                    )
+                ],
+            )
+    publish_escalations(context.bus, escalated)
+    return JSONResponse({**task_json(view, now, tz), "reopened": survey.unhappy})
+
+
+ROUTES = [
+    ApiRoute(
+        "GET",
+        "/api/callbacks",
+        list_callbacks,
+        "Follow-up callback tasks, soonest due first (filters: status, due, ticket, assignee)",
+        CALLBACK_STAFF,
+        query=CallbackQuery,
+        responses={200: "callback tasks"},
+        tag="callbacks",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/callbacks/{task_id}/attempts",
+        record_attempt,
+        "Record an attempt: reached, no_answer, busy, wrong_number or refused",
+        CALLBACK_STAFF,
+        body=AttemptIn,
+        responses={200: "the task after it", 409: "the task takes no more attempts"},
+        tag="callbacks",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/callbacks/{task_id}/survey",
+        record_survey,
+        "Record the survey of a reached customer; 1-2 or not resolved reopens the ticket",
+        CALLBACK_STAFF,
+        body=SurveyIn,
+        responses={200: "the task, done", 409: "the task is not in progress"},
+        tag="callbacks",
+    ),
+]
