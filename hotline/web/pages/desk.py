@@ -121,6 +121,7 @@ async def wallboard(request: Request, actor: Actor) -> Response:
     texts = {
         "warning": _("SLA warning"),
         "breach": _("SLA breach"),
+        "unhappy": _("Unhappy callback survey: ticket reopened"),
         "created": _("New ticket"),
         "clocks": {name: _(name) for name in ("reply", "handle", "fix", "restore", "feedback")},
     }

@@ -59,6 +59,10 @@
     note("escalation", `${texts.breach} ${data.ticket || ""} ${texts.clocks[data.clock] || data.clock || ""}`);
     refresh();
   });
+  feed.addEventListener("sla.unhappy", (event) => {
+    const data = JSON.parse(event.data);
+    note("escalation", `${texts.unhappy} ${data.ticket || ""}`);
+  });
   feed.addEventListener("ticket.created", (event) => {
     const data = JSON.parse(event.data);
     note("ticket", `${texts.created} ${data.number}`);
