@@ -286,6 +286,7 @@ async def record_survey(
     task = view.task
     task.status = TaskStatus.DONE.value
     task.survey = survey_json(survey)
+    task.survey_score = survey.score
     task.finished_at = now
     task.updated_at = now
     session.add(task)

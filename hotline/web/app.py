@@ -32,6 +32,7 @@ from hotline.web.api import (
     events,
     health,
     me,
+    reports,
     tickets,
     wallboard,
 )
@@ -59,6 +60,7 @@ API_ROUTES: list[ApiRoute] = [
     *calls.ROUTES,
     *customers.ROUTES,
     *callbacks.ROUTES,
+    *reports.ROUTES,
     *events.ROUTES,
     *agent_status.ROUTES,
     *wallboard.ROUTES,

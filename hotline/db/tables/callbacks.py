@@ -55,6 +55,8 @@ class CallbackTask(SQLModel, table=True):
     # An automated survey call in flight: no second call to the same customer meanwhile.
     dialling_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     survey: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Kept apart from the survey for the KPI queries, which sum and average it.
+    survey_score: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -140,3 +140,19 @@ class SurveyIn(Strict):
     on_time: bool
     courtesy: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class KpiQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KpiQuery:
+        if self.end < self.start:
+            raise ValueError("`to` comes before `from`")
+        if (self.end - self.start).days > 366:
+            raise ValueError("a report covers a year at most")
+        return self

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("offered_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dialling_since", hotline.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("survey", sa.JSON(), nullable=True),
+        sa.Column("survey_score", sa.Integer(), nullable=True),
         sa.Column("created_at", hotline.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hotline.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True),

@@ -1,0 +1,333 @@
+"""The monthly KPI report of the service regulations, counted by the database: a handful of
+grouped queries (per local month and department, calls per queue), whatever the number of
+tickets. The formulas on the counts are pure (tickets/kpi.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import CallbackTask, CallRow, Department, SlaClockRow, Ticket
+from tickets.callbacks import REACHED
+from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
+
+SATISFIED_SCORE = 4
+
+
+@dataclass
+class TicketFigures:
+    """Counts for one local month and one department; the rates follow from them."""
+
+    repairs_fixed: int = 0
+    repairs_in_time: int = 0
+    repairs_fixed_first_time: int = 0
+    consultations_replied: int = 0
+    consultations_in_time: int = 0
+    complaints_replied: int = 0
+    complaints_within_original: int = 0
+    complaints_within_agreed: int = 0
+    callbacks_due: int = 0
+    callbacks_reached: int = 0
+    surveys: int = 0
+    survey_score_total: int = 0
+    surveys_satisfied: int = 0
+
+    def add(self, other: TicketFigures) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def json(self) -> dict[str, Any]:
+        return {
+            **{name: getattr(self, name) for name in self.__dataclass_fields__},
+            "repair_timeliness": rate(self.repairs_in_time, self.repairs_fixed),
+            "first_time_fix_rate": rate(self.repairs_fixed_first_time, self.repairs_fixed),
+            "consultation_reply_rate": rate(self.consultations_in_time, self.consultations_replied),
+            "complaint_reply_rate_original": rate(
+                self.complaints_within_original, self.complaints_replied
+            ),
+            "complaint_reply_rate_agreed": rate(
+                self.complaints_within_agreed, self.complaints_replied
+            ),
+            "callback_rate": rate(self.callbacks_reached, self.callbacks_due),
+            "satisfaction_average": (
+                round(self.survey_score_total / self.surveys, 2) if self.surveys else None
+            ),
+            "satisfied_rate": rate(self.surveys_satisfied, self.surveys),
+        }
+
+
+@dataclass
+class CallFigures:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    answered_within_20s: int = 0
+    talk_seconds_total: float = 0.0
+
+    def add(self, other: CallFigures) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def json(self) -> dict[str, Any]:
+        return {
+            **{name: getattr(self, name) for name in self.__dataclass_fields__},
+            "answer_rate": rate(self.answered, self.offered),
+            "abandon_rate": rate(self.abandoned, self.offered),
+            "service_level": rate(self.answered_within_20s, self.offered),
+            "average_handle_seconds": (
+                round(self.talk_seconds_total / self.answered, 1) if self.answered else None
+            ),
+        }
+
+
+@dataclass
+class KpiReport:
+    start: datetime
+    end: datetime
+    tickets: dict[tuple[str, str], TicketFigures] = field(default_factory=dict)
+    calls: dict[tuple[str, str], CallFigures] = field(default_factory=dict)
+
+    def ticket_row(self, month: str, department: str) -> TicketFigures:
+        return self.tickets.setdefault((month, department), TicketFigures())
+
+    def call_row(self, month: str, queue: str) -> CallFigures:
+        return self.calls.setdefault((month, queue), CallFigures())
+
+    def json(self, tz: ZoneInfo) -> dict[str, Any]:
+        ticket_total, call_total = TicketFigures(), CallFigures()
+        for figures in self.tickets.values():
+            ticket_total.add(figures)
+        for calls in self.calls.values():
+            call_total.add(calls)
+        return {
+            "from": self.start.astimezone(tz).isoformat(),
+            "to": self.end.astimezone(tz).isoformat(),
+            "tickets": [
+                {"month": month, "department": department, **figures.json()}
+                for (month, department), figures in sorted(self.tickets.items())
+            ],
+            "calls": [
+                {"month": month, "queue": queue, **calls.json()}
+                for (month, queue), calls in sorted(self.calls.items())
+            ],
+            "totals": {"tickets": ticket_total.json(), "calls": call_total.json()},
+        }
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def _plus(session: AsyncSession, moment: Any, delta: timedelta) -> ColumnElement[Any]:
+    """A stored moment moved by `delta`, in the database."""
+    if _postgres(session):
+        return moment + literal(delta)  # type: ignore[no-any-return]
+    # SQLite keeps naive UTC text; %f keeps the fraction so that text comparisons still hold.
+    return func.strftime("%Y-%m-%d %H:%M:%f", moment, f"{int(delta.total_seconds()):+d} seconds")
+
+
+def _month(session: AsyncSession, moment: Any, tz: ZoneInfo, at: datetime) -> ColumnElement[str]:
+    """The local month (YYYY-MM) of a stored UTC moment. China keeps one offset all year; the
+    offset at the start of the report is used for the whole of it."""
+    offset = at.astimezone(tz).utcoffset() or timedelta(0)
+    if _postgres(session):
+        return func.to_char(func.timezone("UTC", _plus(session, moment, offset)), "YYYY-MM")
+    return func.strftime("%Y-%m", moment, f"{int(offset.total_seconds()):+d} seconds")
+
+
+async def _rows(session: AsyncSession, statement: Any) -> list[Any]:
+    return list((await (await session.connection()).execute(statement)).all())
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def kpi_report(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> KpiReport:
+    report = KpiReport(start, end)
+    departments = dict(await _rows(session, select(col(Department.id), col(Department.code))))
+    for month, department_id, figures in await _repairs(session, start, end, tz):
+        report.ticket_row(month, departments.get(department_id, "?")).add(figures)
+    for month, department_id, figures in await _replies(session, start, end, tz):
+        report.ticket_row(month, departments.get(department_id, "?")).add(figures)
+    for month, department_id, figures in await _callbacks(session, start, end, tz):
+        report.ticket_row(month, departments.get(department_id, "?")).add(figures)
+    for month, queue, calls in await _calls(session, start, end, tz):
+        report.call_row(month, queue).add(calls)
+    return report
+
+
+async def _repairs(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Repairs fixed in the period: in time when neither their handle nor their fix clock
+    breached; fixed the first time unless the same customer reported the same fault again
+    within 30 days of the fix."""
+    fix = aliased(SlaClockRow)
+    handle = aliased(SlaClockRow)
+    repeat = aliased(Ticket)
+    month = _month(session, col(fix.stopped_at), tz, start)
+    repeated = exists().where(
+        col(repeat.customer_id) == Ticket.customer_id,
+        col(repeat.type) == Ticket.type,
+        col(repeat.subtype) == Ticket.subtype,
+        col(repeat.id) != Ticket.id,
+        col(repeat.received_at) >= col(fix.stopped_at),
+        col(repeat.received_at) <= _plus(session, col(fix.stopped_at), REPEAT_WINDOW),
+    )
+    statement = (
+        select(
+            month,
+            col(Ticket.department_id),
+            func.count(),
+            _count(and_(col(fix.breached_at).is_(None), col(handle.breached_at).is_(None))),
+            _count(or_(col(Ticket.customer_id).is_(None), ~repeated)),
+        )
+        .select_from(Ticket)
+        .join(fix, and_(col(fix.ticket_id) == Ticket.id, col(fix.name) == "fix"))
+        .join(
+            handle,
+            and_(col(handle.ticket_id) == Ticket.id, col(handle.name) == "handle"),
+            isouter=True,
+        )
+        .where(
+            col(Ticket.type) == "repair",
+            col(fix.stopped_at) >= start,
+            col(fix.stopped_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id))
+    )
+    rows = await _rows(session, statement)
+    return [
+        (m, d, TicketFigures(repairs_fixed=n, repairs_in_time=t, repairs_fixed_first_time=f))
+        for m, d, n, t, f in rows
+    ]
+
+
+async def _replies(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Consultations and complaints whose reply clock stopped in the period; a complaint
+    against its original five-working-day deadline and against the one agreed with it."""
+    reply = aliased(SlaClockRow)
+    month = _month(session, col(reply.stopped_at), tz, start)
+    statement = (
+        select(
+            month,
+            col(Ticket.department_id),
+            col(Ticket.type),
+            func.count(),
+            _count(col(reply.breached_at).is_(None)),
+            _count(col(reply.stopped_at) <= col(reply.original_due_at)),
+        )
+        .select_from(Ticket)
+        .join(reply, and_(col(reply.ticket_id) == Ticket.id, col(reply.name) == "reply"))
+        .where(
+            col(Ticket.type).in_(["consultation", "complaint"]),
+            col(reply.stopped_at) >= start,
+            col(reply.stopped_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id), col(Ticket.type))
+    )
+    result = []
+    for m, d, kind, n, in_time, original in await _rows(session, statement):
+        if kind == "consultation":
+            figures = TicketFigures(consultations_replied=n, consultations_in_time=in_time)
+        else:
+            figures = TicketFigures(
+                complaints_replied=n,
+                complaints_within_original=original,
+                complaints_within_agreed=in_time,
+            )
+        result.append((m, d, figures))
+    return result
+
+
+async def _callbacks(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Callbacks due in the period: reached or not (an unreachable one counts as not);
+    surveys taken and their scores."""
+    month = _month(session, col(CallbackTask.due_by), tz, start)
+    score = col(CallbackTask.survey_score)
+    statement = (
+        select(
+            month,
+            col(Ticket.department_id),
+            func.count(),
+            _count(col(CallbackTask.status).in_([status.value for status in REACHED])),
+            func.count(score),
+            func.coalesce(func.sum(score), 0),
+            _count(score >= SATISFIED_SCORE),
+        )
+        .select_from(CallbackTask)
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .where(col(CallbackTask.due_by) >= start, col(CallbackTask.due_by) < end)
+        .group_by(month, col(Ticket.department_id))
+    )
+    return [
+        (
+            m,
+            d,
+            TicketFigures(
+                callbacks_due=n,
+                callbacks_reached=reached,
+                surveys=surveys,
+                survey_score_total=total,
+                surveys_satisfied=satisfied,
+            ),
+        )
+        for m, d, n, reached, surveys, total, satisfied in await _rows(session, statement)
+    ]
+
+
+async def _calls(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, str, CallFigures]]:
+    """Inbound calls that reached a queue, per queue: answered, abandoned, answered within
+    20 s of waiting, talk time."""
+    month = _month(session, col(CallRow.started_at), tz, start)
+    answered = col(CallRow.disposition) == "answered"
+    statement = (
+        select(
+            month,
+            col(CallRow.queue),
+            func.count(),
+            _count(answered),
+            _count(col(CallRow.disposition) == "abandoned"),
+            _count(and_(answered, col(CallRow.wait_seconds) <= SERVICE_LEVEL_SECONDS)),
+            func.coalesce(func.sum(case((answered, col(CallRow.talk_seconds)), else_=0)), 0),
+        )
+        .where(
+            col(CallRow.direction) == "inbound",
+            col(CallRow.queue).is_not(None),
+            col(CallRow.started_at) >= start,
+            col(CallRow.started_at) < end,
+        )
+        .group_by(month, col(CallRow.queue))
+    )
+    return [
+        (
+            m,
+            q,
+            CallFigures(
+                offered=n,
+                answered=a,
+                abandoned=ab,
+                answered_within_20s=fast,
+                talk_seconds_total=float(talk),
+            ),
+        )
+        for m, q, n, a, ab, fast, talk in await _rows(session, statement)
+    ]
