@@ -71,6 +71,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/tickets", "Tickets", frozenset(Role)),
     ("/calls", "Calls", frozenset(Role)),
     ("/wallboard", "Wallboard", frozenset({Role.SUPERVISOR, Role.ADMIN})),
+    ("/callbacks", "Callbacks", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     ("/admin/calendar", "Calendar", frozenset({Role.SUPERVISOR})),
     ("/admin", "Admin", frozenset({Role.ADMIN})),
 ]

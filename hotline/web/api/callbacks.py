@@ -19,12 +19,13 @@ from hotline.services.errors import Invalid
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AttemptIn, CallbackQuery, SurveyIn
-from hotline.web.context import context_of
+from hotline.web.context import AppContext, context_of
 from tickets import callbacks as rules
-from tickets.workflow import Action, Role
+from tickets.workflow import Action, Role, Status
 
 CALLBACK_STAFF = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISORS = ["role:supervisor"]
+REOPENABLE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 
 
 def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -114,20 +115,20 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
     return JSONResponse(task_json(view, now, tz))
 
 
-async def record_survey(request: Request, actor: Actor | None) -> Response:
-    assert actor is not None
-    context = context_of(request)
-    body = await parse_body(request, SurveyIn)
-    survey = rules.Survey(body.score, body.resolved, body.on_time, body.courtesy, body.comment)
+async def apply_survey(
+    context: AppContext, actor: Actor, task_id: int, survey: rules.Survey
+) -> tuple[service.TaskView, bool]:
+    """Record the survey; an unhappy one reopens the ticket (when it was resolved or closed)
+    and escalates to the supervisor, all in one transaction (the escalation is announced
+    after it commits). The task and whether the ticket was reopened."""
     now = context.clock()
-    tz = context.settings.timezone
     rulebook = await context.rulebooks.get()
     escalated: list[Escalation] = []
+    reopened = False
     async with context.sessions() as session, session.begin():
-        view = await service.record_survey(
-            session, _task_id(request), survey, by=actor.username, now=now
-        )
-        if survey.unhappy:
+        view = await service.record_survey(session, task_id, survey, by=actor.username, now=now)
+        # A ticket still open needs no reopening; the supervisor is told all the same.
+        if survey.unhappy and view.ticket.status in REOPENABLE:
             reason = (
                 f"回访不满意 (callback survey): score {survey.score}, resolved {survey.resolved}"
             )
@@ -140,6 +141,8 @@ async def record_survey(request: Request, actor: Actor | None) -> Response:
                 ticket_service.ActionRequest(reason=reason, note=survey.comment),
                 now,
             )
+            reopened = True
+        if survey.unhappy:
             assert view.ticket.id is not None and view.task.id is not None
             escalated = await ticket_service.insert_escalations(
                 session,
@@ -162,7 +165,17 @@ async def record_survey(request: Request, actor: Actor | None) -> Response:
                 ],
             )
     publish_escalations(context.bus, escalated)
-    return JSONResponse({**task_json(view, now, tz), "reopened": survey.unhappy})
+    return view, reopened
+
+
+async def record_survey(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, SurveyIn)
+    survey = rules.Survey(body.score, body.resolved, body.on_time, body.courtesy, body.comment)
+    view, reopened = await apply_survey(context, actor, _task_id(request), survey)
+    tz = context.settings.timezone
+    return JSONResponse({**task_json(view, context.clock(), tz), "reopened": reopened})
 
 
 ROUTES = [

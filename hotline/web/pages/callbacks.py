@@ -1,0 +1,153 @@
+"""`/callbacks`: the quality staff's worklist of follow-up callbacks — due now, being surveyed,
+coming up, done — with the attempt and survey forms on each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hotline.i18n import N_
+from hotline.services import callbacks as service
+from hotline.services.actor import Actor
+from hotline.services.errors import Invalid, NotFound
+from hotline.web.api.callbacks import CALLBACK_STAFF, apply_survey
+from hotline.web.context import context_of
+from hotline.web.pages.admin import Outcome, changes
+from hotline.web.pages.forms import optional, take_notice, text
+from hotline.web.pages.guard import page
+from hotline.web.templating import current_gettext, render
+from tickets import callbacks as rules
+from tickets.callbacks import Outcome as AttemptOutcome
+from tickets.callbacks import TaskStatus
+
+TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
+    "due": (N_("Due now"), [TaskStatus.PENDING], True),
+    "surveying": (N_("Reached: survey"), [TaskStatus.IN_PROGRESS], None),
+    "upcoming": (N_("Coming up"), [TaskStatus.PENDING], False),
+    "finished": (
+        N_("Finished"),
+        [TaskStatus.DONE, TaskStatus.REFUSED, TaskStatus.UNREACHABLE, TaskStatus.WRONG_NUMBER],
+        None,
+    ),
+}
+
+
+def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    task = view.task
+    return {
+        "id": task.id,
+        "ticket": view.ticket.number,
+        "kind": task.kind,
+        "status": task.status,
+        "caller": view.ticket.caller_name or "—",
+        "phone": view.ticket.caller_phone,
+        "not_before": task.not_before.astimezone(tz).strftime("%m-%d %H:%M"),
+        "due_by": task.due_by.astimezone(tz).isoformat(),
+        "due_label": task.due_by.astimezone(tz).strftime("%m-%d %H:%M"),
+        "overdue": not TaskStatus(task.status).finished and task.due_by < now,
+        "history": [
+            f"{a.at.astimezone(tz):%m-%d %H:%M} {a.outcome} ({a.by})" for a in view.attempts
+        ],
+        "survey": task.survey,
+    }
+
+
+async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    context = context_of(request)
+    tab = request.query_params.get("tab", "due")
+    if tab not in TABS:
+        tab = "due"
+    if outcome is not None and outcome[2].get("tab") in TABS:
+        tab = str(outcome[2]["tab"])
+    _label, statuses, due = TABS[tab]
+    now = context.clock()
+    tz = context.settings.timezone
+    async with context.sessions() as session:
+        page_of = await service.list_tasks(
+            session, service.TaskFilter(status=statuses, due=due, per_page=100), now
+        )
+    status, errors, typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        "callbacks.html",
+        {
+            "tabs": {key: label for key, (label, _s, _d) in TABS.items()},
+            "tab": tab,
+            "rows": [_row(view, now, tz) for view in page_of.items],
+            "outcomes": [o.value for o in AttemptOutcome],
+            "server_now": now.isoformat(),
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
+
+
+def _task(request: Request) -> int:
+    raw = request.path_params.get("row", "")
+    if not raw.isdigit():
+        raise NotFound("no such callback")
+    return int(raw)
+
+
+def _score(form: FormData, name: str) -> int:
+    raw = text(form, name, 2)
+    if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        raise Invalid(N_("the survey was not saved"), {name: N_("from 1 to 5")})
+    return int(raw)
+
+
+async def change(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
+    context = context_of(request)
+    now, tz = context.clock(), context.settings.timezone
+    task_id = _task(request)
+    _ = current_gettext()
+    if request.path_params["operation"] == "attempt":
+        outcome = text(form, "outcome", 20)
+        if outcome not in set(AttemptOutcome):
+            raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
+        async with context.sessions() as session, session.begin():
+            await service.record_attempt(
+                session,
+                task_id,
+                AttemptOutcome(outcome),
+                at=now,
+                by=actor.username,
+                now=now,
+                tz=tz,
+                note=optional(form, "note", 1000),
+            )
+        return _("Attempt recorded.")
+    survey = rules.Survey(
+        score=_score(form, "score"),
+        resolved=form.get("resolved") == "yes",
+        on_time=form.get("on_time") == "yes",
+        courtesy=_score(form, "courtesy"),
+        comment=optional(form, "comment", 1000),
+    )
+    _view, reopened = await apply_survey(context, actor, task_id, survey)
+    return _("Survey saved; the ticket was reopened.") if reopened else _("Survey saved.")
+
+
+def _back(form: FormData) -> str:
+    tab = text(form, "tab", 20)
+    return f"/callbacks?tab={tab}" if tab in TABS else "/callbacks"
+
+
+ROUTES = [
+    Route("/callbacks", page(CALLBACK_STAFF, lambda r, a: show(r, a, None))),
+    Route(
+        "/callbacks/{row}/{operation:str}",
+        page(CALLBACK_STAFF, changes(show, change, _back)),
+        methods=["POST"],
+    ),
+]

@@ -1,0 +1,103 @@
+"""`/callbacks`, the quality staff's worklist, over HTTP: due tasks listed, an attempt and a
+survey recorded through the forms, an unhappy survey told to the supervisor; roles and CSRF."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+from conftest import FakeClock
+from web.console import csrf_of, sign_in
+
+REPAIR = {"type": "repair", "subtype": "indoor_equipment", "description": "热水器不点火"}
+
+
+async def fixed_repair(browser: httpx.AsyncClient, clock: FakeClock) -> str:
+    """A repair taken from call to fix by the supervisor (who may do every step)."""
+    page = await browser.get("/tickets")
+    headers = {"X-CSRF-Token": csrf_of(page.text)}
+    created = await browser.post("/api/tickets", json=REPAIR, headers=headers)
+    number = created.json()["number"]
+    for action, body in (
+        ("assign", {"assignee": "tech"}),
+        ("start", {}),
+        ("arrive", {}),
+        ("fix", {}),
+    ):
+        done = await browser.post(
+            f"/api/tickets/{number}/actions/{action}", json=body, headers=headers
+        )
+        assert done.status_code == 200, done.text
+    clock.advance(hours=3)
+    return str(number)
+
+
+def errors_of(page: str) -> list[str]:
+    return [
+        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
+    ]
+
+
+async def test_the_worklist_takes_an_attempt_and_a_survey(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    browser.clock = clock  # type: ignore[attr-defined]
+    await sign_in(browser, "sup")
+    number = await fixed_repair(browser, clock)
+    await browser.post(
+        "/logout", data={"csrf_token": csrf_of((await browser.get("/tickets")).text)}
+    )
+    await sign_in(browser, "qa")
+    worklist = await browser.get("/callbacks")
+    assert worklist.status_code == 200 and number in worklist.text
+    assert 'href="/callbacks"' in worklist.text  # in the quality staff's menu
+    task = re.search(r'action="/callbacks/(\d+)/attempt"', worklist.text)
+    assert task is not None
+    path = f"/callbacks/{task.group(1)}"
+    token = csrf_of(worklist.text)
+    reached = await browser.post(
+        f"{path}/attempt", data={"csrf_token": token, "outcome": "reached", "tab": "due"}
+    )
+    assert reached.status_code == 303 and reached.headers["location"] == "/callbacks?tab=due"
+    surveying = await browser.get("/callbacks?tab=surveying")
+    assert number in surveying.text and f'action="{path}/survey"' in surveying.text
+    bad = await browser.post(
+        f"{path}/survey",
+        data={
+            "csrf_token": token,
+            "score": "9",
+            "courtesy": "4",
+            "comment": "还行",
+            "tab": "surveying",
+        },
+    )
+    assert bad.status_code == 422
+    assert errors_of(bad.text) == ["须为 1 至 5"]
+    assert 'value="还行"' in bad.text  # what was typed stays
+    unhappy = await browser.post(
+        f"{path}/survey",
+        data={
+            "csrf_token": token,
+            "score": "2",
+            "courtesy": "3",
+            "on_time": "yes",
+            "tab": "surveying",
+        },
+    )
+    assert unhappy.status_code == 303
+    notice = await browser.get(unhappy.headers["location"])
+    # The repair was fixed but not yet resolved: nothing to reopen, the supervisor is told.
+    assert "回访结果已保存" in notice.text
+    escalations = await browser.get("/api/escalations", params={"ticket": number})
+    assert [(e["clock"], e["kind"]) for e in escalations.json()["items"]] == [("survey", "unhappy")]
+
+
+async def test_the_worklist_is_for_quality_supervisors_and_admins(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser, "agent")
+    assert (await browser.get("/callbacks")).status_code == 403
+    assert 'href="/callbacks"' not in (await browser.get("/tickets")).text
+    forged = await browser.post("/callbacks/1/attempt", data={"outcome": "reached"})
+    assert forged.status_code == 403
