@@ -10,22 +10,18 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.db.tables import Escalation
-from hotline.scheduler import publish_escalations
 from hotline.services import callbacks as service
-from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
+from hotline.services.surveys import apply_survey
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AttemptIn, CallbackQuery, SurveyIn
-from hotline.web.context import AppContext, context_of
+from hotline.web.context import context_of
 from tickets import callbacks as rules
-from tickets.workflow import Action, Role, Status
+from tickets.workflow import Role
 
 CALLBACK_STAFF = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
-SUPERVISORS = ["role:supervisor"]
-REOPENABLE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 
 
 def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -113,59 +109,6 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
             call_linkedid=body.call_linkedid,
         )
     return JSONResponse(task_json(view, now, tz))
-
-
-async def apply_survey(
-    context: AppContext, actor: Actor, task_id: int, survey: rules.Survey
-) -> tuple[service.TaskView, bool]:
-    """Record the survey; an unhappy one reopens the ticket (when it was resolved or closed)
-    and escalates to the supervisor, all in one transaction (the escalation is announced
-    after it commits). The task and whether the ticket was reopened."""
-    now = context.clock()
-    rulebook = await context.rulebooks.get()
-    escalated: list[Escalation] = []
-    reopened = False
-    async with context.sessions() as session, session.begin():
-        view = await service.record_survey(session, task_id, survey, by=actor.username, now=now)
-        # A ticket still open needs no reopening; the supervisor is told all the same.
-        if survey.unhappy and view.ticket.status in REOPENABLE:
-            reason = (
-                f"回访不满意 (callback survey): score {survey.score}, resolved {survey.resolved}"
-            )
-            await ticket_service.perform_action(
-                session,
-                rulebook,
-                actor,
-                view.ticket.number,
-                Action.REOPEN,
-                ticket_service.ActionRequest(reason=reason, note=survey.comment),
-                now,
-            )
-            reopened = True
-        if survey.unhappy:
-            assert view.ticket.id is not None and view.task.id is not None
-            escalated = await ticket_service.insert_escalations(
-                session,
-                [
-                    Escalation(
-                        ticket_id=view.ticket.id,
-                        clock="survey",
-                        clock_started_at=view.task.event_at,
-                        kind="unhappy",
-                        happened_at=now,
-                        recorded_at=now,
-                        notify=SUPERVISORS,
-                        details={
-                            "number": view.ticket.number,
-                            "callback": view.task.id,
-                            "score": survey.score,
-                            "resolved": survey.resolved,
-                        },
-                    )
-                ],
-            )
-    publish_escalations(context.bus, escalated)
-    return view, reopened
 
 
 async def record_survey(request: Request, actor: Actor | None) -> Response:

@@ -16,7 +16,8 @@ from hotline.i18n import N_
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.web.api.callbacks import CALLBACK_STAFF, apply_survey
+from hotline.services.surveys import apply_survey
+from hotline.web.api.callbacks import CALLBACK_STAFF
 from hotline.web.context import context_of
 from hotline.web.pages.admin import Outcome, changes
 from hotline.web.pages.forms import optional, take_notice, text

@@ -1,0 +1,120 @@
+"""The FastAGI protocol, the part our scripts use: the request headers Asterisk sends when a
+dialplan runs AGI(agi://…/script), then one command line at a time, each answered by a
+`200 result=…` line. Read with EOF handling and timeouts throughout — panoramisk's reader
+spins when Asterisk hangs up before the headers end (see DEPENDENCIES.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+HEADER_TIMEOUT = 5.0
+# A GET DATA waits for the caller: the longest wait we ask for, plus a margin.
+REPLY_TIMEOUT = 30.0
+MAX_LINE = 8192
+_REPLY = re.compile(r"^(?P<code>\d{3})(?: result=(?P<result>-?\S*))?(?: \((?P<data>.*)\))?")
+
+
+class HungUp(Exception):
+    """The caller is gone: Asterisk closed the connection or reported the hang-up."""
+
+
+class AgiError(Exception):
+    """Asterisk refused a command (5xx) or answered something unreadable."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    result: str
+    data: str | None = None
+
+
+class AgiChannel:
+    """One call's conversation with Asterisk over FastAGI."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.headers: dict[str, str] = {}
+
+    @property
+    def script(self) -> str:
+        """The script asked for: `survey` for agi://host:4573/survey?x=1."""
+        request = self.headers.get("agi_network_script") or self.headers.get("agi_request", "")
+        return request.rsplit("/", 1)[-1].split("?", 1)[0]
+
+    async def _line(self, timeout: float) -> str:
+        try:
+            raw = await asyncio.wait_for(self._reader.readline(), timeout)
+        except TimeoutError as error:
+            raise AgiError(f"no answer from Asterisk within {timeout:.0f} s") from error
+        if not raw:
+            raise HungUp("connection closed")
+        if len(raw) > MAX_LINE:
+            raise AgiError("line too long")
+        return raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    async def read_headers(self) -> dict[str, str]:
+        while True:
+            line = await self._line(HEADER_TIMEOUT)
+            if not line:
+                return self.headers
+            key, _, value = line.partition(":")
+            self.headers[key.strip()] = value.strip()
+
+    async def command(self, text: str, timeout: float = REPLY_TIMEOUT) -> Reply:
+        if "\n" in text or "\r" in text:
+            raise AgiError("a command is one line")
+        try:
+            self._writer.write(text.encode() + b"\n")
+            await self._writer.drain()
+        except (ConnectionError, RuntimeError) as error:
+            raise HungUp("connection lost") from error
+        while True:
+            line = await self._line(timeout)
+            if line.startswith("HANGUP"):
+                # With AGISIGHUP=no Asterisk says so in-band; the command's own reply follows.
+                raise HungUp("the caller hung up")
+            if line:
+                break
+        match = _REPLY.match(line)
+        if match is None:
+            raise AgiError(f"unreadable reply {line!r}")
+        reply = Reply(int(match["code"]), match["result"] or "", match["data"])
+        if reply.code == 511:
+            raise HungUp("command on a dead channel")
+        if reply.code != 200:
+            raise AgiError(f"{text.split()[0]} refused: {line}")
+        if reply.result == "-1":
+            raise HungUp(f"{text.split()[0]} failed: the channel is gone")
+        return reply
+
+    async def get_variable(self, name: str) -> str | None:
+        reply = await self.command(f"GET VARIABLE {name}")
+        return reply.data if reply.result == "1" else None
+
+    async def stream_file(self, prompt: str) -> None:
+        await self.command(f'STREAM FILE {prompt} ""')
+
+    async def say_digits(self, digits: str) -> None:
+        await self.command(f'SAY DIGITS {digits} ""')
+
+    async def get_digits(self, prompt: str, timeout_ms: int, max_digits: int) -> str:
+        """What the caller keyed while or after `prompt` played; "" when nothing."""
+        reply = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        return "" if reply.data == "timeout" and not reply.result else reply.result
+
+    async def hangup(self) -> None:
+        try:
+            await self.command("HANGUP", timeout=HEADER_TIMEOUT)
+        except (HungUp, AgiError):
+            return
+
+    async def close(self) -> None:
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except ConnectionError:
+            return
