@@ -230,6 +230,8 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "scheduler": "off",
         "secret_key": "test-secret",
+        # Any free port: several apps may run at once.
+        "agi_bind": ("127.0.0.1", 0),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

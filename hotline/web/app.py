@@ -20,8 +20,10 @@ from hotline.events import EventBus
 from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
+from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.runtime import start_telephony
 from hotline.telephony.screenpop import ScreenPop
+from hotline.telephony.survey_calls import survey_script
 from hotline.web.api import (
     agent_status,
     calendar,
@@ -108,9 +110,18 @@ def create_app(
         pop = ScreenPop(sessions, bus, clock, config)
         runtime = await start_telephony(config, sessions, bus, clock, pop.agent_connected)
         app.state.context.telephony = runtime.telephony if runtime is not None else None
+        # Asterisk runs our IVR scripts where it has a telephony connection to us.
+        agi = None
+        if runtime is not None:
+            host, port = config.agi_bind
+            agi = FastAgiServer(host, port, {"survey": survey_script(app.state.context)})
+            await agi.start()
+            app.state.context.agi_port = agi.port
         try:
             yield
         finally:
+            if agi is not None:
+                await agi.close()
             if runtime is not None:
                 await runtime.stop()
             await scheduler.stop()

@@ -61,6 +61,8 @@ class AppContext:
     clock: Callable[[], datetime] = field(default=utc_now)
     tokens: TokenCache = field(default_factory=TokenCache)
     telephony: Telephony | None = None  # set by the lifespan when telephony runs
+    # Where our FastAGI server listens (HOTLINE_AGI_BIND; a free port in tests).
+    agi_port: int | None = None
 
 
 def context_of(request: HTTPConnection) -> AppContext:

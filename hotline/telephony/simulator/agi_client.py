@@ -1,0 +1,73 @@
+"""The fake Asterisk's side of FastAGI: what Asterisk does when a dialplan runs
+AGI(agi://host:port/script) — connect, send the agi_ headers, then answer each command as a
+channel would, with the keys a scripted caller presses, until the script hangs up or the
+caller does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ScriptedCaller:
+    """Keys the caller presses, one per GET DATA ("" = silence); `hang_up_after` commands,
+    the caller hangs up (Asterisk closes the connection)."""
+
+    keys: list[str]
+    variables: dict[str, str] = field(default_factory=dict)
+    hang_up_after: int | None = None
+    heard: list[str] = field(default_factory=list)
+
+
+def _answer(command: str, caller: ScriptedCaller, keys: deque[str]) -> str:
+    verb = command.split(" ", 2)
+    name = " ".join(verb[:2]).upper()
+    if name == "GET VARIABLE":
+        value = caller.variables.get(verb[2].strip()) if len(verb) > 2 else None
+        return "200 result=0" if value is None else f"200 result=1 ({value})"
+    if name == "GET DATA":
+        key = keys.popleft() if keys else ""
+        return "200 result= (timeout)" if not key else f"200 result={key}"
+    if name in ("STREAM FILE", "SAY DIGITS"):
+        return "200 result=0 endpos=8000"
+    if verb[0].upper() == "HANGUP":
+        return "200 result=1"
+    return "510 Invalid or unknown command"
+
+
+async def run_agi_call(
+    host: str, port: int, script: str, caller: ScriptedCaller, *, uniqueid: str = "1800000000.1"
+) -> ScriptedCaller:
+    reader, writer = await asyncio.open_connection(host, port)
+    headers = {
+        "agi_network": "yes",
+        "agi_network_script": script,
+        "agi_request": f"agi://{host}:{port}/{script}",
+        "agi_channel": "Local/13800138001@callback-out-00000001;2",
+        "agi_uniqueid": uniqueid,
+        "agi_callerid": "13800138001",
+        "agi_context": "survey",
+        "agi_extension": "s",
+        "agi_priority": "3",
+    }
+    writer.write("".join(f"{k}: {v}\n" for k, v in headers.items()).encode() + b"\n")
+    await writer.drain()
+    keys = deque(caller.keys)
+    try:
+        while True:
+            raw = await asyncio.wait_for(reader.readline(), 10)
+            if not raw:
+                return caller
+            command = raw.decode().strip()
+            caller.heard.append(command)
+            if caller.hang_up_after is not None and len(caller.heard) > caller.hang_up_after:
+                return caller
+            writer.write(_answer(command, caller, keys).encode() + b"\n")
+            await writer.drain()
+            if command.upper().startswith("HANGUP"):
+                return caller
+    finally:
+        writer.close()
+        await writer.wait_closed()

@@ -1,0 +1,71 @@
+"""The automated survey call's script on our side: which callback it is (the channel variable
+our Originate set), the conversation (ivr/survey.py), and what it leaves in the database — a
+reached attempt and the survey, or an attempt recorded as not answered when the customer gave
+no usable answer or hung up, so that a person or a later attempt takes over."""
+
+from __future__ import annotations
+
+import logging
+
+from hotline.services import callbacks as service
+from hotline.services.actor import Actor
+from hotline.services.surveys import apply_survey
+from hotline.telephony.fastagi import Script
+from hotline.web.context import AppContext
+from ivr.agi import AgiChannel, HungUp
+from ivr.survey import NoInput, run_survey
+from tickets import callbacks as rules
+from tickets.callbacks import Outcome
+from tickets.workflow import Role
+
+log = logging.getLogger(__name__)
+
+CALLBACK_VARIABLE = "HOTLINE_CALLBACK"
+IVR = Actor(user_id=0, username="ivr", role=Role.QUALITY)
+
+
+def survey_script(context: AppContext) -> Script:
+    async def survey(channel: AgiChannel) -> None:
+        raw = await channel.get_variable(CALLBACK_VARIABLE)
+        if raw is None or not raw.isdigit():
+            log.warning("survey call without a %s variable", CALLBACK_VARIABLE)
+            await channel.hangup()
+            return
+        task_id = int(raw)
+        async with context.sessions() as session:
+            view = await service.get_task(session, task_id)
+        linkedid = channel.headers.get("agi_uniqueid")
+        try:
+            answers = await run_survey(channel, view.ticket.number)
+        except (NoInput, HungUp) as ended:
+            note = "no usable answer" if isinstance(ended, NoInput) else "hung up during the survey"
+            await _attempt(context, task_id, Outcome.NO_ANSWER, note, linkedid)
+            if isinstance(ended, NoInput):
+                await channel.hangup()
+            return
+        await _attempt(context, task_id, Outcome.REACHED, "automated survey", linkedid)
+        survey = rules.Survey(
+            answers.score, answers.resolved, answers.on_time, answers.courtesy, None
+        )
+        await apply_survey(context, IVR, task_id, survey)
+        await channel.hangup()
+
+    return survey
+
+
+async def _attempt(
+    context: AppContext, task_id: int, outcome: Outcome, note: str, linkedid: str | None
+) -> None:
+    now = context.clock()
+    async with context.sessions() as session, session.begin():
+        await service.record_attempt(
+            session,
+            task_id,
+            outcome,
+            at=now,
+            by=IVR.username,
+            now=now,
+            tz=context.settings.timezone,
+            note=note,
+            call_linkedid=linkedid,
+        )

@@ -1,0 +1,178 @@
+"""The automated survey call end to end over real TCP: the fake Asterisk connects to our
+FastAGI server as Asterisk does and presses keys as a customer would — a full survey, an
+unhappy one, an invalid key, silence, a hang-up in the middle, an unknown script."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import FakeClock, LiveServer, serve_with_phones
+
+from hotline.telephony.simulator import FakeAsterisk
+from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
+from hotline.web.context import AppContext
+from ivr import survey as prompts
+
+REPAIR = {
+    "type": "repair",
+    "subtype": "indoor_equipment",
+    "description": "壁挂炉不点火",
+    "caller_phone": "13800138001",
+}
+
+
+@pytest.fixture
+async def phones(
+    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> AsyncIterator[LiveServer]:
+    if "postgresql" in database_url:
+        pytest.skip("the call runs once, on SQLite; the callback API runs on both")
+    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
+        yield server
+
+
+async def due_callback(server: LiveServer, clock: FakeClock, *, resolve: bool = False) -> int:
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        number = (
+            await client.post("/api/tickets", json=REPAIR, headers=server.auth("agent"))
+        ).json()["number"]
+        for user, action, body in (
+            ("disp", "assign", {"assignee": "tech"}),
+            ("tech", "start", {}),
+            ("tech", "arrive", {}),
+            ("tech", "fix", {}),
+            *((("disp", "resolve", {}),) if resolve else ()),
+        ):
+            response = await client.post(
+                f"/api/tickets/{number}/actions/{action}", json=body, headers=server.auth(user)
+            )
+            assert response.status_code == 200, response.text
+        clock.advance(hours=3)
+        tasks = await client.get(
+            "/api/callbacks", params={"ticket": number}, headers=server.auth("qa")
+        )
+        return int(tasks.json()["items"][0]["id"])
+
+
+async def call(
+    server: LiveServer, caller: ScriptedCaller, script: str = "survey"
+) -> ScriptedCaller:
+    context = server.app_context
+    assert isinstance(context, AppContext) and context.agi_port is not None
+    return await run_agi_call("127.0.0.1", context.agi_port, script, caller)
+
+
+async def task(server: LiveServer, task_id: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        listed = await client.get(
+            "/api/callbacks", headers=server.auth("qa"), params={"per_page": 200}
+        )
+    return next(item for item in listed.json()["items"] if item["id"] == task_id)
+
+
+def prompts_heard(caller: ScriptedCaller) -> list[str]:
+    return [
+        line.split()[2] for line in caller.heard if line.startswith(("STREAM FILE", "GET DATA"))
+    ]
+
+
+async def test_a_customer_answers_every_question(phones: LiveServer, clock: FakeClock) -> None:
+    task_id = await due_callback(phones, clock)
+    caller = ScriptedCaller(
+        keys=["4", "1", "5", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
+    )
+    await call(phones, caller)
+    assert prompts_heard(caller) == [
+        prompts.WELCOME,
+        prompts.TICKET,
+        prompts.SCORE,
+        prompts.YOU_CHOSE,
+        prompts.CONFIRM,
+        prompts.COURTESY,
+        prompts.RESOLVED,
+        prompts.ON_TIME,
+        prompts.THANKS,
+    ]
+    assert caller.heard[-1] == "HANGUP"
+    assert 'SAY DIGITS 4 ""' in caller.heard  # the score read back before confirming
+    after = await task(phones, task_id)
+    assert after["status"] == "done"
+    assert after["survey"] == {
+        "score": 4,
+        "resolved": True,
+        "on_time": True,
+        "courtesy": 5,
+        "comment": None,
+    }
+    assert [(h["outcome"], h["by"]) for h in after["history"]] == [("reached", "ivr")]
+
+
+async def test_an_unhappy_customer_reopens_the_resolved_ticket(
+    phones: LiveServer, clock: FakeClock
+) -> None:
+    task_id = await due_callback(phones, clock, resolve=True)
+    await call(
+        phones,
+        ScriptedCaller(
+            keys=["2", "1", "3", "2", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
+        ),
+    )
+    after = await task(phones, task_id)
+    assert after["survey"]["score"] == 2 and after["survey"]["resolved"] is False
+    async with httpx.AsyncClient(base_url=phones.base_url) as client:
+        ticket = (
+            await client.get(f"/api/tickets/{after['ticket']}", headers=phones.auth("sup"))
+        ).json()
+    assert ticket["status"] == "assigned"
+    assert ("survey", "unhappy") in [(e["clock"], e["kind"]) for e in ticket["escalations"]]
+
+
+async def test_a_wrong_key_is_asked_again(phones: LiveServer, clock: FakeClock) -> None:
+    task_id = await due_callback(phones, clock)
+    caller = ScriptedCaller(
+        keys=["9", "5", "1", "4", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
+    )
+    await call(phones, caller)
+    assert prompts_heard(caller)[2:5] == [prompts.SCORE, prompts.INVALID, prompts.SCORE]
+    assert (await task(phones, task_id))["survey"]["score"] == 5
+
+
+async def test_silence_leaves_the_task_for_a_person_or_a_later_attempt(
+    phones: LiveServer, clock: FakeClock
+) -> None:
+    task_id = await due_callback(phones, clock)
+    caller = ScriptedCaller(keys=["", ""], variables={"HOTLINE_CALLBACK": str(task_id)})
+    await call(phones, caller)
+    assert prompts.SORRY in prompts_heard(caller) and caller.heard[-1] == "HANGUP"
+    after = await task(phones, task_id)
+    assert after["status"] == "pending" and after["survey"] is None
+    assert [(h["outcome"], h["by"], h["note"]) for h in after["history"]] == [
+        ("no_answer", "ivr", "no usable answer")
+    ]
+
+
+async def test_a_hang_up_in_the_middle_records_the_attempt_only(
+    phones: LiveServer, clock: FakeClock
+) -> None:
+    task_id = await due_callback(phones, clock)
+    # The customer hangs up after hearing the ticket number and the first question.
+    caller = ScriptedCaller(
+        keys=["4"], variables={"HOTLINE_CALLBACK": str(task_id)}, hang_up_after=5
+    )
+    await call(phones, caller)
+    after = await task(phones, task_id)
+    assert after["status"] == "pending" and after["survey"] is None
+    assert [h["note"] for h in after["history"]] == ["hung up during the survey"]
+    assert after["not_before"] > after["history"][0]["at"]  # a retry, on another half-day
+
+
+async def test_a_call_without_its_callback_or_to_an_unknown_script_is_hung_up(
+    phones: LiveServer,
+) -> None:
+    no_task = await call(phones, ScriptedCaller(keys=[]))
+    assert no_task.heard == ["GET VARIABLE HOTLINE_CALLBACK", "HANGUP"]
+    unknown = await call(phones, ScriptedCaller(keys=[]), script="lottery")
+    assert unknown.heard == ["HANGUP"]
