@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -80,6 +80,10 @@ class SchedulerService:
     sweep_interval: float = 2.0
     takeover_seconds: float = 5.0
     callback_interval: float = 5.0
+    local_area_code: str = "571"
+    # Dials a survey call for a task and returns the Originate's ActionID; set by the app
+    # when telephony runs.
+    dialler: Callable[[callback_service.TaskView], Awaitable[str]] | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
@@ -143,6 +147,33 @@ class SchedulerService:
 
     async def _scheduled_offer(self) -> None:
         await self._tracked(self.offer_callbacks_once())
+        await self._tracked(self.dial_surveys_once())
+
+    async def dial_surveys_once(self) -> int:
+        """Settle the survey calls that ended without a survey, then — when automated calls
+        are on — dial the tasks whose time has come. Returns how many were dialled."""
+        if self.dialler is None or self._stopping:
+            return 0
+        dialled = 0
+        try:
+            now = self.clock()
+            async with self.sessions() as session, session.begin():
+                await callback_service.settle_dials(session, now, self.timezone)
+                if not (await callback_service.load_policy(session)).automated_calls:
+                    return 0
+                views = await callback_service.claim_for_dialling(
+                    session, now, self.timezone, self.local_area_code
+                )
+            for view in views:
+                assert view.task.id is not None
+                action_id = await self.dialler(view)
+                async with self.sessions() as session, session.begin():
+                    await callback_service.dialled(session, view.task.id, action_id)
+                dialled += 1
+        except Exception:
+            # A task left marked as dialling is settled as not answered after DIAL_TIMEOUT.
+            log.exception("dialling survey calls failed")
+        return dialled
 
     async def _tracked(self, job: Coroutine[Any, Any, int]) -> None:
         if self._stopping:

@@ -109,6 +109,8 @@ class CallbackPolicy:
     max_attempts: int = 3
     # Share of consultations that get a callback, 0 to 1.
     consultation_sample: float = 0.1
+    # Whether the automated survey call dials due tasks (else people call from the worklist).
+    automated_calls: bool = False
 
 
 # The ticket events that call for a callback. Visits add theirs when they are completed.

@@ -13,11 +13,19 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallbackAttempt, CallbackPolicyRow, CallbackTask, Ticket, User
+from hotline.db.tables import (
+    CallbackAttempt,
+    CallbackPolicyRow,
+    CallbackTask,
+    CallRow,
+    Ticket,
+    User,
+)
 from hotline.services import audit
 from hotline.services.errors import Conflict, Invalid, NotFound
 from tickets import callbacks as rules
 from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
+from tickets.phones import PhoneError, normalise_phone
 from tickets.types import TicketType
 from tickets.workflow import Action
 
@@ -41,6 +49,7 @@ def policy_from_row(row: CallbackPolicyRow) -> CallbackPolicy:
         quiet=QuietHours(_clock_time(row.quiet_start), _clock_time(row.quiet_end)),
         max_attempts=row.max_attempts,
         consultation_sample=row.consultation_sample_permille / 1000,
+        automated_calls=row.automated_calls,
     )
 
 
@@ -339,3 +348,117 @@ async def offer_due(session: AsyncSession, now: datetime) -> list[TaskView]:
         session.add(task)
     await session.flush()
     return await _views(session, rows)
+
+
+# How long a dialled survey call may go without any word of it in the call log.
+DIAL_TIMEOUT = timedelta(minutes=5)
+# The survey script records its own attempt as the call ends; give it time to.
+SETTLE_GRACE = timedelta(seconds=30)
+DIAL_BATCH = 20
+_DIAL_OUTCOMES = {"busy": Outcome.BUSY}
+
+
+async def claim_for_dialling(
+    session: AsyncSession, now: datetime, tz: ZoneInfo, local_area_code: str
+) -> list[TaskView]:
+    """Tasks the automated survey may call now: pending, due, not being dialled, outside the
+    quiet hours, and never a second call to a number already being called. Marked as being
+    dialled in this transaction. A number that cannot be dialled ends its task as
+    `wrong_number` for a person to correct."""
+    policy = await load_policy(session)
+    if policy.quiet.holds(now.astimezone(tz).time().replace(tzinfo=None)):
+        return []
+    being_called = (
+        select(Ticket.caller_phone)
+        .join(CallbackTask, col(CallbackTask.ticket_id) == col(Ticket.id))
+        .where(col(CallbackTask.dialling_since).is_not(None))
+    )
+    statement = (
+        select(CallbackTask, Ticket)
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .where(
+            col(CallbackTask.status) == TaskStatus.PENDING.value,
+            col(CallbackTask.not_before) <= now,
+            col(CallbackTask.dialling_since).is_(None),
+            col(Ticket.caller_phone).is_not(None),
+            col(Ticket.caller_phone).not_in(being_called),
+        )
+        .order_by(col(CallbackTask.not_before), col(CallbackTask.id))
+        .limit(DIAL_BATCH)
+        .with_for_update(of=CallbackTask, skip_locked=True)
+    )
+    claimed: list[tuple[CallbackTask, Ticket]] = []
+    numbers: set[str] = set()
+    for task, ticket in (await session.exec(statement)).all():
+        number = ticket.caller_phone or ""
+        if number in numbers:
+            continue
+        try:
+            normalise_phone(number, local_area_code)
+        except PhoneError:
+            assert task.id is not None
+            await record_attempt(
+                session,
+                task.id,
+                Outcome.WRONG_NUMBER,
+                at=now,
+                by="ivr",
+                now=now,
+                tz=tz,
+                note="the number on the ticket cannot be dialled",
+            )
+            continue
+        numbers.add(number)
+        task.dialling_since = now
+        session.add(task)
+        claimed.append((task, ticket))
+    await session.flush()
+    return await _views(session, claimed)
+
+
+async def dialled(session: AsyncSession, task_id: int, action_id: str) -> None:
+    task = await session.get(CallbackTask, task_id)
+    if task is not None:
+        task.dial_action_id = action_id
+        session.add(task)
+
+
+async def settle_dials(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+    """Survey calls that ended without the survey recording anything (not answered, busy,
+    failed, answered but cut off before it began, or never heard of): an attempt each, so the
+    task is retried on another half-day or handed to a person. Returns how many."""
+    statement = (
+        select(CallbackTask, CallRow)
+        .join(
+            CallRow,
+            col(CallRow.originate_action_id) == col(CallbackTask.dial_action_id),
+            isouter=True,
+        )
+        .where(col(CallbackTask.dialling_since).is_not(None))
+        .with_for_update(of=CallbackTask, skip_locked=True)
+    )
+    settled = 0
+    for task, call in (await session.exec(statement)).all():
+        assert task.id is not None and task.dialling_since is not None
+        # The call log has held the call's end for a while (our clock, not the PBX's).
+        ended = call is not None and call.ended_at is not None
+        if call is not None and ended and call.updated_at <= now - SETTLE_GRACE:
+            outcome = _DIAL_OUTCOMES.get(call.disposition or "", Outcome.NO_ANSWER)
+            note = f"automated call: {call.disposition or 'ended'}"
+        elif now - task.dialling_since > DIAL_TIMEOUT:
+            outcome, note = Outcome.NO_ANSWER, "automated call: no word from the phone system"
+        else:
+            continue
+        await record_attempt(
+            session,
+            task.id,
+            outcome,
+            at=now,
+            by="ivr",
+            now=now,
+            tz=tz,
+            note=note,
+            call_linkedid=call.linkedid if call is not None else None,
+        )
+        settled += 1
+    return settled

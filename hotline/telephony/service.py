@@ -170,6 +170,39 @@ class Telephony:
         await line.client.send("Originate", headers, action_id=action_id)
         return action_id
 
+    async def originate_survey(
+        self,
+        *,
+        number: str,
+        callback_id: int,
+        ticket_id: int,
+        outbound_context: str,
+        caller_id: str,
+        server: str | None = None,
+        ring_seconds: int = 40,
+    ) -> str:
+        """Call the customer through the outbound context; when they answer, Asterisk runs
+        the [survey] context, whose AGI asks the questions. The ActionID is returned: the
+        call it makes in the call log tells how the dialling ended."""
+        line = self.line(server)
+        action_id = line.client.next_action_id()
+        dial = dial_string(number, self._local_area_code)
+        line.tracker.expect_originate(action_id, caller=number, now=self._clock())
+        self.writer.link(action_id, OriginateLink(ticket_id, None))
+        headers = [
+            ("Channel", f"Local/{dial}@{outbound_context}"),
+            ("Context", "survey"),
+            ("Exten", "s"),
+            ("Priority", "1"),
+            ("CallerID", caller_id),
+            ("Timeout", str(ring_seconds * 1000)),
+            ("Async", "true"),
+            ("Variable", f"HOTLINE_ORIGINATE={action_id}"),
+            ("Variable", f"HOTLINE_CALLBACK={callback_id}"),
+        ]
+        await line.client.send("Originate", headers, action_id=action_id)
+        return action_id
+
     def health(self) -> dict[str, Any]:
         servers = []
         for name, line in self.lines.items():

@@ -6,11 +6,14 @@ no usable answer or hung up, so that a person or a later attempt takes over."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.surveys import apply_survey
+from hotline.settings import Settings
 from hotline.telephony.fastagi import Script
+from hotline.telephony.service import Telephony
 from hotline.web.context import AppContext
 from ivr.agi import AgiChannel, HungUp
 from ivr.survey import NoInput, run_survey
@@ -69,3 +72,20 @@ async def _attempt(
             note=note,
             call_linkedid=linkedid,
         )
+
+
+def survey_dialler(
+    telephony: Telephony, settings: Settings
+) -> Callable[[service.TaskView], Awaitable[str]]:
+    async def dial(view: service.TaskView) -> str:
+        assert view.task.id is not None and view.ticket.id is not None
+        assert view.ticket.caller_phone is not None
+        return await telephony.originate_survey(
+            number=view.ticket.caller_phone,
+            callback_id=view.task.id,
+            ticket_id=view.ticket.id,
+            outbound_context=settings.outbound_context,
+            caller_id=settings.outbound_caller_id,
+        )
+
+    return dial

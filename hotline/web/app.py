@@ -23,7 +23,7 @@ from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.runtime import start_telephony
 from hotline.telephony.screenpop import ScreenPop
-from hotline.telephony.survey_calls import survey_script
+from hotline.telephony.survey_calls import survey_dialler, survey_script
 from hotline.web.api import (
     agent_status,
     calendar,
@@ -95,6 +95,7 @@ def create_app(
             mode=config.scheduler,
             sweep_interval=config.sweep_interval_seconds,
             callback_interval=config.callback_interval_seconds,
+            local_area_code=config.local_area_code,
             timezone=config.timezone,
         )
         app.state.context = AppContext(
@@ -117,6 +118,7 @@ def create_app(
             agi = FastAgiServer(host, port, {"survey": survey_script(app.state.context)})
             await agi.start()
             app.state.context.agi_port = agi.port
+            scheduler.dialler = survey_dialler(runtime.telephony, config)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from conftest import Api
 from openpyxl import load_workbook
 
 from hotline.db.tables import CallbackTask, CallRow, Customer, Department, SlaClockRow, Ticket
+from hotline.services.kpi import month_starts
 from hotline.web.context import AppContext
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -243,6 +244,22 @@ async def test_the_monthly_figures_on_a_known_data_set(api: Api, known: None) ->
     assert report["totals"]["tickets"]["repairs_fixed"] == 5
     assert report["from"] == "2026-11-01T00:00:00+08:00"
     assert report["to"] == "2026-12-01T00:00:00+08:00"
+
+
+async def test_months_are_local_months(api: Api, known: None) -> None:
+    report = (
+        await api.get("qa", "/api/reports/kpi", **{"from": "2026-10-01", "to": "2026-11-30"})
+    ).json()
+    fixed = {(row["month"], row["department"]): row["repairs_fixed"] for row in report["tickets"]}
+    # Fixed at 23:10 on 31 October Shanghai time (15:10 UTC): October's.
+    assert fixed[("2026-10", "repairs")] == 1
+    assert fixed[("2026-11", "repairs")] == 5
+
+
+def test_month_starts_cover_the_period_in_local_time() -> None:
+    months = month_starts(at(15, 0, 10), at(2, 0, 12), TZ)
+    assert [label for _begins, label in months] == ["2026-10", "2026-11", "2026-12"]
+    assert months[1][0] == datetime(2026, 11, 1, tzinfo=TZ)
 
 
 async def test_the_report_downloads_as_csv_and_xlsx(api: Api, known: None) -> None:

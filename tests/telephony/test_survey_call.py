@@ -4,13 +4,16 @@ unhappy one, an invalid key, silence, a hang-up in the middle, an unknown script
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from conftest import FakeClock, LiveServer, serve_with_phones
+from sqlmodel import col, select
 
+from hotline.db.tables import CallbackPolicyRow, CallbackTask, Ticket
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from hotline.web.context import AppContext
@@ -34,10 +37,13 @@ async def phones(
         yield server
 
 
-async def due_callback(server: LiveServer, clock: FakeClock, *, resolve: bool = False) -> int:
+async def due_callback(
+    server: LiveServer, clock: FakeClock, *, resolve: bool = False, phone: str = "13800138001"
+) -> int:
     async with httpx.AsyncClient(base_url=server.base_url) as client:
+        body = {**REPAIR, "caller_phone": phone}
         number = (
-            await client.post("/api/tickets", json=REPAIR, headers=server.auth("agent"))
+            await client.post("/api/tickets", json=body, headers=server.auth("agent"))
         ).json()["number"]
         for user, action, body in (
             ("disp", "assign", {"assignee": "tech"}),
@@ -176,3 +182,84 @@ async def test_a_call_without_its_callback_or_to_an_unknown_script_is_hung_up(
     assert no_task.heard == ["GET VARIABLE HOTLINE_CALLBACK", "HANGUP"]
     unknown = await call(phones, ScriptedCaller(keys=[]), script="lottery")
     assert unknown.heard == ["HANGUP"]
+
+
+async def automated(server: LiveServer, fake: FakeAsterisk) -> AppContext:
+    context = server.app_context
+    assert isinstance(context, AppContext) and context.agi_port is not None
+    async with context.sessions() as session, session.begin():
+        policy = await session.get(CallbackPolicyRow, 1)
+        assert policy is not None
+        policy.automated_calls = True
+        session.add(policy)
+    fake.agi_endpoint = ("127.0.0.1", context.agi_port)
+    return context
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.05)
+
+
+async def test_the_scheduler_dials_a_due_callback_and_the_customer_answers(
+    phones: LiveServer, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> None:
+    context = await automated(phones, fake_asterisk)
+    fake_asterisk.survey_callers["13800138001"] = ScriptedCaller(keys=["5", "1", "5", "1", "1"])
+    task_id = await due_callback(phones, clock)
+    assert await context.scheduler.dial_surveys_once() == 1
+    assert await context.scheduler.dial_surveys_once() == 0  # not twice while it is being called
+
+    async def surveyed() -> bool:
+        return (await task(phones, task_id))["status"] == "done"
+
+    await until(surveyed)
+    after = await task(phones, task_id)
+    assert after["survey"]["score"] == 5
+    assert [(h["outcome"], h["by"]) for h in after["history"]] == [("reached", "ivr")]
+
+
+async def test_an_unanswered_survey_call_is_retried_on_another_half_day(
+    phones: LiveServer, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> None:
+    context = await automated(phones, fake_asterisk)
+    assert context.telephony is not None
+    task_id = await due_callback(phones, clock, phone="13800138002")  # never answers
+    assert await context.scheduler.dial_surveys_once() == 1
+    await fake_asterisk.calls_done()
+    await asyncio.sleep(0.3)
+    await context.telephony.writer.flushed()
+    clock.advance(seconds=31)
+    await context.scheduler.dial_surveys_once()
+    after = await task(phones, task_id)
+    assert after["status"] == "pending"
+    [attempt] = after["history"]
+    assert (attempt["outcome"], attempt["by"]) == ("no_answer", "ivr")
+    assert attempt["call_linkedid"] is not None
+    assert after["not_before"] > attempt["at"]
+
+
+async def test_quiet_hours_and_undiallable_numbers(
+    phones: LiveServer, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> None:
+    context = await automated(phones, fake_asterisk)
+    task_id = await due_callback(phones, clock)
+    clock.now = clock.now.replace(hour=14)  # 22:00 in Shanghai: quiet
+    assert await context.scheduler.dial_surveys_once() == 0
+    clock.advance(hours=11)  # 09:00 the next morning
+    async with context.sessions() as session, session.begin():
+        ticket = (
+            await session.exec(
+                select(Ticket)
+                .join(CallbackTask, col(CallbackTask.ticket_id) == col(Ticket.id))
+                .where(col(CallbackTask.id) == task_id)
+            )
+        ).one()
+        ticket.caller_phone = "12"  # an old record's number, not a phone number
+        session.add(ticket)
+    assert await context.scheduler.dial_surveys_once() == 0
+    after = await task(phones, task_id)
+    assert after["status"] == "wrong_number"
+    assert after["history"][0]["note"] == "the number on the ticket cannot be dialled"

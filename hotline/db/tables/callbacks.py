@@ -54,6 +54,8 @@ class CallbackTask(SQLModel, table=True):
     offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # An automated survey call in flight: no second call to the same customer meanwhile.
     dialling_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The Originate's ActionID: its call in the call log tells how the dialling ended.
+    dial_action_id: str | None = Field(default=None, max_length=64)
     survey: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # Kept apart from the survey for the KPI queries, which sum and average it.
     survey_score: int | None = None

@@ -59,6 +59,14 @@ class SlaClockRow(SQLModel, table=True):
             postgresql_where=text("next_check_at IS NOT NULL"),
             sqlite_where=text("next_check_at IS NOT NULL"),
         ),
+        # The KPI report: clocks of one kind stopped in a month.
+        Index(
+            "ix_sla_clock_name_stopped",
+            "name",
+            "stopped_at",
+            postgresql_where=text("stopped_at IS NOT NULL"),
+            sqlite_where=text("stopped_at IS NOT NULL"),
+        ),
         # "Due within 2 h" and "breached" lists: running clocks by due time.
         Index(
             "ix_sla_clock_running_due",

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from hotline.telephony.frames import AmiMessage, FrameReader, encode
+from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from hotline.telephony.simulator.capture import RecordedEvent, load_capture
 from hotline.telephony.simulator.state import CHANNEL_FIELDS, PbxState
 from hotline.telephony.simulator.templates import Identities, restamp, template
@@ -47,6 +48,10 @@ class FakeAsterisk:
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     # Numbers that ring out unanswered when originated.
     unanswered_numbers: frozenset[str] = frozenset()
+    # Where an answered Originate into the [survey] context runs its AGI, as the dialplan
+    # does, and the customers who answer it (by the number dialled).
+    agi_endpoint: tuple[str, int] | None = None
+    survey_callers: dict[str, ScriptedCaller] = field(default_factory=dict)
     members: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: DEFAULT_MEMBERS)
     clock: Callable[[], float] = time.time
     # Generated calls run this many times faster than life; their Timestamps follow suit.
@@ -335,8 +340,38 @@ class FakeAsterisk:
             reply.response("Error", Message="Channel and Exten are required")
             return
         reply.response("Success", Message="Originate successfully queued")
+        if (action.get_ignoring_case("Context") or "") == "survey":
+            self._originate_survey(action, reply.action_id)
+            return
         scenario = "callback_noanswer" if exten in self.unanswered_numbers else "callback_answered"
         self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+
+    def _originate_survey(self, action: AmiMessage, action_id: str | None) -> None:
+        """The customer is the Originate's channel (Local/<number>@callback-out); answered,
+        the [survey] context runs AGI(hotline/survey) with the Originate's variables."""
+        channel = action.get_ignoring_case("Channel") or ""
+        number = channel.removeprefix("Local/").split("@", 1)[0]
+        if number in self.unanswered_numbers or self.agi_endpoint is None:
+            self.place_call(caller=number, scenario="callback_noanswer", action_id=action_id)
+            return
+        variables = dict(
+            value.split("=", 1)
+            for key, value in action.headers
+            if key.lower() == "variable" and "=" in value
+        )
+        caller = self.survey_callers.get(number, ScriptedCaller(keys=[]))
+        caller.variables = {**variables, **caller.variables}
+        host, port = self.agi_endpoint
+        call = self.place_call(caller=number, scenario="callback_answered", action_id=action_id)
+
+        async def answer_then_survey() -> None:
+            await asyncio.sleep(0)
+            await run_agi_call(host, port, "survey", caller)
+            await call
+
+        task = asyncio.create_task(answer_then_survey())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _core_show_channels(self, _action: AmiMessage, reply: _Replies) -> None:
         reply.response("Success", EventList="start", Message="Channels will follow")

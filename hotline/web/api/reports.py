@@ -84,8 +84,7 @@ async def kpi(request: Request, _actor: Actor | None) -> Response:
     query = parse_query(request, KpiQuery)
     tz = context.settings.timezone
     start, end = period(query.start, query.end, tz)
-    async with context.sessions() as session:
-        report = (await kpi_report(session, start, end, tz)).json(tz)
+    report = (await kpi_report(context.sessions, start, end, tz)).json(tz)
     if query.format == "json":
         return JSONResponse(report)
     header, rows = flat_rows(report)

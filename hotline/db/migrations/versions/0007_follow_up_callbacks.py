@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("offered_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dialling_since", hotline.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("dial_action_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("survey", sa.JSON(), nullable=True),
         sa.Column("survey_score", sa.Integer(), nullable=True),
         sa.Column("created_at", hotline.db.types.UTCDateTime(timezone=True), nullable=False),
