@@ -462,3 +462,34 @@ async def settle_dials(session: AsyncSession, now: datetime, tz: ZoneInfo) -> in
         )
         settled += 1
     return settled
+
+
+async def create_for_visit(
+    session: AsyncSession, ticket: Ticket, done_at: datetime, now: datetime, tz: ZoneInfo
+) -> CallbackTask | None:
+    """A completed visit gets its callback, unless the customer already has one coming for
+    this ticket (the repair's own, after its fix): one call covers both."""
+    assert ticket.id is not None
+    unfinished = await session.exec(
+        select(CallbackTask.id).where(
+            col(CallbackTask.ticket_id) == ticket.id,
+            col(CallbackTask.status).in_([TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value]),
+        )
+    )
+    if unfinished.first() is not None:
+        return None
+    policy = await load_policy(session)
+    planned = rules.schedule(CallbackKind.VISIT, done_at, policy, tz)
+    task = CallbackTask(
+        ticket_id=ticket.id,
+        kind=CallbackKind.VISIT.value,
+        status=TaskStatus.PENDING.value,
+        event_at=done_at,
+        not_before=planned.not_before,
+        due_by=planned.due_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    return task

@@ -381,11 +381,11 @@ async def list_tickets(
     )
     tickets = list((await session.exec(statement)).all())
     has_more = len(tickets) > query.per_page
-    views = await _load_views(session, rulebook, tickets[: query.per_page])
+    views = await load_views(session, rulebook, tickets[: query.per_page])
     return TicketPage(views, query.page, query.per_page, has_more)
 
 
-async def _load_views(
+async def load_views(
     session: AsyncSession, rulebook: Rulebook, tickets: list[Ticket]
 ) -> list[TicketView]:
     """A page of tickets in four queries, whatever its length: one per kind of row, not one

@@ -5,6 +5,7 @@ from hotline.db.tables.calendar import CalendarOverride, ConfirmedCalendarYear
 from hotline.db.tables.callbacks import CallbackAttempt, CallbackPolicyRow, CallbackTask
 from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
+from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, User
@@ -18,6 +19,8 @@ __all__ = [
     "CallbackPolicyRow",
     "CallbackTask",
     "ConfirmedCalendarYear",
+    "Crew",
+    "CrewMember",
     "Customer",
     "CustomerAddress",
     "CustomerMeter",
@@ -30,4 +33,5 @@ __all__ = [
     "Ticket",
     "TicketSequence",
     "User",
+    "Visit",
 ]

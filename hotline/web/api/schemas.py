@@ -156,3 +156,31 @@ class KpiQuery(BaseModel):
         if (self.end - self.start).days > 366:
             raise ValueError("a report covers a year at most")
         return self
+
+
+class CrewIn(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")
+    name: str = Field(min_length=1, max_length=100)
+    areas: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=50)
+    members: list[Annotated[str, Field(max_length=64)]] = Field(default=[], max_length=50)
+    shift_start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    shift_end: str = Field(default="20:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+
+
+class VisitIn(Strict):
+    ticket: str = Field(max_length=24)
+    technician: str = Field(max_length=64)
+    start: AwareDatetime
+    end: AwareDatetime
+    consent: bool
+
+
+class VisitChangeIn(Strict):
+    reason: str = Field(min_length=1, max_length=REASON_MAX)
+    customer_told_at: AwareDatetime | None = None
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+
+class VisitDoneIn(Strict):
+    at: AwareDatetime | None = None

@@ -1,0 +1,401 @@
+"""Dispatch (派工): the repairs waiting for a crew, the crews and their day, and door-to-door
+visits booked with the customer — booked, moved, cancelled, done. Booking assigns the
+technician and replaces the repair's handle clock by the window, as DESIGN.md says; a change
+made less than 2 h before the window without the customer told counts against the crew."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import Crew, CrewMember, Ticket, User, Visit
+from hotline.services import audit, callbacks
+from hotline.services import tickets as ticket_service
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.rulebook import Rulebook
+from hotline.services.tickets import TicketView
+from tickets.types import GAS_SMELL
+from tickets.visits import VisitError, VisitStatus, Window, change_against_crew
+from tickets.workflow import Action, Appointment, Role, Status
+
+WAITING = [Status.NEW.value, Status.ASSIGNED.value]
+OPEN = [Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value, "waiting_customer"]
+
+
+@dataclass
+class CrewDay:
+    crew: Crew
+    members: list[User] = field(default_factory=list)
+    open_orders: int = 0
+    visits: list[tuple[Visit, Ticket]] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    # Gas smell first, then the rest by area; each list soonest due first.
+    emergencies: list[TicketView]
+    by_area: dict[str, list[TicketView]]
+    crews: list[CrewDay]
+
+
+def _soonest_due(view: TicketView) -> datetime:
+    running = [c.due_at for c in view.clocks if c.stopped_at is None]
+    return min(running) if running else view.ticket.received_at
+
+
+async def _technicians(session: AsyncSession) -> dict[int, User]:
+    rows = await session.exec(select(User).where(col(User.role) == Role.TECHNICIAN.value))
+    return {user.id: user for user in rows.all() if user.id is not None}
+
+
+async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: ZoneInfo) -> Board:
+    """Repairs no technician holds yet (new, or assigned to someone not in the field), and
+    each crew's open work orders and visits today (local day)."""
+    technicians = await _technicians(session)
+    waiting = list(
+        (
+            await session.exec(
+                select(Ticket)
+                .where(col(Ticket.type) == "repair", col(Ticket.status).in_(WAITING))
+                .order_by(col(Ticket.received_at))
+                .limit(500)
+            )
+        ).all()
+    )
+    waiting = [t for t in waiting if t.assignee_id not in technicians]
+    views = await ticket_service.load_views(session, rulebook, waiting)
+    views.sort(key=_soonest_due)
+    emergencies = [v for v in views if v.ticket.subtype == GAS_SMELL]
+    by_area: dict[str, list[TicketView]] = {}
+    for view in views:
+        if view.ticket.subtype != GAS_SMELL:
+            by_area.setdefault(view.ticket.area or "—", []).append(view)
+
+    crews = {
+        crew.id: CrewDay(crew)
+        for crew in (
+            await session.exec(select(Crew).where(col(Crew.active)).order_by(col(Crew.code)))
+        )
+    }
+    member_crew: dict[int, int] = {}
+    for member in (await session.exec(select(CrewMember))).all():
+        if member.crew_id in crews and member.user_id in technicians:
+            crews[member.crew_id].members.append(technicians[member.user_id])
+            member_crew[member.user_id] = member.crew_id
+    if member_crew:
+        open_orders = await session.exec(
+            select(Ticket.assignee_id).where(
+                col(Ticket.assignee_id).in_(list(member_crew)), col(Ticket.status).in_(OPEN)
+            )
+        )
+        for assignee_id in open_orders.all():
+            if assignee_id is not None:
+                crews[member_crew[assignee_id]].open_orders += 1
+    day_start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    todays = await session.exec(
+        select(Visit, Ticket)
+        .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
+        .where(
+            col(Visit.window_start) >= day_start,
+            col(Visit.window_start) < day_start + timedelta(days=1),
+            col(Visit.status) == VisitStatus.BOOKED.value,
+        )
+        .order_by(col(Visit.window_start))
+    )
+    for visit, ticket in todays.all():
+        if visit.crew_id in crews:
+            crews[visit.crew_id].visits.append((visit, ticket))
+    return Board(emergencies, dict(sorted(by_area.items())), list(crews.values()))
+
+
+async def create_crew(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    areas: list[str],
+    members: list[str],
+    shift: tuple[str, str],
+    now: datetime,
+    by: str,
+) -> Crew:
+    if (await session.exec(select(Crew.id).where(col(Crew.code) == code))).first() is not None:
+        raise Conflict(f"crew {code!r} exists already")
+    users = {
+        user.username: user
+        for user in (await session.exec(select(User).where(col(User.username).in_(members))))
+    }
+    errors = {}
+    for username in members:
+        user = users.get(username)
+        if user is None or user.role != Role.TECHNICIAN.value:
+            errors["members"] = f"{username} is not a technician"
+    if errors:
+        raise Invalid("the crew was not saved", errors)
+    crew = Crew(code=code, name=name, areas=areas, shift_start=shift[0], shift_end=shift[1])
+    session.add(crew)
+    await session.flush()
+    assert crew.id is not None
+    for user in users.values():
+        assert user.id is not None
+        existing = (
+            await session.exec(select(CrewMember).where(col(CrewMember.user_id) == user.id))
+        ).first()
+        if existing is not None:
+            raise Conflict(f"{user.username} is in another crew already")
+        session.add(CrewMember(crew_id=crew.id, user_id=user.id))
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="crew",
+        key=code,
+        action="create",
+        after={"name": name, "areas": areas, "members": sorted(users)},
+    )
+    await session.flush()
+    return crew
+
+
+def _window(start: datetime, end: datetime, now: datetime) -> Window:
+    window = Window(start, end)
+    try:
+        window.check(now)
+    except VisitError as error:
+        raise Invalid(error.message, {error.field: error.message}) from error
+    return window
+
+
+async def _technician(session: AsyncSession, username: str) -> tuple[User, int | None]:
+    user = (await session.exec(select(User).where(col(User.username) == username))).first()
+    if user is None or user.role != Role.TECHNICIAN.value:
+        raise Invalid("not a technician", {"technician": "not a technician"})
+    member = (
+        await session.exec(select(CrewMember).where(col(CrewMember.user_id) == user.id))
+    ).first()
+    return user, member.crew_id if member else None
+
+
+async def book_visit(
+    session: AsyncSession,
+    rulebook: Rulebook,
+    actor: Actor,
+    number: str,
+    *,
+    technician: str,
+    start: datetime,
+    end: datetime,
+    consent: bool,
+    now: datetime,
+) -> Visit:
+    """Book the window the customer agreed to: the technician gets the work order and the
+    repair's handle clock becomes the window's end."""
+    if not consent:
+        raise Invalid(
+            "a visit needs the customer's consent", {"consent": "the customer must agree"}
+        )
+    window = _window(start, end, now)
+    user, crew_id = await _technician(session, technician)
+    result = await ticket_service.perform_action(
+        session,
+        rulebook,
+        actor,
+        number,
+        Action.ASSIGN,
+        ticket_service.ActionRequest(
+            assignee=user.username, appointment=Appointment(window.start, window.end)
+        ),
+        now,
+    )
+    ticket = result.view.ticket
+    assert ticket.id is not None
+    visit = Visit(
+        ticket_id=ticket.id,
+        crew_id=crew_id,
+        technician_id=user.id,
+        window_start=window.start,
+        window_end=window.end,
+        status=VisitStatus.BOOKED.value,
+        customer_consent=True,
+        created_by=actor.username,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(visit)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="visit",
+        key=str(visit.id),
+        action="book",
+        after={
+            "ticket": number,
+            "technician": user.username,
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+        },
+    )
+    return visit
+
+
+async def _booked(session: AsyncSession, visit_id: int) -> tuple[Visit, Ticket]:
+    row = (
+        await session.exec(
+            select(Visit, Ticket)
+            .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
+            .where(col(Visit.id) == visit_id)
+            .with_for_update(of=Visit)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no visit {visit_id}")
+    visit, ticket = row
+    if visit.status != VisitStatus.BOOKED.value:
+        raise Conflict(f"the visit is {visit.status}, not booked")
+    return visit, ticket
+
+
+def _told(customer_told_at: datetime | None, now: datetime) -> None:
+    if customer_told_at is not None and customer_told_at > now:
+        raise Invalid("the customer cannot be told in the future", {"customer_told_at": "future"})
+
+
+async def _change(
+    session: AsyncSession,
+    visit: Visit,
+    status: VisitStatus,
+    reason: str,
+    customer_told_at: datetime | None,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    if not reason.strip():
+        raise Invalid("say why the visit changes", {"reason": "required"})
+    _told(customer_told_at, now)
+    visit.status = status.value
+    visit.change_reason = reason
+    visit.customer_told_at = customer_told_at
+    visit.against_crew = change_against_crew(
+        Window(visit.window_start, visit.window_end), customer_told_at
+    )
+    visit.updated_at = now
+    session.add(visit)
+    await audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="visit",
+        key=str(visit.id),
+        action=status.value,
+        after={
+            "reason": reason,
+            "customer_told_at": customer_told_at.isoformat() if customer_told_at else None,
+            "against_crew": visit.against_crew,
+        },
+    )
+
+
+async def reschedule_visit(
+    session: AsyncSession,
+    rulebook: Rulebook,
+    actor: Actor,
+    visit_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    customer_told_at: datetime | None,
+    now: datetime,
+) -> tuple[Visit, Visit]:
+    """The visit moved (rescheduled, with whether that counts against the crew) and the new
+    one booked in its place."""
+    visit, ticket = await _booked(session, visit_id)
+    _window(start, end, now)
+    await _change(session, visit, VisitStatus.RESCHEDULED, reason, customer_told_at, actor, now)
+    technician = await session.get(User, visit.technician_id) if visit.technician_id else None
+    new = await book_visit(
+        session,
+        rulebook,
+        actor,
+        ticket.number,
+        technician=technician.username if technician else "",
+        start=start,
+        end=end,
+        consent=True,
+        now=now,
+    )
+    visit.replaced_by = new.id
+    session.add(visit)
+    return visit, new
+
+
+async def cancel_visit(
+    session: AsyncSession,
+    actor: Actor,
+    visit_id: int,
+    *,
+    reason: str,
+    customer_told_at: datetime | None,
+    now: datetime,
+) -> Visit:
+    visit, _ticket = await _booked(session, visit_id)
+    await _change(session, visit, VisitStatus.CANCELLED, reason, customer_told_at, actor, now)
+    return visit
+
+
+async def complete_visit(
+    session: AsyncSession, actor: Actor, visit_id: int, *, at: datetime, now: datetime, tz: ZoneInfo
+) -> Visit:
+    """The technician was there and is done: the visit's callback follows."""
+    if at > now:
+        raise Invalid("the time lies in the future", {"at": "lies in the future"})
+    visit, ticket = await _booked(session, visit_id)
+    if at < visit.created_at:
+        raise Invalid("the visit was done before it was booked", {"at": "before the booking"})
+    visit.status = VisitStatus.DONE.value
+    visit.done_at = at
+    visit.updated_at = now
+    session.add(visit)
+    await audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="visit",
+        key=str(visit.id),
+        action="done",
+        after={"at": at.isoformat()},
+    )
+    await callbacks.create_for_visit(session, ticket, at, now, tz)
+    return visit
+
+
+async def work_orders(session: AsyncSession, user_id: int) -> list[tuple[Ticket, list[Visit]]]:
+    """A technician's open repairs, with the visits booked for them."""
+    tickets = list(
+        (
+            await session.exec(
+                select(Ticket)
+                .where(col(Ticket.assignee_id) == user_id, col(Ticket.status).in_(OPEN))
+                .order_by(col(Ticket.received_at))
+            )
+        ).all()
+    )
+    ids = [t.id for t in tickets if t.id is not None]
+    visits: dict[int, list[Visit]] = {i: [] for i in ids}
+    if ids:
+        for visit in (
+            await session.exec(
+                select(Visit)
+                .where(col(Visit.ticket_id).in_(ids), col(Visit.status) == VisitStatus.BOOKED.value)
+                .order_by(col(Visit.window_start))
+            )
+        ).all():
+            visits[visit.ticket_id].append(visit)
+    return [(ticket, visits.get(ticket.id or 0, [])) for ticket in tickets]

@@ -1,0 +1,278 @@
+"""Dispatch over HTTP: the board, crews, visits booked, moved, cancelled and done, and a
+technician's own work orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hotline.db.tables import Crew, Ticket, Visit
+from hotline.services import dispatch as service
+from hotline.services.actor import Actor
+from hotline.services.errors import Invalid
+from hotline.services.tickets import TicketView
+from hotline.web.api.registry import ApiRoute, parse_body
+from hotline.web.api.render import clock_json, iso
+from hotline.web.api.schemas import CrewIn, VisitChangeIn, VisitDoneIn, VisitIn
+from hotline.web.context import context_of
+from tickets.workflow import Role
+
+DISPATCHERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+FIELD = DISPATCHERS | {Role.TECHNICIAN}
+
+
+def visit_json(visit: Visit, tz: ZoneInfo, ticket: Ticket | None = None) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "ticket": ticket.number if ticket else None,
+        "status": visit.status,
+        "start": iso(visit.window_start, tz),
+        "end": iso(visit.window_end, tz),
+        "crew_id": visit.crew_id,
+        "technician_id": visit.technician_id,
+        "customer_consent": visit.customer_consent,
+        "change_reason": visit.change_reason,
+        "customer_told_at": iso(visit.customer_told_at, tz),
+        "against_crew": visit.against_crew,
+        "replaced_by": visit.replaced_by,
+        "done_at": iso(visit.done_at, tz),
+    }
+
+
+def _order(view: TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    ticket = view.ticket
+    return {
+        "number": ticket.number,
+        "subtype": ticket.subtype,
+        "status": ticket.status,
+        "area": ticket.area,
+        "address": ticket.address,
+        "description": ticket.description,
+        "received_at": iso(ticket.received_at, tz),
+        "clocks": [clock_json(clock, now, tz) for clock in view.clocks],
+    }
+
+
+def crew_json(crew: Crew) -> dict[str, Any]:
+    return {
+        "code": crew.code,
+        "name": crew.name,
+        "areas": crew.areas,
+        "shift": [crew.shift_start, crew.shift_end],
+    }
+
+
+async def board(request: Request, _actor: Actor | None) -> Response:
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    async with context.sessions() as session:
+        found = await service.board(session, rulebook, now, tz)
+    return JSONResponse(
+        {
+            "emergencies": [_order(view, now, tz) for view in found.emergencies],
+            "areas": {
+                area: [_order(view, now, tz) for view in views]
+                for area, views in found.by_area.items()
+            },
+            "crews": [
+                {
+                    **crew_json(day.crew),
+                    "members": [member.username for member in day.members],
+                    "open_orders": day.open_orders,
+                    "visits_today": [visit_json(v, tz, t) for v, t in day.visits],
+                }
+                for day in found.crews
+            ],
+        }
+    )
+
+
+async def create_crew(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, CrewIn)
+    async with context.sessions() as session, session.begin():
+        crew = await service.create_crew(
+            session,
+            code=body.code,
+            name=body.name,
+            areas=body.areas,
+            members=body.members,
+            shift=(body.shift_start, body.shift_end),
+            now=context.clock(),
+            by=actor.username,
+        )
+    return JSONResponse(crew_json(crew), status_code=201)
+
+
+async def book(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, VisitIn)
+    rulebook = await context.rulebooks.get()
+    async with context.sessions() as session, session.begin():
+        visit = await service.book_visit(
+            session,
+            rulebook,
+            actor,
+            body.ticket,
+            technician=body.technician,
+            start=body.start,
+            end=body.end,
+            consent=body.consent,
+            now=context.clock(),
+        )
+    return JSONResponse(visit_json(visit, context.settings.timezone), status_code=201)
+
+
+def _visit_id(request: Request) -> int:
+    raw = request.path_params["visit_id"]
+    if not raw.isdigit():
+        raise Invalid("a visit id is a number", {"visit_id": "not a number"})
+    return int(raw)
+
+
+async def change(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, VisitChangeIn)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    operation = request.url.path.rsplit("/", 1)[-1]
+    async with context.sessions() as session, session.begin():
+        if operation == "reschedule":
+            if body.start is None or body.end is None:
+                raise Invalid("a new window is needed", {"start": "required", "end": "required"})
+            old, visit = await service.reschedule_visit(
+                session,
+                rulebook,
+                actor,
+                _visit_id(request),
+                start=body.start,
+                end=body.end,
+                reason=body.reason,
+                customer_told_at=body.customer_told_at,
+                now=now,
+            )
+            return JSONResponse({**visit_json(visit, tz), "replaces": visit_json(old, tz)})
+        else:
+            visit = await service.cancel_visit(
+                session,
+                actor,
+                _visit_id(request),
+                reason=body.reason,
+                customer_told_at=body.customer_told_at,
+                now=now,
+            )
+    return JSONResponse(visit_json(visit, tz))
+
+
+async def done(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, VisitDoneIn)
+    now, tz = context.clock(), context.settings.timezone
+    async with context.sessions() as session, session.begin():
+        visit = await service.complete_visit(
+            session, actor, _visit_id(request), at=body.at or now, now=now, tz=tz
+        )
+    return JSONResponse(visit_json(visit, tz))
+
+
+async def my_work(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    tz = context.settings.timezone
+    async with context.sessions() as session:
+        orders = await service.work_orders(session, actor.user_id)
+    return JSONResponse(
+        {
+            "items": [
+                {
+                    "number": ticket.number,
+                    "subtype": ticket.subtype,
+                    "status": ticket.status,
+                    "address": ticket.address,
+                    "caller_phone": ticket.caller_phone,
+                    "description": ticket.description,
+                    "visits": [visit_json(visit, tz) for visit in visits],
+                }
+                for ticket, visits in orders
+            ]
+        }
+    )
+
+
+ROUTES = [
+    ApiRoute(
+        "GET",
+        "/api/dispatch/board",
+        board,
+        "Repairs waiting for a crew (gas smell first, then by area) and the crews' day",
+        DISPATCHERS,
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/crews",
+        create_crew,
+        "Add a crew: areas, shift, technicians",
+        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        body=CrewIn,
+        responses={201: "the crew", 409: "code or member taken", 422: "bad fields"},
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/visits",
+        book,
+        "Book a visit in a window the customer agreed to; assigns the technician",
+        DISPATCHERS,
+        body=VisitIn,
+        responses={201: "the visit", 422: "bad window or no consent"},
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/visits/{visit_id}/reschedule",
+        change,
+        "Move a booked visit (reason, when the customer was told)",
+        DISPATCHERS,
+        body=VisitChangeIn,
+        responses={200: "the new visit", 409: "not booked"},
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/visits/{visit_id}/cancel",
+        change,
+        "Cancel a booked visit (reason, when the customer was told)",
+        DISPATCHERS,
+        body=VisitChangeIn,
+        responses={200: "the visit", 409: "not booked"},
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/visits/{visit_id}/done",
+        done,
+        "The visit is done (optional `at`, never in the future)",
+        FIELD,
+        body=VisitDoneIn,
+        responses={200: "the visit", 409: "not booked"},
+        tag="dispatch",
+    ),
+    ApiRoute(
+        "GET",
+        "/api/my-work",
+        my_work,
+        "The technician's open work orders with their booked visits",
+        frozenset({Role.TECHNICIAN}),
+        tag="dispatch",
+    ),
+]

@@ -1,0 +1,227 @@
+"""Dispatch over the API: crews, the board (gas smell pinned on top, the rest by area),
+visits booked with consent in a sensible window, moved or cancelled with the 2 h notice rule,
+done with its callback; a technician's own work orders; roles."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import Api, FakeClock
+
+
+def repair(subtype: str, area: str, description: str) -> dict[str, object]:
+    return {"type": "repair", "subtype": subtype, "area": area, "description": description}
+
+
+async def create(api: Api, body: dict[str, object]) -> str:
+    response = await api.post("agent", "/api/tickets", body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["number"])
+
+
+@pytest.fixture
+async def crews(api: Api) -> None:
+    north = await api.post(
+        "sup",
+        "/api/crews",
+        {"code": "north", "name": "北区抢修一队", "areas": ["北区"], "members": ["tech"]},
+    )
+    assert north.status_code == 201, north.text
+    south = await api.post(
+        "sup",
+        "/api/crews",
+        {"code": "south", "name": "南区维修队", "areas": ["南区"], "members": ["tech2"]},
+    )
+    assert south.status_code == 201, south.text
+
+
+def window(clock: FakeClock, hours: float, length: float = 2) -> dict[str, str]:
+    start = clock.now + timedelta(hours=hours)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=length)).isoformat()}
+
+
+async def test_crews_are_technicians_in_one_crew_each(api: Api, crews: None) -> None:
+    again = await api.post(
+        "sup",
+        "/api/crews",
+        {"code": "east", "name": "东区", "areas": ["东区"], "members": ["tech"]},
+    )
+    assert again.status_code == 409
+    not_tech = await api.post(
+        "sup",
+        "/api/crews",
+        {"code": "west", "name": "西区", "areas": ["西区"], "members": ["agent"]},
+    )
+    assert not_tech.status_code == 422 and "members" in not_tech.json()["error"]["fields"]
+    bad = await api.post("sup", "/api/crews", {"code": "X!", "name": "", "areas": []})
+    assert bad.status_code == 422
+    assert (
+        await api.post("disp", "/api/crews", {"code": "z1", "name": "z", "areas": []})
+    ).status_code == 403
+
+
+async def test_the_board_pins_gas_smell_and_groups_the_rest_by_area(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    stove = await create(api, repair("indoor_equipment", "南区", "灶具打不着火"))
+    clock.advance(minutes=5)
+    main = await create(api, repair("network_fault", "北区", "主管道压力低"))
+    clock.advance(minutes=5)
+    leak = await create(api, repair("gas_smell", "南区", "楼道燃气味"))
+    board = (await api.get("disp", "/api/dispatch/board")).json()
+    assert [item["number"] for item in board["emergencies"]] == [leak]
+    assert {area: [i["number"] for i in items] for area, items in board["areas"].items()} == {
+        "北区": [main],
+        "南区": [stove],
+    }
+    assert {c["code"]: c["members"] for c in board["crews"]} == {
+        "north": ["tech"],
+        "south": ["tech2"],
+    }
+    handle = next(c for c in board["emergencies"][0]["clocks"] if c["name"] == "handle")
+    assert handle["state"] == "running"
+    assert (await api.get("agent", "/api/dispatch/board")).status_code == 403
+
+
+async def test_a_visit_needs_consent_and_a_window_that_can_be_kept(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    base = {"ticket": number, "technician": "tech"}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({**window(clock, 3), "consent": False}, "consent"),
+        (
+            {"start": window(clock, 3)["start"], "end": window(clock, 1)["start"], "consent": True},
+            "end",
+        ),
+        ({**window(clock, -1), "consent": True}, "start"),
+        ({**window(clock, 3), "consent": True, "technician": "agent"}, "technician"),
+    ]
+    for body, field in cases:
+        refused = await api.post("disp", "/api/visits", {**base, **body})
+        assert refused.status_code == 422, (field, refused.text)
+        assert field in refused.json()["error"]["fields"], refused.json()
+    ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
+    assert ticket["status"] == "new" and ticket["assignee"] is None  # nothing half-done
+
+
+async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    booked = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": number, "technician": "tech", **window(clock, 20), "consent": True},
+    )
+    assert booked.status_code == 201, booked.text
+    visit = booked.json()
+    ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
+    assert ticket["assignee"] == "tech" and ticket["status"] == "assigned"
+    handle = next(c for c in ticket["clocks"] if c["name"] == "handle")
+    assert datetime.fromisoformat(handle["due_at"]) == datetime.fromisoformat(visit["end"])
+    work = (await api.get("tech", "/api/my-work")).json()["items"]
+    assert [(w["number"], [v["id"] for v in w["visits"]]) for w in work] == [
+        (number, [visit["id"]])
+    ]
+    board = (await api.get("disp", "/api/dispatch/board")).json()
+    assert board["areas"] == {}  # no longer waiting
+    north = next(c for c in board["crews"] if c["code"] == "north")
+    assert north["open_orders"] == 1
+
+
+@pytest.mark.parametrize(
+    ("told_before", "against_crew"), [(3.0, False), (2.0, False), (1.5, True), (None, True)]
+)
+async def test_moving_a_visit_counts_against_the_crew_unless_told_2_h_ahead(
+    api: Api, crews: None, clock: FakeClock, told_before: float | None, against_crew: bool
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    visit = (
+        await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number, "technician": "tech", **window(clock, 10), "consent": True},
+        )
+    ).json()
+    start = datetime.fromisoformat(visit["start"])
+    clock.now = start - timedelta(hours=1)  # the change is made 1 h before the window
+    told = None if told_before is None else (start - timedelta(hours=told_before)).isoformat()
+    moved = await api.post(
+        "disp",
+        f"/api/visits/{visit['id']}/reschedule",
+        {"reason": "抢修任务冲突", "customer_told_at": told, **window(clock, 24)},
+    )
+    assert moved.status_code == 200, moved.text
+    new = moved.json()
+    assert new["replaces"]["id"] == visit["id"]
+    assert new["replaces"]["status"] == "rescheduled"
+    assert new["replaces"]["against_crew"] is against_crew
+    ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
+    handle = next(c for c in ticket["clocks"] if c["name"] == "handle")
+    assert datetime.fromisoformat(handle["due_at"]) == datetime.fromisoformat(new["end"])
+    work = (await api.get("tech", "/api/my-work")).json()["items"][0]["visits"]
+    assert [v["id"] for v in work] == [new["id"]]
+    again = await api.post("disp", f"/api/visits/{visit['id']}/cancel", {"reason": "again"})
+    assert again.status_code == 409  # the old one was moved already
+
+
+async def test_a_late_change_is_recorded_against_the_crew(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    visit = (
+        await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number, "technician": "tech", **window(clock, 3), "consent": True},
+        )
+    ).json()
+    clock.advance(hours=2)  # an hour before the window
+    told = clock.now.isoformat()
+    cancelled = await api.post(
+        "disp",
+        f"/api/visits/{visit['id']}/cancel",
+        {"reason": "车辆故障", "customer_told_at": told},
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["against_crew"] is True
+    future = (clock.now + timedelta(minutes=5)).isoformat()
+    number2 = await create(api, repair("indoor_equipment", "北区", "灶具漏气"))
+    visit2 = (
+        await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number2, "technician": "tech", **window(clock, 5), "consent": True},
+        )
+    ).json()
+    early = await api.post(
+        "disp", f"/api/visits/{visit2['id']}/cancel", {"reason": "x", "customer_told_at": future}
+    )
+    assert early.status_code == 422 and "customer_told_at" in early.json()["error"]["fields"]
+
+
+async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: FakeClock) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    visit = (
+        await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number, "technician": "tech", **window(clock, 1), "consent": True},
+        )
+    ).json()
+    clock.advance(hours=2)
+    ahead = await api.post(
+        "tech",
+        f"/api/visits/{visit['id']}/done",
+        {"at": (clock.now + timedelta(hours=1)).isoformat()},
+    )
+    assert ahead.status_code == 422
+    done = await api.post("tech", f"/api/visits/{visit['id']}/done", {})
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    [task] = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
+    assert task["kind"] == "visit"
+    assert datetime.fromisoformat(task["not_before"]) == clock.now + timedelta(hours=2)
+    twice = await api.post("tech", f"/api/visits/{visit['id']}/done", {})
+    assert twice.status_code == 409
