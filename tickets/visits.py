@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tickets.wording import N_
+
 NOTICE = timedelta(hours=2)
 LONGEST_WINDOW = timedelta(hours=12)
 
@@ -36,11 +38,11 @@ class Window:
         """A window the customer can be held to: it ends after it starts, has not begun yet,
         and is not longer than a working day."""
         if self.end <= self.start:
-            raise VisitError("end", "the window must end after it starts")
+            raise VisitError("end", N_("the window must end after it starts"))
         if self.start < now:
-            raise VisitError("start", "the window has already begun")
+            raise VisitError("start", N_("the window has already begun"))
         if self.end - self.start > LONGEST_WINDOW:
-            raise VisitError("end", "a window is 12 hours at most")
+            raise VisitError("end", N_("a window is 12 hours at most"))
 
 
 def change_against_crew(window: Window, customer_told_at: datetime | None) -> bool:

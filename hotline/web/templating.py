@@ -71,7 +71,10 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/tickets", "Tickets", frozenset(Role)),
     ("/calls", "Calls", frozenset(Role)),
     ("/wallboard", "Wallboard", frozenset({Role.SUPERVISOR, Role.ADMIN})),
+    ("/dispatch", "Dispatch", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
+    ("/my-work", "My work", frozenset({Role.TECHNICIAN})),
     ("/callbacks", "Callbacks", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
+    ("/reports", "Reports", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     ("/admin/calendar", "Calendar", frozenset({Role.SUPERVISOR})),
     ("/admin", "Admin", frozenset({Role.ADMIN})),
 ]

@@ -84,7 +84,8 @@ def changes(
             notice = await change(request, actor, form, row)
         except ServiceError as error:
             status, fields = _problem(error)
-            on = request.path_params.get("row") or request.path_params.get("code")
+            params = request.path_params
+            on = params.get("row") or params.get("code") or params.get("number")
             return await show(request, actor, (status, fields, dict(form), on))
         context_of(request).rulebooks.invalidate()
         return done(request, back(form) if callable(back) else back, notice)

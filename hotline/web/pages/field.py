@@ -1,0 +1,202 @@
+"""Field work pages: the dispatcher's board (`/dispatch`), a technician's work orders
+(`/my-work`), and the KPI report (`/reports`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hotline.db.tables import User
+from hotline.i18n import N_
+from hotline.services import dispatch as service
+from hotline.services import tickets as ticket_service
+from hotline.services.actor import Actor
+from hotline.services.errors import Invalid
+from hotline.services.kpi import kpi_report
+from hotline.web.api.dispatch import DISPATCHERS
+from hotline.web.api.reports import REPORT_READERS, period
+from hotline.web.context import context_of
+from hotline.web.pages.admin import Outcome, changes
+from hotline.web.pages.forms import take_notice, text
+from hotline.web.pages.guard import page
+from hotline.web.pages.tickets import clock_cells
+from hotline.web.templating import current_gettext, render
+from tickets.workflow import Action, Role
+
+
+def _order(view: ticket_service.TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    ticket = view.ticket
+    return {
+        "number": ticket.number,
+        "subtype": ticket.subtype,
+        "area": ticket.area or "—",
+        "address": ticket.address or "—",
+        "description": ticket.description[:80],
+        "received": ticket.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
+        "clocks": clock_cells(view.clocks, now, tz),
+    }
+
+
+async def show_board(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    async with context.sessions() as session:
+        board = await service.board(session, rulebook, now, tz)
+        technicians = (
+            await session.exec(
+                select(User.username, User.display_name)
+                .where(col(User.role) == Role.TECHNICIAN.value, col(User.active))
+                .order_by(col(User.username))
+            )
+        ).all()
+    status, errors, typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        "dispatch.html",
+        {
+            "emergencies": [_order(v, now, tz) for v in board.emergencies],
+            "areas": {a: [_order(v, now, tz) for v in vs] for a, vs in board.by_area.items()},
+            "crews": [
+                {
+                    "name": day.crew.name,
+                    "areas": "、".join(day.crew.areas),
+                    "shift": f"{day.crew.shift_start}–{day.crew.shift_end}",
+                    "members": [m.display_name for m in day.members],
+                    "open_orders": day.open_orders,
+                    "visits": [
+                        f"{v.window_start.astimezone(tz):%H:%M}–{v.window_end.astimezone(tz):%H:%M}"
+                        f" {t.number}"
+                        for v, t in day.visits
+                    ],
+                }
+                for day in board.crews
+            ],
+            "technicians": list(technicians),
+            "server_now": now.isoformat(),
+            "sections": [],
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
+
+
+def _local(form: FormData, name: str, tz: ZoneInfo) -> datetime:
+    try:
+        return datetime.fromisoformat(text(form, name, 16)).replace(tzinfo=tz)
+    except ValueError as error:
+        raise Invalid(N_("the visit was not booked"), {name: N_("a date and time")}) from error
+
+
+async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    number = request.path_params["number"]
+    technician = text(form, "technician", 64)
+    _ = current_gettext()
+    async with context.sessions() as session, session.begin():
+        if request.path_params["operation"] == "assign":
+            await ticket_service.perform_action(
+                session,
+                rulebook,
+                actor,
+                number,
+                Action.ASSIGN,
+                ticket_service.ActionRequest(assignee=technician or None),
+                now,
+            )
+            return _("Assigned.")
+        await service.book_visit(
+            session,
+            rulebook,
+            actor,
+            number,
+            technician=technician,
+            start=_local(form, "start", tz),
+            end=_local(form, "end", tz),
+            consent=form.get("consent") == "yes",
+            now=now,
+        )
+    return _("Visit booked.")
+
+
+async def my_work(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    tz = context.settings.timezone
+    async with context.sessions() as session:
+        orders = await service.work_orders(session, actor.user_id)
+    return render(
+        request,
+        "my_work.html",
+        {
+            "orders": [
+                {
+                    "number": ticket.number,
+                    "subtype": ticket.subtype,
+                    "status": ticket.status,
+                    "address": ticket.address or "—",
+                    "phone": ticket.caller_phone or "—",
+                    "description": ticket.description,
+                    "visits": [
+                        f"{v.window_start.astimezone(tz):%m-%d %H:%M}–"
+                        f"{v.window_end.astimezone(tz):%H:%M}"
+                        for v in visits
+                    ],
+                }
+                for ticket, visits in orders
+            ]
+        },
+        actor=actor,
+    )
+
+
+def _day(raw: str | None, fallback: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else fallback
+    except ValueError:
+        return fallback
+
+
+async def reports(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    tz = context.settings.timezone
+    today = context.clock().astimezone(tz).date()
+    first = today.replace(day=1)
+    start = _day(request.query_params.get("from"), first)
+    end = _day(request.query_params.get("to"), today)
+    problem = None
+    report: dict[str, Any] | None = None
+    if end < start or (end - start) > timedelta(days=366):
+        problem = N_("Choose a period of at most a year that ends after it starts.")
+    else:
+        report = (await kpi_report(context.sessions, *period(start, end, tz), tz)).json(tz)
+    return render(
+        request,
+        "reports.html",
+        {"start": start, "end": end, "report": report, "problem": problem},
+        actor=actor,
+    )
+
+
+ROUTES = [
+    Route("/dispatch", page(DISPATCHERS, lambda r, a: show_board(r, a, None))),
+    Route(
+        "/dispatch/{number}/{operation:str}",
+        page(DISPATCHERS, changes(show_board, dispatch_change, "/dispatch")),
+        methods=["POST"],
+    ),
+    Route("/my-work", page(frozenset({Role.TECHNICIAN}), my_work)),
+    Route("/reports", page(REPORT_READERS, reports)),
+]

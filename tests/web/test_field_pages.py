@@ -1,0 +1,105 @@
+"""`/dispatch`, `/my-work` and `/reports` over HTTP: the dispatcher books a visit from the board
+(a bad window is shown next to its field, what was typed kept), the technician sees the work
+order, the report shows its figures; each page only for its roles."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from conftest import FakeClock
+from web.console import csrf_of, sign_in
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def errors_of(page: str) -> list[str]:
+    return [
+        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
+    ]
+
+
+async def new_repair(browser: httpx.AsyncClient, subtype: str, area: str) -> str:
+    page = await browser.get("/tickets")
+    created = await browser.post(
+        "/api/tickets",
+        json={"type": "repair", "subtype": subtype, "area": area, "description": "报修"},
+        headers={"X-CSRF-Token": csrf_of(page.text)},
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["number"])
+
+
+async def test_the_dispatcher_books_a_visit_from_the_board(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await sign_in(browser, "disp")
+    leak = await new_repair(browser, "gas_smell", "北区")
+    stove = await new_repair(browser, "indoor_equipment", "南区")
+    board = await browser.get("/dispatch")
+    assert board.status_code == 200
+    assert board.text.index(leak) < board.text.index(stove)  # the emergency on top
+    assert 'class="emergency"' in board.text and "南区" in board.text
+    token = csrf_of(board.text)
+    local = clock.now.astimezone(TZ)
+    start = (local + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+    before = (local + timedelta(hours=19)).strftime("%Y-%m-%dT%H:%M")
+    refused = await browser.post(
+        f"/dispatch/{stove}/book",
+        data={
+            "csrf_token": token,
+            "technician": "tech",
+            "start": start,
+            "end": before,
+            "consent": "yes",
+        },
+    )
+    assert refused.status_code == 422
+    assert errors_of(refused.text) == ["预约时段须在开始之后结束"]
+    assert f'value="{before}"' in refused.text  # what was typed stays
+    end = (local + timedelta(hours=22)).strftime("%Y-%m-%dT%H:%M")
+    booked = await browser.post(
+        f"/dispatch/{stove}/book",
+        data={
+            "csrf_token": token,
+            "technician": "tech",
+            "start": start,
+            "end": end,
+            "consent": "yes",
+        },
+    )
+    assert booked.status_code == 303
+    after = await browser.get("/dispatch")
+    assert "已预约上门" in after.text and stove not in after.text
+    assign = await browser.post(
+        f"/dispatch/{leak}/assign", data={"csrf_token": token, "technician": "tech2"}
+    )
+    assert assign.status_code == 303
+    await browser.post("/logout", data={"csrf_token": csrf_of(after.text)})
+    await sign_in(browser, "tech")
+    work = await browser.get("/my-work")
+    assert work.status_code == 200 and stove in work.text
+    assert (local + timedelta(hours=20)).strftime("%m-%d %H:%M") in work.text
+    assert 'href="/my-work"' in work.text and 'href="/dispatch"' not in work.text
+
+
+async def test_the_report_page_shows_the_period(browser: httpx.AsyncClient) -> None:
+    await sign_in(browser, "qa")
+    page = await browser.get("/reports", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert page.status_code == 200
+    assert "维修及时率" in page.text and "format=xlsx" in page.text
+    reversed_period = await browser.get(
+        "/reports", params={"from": "2026-11-30", "to": "2026-11-01"}
+    )
+    assert "请选择不超过一年" in reversed_period.text
+
+
+async def test_each_field_page_is_for_its_roles(browser: httpx.AsyncClient) -> None:
+    await sign_in(browser, "agent")
+    for path in ("/dispatch", "/my-work", "/reports"):
+        assert (await browser.get(path)).status_code == 403, path
+    forged = await browser.post("/dispatch/BX-1/assign", data={"technician": "tech"})
+    assert forged.status_code == 403
