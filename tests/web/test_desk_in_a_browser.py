@@ -340,3 +340,27 @@ async def test_an_expired_session_keeps_the_typed_draft(
         )
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-ok:not([hidden])")
+
+
+async def test_the_dispatch_callback_and_report_pages(desk_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=desk_server.base_url) as api:
+        for subtype, area in (("gas_smell", "北区"), ("indoor_equipment", "南区")):
+            made = await api.post(
+                "/api/tickets",
+                json={"type": "repair", "subtype": subtype, "area": area, "description": "报修"},
+                headers=desk_server.auth("agent"),
+            )
+            assert made.status_code == 201
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+        await sign_in(page, desk_server, "disp", "/dispatch")
+        await page.wait_for_selector("tbody.emergency")
+        await page.wait_for_selector(".clock .left:not(:empty)")
+        await page.screenshot(path=str(ARTIFACTS / "dispatch-zh.png"), full_page=True)
+        other = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+        await sign_in(other, desk_server, "qa", "/callbacks")
+        await other.wait_for_selector("h1:has-text('回访任务')")
+        await other.screenshot(path=str(ARTIFACTS / "callbacks-zh.png"), full_page=True)
+        await other.goto(f"{desk_server.base_url}/reports")
+        await other.wait_for_selector("table.kpi")
+        await other.screenshot(path=str(ARTIFACTS / "reports-zh.png"), full_page=True)
