@@ -21,6 +21,7 @@ from hotline.db.tables import (
     Ticket,
     User,
 )
+from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.errors import Conflict, Invalid, NotFound
 from tickets import callbacks as rules
@@ -493,3 +494,66 @@ async def create_for_visit(
     session.add(task)
     await session.flush()
     return task
+
+
+POLICY_FIELDS = {
+    "complaint_delay_minutes": (0, 7 * 24 * 60),
+    "repair_delay_minutes": (0, 7 * 24 * 60),
+    "visit_delay_minutes": (0, 7 * 24 * 60),
+    "consultation_delay_minutes": (0, 7 * 24 * 60),
+    "due_hours": (1, 30 * 24),
+    "max_attempts": (1, 10),
+    "consultation_sample_permille": (0, 1000),
+}
+
+
+def _clock_text(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return (
+        len(value) == 5
+        and hours.isdigit()
+        and minutes.isdigit()
+        and int(hours) < 24
+        and int(minutes) < 60
+    )
+
+
+async def update_policy(
+    session: AsyncSession,
+    numbers: dict[str, int],
+    quiet: tuple[str, str],
+    automated_calls: bool,
+    now: datetime,
+    by: str,
+) -> CallbackPolicyRow:
+    """Change the callback policy; each number within its bounds, quiet hours as HH:MM.
+    Tasks already made keep their times; new ones follow the new policy."""
+    errors: dict[str, str] = {}
+    for name, (low, high) in POLICY_FIELDS.items():
+        if name not in numbers or not low <= numbers[name] <= high:
+            errors[name] = N_("outside the allowed range")
+    for name, value in zip(("quiet_start", "quiet_end"), quiet, strict=True):
+        if not _clock_text(value):
+            errors[name] = N_("a time of day, HH:MM")
+    if errors:
+        raise Invalid(N_("the callback policy was not saved"), errors)
+    row = await session.get(CallbackPolicyRow, 1) or CallbackPolicyRow()
+    before = row.model_dump()
+    for name in POLICY_FIELDS:
+        setattr(row, name, numbers[name])
+    row.quiet_start, row.quiet_end = quiet
+    row.automated_calls = automated_calls
+    session.add(row)
+    old, new = audit.changed_fields(before, row.model_dump())
+    if new:
+        await audit.record(
+            session,
+            at=now,
+            actor=by,
+            entity="callback_policy",
+            key="1",
+            action="update",
+            before=old,
+            after=new,
+        )
+    return row

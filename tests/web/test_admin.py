@@ -16,6 +16,7 @@ from web.console import csrf_of, sign_in
 from hotline.db.tables import (
     AuditEntry,
     CalendarOverride,
+    CallbackPolicyRow,
     Department,
     RoutingRuleRow,
     SlaPolicyRow,
@@ -28,6 +29,7 @@ ADMIN_PAGES = [
     "/admin/departments",
     "/admin/routing",
     "/admin/sla",
+    "/admin/callbacks",
     "/admin/calendar",
 ]
 ENGLISH = {"lang": "en"}
@@ -390,3 +392,46 @@ async def test_the_calendar_flags_an_estimated_year_until_it_is_confirmed(
     assert 2027 not in health["calendar"]["estimated_years"]
     assert [row.action for row in await audit_rows(admin, "calendar_day")] == ["override"]
     assert [row.action for row in await audit_rows(admin, "calendar_year")] == ["confirm"]
+
+
+async def test_the_callback_policy_is_edited_validated_and_audited(
+    admin: httpx.AsyncClient,
+) -> None:
+    page = await admin.get("/admin/callbacks")
+    assert page.status_code == 200 and 'name="repair_delay_minutes"' in page.text
+    form = {
+        "complaint_delay_minutes": "30",
+        "repair_delay_minutes": "120",
+        "visit_delay_minutes": "120",
+        "consultation_delay_minutes": "60",
+        "due_hours": "48",
+        "max_attempts": "11",
+        "consultation_sample_permille": "200",
+        "quiet_start": "25:00",
+        "quiet_end": "08:00",
+        "automated_calls": "on",
+    }
+    refused = await post(admin, "/admin/callbacks", "/admin/callbacks", form)
+    assert refused.status_code == 422
+    assert sorted(field_error(refused.text)) == [
+        "a time of day, HH:MM",
+        "outside the allowed range",
+    ]
+    saved = await post(
+        admin,
+        "/admin/callbacks",
+        "/admin/callbacks",
+        {**form, "max_attempts": "4", "quiet_start": "21:30"},
+    )
+    assert saved.status_code == 303
+    async with context_of(admin).sessions() as session:
+        row = await session.get(CallbackPolicyRow, 1)
+        assert row is not None
+        assert (row.max_attempts, row.quiet_start, row.due_hours, row.automated_calls) == (
+            4,
+            "21:30",
+            48,
+            True,
+        )
+    [entry] = await audit_rows(admin, "callback_policy")
+    assert entry.after is not None and entry.after["max_attempts"] == 4

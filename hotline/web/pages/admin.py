@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hotline.db.tables import CallbackPolicyRow
 from hotline.i18n import N_
+from hotline.services import callbacks as callback_service
 from hotline.services import departments, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -30,6 +32,7 @@ SECTIONS = [
     ("/admin/departments", "Departments"),
     ("/admin/routing", "Routing rules"),
     ("/admin/sla", "SLA targets"),
+    ("/admin/callbacks", "Callback policy"),
     ("/admin/calendar", "Calendar"),
 ]
 # A refused change: (status, field errors, the values to show again, the row it was made on,
@@ -220,6 +223,36 @@ async def set_target(request: Request, actor: Actor, form: FormData, row: int | 
     return current_gettext()("Saved. Tickets received from now on get the new target.")
 
 
+# Callback policy
+
+
+async def show_callback_policy(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        row = await session.get(CallbackPolicyRow, 1) or CallbackPolicyRow()
+    values = {"policy": row, "bounds": callback_service.POLICY_FIELDS}
+    return _shown(request, actor, "admin_callbacks.html", values, outcome)
+
+
+async def save_callback_policy(
+    request: Request, actor: Actor, form: FormData, _row: int | None
+) -> str:
+    context = context_of(request)
+    numbers = {}
+    for name in callback_service.POLICY_FIELDS:
+        raw = text(form, name, 8)
+        numbers[name] = int(raw) if raw.isdigit() else -1
+    async with context.sessions() as session, session.begin():
+        await callback_service.update_policy(
+            session,
+            numbers,
+            (text(form, "quiet_start", 5), text(form, "quiet_end", 5)),
+            form.get("automated_calls") == "on",
+            context.clock(),
+            actor.username,
+        )
+    return current_gettext()("Saved. Callbacks made from now on follow the new policy.")
+
+
 # Users
 
 
@@ -300,6 +333,12 @@ ROUTES = [
     Route(
         "/admin/sla/{row}",
         page(ADMINS, changes(show_sla, set_target, "/admin/sla")),
+        methods=["POST"],
+    ),
+    Route("/admin/callbacks", page(ADMINS, lambda r, a: show_callback_policy(r, a, None))),
+    Route(
+        "/admin/callbacks",
+        page(ADMINS, changes(show_callback_policy, save_callback_policy, "/admin/callbacks")),
         methods=["POST"],
     ),
     Route("/admin/users", page(ADMINS, lambda r, a: show_users(r, a, None))),
