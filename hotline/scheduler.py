@@ -22,6 +22,7 @@ from hotline.db.tables import Escalation
 from hotline.events import EventBus
 from hotline.leader import Leadership
 from hotline.services import callbacks as callback_service
+from hotline.services import dispatch as dispatch_service
 from hotline.services.sweeper import sweep
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,25 @@ class SchedulerService:
     async def _scheduled_offer(self) -> None:
         await self._tracked(self.offer_callbacks_once())
         await self._tracked(self.dial_surveys_once())
+        await self._tracked(self.mark_missed_visits_once())
+
+    async def mark_missed_visits_once(self) -> int:
+        """Visits whose window passed with nobody there: missed, against the crew, and the
+        dispatchers told."""
+        try:
+            now = self.clock()
+            async with self.sessions() as session, session.begin():
+                missed = await dispatch_service.mark_missed(session, now)
+        except Exception:
+            log.exception("marking missed visits failed")
+            return 0
+        for visit, ticket in missed:
+            self.bus.publish(
+                "ticket.visit_missed",
+                now,
+                {"ticket": ticket.number, "visit": visit.id, "against_crew": True},
+            )
+        return len(missed)
 
     async def dial_surveys_once(self) -> int:
         """Settle the survey calls that ended without a survey, then — when automated calls

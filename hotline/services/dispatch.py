@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import Crew, CrewMember, Ticket, User, Visit
+from hotline.db.tables import Crew, CrewMember, SlaClockRow, Ticket, User, Visit
 from hotline.services import audit, callbacks
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
@@ -20,7 +20,7 @@ from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
 from tickets.types import GAS_SMELL
-from tickets.visits import VisitError, VisitStatus, Window, change_against_crew
+from tickets.visits import VisitError, VisitStatus, Window, change_against_crew, missed
 from tickets.workflow import Action, Appointment, Role, Status
 
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
@@ -399,3 +399,41 @@ async def work_orders(session: AsyncSession, user_id: int) -> list[tuple[Ticket,
         ).all():
             visits[visit.ticket_id].append(visit)
     return [(ticket, visits.get(ticket.id or 0, [])) for ticket in tickets]
+
+
+async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit, Ticket]]:
+    """Booked visits whose window has passed with nobody there (the repair's arrival not
+    recorded within it): missed, and against the crew — the customer was not told either."""
+    statement = (
+        select(Visit, Ticket, SlaClockRow)
+        .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
+        .join(
+            SlaClockRow,
+            (col(SlaClockRow.ticket_id) == col(Ticket.id)) & (col(SlaClockRow.name) == "handle"),
+            isouter=True,
+        )
+        .where(col(Visit.status) == VisitStatus.BOOKED.value, col(Visit.window_end) < now)
+        .with_for_update(of=Visit, skip_locked=True)
+    )
+    found = []
+    for visit, ticket, handle in (await session.exec(statement)).all():
+        arrived = handle.stopped_at if handle is not None else None
+        if arrived is not None and arrived < visit.window_start - timedelta(days=1):
+            arrived = None  # an arrival on an earlier visit does not keep this one
+        if not missed(Window(visit.window_start, visit.window_end), arrived, now):
+            continue
+        visit.status = VisitStatus.MISSED.value
+        visit.against_crew = True
+        visit.updated_at = now
+        session.add(visit)
+        await audit.record(
+            session,
+            at=now,
+            actor="system",
+            entity="visit",
+            key=str(visit.id),
+            action="missed",
+            after={"ticket": ticket.number, "against_crew": True},
+        )
+        found.append((visit, ticket))
+    return found

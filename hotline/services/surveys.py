@@ -4,21 +4,47 @@ closed — and the supervisor told, in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hotline.db.tables import Escalation
+from hotline.events import EventBus
 from hotline.scheduler import publish_escalations
 from hotline.services import callbacks as service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
-from hotline.web.context import AppContext
+from hotline.services.rulebook import RulebookCache
 from tickets import callbacks as rules
 from tickets.workflow import Action, Status
 
 SUPERVISORS = ["role:supervisor"]
+
+
+class Runtime(Protocol):
+    """What a survey needs of the running app (the web context provides it)."""
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def rulebooks(self) -> RulebookCache: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
 REOPENABLE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 
 
 async def apply_survey(
-    context: AppContext, actor: Actor, task_id: int, survey: rules.Survey
+    context: Runtime, actor: Actor, task_id: int, survey: rules.Survey
 ) -> tuple[service.TaskView, bool]:
     """Record the survey; an unhappy one reopens the ticket (when it was resolved or closed)
     and escalates to the supervisor, all in one transaction (the escalation is announced

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
-from hotline.services.surveys import apply_survey
+from hotline.services.surveys import Runtime, apply_survey
 from hotline.settings import Settings
 from hotline.telephony.fastagi import Script
 from hotline.telephony.service import Telephony
-from hotline.web.context import AppContext
 from ivr.agi import AgiChannel, HungUp
 from ivr.survey import NoInput, run_survey
 from tickets import callbacks as rules
@@ -27,7 +27,12 @@ CALLBACK_VARIABLE = "HOTLINE_CALLBACK"
 IVR = Actor(user_id=0, username="ivr", role=Role.QUALITY)
 
 
-def survey_script(context: AppContext) -> Script:
+class CallRuntime(Runtime, Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+
+def survey_script(context: CallRuntime) -> Script:
     async def survey(channel: AgiChannel) -> None:
         raw = await channel.get_variable(CALLBACK_VARIABLE)
         if raw is None or not raw.isdigit():
@@ -57,7 +62,7 @@ def survey_script(context: AppContext) -> Script:
 
 
 async def _attempt(
-    context: AppContext, task_id: int, outcome: Outcome, note: str, linkedid: str | None
+    context: CallRuntime, task_id: int, outcome: Outcome, note: str, linkedid: str | None
 ) -> None:
     now = context.clock()
     async with context.sessions() as session, session.begin():

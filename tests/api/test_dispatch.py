@@ -225,3 +225,32 @@ async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: Fake
     assert datetime.fromisoformat(task["not_before"]) == clock.now + timedelta(hours=2)
     twice = await api.post("tech", f"/api/visits/{visit['id']}/done", {})
     assert twice.status_code == 409
+
+
+async def test_a_window_passed_with_nobody_there_is_a_missed_visit(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    kept = await create(api, repair("indoor_equipment", "北区", "按时上门"))
+    missed = await create(api, repair("indoor_equipment", "北区", "无人上门"))
+    for number in (kept, missed):
+        booked = await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number, "technician": "tech", **window(clock, 1), "consent": True},
+        )
+        assert booked.status_code == 201
+    clock.advance(hours=1, minutes=30)  # inside the window
+    await api.post("tech", f"/api/tickets/{kept}/actions/start", {})
+    assert (await api.post("tech", f"/api/tickets/{kept}/actions/arrive", {})).status_code == 200
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    assert await scheduler.mark_missed_visits_once() == 0  # the window is still open
+    clock.advance(hours=2)
+    async with api.app_context.bus.subscribe("ticket") as events:  # type: ignore[attr-defined]
+        assert await scheduler.mark_missed_visits_once() == 1
+        event = await events.next(timeout=1)
+    assert (event.topic, event.data["ticket"], event.data["against_crew"]) == (
+        "ticket.visit_missed",
+        missed,
+        True,
+    )
+    assert await scheduler.mark_missed_visits_once() == 0
