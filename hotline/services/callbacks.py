@@ -84,6 +84,19 @@ async def create_for_action(
     found = existing.first()
     if found is not None:
         return found
+    return await _new_task(session, ticket, kind, event_at, policy, now, tz)
+
+
+async def _new_task(
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: CallbackKind,
+    event_at: datetime,
+    policy: CallbackPolicy,
+    now: datetime,
+    tz: ZoneInfo,
+) -> CallbackTask:
+    assert ticket.id is not None
     planned = rules.schedule(kind, event_at, policy, tz)
     task = CallbackTask(
         ticket_id=ticket.id,
@@ -480,20 +493,7 @@ async def create_for_visit(
     if unfinished.first() is not None:
         return None
     policy = await load_policy(session)
-    planned = rules.schedule(CallbackKind.VISIT, done_at, policy, tz)
-    task = CallbackTask(
-        ticket_id=ticket.id,
-        kind=CallbackKind.VISIT.value,
-        status=TaskStatus.PENDING.value,
-        event_at=done_at,
-        not_before=planned.not_before,
-        due_by=planned.due_by,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(task)
-    await session.flush()
-    return task
+    return await _new_task(session, ticket, CallbackKind.VISIT, done_at, policy, now, tz)
 
 
 POLICY_FIELDS = {
