@@ -7,6 +7,7 @@ This runs on every answered call, so it is a handful of indexed queries and one 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 OPEN_TICKETS_SHOWN = 10
 RECENT_CALLS_SHOWN = 5
 OUTAGES_SHOWN = 5
+# A new agent's interface or a deactivated one takes effect on the pop within this.
+AGENT_CACHE_SECONDS = 60.0
 _CLOSED = (Status.CLOSED.value,)
 _OVER = (Status.RESOLVED.value, Status.CLOSED.value)
 
@@ -47,6 +50,7 @@ class ScreenPop:
         self._bus = bus
         self._clock = clock
         self._tz = settings.timezone
+        self._agents: dict[str, tuple[float, str | None]] = {}
 
     async def agent_connected(self, call: CallRecord) -> None:
         try:
@@ -67,10 +71,10 @@ class ScreenPop:
         log.info("screen pop for %s: caller %s", payload["user"], mask_phone(call.caller))
 
     async def _payload(self, call: CallRecord) -> dict[str, Any] | None:
+        username = await self._agent_name(call.agent_interface)
+        if username is None:
+            return None
         async with self._sessions() as session:
-            user = await self._agent(session, call.agent_interface)
-            if user is None:
-                return None
             customer = await lookup_for_screen_pop(session, call.caller)
             customer_id = customer.customer.id if customer is not None else call.customer_id
             tickets = await self._open_tickets(session, customer_id, call.caller)
@@ -81,7 +85,7 @@ class ScreenPop:
             outages = await self._outages(session, areas)
         suggestion = suggest(call.ivr_choice)
         return {
-            "user": user.username,
+            "user": username,
             "call": call_json(call, self._tz),
             "customer": customer_summary_json(customer) if customer is not None else None,
             "unknown_caller": customer is None,
@@ -97,12 +101,21 @@ class ScreenPop:
             else None,
         }
 
-    @staticmethod
-    async def _agent(session: AsyncSession, interface: str | None) -> User | None:
+    async def _agent_name(self, interface: str | None) -> str | None:
+        """Who answers on `interface`: looked up once a minute at most, not on every call."""
         if not interface:
             return None
-        statement = select(User).where(col(User.interface) == interface, col(User.active))
-        return (await session.exec(statement)).first()
+        cached = self._agents.get(interface)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < AGENT_CACHE_SECONDS:
+            return cached[1]
+        async with self._sessions() as session:
+            statement = select(User.username).where(
+                col(User.interface) == interface, col(User.active)
+            )
+            username = (await session.exec(statement)).first()
+        self._agents[interface] = (now, username)
+        return username
 
     @staticmethod
     async def _open_tickets(
