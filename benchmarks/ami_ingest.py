@@ -246,15 +246,8 @@ async def pop_latencies(url: str, seconds: float, rate: float) -> list[float]:
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "hotline.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(http_port),
-            "--log-level",
-            "warning",
+            "hotline.cli",
+            "serve",
         ],
         env=env,
     )

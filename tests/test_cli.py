@@ -192,3 +192,15 @@ def test_simulate_serves_ami_that_serve_connects_to(env: dict[str, str]) -> None
                 logs += errors or ""
     secret = url.split(":")[2].split("@")[0]
     assert "AMI" in logs and secret not in logs, "the AMI secret leaked into the log"
+
+
+def test_the_server_calms_garbage_collection_before_serving() -> None:
+    """In a process of its own: freezing the heap of the test process would hide leaks."""
+    script = (
+        "import gc; from hotline.cli import calm_garbage_collection as calm; calm(); "
+        "print(gc.get_threshold(), gc.get_freeze_count() > 10_000)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "(50000, 20, 100) True"
