@@ -10,6 +10,9 @@ from pathlib import Path
 
 from starlette.requests import Request
 
+# Re-exported: the code marks messages with the same marker the domain uses.
+from tickets.wording import N_ as N_
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LOCALE = "zh_CN"
 SUPPORTED = ("zh_CN", "en")
@@ -43,8 +46,3 @@ def pick_locale(accept_language: str | None) -> str:
 
 def gettext_for(request: Request) -> Callable[[str], str]:
     return translations(pick_locale(request.headers.get("accept-language"))).gettext
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues where it is made; it is translated where shown."""
-    return message

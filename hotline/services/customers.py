@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hotline.db.search import contains
 from hotline.db.tables import (
     CallRow,
     Customer,
@@ -147,25 +148,17 @@ async def lookup_for_screen_pop(
     return lead
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def search_customers(
     session: AsyncSession, text: str, page: int, per_page: int
 ) -> CustomerPage:
     """By name, account number or address text, ordered by account number."""
-    pattern = _like_pattern(text)
-    addressed = select(CustomerAddress.customer_id).where(
-        col(CustomerAddress.address).ilike(pattern, escape="\\")
-    )
+    addressed = select(CustomerAddress.customer_id).where(contains(CustomerAddress.address, text))
     statement = (
         select(Customer)
         .where(
             or_(
-                col(Customer.name).ilike(pattern, escape="\\"),
-                col(Customer.account_number).ilike(pattern, escape="\\"),
+                contains(Customer.name, text),
+                contains(Customer.account_number, text),
                 col(Customer.id).in_(addressed),
             )
         )

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.engine import upsert_insert
+from hotline.db.search import contains
 from hotline.db.tables import (
     AuditEntry,
     Customer,
@@ -362,18 +363,14 @@ async def list_tickets(
     if query.due_within is not None:
         statement = statement.where(_due_soon_clause(now, now + query.due_within))
     if query.text:
-        pattern = (
-            "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (
+            Ticket.number,
+            Ticket.description,
+            Ticket.address,
+            Ticket.caller_phone,
+            Ticket.caller_name,
         )
-        statement = statement.where(
-            or_(
-                col(Ticket.number).ilike(pattern, escape="\\"),
-                col(Ticket.description).ilike(pattern, escape="\\"),
-                col(Ticket.address).ilike(pattern, escape="\\"),
-                col(Ticket.caller_phone).ilike(pattern, escape="\\"),
-                col(Ticket.caller_name).ilike(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(or_(*(contains(column, query.text) for column in columns)))
     statement = (
         statement.order_by(col(Ticket.received_at).desc(), col(Ticket.id).desc())
         .offset((query.page - 1) * query.per_page)
