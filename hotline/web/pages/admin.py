@@ -87,13 +87,33 @@ def changes(
             notice = await change(request, actor, form, row)
         except ServiceError as error:
             status, fields = _problem(error)
-            params = request.path_params
-            on = params.get("row") or params.get("code") or params.get("number")
+            on = request.path_params.get("row")
             return await show(request, actor, (status, fields, dict(form), on))
         context_of(request).rulebooks.invalidate()
         return done(request, back(form) if callable(back) else back, notice)
 
     return handler
+
+
+def form_page(
+    path: str,
+    roles: frozenset[Role],
+    show: Show,
+    change: Change,
+    back: str | Callable[[FormData], str],
+    posts: list[str],
+) -> list[Route]:
+    """A page of forms: GET shows it; a POST to any of `posts` makes a change and comes back
+    to it, or shows it again with the reasons. A row a change is made on is `{row}`."""
+
+    async def shown(request: Request, actor: Actor) -> Response:
+        return await show(request, actor, None)
+
+    handler = page(roles, changes(show, change, back))
+    return [
+        Route(path, page(roles, shown)),
+        *(Route(post, handler, methods=["POST"]) for post in posts),
+    ]
 
 
 def _shown(
@@ -140,9 +160,9 @@ def _department_form(form: FormData, code: str) -> departments.DepartmentForm:
 
 async def save_department(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
     context = context_of(request)
-    code = request.path_params.get("code") or text(form, "code", 40)
+    code = request.path_params.get("row") or text(form, "code", 40)
     async with context.sessions() as session, session.begin():
-        if "code" in request.path_params:
+        if "row" in request.path_params:
             await departments.update_department(
                 session, _department_form(form, code), context.clock(), actor.username
             )
@@ -307,49 +327,37 @@ async def change_user(request: Request, actor: Actor, form: FormData, row: int |
 
 ROUTES = [
     Route("/admin", page(ADMINS, index), methods=["GET"]),
-    Route("/admin/departments", page(ADMINS, lambda r, a: show_departments(r, a, None))),
-    Route(
+    *form_page(
         "/admin/departments",
-        page(ADMINS, changes(show_departments, save_department, "/admin/departments")),
-        methods=["POST"],
+        ADMINS,
+        show_departments,
+        save_department,
+        "/admin/departments",
+        ["/admin/departments", "/admin/departments/{row}"],
     ),
-    Route(
-        "/admin/departments/{code}",
-        page(ADMINS, changes(show_departments, save_department, "/admin/departments")),
-        methods=["POST"],
+    *form_page(
+        "/admin/routing",
+        ADMINS,
+        show_routing,
+        change_rule,
+        "/admin/routing",
+        ["/admin/routing/{operation}", "/admin/routing/{row}/{operation}"],
     ),
-    Route("/admin/routing", page(ADMINS, lambda r, a: show_routing(r, a, None))),
-    Route(
-        "/admin/routing/{operation}",
-        page(ADMINS, changes(show_routing, change_rule, "/admin/routing")),
-        methods=["POST"],
-    ),
-    Route(
-        "/admin/routing/{row}/{operation}",
-        page(ADMINS, changes(show_routing, change_rule, "/admin/routing")),
-        methods=["POST"],
-    ),
-    Route("/admin/sla", page(ADMINS, lambda r, a: show_sla(r, a, None))),
-    Route(
-        "/admin/sla/{row}",
-        page(ADMINS, changes(show_sla, set_target, "/admin/sla")),
-        methods=["POST"],
-    ),
-    Route("/admin/callbacks", page(ADMINS, lambda r, a: show_callback_policy(r, a, None))),
-    Route(
+    *form_page("/admin/sla", ADMINS, show_sla, set_target, "/admin/sla", ["/admin/sla/{row}"]),
+    *form_page(
         "/admin/callbacks",
-        page(ADMINS, changes(show_callback_policy, save_callback_policy, "/admin/callbacks")),
-        methods=["POST"],
+        ADMINS,
+        show_callback_policy,
+        save_callback_policy,
+        "/admin/callbacks",
+        ["/admin/callbacks"],
     ),
-    Route("/admin/users", page(ADMINS, lambda r, a: show_users(r, a, None))),
-    Route(
-        "/admin/users/{operation}",
-        page(ADMINS, changes(show_users, change_user, "/admin/users")),
-        methods=["POST"],
-    ),
-    Route(
-        "/admin/users/{row}/{operation}",
-        page(ADMINS, changes(show_users, change_user, "/admin/users")),
-        methods=["POST"],
+    *form_page(
+        "/admin/users",
+        ADMINS,
+        show_users,
+        change_user,
+        "/admin/users",
+        ["/admin/users/{operation}", "/admin/users/{row}/{operation}"],
     ),
 ]

@@ -11,7 +11,6 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from hotline.i18n import N_
 from hotline.services import calendar_days
@@ -19,9 +18,8 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.services.rulebook import load_calendar
 from hotline.web.context import context_of
-from hotline.web.pages.admin import SECTIONS, Outcome, changes
+from hotline.web.pages.admin import SECTIONS, Outcome, form_page
 from hotline.web.pages.forms import optional, take_notice, text
-from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext, render
 from tickets.calendar import CalendarDay
 from tickets.workflow import Role
@@ -128,11 +126,11 @@ def _back_to_year(form: FormData) -> str:
     return f"/admin/calendar?year={year}" if year.isdigit() else "/admin/calendar"
 
 
-ROUTES = [
-    Route("/admin/calendar", page(EDITORS, lambda r, a: show_calendar(r, a, None))),
-    Route(
-        "/admin/calendar/{operation}",
-        page(EDITORS, changes(show_calendar, change_calendar, _back_to_year)),
-        methods=["POST"],
-    ),
-]
+ROUTES = form_page(
+    "/admin/calendar",
+    EDITORS,
+    show_calendar,
+    change_calendar,
+    _back_to_year,
+    ["/admin/calendar/{operation}"],
+)

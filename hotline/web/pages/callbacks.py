@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from hotline.i18n import N_
 from hotline.services import callbacks as service
@@ -19,9 +18,8 @@ from hotline.services.errors import Invalid, NotFound
 from hotline.services.surveys import apply_survey
 from hotline.web.api.callbacks import CALLBACK_STAFF
 from hotline.web.context import context_of
-from hotline.web.pages.admin import Outcome, changes
+from hotline.web.pages.admin import Outcome, form_page
 from hotline.web.pages.forms import optional, take_notice, text
-from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext, render
 from tickets import callbacks as rules
 from tickets.callbacks import Outcome as AttemptOutcome
@@ -93,13 +91,6 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
     )
 
 
-def _task(request: Request) -> int:
-    raw = request.path_params.get("row", "")
-    if not raw.isdigit():
-        raise NotFound("no such callback")
-    return int(raw)
-
-
 def _score(form: FormData, name: str) -> int:
     raw = text(form, name, 2)
     if not raw.isdigit() or not 1 <= int(raw) <= 5:
@@ -107,10 +98,11 @@ def _score(form: FormData, name: str) -> int:
     return int(raw)
 
 
-async def change(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
+async def change(request: Request, actor: Actor, form: FormData, task_id: int | None) -> str:
+    if task_id is None:
+        raise NotFound("no such callback")
     context = context_of(request)
     now, tz = context.clock(), context.settings.timezone
-    task_id = _task(request)
     _ = current_gettext()
     if request.path_params["operation"] == "attempt":
         outcome = text(form, "outcome", 20)
@@ -144,11 +136,6 @@ def _back(form: FormData) -> str:
     return f"/callbacks?tab={tab}" if tab in TABS else "/callbacks"
 
 
-ROUTES = [
-    Route("/callbacks", page(CALLBACK_STAFF, lambda r, a: show(r, a, None))),
-    Route(
-        "/callbacks/{row}/{operation:str}",
-        page(CALLBACK_STAFF, changes(show, change, _back)),
-        methods=["POST"],
-    ),
-]
+ROUTES = form_page(
+    "/callbacks", CALLBACK_STAFF, show, change, _back, ["/callbacks/{row}/{operation}"]
+)

@@ -23,7 +23,7 @@ from hotline.services.kpi import kpi_report
 from hotline.web.api.dispatch import DISPATCHERS
 from hotline.web.api.reports import REPORT_READERS, period
 from hotline.web.context import context_of
-from hotline.web.pages.admin import Outcome, changes
+from hotline.web.pages.admin import Outcome, form_page
 from hotline.web.pages.forms import take_notice, text
 from hotline.web.pages.guard import page
 from hotline.web.pages.tickets import clock_cells
@@ -103,7 +103,7 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: 
     context = context_of(request)
     rulebook = await context.rulebooks.get()
     now, tz = context.clock(), context.settings.timezone
-    number = request.path_params["number"]
+    number = request.path_params["row"]
     technician = text(form, "technician", 64)
     _ = current_gettext()
     async with context.sessions() as session, session.begin():
@@ -191,11 +191,13 @@ async def reports(request: Request, actor: Actor) -> Response:
 
 
 ROUTES = [
-    Route("/dispatch", page(DISPATCHERS, lambda r, a: show_board(r, a, None))),
-    Route(
-        "/dispatch/{number}/{operation:str}",
-        page(DISPATCHERS, changes(show_board, dispatch_change, "/dispatch")),
-        methods=["POST"],
+    *form_page(
+        "/dispatch",
+        DISPATCHERS,
+        show_board,
+        dispatch_change,
+        "/dispatch",
+        ["/dispatch/{row}/{operation}"],
     ),
     Route("/my-work", page(frozenset({Role.TECHNICIAN}), my_work)),
     Route("/reports", page(REPORT_READERS, reports)),
