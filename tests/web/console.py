@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -27,3 +28,10 @@ async def sign_in(
             "next": next_page,
         },
     )
+
+
+def field_errors(page: str) -> list[str]:
+    """The reasons a page shows next to its fields, as a person reads them."""
+    return [
+        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
+    ]

@@ -3,7 +3,6 @@ nothing lost or changed, audit rows, and changes that take effect at once."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import col, select
-from web.console import csrf_of, sign_in
+from web.console import csrf_of, field_errors, sign_in
 
 from hotline.db.tables import (
     AuditEntry,
@@ -54,12 +53,6 @@ async def audit_rows(browser: httpx.AsyncClient, entity: str) -> list[AuditEntry
             select(AuditEntry).where(col(AuditEntry.entity) == entity).order_by(col(AuditEntry.id))
         )
         return list(rows.all())
-
-
-def field_error(page: str) -> list[str]:
-    return [
-        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
-    ]
 
 
 @pytest.fixture
@@ -118,7 +111,7 @@ async def test_a_refused_department_keeps_what_was_typed_and_says_why(
     )
     assert refused.status_code == 422
     assert "北区抢修队" in refused.text and "North Crew" in refused.text
-    assert field_error(refused.text) == [
+    assert field_errors(refused.text) == [
         "2 to 40 lower-case letters, digits, '_' or '-', starting with a letter"
     ]
     assert await audit_rows(admin, "department") == []
@@ -144,7 +137,7 @@ async def test_departments_are_added_audited_and_one_is_the_default(
         admin, "/admin/departments", "/admin/departments/north_crew", {"name": "北区抢修队"}
     )
     assert kept.status_code == 422
-    assert field_error(kept.text) == ["make another department the default instead"]
+    assert field_errors(kept.text) == ["make another department the default instead"]
     back = await post(
         admin,
         "/admin/departments",
@@ -241,7 +234,7 @@ async def test_a_routing_rule_that_makes_no_sense_is_refused(
         admin, "/admin/routing", "/admin/routing/add", {"department": "hotline", **form}
     )
     assert refused.status_code == 422
-    assert reason in field_error(refused.text)
+    assert reason in field_errors(refused.text)
     assert await rule_ids(admin) == before
     assert await audit_rows(admin, "routing_rule") == []
 
@@ -258,7 +251,7 @@ async def test_a_rule_that_could_never_fire_is_refused(admin: httpx.AsyncClient)
     # A third rule behind the broad repair rule would never be reached.
     hidden = await post(admin, "/admin/routing", "/admin/routing/add", broad)
     assert hidden.status_code == 422
-    assert field_error(hidden.text) == [
+    assert field_errors(hidden.text) == [
         f"rule {rules + 3} could never fire: rule {rules + 2} takes all its tickets first"
     ]
     # Moving the broad rule above the narrow one would hide the narrow one.
@@ -284,7 +277,7 @@ async def test_an_sla_target_change_applies_to_new_tickets(admin: httpx.AsyncCli
     )
     too_long = await post(admin, "/admin/sla", f"/admin/sla/{reply.id}", {"amount": "999999"})
     assert too_long.status_code == 422
-    assert field_error(too_long.text) == ["outside the allowed range"]
+    assert field_errors(too_long.text) == ["outside the allowed range"]
     assert "999999" in too_long.text
     changed = await post(admin, "/admin/sla", f"/admin/sla/{reply.id}", {"amount": "120"})
     assert changed.status_code == 303
@@ -338,7 +331,7 @@ async def test_user_changes_are_validated_and_an_admin_cannot_lock_themself_out(
         {"display_name": "李四", "role": "agent", "interface": "PJSIP/8001", "active": "on"},
     )
     assert taken.status_code == 422
-    assert field_error(taken.text) == ["this interface belongs to another user"]
+    assert field_errors(taken.text) == ["this interface belongs to another user"]
     assert "李四" in taken.text
     self_demotion = await post(
         admin,
@@ -347,7 +340,7 @@ async def test_user_changes_are_validated_and_an_admin_cannot_lock_themself_out(
         {"display_name": "admin", "role": "agent", "active": "on"},
     )
     assert self_demotion.status_code == 422
-    assert field_error(self_demotion.text) == ["you cannot take away your own admin access"]
+    assert field_errors(self_demotion.text) == ["you cannot take away your own admin access"]
     disabled = await post(
         admin,
         "/admin/users",
@@ -371,7 +364,7 @@ async def test_the_calendar_flags_an_estimated_year_until_it_is_confirmed(
     bad = await post(
         admin, "/admin/calendar", "/admin/calendar/override", {"day": "2027-02-30", "workday": "no"}
     )
-    assert bad.status_code == 422 and field_error(bad.text) == ["a date, YYYY-MM-DD"]
+    assert bad.status_code == 422 and field_errors(bad.text) == ["a date, YYYY-MM-DD"]
     override = await post(
         admin,
         "/admin/calendar",
@@ -413,7 +406,7 @@ async def test_the_callback_policy_is_edited_validated_and_audited(
     }
     refused = await post(admin, "/admin/callbacks", "/admin/callbacks", form)
     assert refused.status_code == 422
-    assert sorted(field_error(refused.text)) == [
+    assert sorted(field_errors(refused.text)) == [
         "a time of day, HH:MM",
         "outside the allowed range",
     ]

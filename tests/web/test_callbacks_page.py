@@ -3,12 +3,11 @@ survey recorded through the forms, an unhappy survey told to the supervisor; rol
 
 from __future__ import annotations
 
-import html
 import re
 
 import httpx
 from conftest import FakeClock
-from web.console import csrf_of, sign_in
+from web.console import csrf_of, field_errors, sign_in
 
 REPAIR = {"type": "repair", "subtype": "indoor_equipment", "description": "热水器不点火"}
 
@@ -31,12 +30,6 @@ async def fixed_repair(browser: httpx.AsyncClient, clock: FakeClock) -> str:
         assert done.status_code == 200, done.text
     clock.advance(hours=3)
     return str(number)
-
-
-def errors_of(page: str) -> list[str]:
-    return [
-        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
-    ]
 
 
 async def test_the_worklist_takes_an_attempt_and_a_survey(
@@ -73,7 +66,7 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
         },
     )
     assert bad.status_code == 422
-    assert errors_of(bad.text) == ["须为 1 至 5"]
+    assert field_errors(bad.text) == ["须为 1 至 5"]
     assert 'value="还行"' in bad.text  # what was typed stays
     unhappy = await browser.post(
         f"{path}/survey",

@@ -4,22 +4,14 @@ order, the report shows its figures; each page only for its roles."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 from conftest import FakeClock
-from web.console import csrf_of, sign_in
+from web.console import csrf_of, field_errors, sign_in
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def errors_of(page: str) -> list[str]:
-    return [
-        html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
-    ]
 
 
 async def new_repair(browser: httpx.AsyncClient, subtype: str, area: str) -> str:
@@ -58,7 +50,7 @@ async def test_the_dispatcher_books_a_visit_from_the_board(
         },
     )
     assert refused.status_code == 422
-    assert errors_of(refused.text) == ["预约时段须在开始之后结束"]
+    assert field_errors(refused.text) == ["预约时段须在开始之后结束"]
     assert f'value="{before}"' in refused.text  # what was typed stays
     end = (local + timedelta(hours=22)).strftime("%Y-%m-%dT%H:%M")
     booked = await browser.post(
