@@ -262,6 +262,29 @@ async def _booked(session: AsyncSession, visit_id: int) -> tuple[Visit, Ticket]:
     return visit, ticket
 
 
+async def _record(
+    session: AsyncSession,
+    visit: Visit,
+    status: VisitStatus,
+    by: str,
+    now: datetime,
+    after: dict[str, object],
+) -> None:
+    """A visit's new status, audited."""
+    visit.status = status.value
+    visit.updated_at = now
+    session.add(visit)
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="visit",
+        key=str(visit.id),
+        action=status.value,
+        after=after,
+    )
+
+
 def _told(customer_told_at: datetime | None, now: datetime) -> None:
     if customer_told_at is not None and customer_told_at > now:
         raise Invalid("the customer cannot be told in the future", {"customer_told_at": "future"})
@@ -279,22 +302,18 @@ async def _change(
     if not reason.strip():
         raise Invalid("say why the visit changes", {"reason": "required"})
     _told(customer_told_at, now)
-    visit.status = status.value
     visit.change_reason = reason
     visit.customer_told_at = customer_told_at
     visit.against_crew = change_against_crew(
         Window(visit.window_start, visit.window_end), customer_told_at
     )
-    visit.updated_at = now
-    session.add(visit)
-    await audit.record(
+    await _record(
         session,
-        at=now,
-        actor=actor.username,
-        entity="visit",
-        key=str(visit.id),
-        action=status.value,
-        after={
+        visit,
+        status,
+        actor.username,
+        now,
+        {
             "reason": reason,
             "customer_told_at": customer_told_at.isoformat() if customer_told_at else None,
             "against_crew": visit.against_crew,
@@ -359,19 +378,8 @@ async def complete_visit(
     visit, ticket = await _booked(session, visit_id)
     if at < visit.created_at:
         raise Invalid("the visit was done before it was booked", {"at": "before the booking"})
-    visit.status = VisitStatus.DONE.value
     visit.done_at = at
-    visit.updated_at = now
-    session.add(visit)
-    await audit.record(
-        session,
-        at=now,
-        actor=actor.username,
-        entity="visit",
-        key=str(visit.id),
-        action="done",
-        after={"at": at.isoformat()},
-    )
+    await _record(session, visit, VisitStatus.DONE, actor.username, now, {"at": at.isoformat()})
     await callbacks.create_for_visit(session, ticket, at, now, tz)
     return visit
 
@@ -422,18 +430,14 @@ async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit,
             arrived = None  # an arrival on an earlier visit does not keep this one
         if not missed(Window(visit.window_start, visit.window_end), arrived, now):
             continue
-        visit.status = VisitStatus.MISSED.value
         visit.against_crew = True
-        visit.updated_at = now
-        session.add(visit)
-        await audit.record(
+        await _record(
             session,
-            at=now,
-            actor="system",
-            entity="visit",
-            key=str(visit.id),
-            action="missed",
-            after={"ticket": ticket.number, "against_crew": True},
+            visit,
+            VisitStatus.MISSED,
+            "system",
+            now,
+            {"ticket": ticket.number, "against_crew": True},
         )
         found.append((visit, ticket))
     return found
