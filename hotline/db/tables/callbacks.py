@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hotline.db.types import UTCDateTime
@@ -38,6 +38,13 @@ class CallbackTask(SQLModel, table=True):
         UniqueConstraint("ticket_id", "kind", "event_at"),
         # The scheduler's query: pending tasks whose time has come and not yet put forward.
         Index("ix_callback_task_status_not_before", "status", "not_before"),
+        # Settling survey calls every few seconds: only the few being dialled.
+        Index(
+            "ix_callback_task_dialling",
+            "dialling_since",
+            postgresql_where=text("dialling_since IS NOT NULL"),
+            sqlite_where=text("dialling_since IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from hotline.db.types import UTCDateTime
@@ -35,7 +35,16 @@ class CrewMember(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_window_start", "window_start"),)
+    __table_args__ = (
+        Index("ix_visit_window_start", "window_start"),
+        # Looking for missed visits every few seconds: only those still booked.
+        Index(
+            "ix_visit_booked_end",
+            "window_end",
+            postgresql_where=text("status = 'booked'"),
+            sqlite_where=text("status = 'booked'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
