@@ -5,8 +5,9 @@ miss is recorded against the crew."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from tickets.wording import N_
 
@@ -43,6 +44,50 @@ class Window:
             raise VisitError("start", N_("the window has already begun"))
         if self.end - self.start > LONGEST_WINDOW:
             raise VisitError("end", N_("a window is 12 hours at most"))
+
+
+DAY = timedelta(days=1)
+
+
+def _since_midnight(text: str) -> timedelta:
+    hours, minutes = text.split(":")
+    return timedelta(hours=int(hours), minutes=int(minutes))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A crew's working hours in local time, every day: "08:00"-"20:00", or a night shift past
+    midnight like "20:00"-"08:00"; an end of "24:00" (or equal to the start) is round the clock."""
+
+    start: timedelta
+    length: timedelta
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Shift:
+        begins, ends = _since_midnight(start), _since_midnight(end)
+        if not (timedelta(0) <= begins < DAY and timedelta(0) <= ends <= DAY):
+            raise ValueError(f"not a shift: {start}-{end}")
+        return cls(begins, (ends - begins) % DAY or DAY)
+
+    def stretch_at(self, moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+        """The stretch of work (begin, end) that `moment` falls in, or None when off shift."""
+        local = moment.astimezone(tz)
+        for days_back in (0, 1):
+            day = local.date() - timedelta(days=days_back)
+            begins = datetime.combine(day, time(), tz) + self.start
+            if begins <= local < begins + self.length:
+                return begins, begins + self.length
+        return None
+
+    def on_shift(self, moment: datetime, tz: ZoneInfo) -> bool:
+        return self.stretch_at(moment, tz) is not None
+
+    def holds(self, window: Window, tz: ZoneInfo) -> bool:
+        """The whole window lies within one stretch of work."""
+        if self.length == DAY:
+            return True
+        stretch = self.stretch_at(window.start, tz)
+        return stretch is not None and window.end <= stretch[1]
 
 
 def change_against_crew(window: Window, customer_told_at: datetime | None) -> bool:

@@ -23,12 +23,13 @@ from hotline.db.tables import (
 )
 from hotline.i18n import N_
 from hotline.services import audit
-from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tickets import callbacks as rules
 from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
 from tickets.phones import PhoneError, normalise_phone
 from tickets.types import TicketType
-from tickets.workflow import Action
+from tickets.workflow import Action, Role
 
 OFFER_BATCH = 500
 
@@ -133,6 +134,7 @@ class TaskFilter:
     due: bool | None = None  # True: its time has come; False: not yet
     ticket: str | None = None
     assignee: str | None = None
+    unassigned: bool = False
     page: int = 1
     per_page: int = 50
 
@@ -174,6 +176,8 @@ async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) ->
         if user is None:
             raise Invalid(f"no user {query.assignee!r}", {"assignee": "no such user"})
         statement = statement.where(col(CallbackTask.assignee_id) == user.id)
+    if query.unassigned:
+        statement = statement.where(col(CallbackTask.assignee_id).is_(None))
     statement = (
         statement.order_by(col(CallbackTask.due_by), col(CallbackTask.id))
         .offset((query.page - 1) * query.per_page)
@@ -327,6 +331,61 @@ async def record_survey(
     return view
 
 
+# Who may hold a callback: the people who work the worklist.
+HOLDERS = frozenset({Role.QUALITY.value, Role.SUPERVISOR.value})
+
+
+async def holders(session: AsyncSession) -> list[User]:
+    """The people a callback can be handed to, by name."""
+    found = await session.exec(
+        select(User)
+        .where(col(User.role).in_(HOLDERS), col(User.active))
+        .order_by(col(User.display_name))
+    )
+    return list(found.all())
+
+
+async def assign_task(
+    session: AsyncSession, task_id: int, assignee: str | None, *, actor: Actor, now: datetime
+) -> TaskView:
+    """Give a task to a named quality staff member (or back to the pool). A held task is that
+    person's to call: the automated survey leaves it alone. Quality staff take free tasks and
+    hand back their own; supervisors and admins hand out any."""
+    view = await get_task(session, task_id, lock=True)
+    task = view.task
+    holder = view.assignee.username if view.assignee else None
+    if actor.role == Role.QUALITY and (
+        assignee not in (None, actor.username) or holder not in (None, actor.username)
+    ):
+        raise Forbidden("quality staff take free callbacks and hand back their own")
+    if TaskStatus(task.status).finished:
+        raise Conflict(f"callback {task_id} is {task.status}: there is nothing left to do")
+    user = None
+    if assignee is not None:
+        user = (await session.exec(select(User).where(col(User.username) == assignee))).first()
+        if user is None or not user.active or user.role not in HOLDERS:
+            raise Invalid(
+                N_("the callback was not assigned"),
+                {"assignee": N_("not a quality staff member or supervisor")},
+            )
+    task.assignee_id = user.id if user else None
+    task.updated_at = now
+    session.add(task)
+    await audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        entity="callback",
+        key=str(task_id),
+        action="assign",
+        before={"assignee": holder},
+        after={"assignee": assignee},
+    )
+    await session.flush()
+    view.assignee = user
+    return view
+
+
 def survey_json(survey: rules.Survey) -> dict[str, Any]:
     return {
         "score": survey.score,
@@ -376,7 +435,8 @@ async def claim_for_dialling(
     session: AsyncSession, now: datetime, tz: ZoneInfo, local_area_code: str
 ) -> list[TaskView]:
     """Tasks the automated survey may call now: pending, due, not being dialled, outside the
-    quiet hours, and never a second call to a number already being called. Marked as being
+    quiet hours, not held by a person, and never a second call to a number already being
+    called. Marked as being
     dialled in this transaction. A number that cannot be dialled ends its task as
     `wrong_number` for a person to correct."""
     policy = await load_policy(session)
@@ -394,6 +454,7 @@ async def claim_for_dialling(
             col(CallbackTask.status) == TaskStatus.PENDING.value,
             col(CallbackTask.not_before) <= now,
             col(CallbackTask.dialling_since).is_(None),
+            col(CallbackTask.assignee_id).is_(None),
             col(Ticket.caller_phone).is_not(None),
             col(Ticket.caller_phone).not_in(being_called),
         )

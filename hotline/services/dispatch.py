@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import Crew, CrewMember, SlaClockRow, Ticket, User, Visit
+from hotline.i18n import N_
 from hotline.services import audit, callbacks
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
@@ -20,7 +21,7 @@ from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
 from tickets.types import GAS_SMELL
-from tickets.visits import VisitError, VisitStatus, Window, change_against_crew, missed
+from tickets.visits import Shift, VisitError, VisitStatus, Window, change_against_crew, missed
 from tickets.workflow import Action, Appointment, Role, Status
 
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
@@ -33,6 +34,11 @@ class CrewDay:
     members: list[User] = field(default_factory=list)
     open_orders: int = 0
     visits: list[tuple[Visit, Ticket]] = field(default_factory=list)
+    on_shift: bool = True
+
+
+def shift_of(crew: Crew) -> Shift:
+    return Shift.parse(crew.shift_start, crew.shift_end)
 
 
 @dataclass
@@ -77,7 +83,7 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
             by_area.setdefault(view.ticket.area or "—", []).append(view)
 
     crews = {
-        crew.id: CrewDay(crew)
+        crew.id: CrewDay(crew, on_shift=shift_of(crew).on_shift(now, tz))
         for crew in (
             await session.exec(select(Crew).where(col(Crew.active)).order_by(col(Crew.code)))
         )
@@ -110,7 +116,9 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
     for visit, ticket in todays.all():
         if visit.crew_id in crews:
             crews[visit.crew_id].visits.append((visit, ticket))
-    return Board(emergencies, dict(sorted(by_area.items())), list(crews.values()))
+    # Crews at work now first: they are who can go.
+    on_duty = sorted(crews.values(), key=lambda day: not day.on_shift)
+    return Board(emergencies, dict(sorted(by_area.items())), on_duty)
 
 
 async def create_crew(
@@ -201,6 +209,10 @@ async def book_visit(
         )
     window = _window(start, end, now)
     user, crew_id = await _technician(session, technician)
+    crew = await session.get(Crew, crew_id) if crew_id is not None else None
+    if crew is not None and not shift_of(crew).holds(window, rulebook.timezone):
+        message = N_("the window lies outside the crew's shift")
+        raise Invalid(message, {"start": message})
     result = await ticket_service.perform_action(
         session,
         rulebook,

@@ -210,6 +210,46 @@ async def test_three_failed_attempts_leave_the_task_unreachable(api: Api, clock:
     assert more.status_code == 409
 
 
+async def test_a_callback_is_taken_handed_out_and_given_back(api: Api, clock: FakeClock) -> None:
+    number = await fixed_repair(api, clock)
+    [task] = await tasks(api, ticket=number)
+    path = f"/api/callbacks/{task['id']}/assign"
+    assert [t["id"] for t in await tasks(api, unassigned="true")] == [task["id"]]
+    taken = await api.post("qa", path, {"assignee": "qa"})
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["assignee"] == "qa"
+    assert [t["id"] for t in await tasks(api, assignee="qa")] == [task["id"]]
+    assert await tasks(api, unassigned="true") == []
+    # Quality staff hand out nothing but themselves; a supervisor hands out anything.
+    assert (await api.post("qa", path, {"assignee": "sup"})).status_code == 403
+    moved = await api.post("sup", path, {"assignee": "sup"})
+    assert moved.status_code == 200 and moved.json()["assignee"] == "sup"
+    assert (await api.post("qa", path, {"assignee": "qa"})).status_code == 403
+    assert (await api.post("qa", path, {"assignee": None})).status_code == 403
+    not_quality = await api.post("sup", path, {"assignee": "tech"})
+    assert not_quality.status_code == 422
+    assert "assignee" in not_quality.json()["error"]["fields"]
+    assert (await api.post("sup", path, {"assignee": "nobody"})).status_code == 422
+    assert (await api.post("sup", path, {})).status_code == 422  # say who, or null
+    assert (await api.post("agent", path, {"assignee": None})).status_code == 403
+    [held] = await tasks(api, ticket=number)
+    assert held["assignee"] == "sup"
+    back = await api.post("sup", path, {"assignee": None})
+    assert back.status_code == 200 and back.json()["assignee"] is None
+
+
+async def test_a_finished_callback_is_not_handed_out(api: Api, clock: FakeClock) -> None:
+    number = await fixed_repair(api, clock)
+    [task] = await tasks(api, ticket=number)
+    clock.advance(hours=2)
+    refused = await api.post("qa", f"/api/callbacks/{task['id']}/attempts", {"outcome": "refused"})
+    assert refused.json()["status"] == "refused"
+    late = await api.post("sup", f"/api/callbacks/{task['id']}/assign", {"assignee": "qa"})
+    assert late.status_code == 409
+    [after] = await tasks(api, ticket=number)
+    assert after["assignee"] is None
+
+
 async def test_the_scheduler_puts_due_callbacks_forward_once_per_attempt(
     api: Api, clock: FakeClock
 ) -> None:

@@ -114,7 +114,7 @@ async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     booked = await api.post(
         "disp",
         "/api/visits",
-        {"ticket": number, "technician": "tech", **window(clock, 20), "consent": True},
+        {"ticket": number, "technician": "tech", **window(clock, 24), "consent": True},
     )
     assert booked.status_code == 201, booked.text
     visit = booked.json()
@@ -132,6 +132,54 @@ async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     assert north["open_orders"] == 1
 
 
+async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -> None:
+    # The test clock reads 10:00 in Shanghai; the night crew works 20:00-08:00.
+    night = await api.post(
+        "sup",
+        "/api/crews",
+        {
+            "code": "night",
+            "name": "夜间抢修队",
+            "areas": ["北区"],
+            "members": ["tech"],
+            "shift_start": "20:00",
+            "shift_end": "08:00",
+        },
+    )
+    assert night.status_code == 201, night.text
+    day = await api.post(
+        "sup",
+        "/api/crews",
+        {"code": "day", "name": "白班", "areas": ["南区"], "members": ["tech2"]},
+    )
+    assert day.status_code == 201, day.text
+    board = (await api.get("disp", "/api/dispatch/board")).json()
+    assert [(c["code"], c["on_shift"]) for c in board["crews"]] == [("day", True), ("night", False)]
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    daytime = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
+    )
+    assert daytime.status_code == 422
+    assert "start" in daytime.json()["error"]["fields"]
+    # 07:00-09:00 tomorrow runs past the end of the night.
+    late = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": number, "technician": "tech", **window(clock, 21), "consent": True},
+    )
+    assert late.status_code == 422
+    ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
+    assert ticket["assignee"] is None  # nothing changed
+    overnight = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": number, "technician": "tech", **window(clock, 13), "consent": True},
+    )
+    assert overnight.status_code == 201, overnight.text  # 23:00-01:00
+
+
 @pytest.mark.parametrize(
     ("told_before", "against_crew"), [(3.0, False), (2.0, False), (1.5, True), (None, True)]
 )
@@ -143,7 +191,7 @@ async def test_moving_a_visit_counts_against_the_crew_unless_told_2_h_ahead(
         await api.post(
             "disp",
             "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 10), "consent": True},
+            {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
         )
     ).json()
     start = datetime.fromisoformat(visit["start"])

@@ -241,6 +241,20 @@ async def test_an_unanswered_survey_call_is_retried_on_another_half_day(
     assert after["not_before"] > attempt["at"]
 
 
+async def test_a_callback_a_person_holds_is_not_dialled(
+    phones: LiveServer, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> None:
+    context = await automated(phones, fake_asterisk)
+    task_id = await due_callback(phones, clock)
+    async with httpx.AsyncClient(base_url=phones.base_url) as client:
+        taken = await client.post(
+            f"/api/callbacks/{task_id}/assign", json={"assignee": "qa"}, headers=phones.auth("qa")
+        )
+    assert taken.status_code == 200, taken.text
+    assert await context.scheduler.dial_surveys_once() == 0
+    assert (await task(phones, task_id))["history"] == []
+
+
 async def test_quiet_hours_and_undiallable_numbers(
     phones: LiveServer, clock: FakeClock, fake_asterisk: FakeAsterisk
 ) -> None:

@@ -4,13 +4,14 @@ over 30 days (tickets/kpi.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tickets.kpi import Repair, first_time_fix_rate, rate, repeat_repairs
-from tickets.visits import VisitError, Window, change_against_crew, missed
+from tickets.visits import Shift, VisitError, Window, change_against_crew, missed
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 WINDOW = Window(NOW + timedelta(hours=4), NOW + timedelta(hours=6))
@@ -58,6 +59,75 @@ def test_a_missed_appointment() -> None:
     assert missed(WINDOW, WINDOW.end + timedelta(minutes=1), WINDOW.end + timedelta(hours=1))
     assert not missed(WINDOW, None, WINDOW.end)
     assert missed(WINDOW, None, WINDOW.end + timedelta(seconds=1))
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "on", "off"),
+    [
+        ("08:00", "20:00", [(20, 8, 0), (20, 19, 59), (21, 12, 0)], [(20, 7, 59), (20, 20, 0)]),
+        # A night shift runs past midnight.
+        ("20:00", "08:00", [(20, 20, 0), (20, 23, 30), (21, 0, 0), (21, 7, 59)], [(20, 8, 0)]),
+        ("00:00", "24:00", [(20, 0, 0), (20, 23, 59)], []),
+        ("06:00", "06:00", [(20, 5, 59), (20, 6, 0)], []),
+    ],
+)
+def test_who_is_on_shift(
+    start: str, end: str, on: list[tuple[int, int, int]], off: list[tuple[int, int, int]]
+) -> None:
+    shift = Shift.parse(start, end)
+    assert all(shift.on_shift(shanghai(*at), SHANGHAI) for at in on)
+    assert not any(shift.on_shift(shanghai(*at), SHANGHAI) for at in off)
+
+
+def test_a_visit_must_lie_within_one_stretch_of_the_shift() -> None:
+    day, night = Shift.parse("08:00", "20:00"), Shift.parse("20:00", "08:00")
+    assert day.holds(Window(shanghai(21, 9), shanghai(21, 11)), SHANGHAI)
+    assert day.holds(Window(shanghai(21, 8), shanghai(21, 20)), SHANGHAI)
+    assert not day.holds(Window(shanghai(21, 19), shanghai(21, 21)), SHANGHAI)
+    assert not day.holds(Window(shanghai(21, 6), shanghai(21, 9)), SHANGHAI)
+    assert night.holds(Window(shanghai(21, 23), shanghai(22, 2)), SHANGHAI)
+    assert night.holds(Window(shanghai(22, 1), shanghai(22, 3)), SHANGHAI)
+    assert not night.holds(Window(shanghai(22, 7), shanghai(22, 9)), SHANGHAI)
+    always = Shift.parse("00:00", "24:00")
+    assert always.holds(Window(shanghai(21, 23), shanghai(22, 1)), SHANGHAI)
+    # Times in UTC are read in local time: 01:00 UTC is 09:00 in Shanghai.
+    utc = Window(datetime(2026, 11, 21, 1, tzinfo=UTC), datetime(2026, 11, 21, 3, tzinfo=UTC))
+    assert day.holds(utc, SHANGHAI)
+
+
+@pytest.mark.parametrize(("start", "end"), [("24:00", "08:00"), ("08:00", "25:00"), ("8", "9")])
+def test_a_shift_that_is_not_one_is_refused(start: str, end: str) -> None:
+    with pytest.raises(ValueError):
+        Shift.parse(start, end)
+
+
+minutes_of_day = st.integers(min_value=0, max_value=24 * 60 - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(begins=minutes_of_day, ends=minutes_of_day, at=st.integers(0, 3 * 24 * 60))
+def test_on_shift_agrees_with_counting_minutes(begins: int, ends: int, at: int) -> None:
+    shift = Shift.parse(f"{begins // 60:02}:{begins % 60:02}", f"{ends // 60:02}:{ends % 60:02}")
+    moment = shanghai(20, 0) + timedelta(minutes=at)
+    minute = at % (24 * 60)
+    if begins < ends:
+        expected = begins <= minute < ends
+    elif begins > ends:
+        expected = minute >= begins or minute < ends
+    else:
+        expected = True
+    assert shift.on_shift(moment, SHANGHAI) is expected
+    window = Window(moment, moment + timedelta(minutes=30))
+    if shift.holds(window, SHANGHAI):
+        assert shift.on_shift(window.start, SHANGHAI)
+        assert shift.on_shift(window.end - timedelta(minutes=1), SHANGHAI)
 
 
 def test_rates_are_none_with_nothing_to_measure() -> None:

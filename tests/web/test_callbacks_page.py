@@ -52,7 +52,9 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
     reached = await browser.post(
         f"{path}/attempt", data={"csrf_token": token, "outcome": "reached", "tab": "due"}
     )
-    assert reached.status_code == 303 and reached.headers["location"] == "/callbacks?tab=due"
+    assert (
+        reached.status_code == 303 and reached.headers["location"] == "/callbacks?tab=due&who=all"
+    )
     surveying = await browser.get("/callbacks?tab=surveying")
     assert number in surveying.text and f'action="{path}/survey"' in surveying.text
     bad = await browser.post(
@@ -84,6 +86,43 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
     assert "回访结果已保存" in notice.text
     escalations = await browser.get("/api/escalations", params={"ticket": number})
     assert [(e["clock"], e["kind"]) for e in escalations.json()["items"]] == [("survey", "unhappy")]
+
+
+async def test_a_callback_is_taken_from_the_pool_and_handed_out(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await sign_in(browser, "sup")
+    number = await fixed_repair(browser, clock)
+    pool = await browser.get("/callbacks", params={"who": "free"})
+    task = re.search(r'action="/callbacks/(\d+)/assign"', pool.text)
+    assert task is not None and number in pool.text
+    path = f"/callbacks/{task.group(1)}/assign"
+    # The supervisor hands it to anyone in quality; the list of names is theirs only.
+    assert '<option value="qa">qa</option>' in pool.text
+    handed = await browser.post(
+        path, data={"csrf_token": csrf_of(pool.text), "assignee": "qa", "who": "free"}
+    )
+    assert handed.status_code == 303
+    assert handed.headers["location"] == "/callbacks?tab=due&who=free"
+    assert "qa" in (await browser.get(handed.headers["location"])).text  # the notice
+    assert number not in (await browser.get("/callbacks", params={"who": "free"})).text
+    await browser.post("/logout", data={"csrf_token": csrf_of(pool.text)})
+
+    await sign_in(browser, "qa")
+    mine = await browser.get("/callbacks", params={"who": "mine"})
+    assert number in mine.text and '<select name="assignee"' not in mine.text
+    given_back = await browser.post(path, data={"csrf_token": csrf_of(mine.text), "who": "mine"})
+    assert given_back.status_code == 303
+    assert number not in (await browser.get("/callbacks", params={"who": "mine"})).text
+    free = await browser.get("/callbacks", params={"who": "free"})
+    assert "领取" in free.text  # "Take"
+    taken = await browser.post(
+        path, data={"csrf_token": csrf_of(free.text), "assignee": "qa", "who": "free"}
+    )
+    assert taken.status_code == 303
+    others = await browser.post(path, data={"csrf_token": csrf_of(free.text), "assignee": "sup"})
+    assert others.status_code == 403 and number in others.text
+    assert number in (await browser.get("/callbacks", params={"who": "mine"})).text
 
 
 async def test_the_worklist_is_for_quality_supervisors_and_admins(

@@ -119,7 +119,7 @@ async def test_a_ticket_page_with_its_actions_and_timeline(signed_in: httpx.Asyn
     assert shown == allowed
     assert 'data-action="close"' not in page.text
     assert "创建" in page.text  # the audit row of its creation, in the timeline
-    assert 'id="call-back"' not in page.text  # no caller phone on this ticket
+    assert 'class="click-to-call"' not in page.text  # no caller phone on this ticket
 
 
 async def test_an_unknown_ticket_page_is_404(signed_in: httpx.AsyncClient) -> None:

@@ -16,7 +16,7 @@ from hotline.services.errors import Invalid
 from hotline.services.surveys import apply_survey
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
-from hotline.web.api.schemas import AttemptIn, CallbackQuery, SurveyIn
+from hotline.web.api.schemas import AssignIn, AttemptIn, CallbackQuery, SurveyIn
 from hotline.web.context import context_of
 from tickets import callbacks as rules
 from tickets.workflow import Role
@@ -74,6 +74,7 @@ async def list_callbacks(request: Request, _actor: Actor | None) -> Response:
                 due=query.due,
                 ticket=query.ticket,
                 assignee=query.assignee,
+                unassigned=query.unassigned,
                 page=query.page,
                 per_page=query.per_page,
             ),
@@ -88,6 +89,18 @@ async def list_callbacks(request: Request, _actor: Actor | None) -> Response:
             "has_more": page.has_more,
         }
     )
+
+
+async def assign(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
+    context = context_of(request)
+    body = await parse_body(request, AssignIn)
+    now = context.clock()
+    async with context.sessions() as session, session.begin():
+        view = await service.assign_task(
+            session, _task_id(request), body.assignee, actor=actor, now=now
+        )
+    return JSONResponse(task_json(view, now, context.settings.timezone))
 
 
 async def record_attempt(request: Request, actor: Actor | None) -> Response:
@@ -126,10 +139,26 @@ ROUTES = [
         "GET",
         "/api/callbacks",
         list_callbacks,
-        "Follow-up callback tasks, soonest due first (filters: status, due, ticket, assignee)",
+        "Follow-up callback tasks, soonest due first (filters: status, due, ticket, assignee,"
+        " unassigned)",
         CALLBACK_STAFF,
         query=CallbackQuery,
         responses={200: "callback tasks"},
+        tag="callbacks",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/callbacks/{task_id}/assign",
+        assign,
+        "Give the task to a quality staff member or supervisor (null: back to the pool); quality"
+        " staff take free tasks and hand back their own",
+        CALLBACK_STAFF,
+        body=AssignIn,
+        responses={
+            200: "the task with its new holder",
+            403: "held by someone else",
+            409: "the task is finished",
+        },
         tag="callbacks",
     ),
     ApiRoute(

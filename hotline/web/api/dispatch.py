@@ -84,6 +84,7 @@ async def board(request: Request, _actor: Actor | None) -> Response:
                     **crew_json(day.crew),
                     "members": [member.username for member in day.members],
                     "open_orders": day.open_orders,
+                    "on_shift": day.on_shift,
                     "visits_today": [visit_json(v, tz, t) for v, t in day.visits],
                 }
                 for day in found.crews

@@ -123,8 +123,14 @@ class CallbackQuery(Strict):
     due: bool | None = None
     ticket: str | None = Field(default=None, max_length=24)
     assignee: str | None = Field(default=None, max_length=64)
+    unassigned: bool = False
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
+
+
+class AssignIn(Strict):
+    # null hands the task back to the pool
+    assignee: str | None = Field(max_length=64)
 
 
 class AttemptIn(Strict):

@@ -17,7 +17,7 @@ from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
 from hotline.services import departments, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
-from hotline.services.errors import Conflict, Invalid, NotFound, ServiceError
+from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from hotline.web.context import context_of
 from hotline.web.pages.forms import checked_form, done, optional, take_notice, text
 from hotline.web.pages.guard import page
@@ -40,6 +40,9 @@ SECTIONS = [
 Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
 
 
+_STATUS = ((Conflict, 409), (NotFound, 404), (Forbidden, 403))
+
+
 def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
     _ = current_gettext()
     fields = {name: _(message) for name, message in error.fields.items()}
@@ -47,7 +50,7 @@ def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
         fields["position"] = _(
             "rule %(rule)d could never fire: rule %(by)d takes all its tickets first"
         ) % {"rule": error.rule, "by": error.hidden_by}
-    status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
+    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 422)
     if not fields:
         fields["form"] = _(error.message)
     return status, fields

@@ -24,6 +24,7 @@ from hotline.web.templating import current_gettext, render
 from tickets import callbacks as rules
 from tickets.callbacks import Outcome as AttemptOutcome
 from tickets.callbacks import TaskStatus
+from tickets.workflow import Role
 
 TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
     "due": (N_("Due now"), [TaskStatus.PENDING], True),
@@ -35,6 +36,10 @@ TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
         None,
     ),
 }
+
+
+# Whose tasks the list shows, besides which stage they are in.
+HOLDS: dict[str, str] = {"all": N_("Everyone's"), "mine": N_("Mine"), "free": N_("Not taken")}
 
 
 def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -54,6 +59,8 @@ def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
             f"{a.at.astimezone(tz):%m-%d %H:%M} {a.outcome} ({a.by})" for a in view.attempts
         ],
         "survey": task.survey,
+        "holder": view.assignee.username if view.assignee else None,
+        "holder_name": view.assignee.display_name if view.assignee else None,
     }
 
 
@@ -64,13 +71,27 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         tab = "due"
     if outcome is not None and outcome[2].get("tab") in TABS:
         tab = str(outcome[2]["tab"])
+    hold = request.query_params.get("who", "all")
+    if outcome is not None:
+        hold = str(outcome[2].get("who", hold))
+    if hold not in HOLDS:
+        hold = "all"
     _label, statuses, due = TABS[tab]
     now = context.clock()
     tz = context.settings.timezone
     async with context.sessions() as session:
         page_of = await service.list_tasks(
-            session, service.TaskFilter(status=statuses, due=due, per_page=100), now
+            session,
+            service.TaskFilter(
+                status=statuses,
+                due=due,
+                assignee=actor.username if hold == "mine" else None,
+                unassigned=hold == "free",
+                per_page=100,
+            ),
+            now,
         )
+        people = await service.holders(session) if actor.role != Role.QUALITY else []
     status, errors, typed, row = outcome or (200, {}, {}, None)
     return render(
         request,
@@ -78,6 +99,10 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         {
             "tabs": {key: label for key, (label, _s, _d) in TABS.items()},
             "tab": tab,
+            "holds": HOLDS,
+            "hold": hold,
+            "people": [(user.username, user.display_name) for user in people],
+            "can_call": bool(actor.interface),
             "rows": [_row(view, now, tz) for view in page_of.items],
             "outcomes": [o.value for o in AttemptOutcome],
             "server_now": now.isoformat(),
@@ -98,28 +123,39 @@ def _score(form: FormData, name: str) -> int:
     return int(raw)
 
 
-async def change(request: Request, actor: Actor, form: FormData, task_id: int | None) -> str:
-    if task_id is None:
-        raise NotFound("no such callback")
+async def _assign(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
     context = context_of(request)
-    now, tz = context.clock(), context.settings.timezone
     _ = current_gettext()
-    if request.path_params["operation"] == "attempt":
-        outcome = text(form, "outcome", 20)
-        if outcome not in set(AttemptOutcome):
-            raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
-        async with context.sessions() as session, session.begin():
-            await service.record_attempt(
-                session,
-                task_id,
-                AttemptOutcome(outcome),
-                at=now,
-                by=actor.username,
-                now=now,
-                tz=tz,
-                note=optional(form, "note", 1000),
-            )
-        return _("Attempt recorded.")
+    async with context.sessions() as session, session.begin():
+        view = await service.assign_task(
+            session, task_id, optional(form, "assignee", 64), actor=actor, now=context.clock()
+        )
+    if view.assignee is None:
+        return _("The callback is back in the pool.")
+    return _("The callback is now held by %(name)s.") % {"name": view.assignee.display_name}
+
+
+async def _attempt(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
+    context = context_of(request)
+    now = context.clock()
+    outcome = text(form, "outcome", 20)
+    if outcome not in set(AttemptOutcome):
+        raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
+    async with context.sessions() as session, session.begin():
+        await service.record_attempt(
+            session,
+            task_id,
+            AttemptOutcome(outcome),
+            at=now,
+            by=actor.username,
+            now=now,
+            tz=context.settings.timezone,
+            note=optional(form, "note", 1000),
+        )
+    return current_gettext()("Attempt recorded.")
+
+
+async def _survey(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
     survey = rules.Survey(
         score=_score(form, "score"),
         resolved=form.get("resolved") == "yes",
@@ -127,13 +163,25 @@ async def change(request: Request, actor: Actor, form: FormData, task_id: int | 
         courtesy=_score(form, "courtesy"),
         comment=optional(form, "comment", 1000),
     )
-    _view, reopened = await apply_survey(context, actor, task_id, survey)
+    _view, reopened = await apply_survey(context_of(request), actor, task_id, survey)
+    _ = current_gettext()
     return _("Survey saved; the ticket was reopened.") if reopened else _("Survey saved.")
+
+
+OPERATIONS = {"assign": _assign, "attempt": _attempt, "survey": _survey}
+
+
+async def change(request: Request, actor: Actor, form: FormData, task_id: int | None) -> str:
+    operation = OPERATIONS.get(request.path_params["operation"])
+    if task_id is None or operation is None:
+        raise NotFound("no such callback")
+    return await operation(request, actor, form, task_id)
 
 
 def _back(form: FormData) -> str:
     tab = text(form, "tab", 20)
-    return f"/callbacks?tab={tab}" if tab in TABS else "/callbacks"
+    hold = text(form, "who", 10)
+    return f"/callbacks?tab={tab if tab in TABS else 'due'}&who={hold if hold in HOLDS else 'all'}"
 
 
 ROUTES = form_page(

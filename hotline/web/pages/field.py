@@ -57,6 +57,13 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                 .order_by(col(User.username))
             )
         ).all()
+    _ = current_gettext()
+    # Each technician named with their crew, and whether it is at work now.
+    crew_of = {
+        member.username: f"{day.crew.name}" + ("" if day.on_shift else f", {_('off shift')}")
+        for day in board.crews
+        for member in day.members
+    }
     status, errors, typed, row = outcome or (200, {}, {}, None)
     return render(
         request,
@@ -69,6 +76,7 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                     "name": day.crew.name,
                     "areas": "、".join(day.crew.areas),
                     "shift": f"{day.crew.shift_start}–{day.crew.shift_end}",
+                    "on_shift": day.on_shift,
                     "members": [m.display_name for m in day.members],
                     "open_orders": day.open_orders,
                     "visits": [
@@ -79,7 +87,10 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                 }
                 for day in board.crews
             ],
-            "technicians": list(technicians),
+            "technicians": [
+                (username, f"{name} ({crew_of[username]})" if username in crew_of else name)
+                for username, name in technicians
+            ],
             "server_now": now.isoformat(),
             "sections": [],
             "notice": take_notice(request) if outcome is None else None,

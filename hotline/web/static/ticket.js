@@ -1,4 +1,4 @@
-// A ticket's actions and click-to-call, through the JSON API with the session's CSRF token.
+// A ticket's actions, through the JSON API with the session's CSRF token.
 "use strict";
 
 (function () {
@@ -6,7 +6,6 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const number = document.querySelector("[data-number]").dataset.number;
   const error = document.getElementById("action-error");
-  const ok = document.getElementById("action-ok");
 
   async function post(path, body) {
     const response = await fetch(path, {
@@ -37,18 +36,6 @@
       const path = `/api/tickets/${encodeURIComponent(number)}/actions/${form.dataset.action}`;
       const { response, answer } = await post(path, body);
       if (response.ok) location.reload();
-      else fail(answer);
-    });
-  }
-
-  const call = document.getElementById("call-back");
-  if (call) {
-    call.addEventListener("click", async () => {
-      error.hidden = true;
-      const { response, answer } = await post("/api/calls/originate", {
-        number: call.dataset.number, ticket: number,
-      });
-      if (response.status === 202) { ok.textContent = texts.calling; ok.hidden = false; }
       else fail(answer);
     });
   }
