@@ -14,8 +14,8 @@ from hotline.auth.passwords import hash_password
 from hotline.db.tables import Department, User
 from hotline.i18n import N_
 from hotline.services import audit
-from hotline.services.errors import Conflict, Invalid, NotFound
-from hotline.services.users import INTERFACE, USERNAME
+from hotline.services.errors import Invalid, NotFound
+from hotline.services.users import INTERFACE, add_user, user_facts
 from tickets.workflow import Role
 
 REFUSED = N_("the user was not saved")
@@ -48,16 +48,6 @@ async def list_staff(session: AsyncSession) -> list[StaffMember]:
         .order_by(col(User.username))
     )
     return [StaffMember(user, department) for user, department in rows.all()]
-
-
-def _facts(user: User, department: str | None) -> dict[str, object]:
-    return {
-        "display_name": user.display_name,
-        "role": user.role,
-        "interface": user.interface,
-        "department": department,
-        "active": user.active,
-    }
 
 
 async def _check(session: AsyncSession, form: StaffForm, user_id: int | None) -> Department | None:
@@ -101,14 +91,16 @@ async def update_staff(
     if user.department_id is not None:
         found = await session.get(Department, user.department_id)
         old_department = found.code if found else None
-    before = _facts(user, old_department)
+    before = user_facts(user, old_department)
     user.display_name = form.display_name.strip()
     user.role = form.role
     user.interface = form.interface or None
     user.department_id = department.id if department else None
     user.active = form.active
     session.add(user)
-    old, new = audit.changed_fields(before, _facts(user, department.code if department else None))
+    old, new = audit.changed_fields(
+        before, user_facts(user, department.code if department else None)
+    )
     if new:
         await audit.record(
             session,
@@ -127,35 +119,19 @@ async def create_staff(
     session: AsyncSession, username: str, form: StaffForm, now: datetime, by: str
 ) -> tuple[User, str]:
     """The new user and their one-time password."""
-    if not USERNAME.match(username):
-        raise Invalid(
-            REFUSED,
-            {"username": N_("lower-case letters, digits, '_', '.', '-', starting with a letter")},
-        )
     department = await _check(session, form, None)
-    if (await session.exec(select(User.id).where(col(User.username) == username))).first():
-        raise Conflict(f"user {username!r} exists already")
     password = one_time_password()
-    user = User(
-        username=username,
-        display_name=form.display_name.strip(),
-        role=form.role,
-        password_hash=hash_password(password),
-        interface=form.interface or None,
-        department_id=department.id if department else None,
-        active=form.active,
-        created_at=now,
-    )
-    session.add(user)
-    await session.flush()
-    await audit.record(
+    user = await add_user(
         session,
-        at=now,
-        actor=by,
-        entity="user",
-        key=username,
-        action="create",
-        after=_facts(user, department.code if department else None),
+        username=username,
+        role=form.role,
+        password=password,
+        now=now,
+        display_name=form.display_name.strip(),
+        interface=form.interface or None,
+        department=department,
+        active=form.active,
+        by=by,
     )
     return user, password
 

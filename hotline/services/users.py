@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.auth.passwords import WeakPassword, hash_password, verify_password
 from hotline.auth.tokens import new_token, token_digest
-from hotline.db.tables import ApiToken, User
+from hotline.db.tables import ApiToken, Department, User
+from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Invalid, NotFound
@@ -25,6 +26,17 @@ def _actor(user: User) -> Actor:
     return Actor(user.id, user.username, Role(user.role), user.interface)
 
 
+def user_facts(user: User, department: str | None) -> dict[str, object]:
+    """What the audit log keeps of a user (never the password)."""
+    return {
+        "display_name": user.display_name,
+        "role": user.role,
+        "interface": user.interface,
+        "department": department,
+        "active": user.active,
+    }
+
+
 async def add_user(
     session: AsyncSession,
     *,
@@ -34,18 +46,22 @@ async def add_user(
     now: datetime,
     display_name: str | None = None,
     interface: str | None = None,
+    department: Department | None = None,
+    active: bool = True,
     by: str = "cli",
 ) -> User:
+    """The one way a user comes to be, from the command line, the demo or the console."""
     if not USERNAME.match(username):
         raise Invalid(
             "a username is lower-case letters, digits, '_', '.', '-', starting with a letter",
-            {"username": "invalid"},
+            {"username": N_("lower-case letters, digits, '_', '.', '-', starting with a letter")},
         )
     if role not in {member.value for member in Role}:
         roles = ", ".join(member.value for member in Role)
-        raise Invalid(f"unknown role {role!r}; one of {roles}", {"role": "unknown role"})
+        raise Invalid(f"unknown role {role!r}; one of {roles}", {"role": N_("unknown role")})
     if interface is not None and not INTERFACE.match(interface):
-        raise Invalid("an interface looks like PJSIP/8001", {"interface": "invalid"})
+        message = N_("an interface looks like PJSIP/8001")
+        raise Invalid(message, {"interface": message})
     if (await session.exec(select(User).where(User.username == username))).first():
         raise Conflict(f"user {username!r} exists already")
     if interface and (await session.exec(select(User).where(User.interface == interface))).first():
@@ -60,6 +76,8 @@ async def add_user(
         role=role,
         password_hash=password_hash,
         interface=interface,
+        department_id=department.id if department else None,
+        active=active,
         created_at=now,
     )
     session.add(user)
@@ -70,7 +88,7 @@ async def add_user(
         entity="user",
         key=username,
         action="create",
-        after={"role": role, "interface": interface},
+        after=user_facts(user, department.code if department else None),
     )
     await session.flush()
     return user
