@@ -141,7 +141,8 @@ def users_token(name: str) -> None:
 
 @app.command()
 def demo() -> None:
-    """Seed demo data: departments, routing rules, users, customers and tickets. Safe to rerun."""
+    """Seed demo data: departments, routing rules, users, customers, tickets, crews, a booked
+    visit and callbacks due. Safe to rerun."""
     from hotline.demo import seed_demo
 
     _run(seed_demo)

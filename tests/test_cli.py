@@ -89,8 +89,14 @@ def test_demo_seeds_once_and_prints_one_time_passwords(env: dict[str, str]) -> N
     first = _run(env, "demo")
     second = _run(env, "demo")
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert "li.agent" in first.stdout and "5 sample tickets" in first.stdout
-    assert "li.agent" not in second.stdout and "0 sample tickets" in second.stdout
+    assert "li.agent" in first.stdout and "zhou.tech" in first.stdout
+    assert "added 5 sample tickets, 2 finished tickets, 3 crews, 1 booked visit)" in first.stdout
+    assert "li.agent" not in second.stdout
+    assert "added 0 sample tickets, 0 finished tickets, 0 crews, 0 booked visits)" in second.stdout
+    # Each run says where the field side shows.
+    for run in (first, second):
+        assert "南区抢修一队 (south-1): 南区, 08:00–20:00, zhou.tech" in run.stdout
+        assert "/callbacks  2 callback tasks due now" in run.stdout
 
 
 def test_serve_answers_health_ok(env: dict[str, str]) -> None:
