@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -146,6 +147,28 @@ def demo() -> None:
     from hotline.demo import seed_demo
 
     _run(seed_demo)
+
+
+@app.command()
+def prompts(
+    sounds: Annotated[
+        Path | None,
+        typer.Option(help="Asterisk's sounds directory: list the prompts not recorded there"),
+    ] = None,
+) -> None:
+    """The IVR's recording script: every prompt file and the words to record."""
+    from ivr.prompts import RECORDING_SCRIPT, missing_recordings
+
+    if sounds is None:
+        for name, words in RECORDING_SCRIPT.items():
+            typer.echo(f"{name}\t{words}")
+        return
+    missing = missing_recordings(sounds)
+    for name in missing:
+        typer.echo(f"missing: {name}\t{RECORDING_SCRIPT[name]}")
+    typer.echo(f"{len(RECORDING_SCRIPT) - len(missing)} of {len(RECORDING_SCRIPT)} recorded")
+    if missing:
+        raise typer.Exit(1)
 
 
 @app.command()

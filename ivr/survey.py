@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ivr.agi import AgiChannel
 
-# Prompts in Asterisk's sounds directory (custom/…, recorded by the utility).
+# Prompts in Asterisk's sounds directory, recorded by the utility from ivr/prompts.py's script.
 WELCOME = "custom/survey-welcome"
 TICKET = "custom/survey-ticket"
 SCORE = "custom/survey-score"
