@@ -90,6 +90,14 @@ class Shift:
         return stretch is not None and window.end <= stretch[1]
 
 
+def overlapping(window: Window, booked: list[Window]) -> Window | None:
+    """The first booked window this one would clash with: one technician, one door at a time.
+    Windows that only touch (one ends as the other starts) do not clash."""
+    return next(
+        (other for other in booked if window.start < other.end and other.start < window.end), None
+    )
+
+
 def change_against_crew(window: Window, customer_told_at: datetime | None) -> bool:
     """A visit moved or cancelled counts against the crew unless the customer was told at
     least two hours before the window started."""

@@ -21,7 +21,15 @@ from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
 from tickets.types import GAS_SMELL
-from tickets.visits import Shift, VisitError, VisitStatus, Window, change_against_crew, missed
+from tickets.visits import (
+    Shift,
+    VisitError,
+    VisitStatus,
+    Window,
+    change_against_crew,
+    missed,
+    overlapping,
+)
 from tickets.workflow import Action, Appointment, Role, Status
 
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
@@ -212,6 +220,17 @@ async def book_visit(
     crew = await session.get(Crew, crew_id) if crew_id is not None else None
     if crew is not None and not shift_of(crew).holds(window, rulebook.timezone):
         message = N_("the window lies outside the crew's shift")
+        raise Invalid(message, {"start": message})
+    booked = await session.exec(
+        select(Visit).where(
+            col(Visit.technician_id) == user.id,
+            col(Visit.status) == VisitStatus.BOOKED.value,
+            col(Visit.window_start) < window.end,
+            col(Visit.window_end) > window.start,
+        )
+    )
+    if overlapping(window, [Window(v.window_start, v.window_end) for v in booked.all()]):
+        message = N_("the technician has another visit booked in this window")
         raise Invalid(message, {"start": message})
     result = await ticket_service.perform_action(
         session,

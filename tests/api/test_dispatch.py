@@ -180,6 +180,39 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
     assert overnight.status_code == 201, overnight.text  # 23:00-01:00
 
 
+async def test_a_technician_is_not_booked_twice_at_once(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    first = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    second = await create(api, repair("network_fault", "北区", "楼栋调压箱漏气声"))
+    booked = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": first, "technician": "tech", **window(clock, 24), "consent": True},
+    )
+    assert booked.status_code == 201, booked.text
+    clash = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": second, "technician": "tech", **window(clock, 25), "consent": True},
+    )
+    assert clash.status_code == 422 and "start" in clash.json()["error"]["fields"]
+    assert (await api.get("disp", f"/api/tickets/{second}")).json()["assignee"] is None
+    after = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": second, "technician": "tech", **window(clock, 26), "consent": True},
+    )
+    assert after.status_code == 201, after.text  # right after the first one
+    # Moving a visit within its own window is no clash with itself.
+    moved = await api.post(
+        "disp",
+        f"/api/visits/{booked.json()['id']}/reschedule",
+        {"reason": "客户要求提前半小时", **window(clock, 23.5)},
+    )
+    assert moved.status_code == 200, moved.text
+
+
 @pytest.mark.parametrize(
     ("told_before", "against_crew"), [(3.0, False), (2.0, False), (1.5, True), (None, True)]
 )
@@ -280,11 +313,11 @@ async def test_a_window_passed_with_nobody_there_is_a_missed_visit(
 ) -> None:
     kept = await create(api, repair("indoor_equipment", "北区", "按时上门"))
     missed = await create(api, repair("indoor_equipment", "北区", "无人上门"))
-    for number in (kept, missed):
+    for number, technician in ((kept, "tech"), (missed, "tech2")):
         booked = await api.post(
             "disp",
             "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 1), "consent": True},
+            {"ticket": number, "technician": technician, **window(clock, 1), "consent": True},
         )
         assert booked.status_code == 201
     clock.advance(hours=1, minutes=30)  # inside the window

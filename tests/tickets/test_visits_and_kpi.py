@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tickets.kpi import Repair, first_time_fix_rate, rate, repeat_repairs
-from tickets.visits import Shift, VisitError, Window, change_against_crew, missed
+from tickets.visits import Shift, VisitError, Window, change_against_crew, missed, overlapping
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 WINDOW = Window(NOW + timedelta(hours=4), NOW + timedelta(hours=6))
@@ -128,6 +128,36 @@ def test_on_shift_agrees_with_counting_minutes(begins: int, ends: int, at: int) 
     if shift.holds(window, SHANGHAI):
         assert shift.on_shift(window.start, SHANGHAI)
         assert shift.on_shift(window.end - timedelta(minutes=1), SHANGHAI)
+
+
+def test_one_technician_one_door_at_a_time() -> None:
+    nine_to_eleven = Window(shanghai(21, 9), shanghai(21, 11))
+    assert overlapping(Window(shanghai(21, 10), shanghai(21, 12)), [nine_to_eleven])
+    assert overlapping(Window(shanghai(21, 9, 30), shanghai(21, 10)), [nine_to_eleven])
+    assert overlapping(Window(shanghai(21, 8), shanghai(21, 12)), [nine_to_eleven])
+    # Back to back is fine.
+    assert overlapping(Window(shanghai(21, 11), shanghai(21, 13)), [nine_to_eleven]) is None
+    assert overlapping(Window(shanghai(21, 7), shanghai(21, 9)), [nine_to_eleven]) is None
+    assert overlapping(nine_to_eleven, []) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.tuples(st.integers(0, 48), st.integers(1, 12)),
+    b=st.tuples(st.integers(0, 48), st.integers(1, 12)),
+)
+def test_clashing_is_symmetric_and_means_a_shared_minute(
+    a: tuple[int, int], b: tuple[int, int]
+) -> None:
+    def window(start: int, hours: int) -> Window:
+        begins = shanghai(21, 0) + timedelta(hours=start)
+        return Window(begins, begins + timedelta(hours=hours))
+
+    first, second = window(*a), window(*b)
+    clash = overlapping(first, [second]) is not None
+    assert clash == (overlapping(second, [first]) is not None)
+    shared = set(range(a[0] * 60, (a[0] + a[1]) * 60)) & set(range(b[0] * 60, (b[0] + b[1]) * 60))
+    assert clash == bool(shared)
 
 
 def test_rates_are_none_with_nothing_to_measure() -> None:
