@@ -17,7 +17,7 @@ from hotline.i18n import N_
 from hotline.services import audit, callbacks
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
-from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
 from tickets.types import GAS_SMELL
@@ -407,6 +407,8 @@ async def complete_visit(
     if at > now:
         raise Invalid("the time lies in the future", {"at": "lies in the future"})
     visit, ticket = await _booked(session, visit_id)
+    if actor.role == Role.TECHNICIAN and visit.technician_id != actor.user_id:
+        raise Forbidden("this visit is another technician's")
     if at < visit.created_at:
         raise Invalid("the visit was done before it was booked", {"at": "before the booking"})
     visit.done_at = at

@@ -299,6 +299,8 @@ async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: Fake
         {"at": (clock.now + timedelta(hours=1)).isoformat()},
     )
     assert ahead.status_code == 422
+    others = await api.post("tech2", f"/api/visits/{visit['id']}/done", {})
+    assert others.status_code == 403  # another technician's visit
     done = await api.post("tech", f"/api/visits/{visit['id']}/done", {})
     assert done.status_code == 200 and done.json()["status"] == "done"
     [task] = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]

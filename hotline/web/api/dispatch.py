@@ -262,10 +262,10 @@ ROUTES = [
         "POST",
         "/api/visits/{visit_id}/done",
         done,
-        "The visit is done (optional `at`, never in the future)",
+        "The visit is done (optional `at`, never in the future); a technician only their own",
         FIELD,
         body=VisitDoneIn,
-        responses={200: "the visit", 409: "not booked"},
+        responses={200: "the visit", 403: "another technician's visit", 409: "not booked"},
         tag="dispatch",
     ),
     ApiRoute(
