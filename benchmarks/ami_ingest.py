@@ -15,17 +15,14 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
+from support import app_environment, free_port, percentile, recreate_database
 
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
@@ -39,18 +36,9 @@ from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.templates import Identities, restamp, template
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "hotline_bench_ingest"
 SCENARIOS = ["answered", "agent_hangup", "abandoned_queued", "ivr_only", "emergency"]
 AGENTS = 60
-
-
-async def fresh_postgres() -> str:
-    connection = await asyncpg.connect(ADMIN_URL)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    await connection.close()
-    return make_url(ADMIN_URL).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 def build_stream(minimum_events: int) -> tuple[bytes, int, int]:
@@ -215,12 +203,6 @@ async def add_agents(url: str) -> dict[str, str]:
     return tokens
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def pop_latencies(url: str, seconds: float, rate: float) -> list[float]:
     """Three processes, as in production: the fake Asterisk, hotline (uvicorn, one worker),
     and the agents' browsers (here: SSE clients in this process)."""
@@ -235,12 +217,8 @@ async def pop_latencies(url: str, seconds: float, rate: float) -> list[float]:
     assert fake.stdin is not None and fake.stdout is not None
     assert fake.stdout.readline().strip() == "ready"
     env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
+        **app_environment(url, http_port),
         "HOTLINE_AMI_URL": f"ami://hotline:{secret}@127.0.0.1:{ami_port}#bench",
-        "HOTLINE_HTTP_BIND": f"127.0.0.1:{http_port}",
-        "HOTLINE_SCHEDULER": "off",
-        "HOTLINE_SECRET_KEY": "benchmark",
     }
     server = subprocess.Popen(
         [
@@ -298,11 +276,6 @@ async def pop_latencies(url: str, seconds: float, rate: float) -> list[float]:
     return latencies
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -322,7 +295,7 @@ def main() -> int:
         return 0
     logging.basicConfig(level=logging.ERROR)
     data, events, calls = build_stream(args.events)
-    url = asyncio.run(fresh_postgres())
+    url = asyncio.run(recreate_database(DATABASE))
     upgrade(url)
     # Rounds alternate, so a burst of other load on the machine hits both sides alike.
     baselines, rates = [], []

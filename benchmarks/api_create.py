@@ -10,27 +10,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
-import httpx
-from sqlalchemy.engine import make_url
 from sqlmodel import select
+from support import recreate_database, serving
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.db.tables import Department, Ticket
 from hotline.services.users import issue_token
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "hotline_bench_create"
 BODY = {
     "type": "repair",
@@ -40,20 +34,6 @@ BODY = {
     "address": "北区 光明路 12号",
     "area": "北区",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _fresh_postgres() -> str:
-    connection = await asyncpg.connect(ADMIN_URL)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    await connection.close()
-    return make_url(ADMIN_URL).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 async def _token(url: str) -> str:
@@ -165,42 +145,6 @@ async def _through_api(port: int, token: str, count: int, concurrency: int) -> f
     return count / elapsed
 
 
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_HTTP_BIND": f"127.0.0.1:{port}",
-        "HOTLINE_SCHEDULER": "off",
-        "HOTLINE_SECRET_KEY": "benchmark",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "hotline.web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env=env)
-    for _ in range(100):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not come up")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2000)
@@ -214,21 +158,16 @@ def main() -> int:
         if args.sqlite:
             url = f"sqlite:///{Path(folder) / 'bench.db'}"
         else:
-            url = asyncio.run(_fresh_postgres())
+            url = asyncio.run(recreate_database(DATABASE))
         upgrade(url)
         token = asyncio.run(_token(url))
-        port = _free_port()
-        server = _serve(url, port)
-        try:
+        with serving(url) as port:
             # Rounds alternate so that a burst of other load on the machine hits both sides.
             for round_number in range(args.rounds):
                 baselines.append(
                     asyncio.run(_baseline(url, args.tickets, args.concurrency, round_number))
                 )
                 apis.append(asyncio.run(_through_api(port, token, args.tickets, args.concurrency)))
-        finally:
-            server.terminate()
-            server.wait(10)
     backend = "SQLite" if args.sqlite else "PostgreSQL"
     baseline, api = statistics.median(baselines), statistics.median(apis)
     share = api / baseline

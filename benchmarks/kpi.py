@@ -18,8 +18,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from pages import NOW, dsn, fill, recreate
+from pages import NOW, fill
 from sqlalchemy import text
+from support import database_url, recreate_database
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
@@ -103,10 +104,10 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
     if args.reuse:
-        url = dsn(DATABASE)
+        url = database_url(DATABASE)
         upgrade(url)
     else:
-        url = asyncio.run(recreate(DATABASE))
+        url = asyncio.run(recreate_database(DATABASE))
         upgrade(url)
         began = time.perf_counter()
         asyncio.run(fill(url, args.tickets, args.calls))

@@ -12,40 +12,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
+from support import database_url, percentile, recreate_database, serving
 
 from hotline.auth.passwords import hash_password
 from hotline.db.migrate import upgrade
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 PASSWORD = "benchmark password"
 EMPTY = "hotline_bench_pages_empty"
 FULL = "hotline_bench_pages"
 STATUSES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
-
-
-def dsn(database: str) -> str:
-    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-
-
-async def recreate(database: str) -> str:
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    await admin.close()
-    return dsn(database)
 
 
 async def add_supervisor(url: str) -> None:
@@ -121,47 +105,9 @@ async def fill(url: str, tickets: int, calls: int) -> None:
     await connection.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_SCHEDULER": "off",
-        "HOTLINE_SECRET_KEY": "benchmark",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "hotline.web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    return subprocess.Popen(command, env=env)
-
-
 async def measure(url: str, requests: int) -> dict[str, list[float]]:
-    port = free_port()
-    server = serve(url, port)
-    try:
+    with serving(url) as port:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            for _ in range(100):
-                try:
-                    await client.get("/api/health")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
             form = await client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
             assert token
@@ -197,19 +143,11 @@ async def measure(url: str, requests: int) -> dict[str, list[float]]:
                     assert response.status_code == 200, (path, response.status_code)
                 timings[name] = samples
             return timings
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def p(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def prepare(tickets: int, calls: int) -> tuple[str, str]:
-    empty = await recreate(EMPTY)
-    full = await recreate(FULL)
+    empty = await recreate_database(EMPTY)
+    full = await recreate_database(FULL)
     for url in (empty, full):
         await asyncio.to_thread(upgrade, url)
         await add_supervisor(url)
@@ -229,7 +167,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
     if args.reuse:
-        empty, full = dsn(EMPTY), dsn(FULL)
+        empty, full = database_url(EMPTY), database_url(FULL)
         for url in (empty, full):
             # Migrations added since the fill (new indexes) apply to the kept data.
             upgrade(url)
@@ -241,12 +179,13 @@ def main() -> int:
     print(f"{'page':<20}{'empty p50':>11}{'p95':>8}{'full p50':>11}{'p95':>8}{'ratio':>8}")
     for name, samples in loaded.items():
         base = baseline[name]
-        ratio = p(samples, 0.95) / p(base, 0.95)
+        base_p95, full_p95 = percentile(base, 0.95), percentile(samples, 0.95)
+        ratio = full_p95 / base_p95
         print(
-            f"{name:<20}{statistics.median(base):>10.1f}ms{p(base, 0.95):>6.1f}ms"
-            f"{statistics.median(samples):>10.1f}ms{p(samples, 0.95):>6.1f}ms{ratio:>7.1f}x"
+            f"{name:<20}{statistics.median(base):>10.1f}ms{base_p95:>6.1f}ms"
+            f"{statistics.median(samples):>10.1f}ms{full_p95:>6.1f}ms{ratio:>7.1f}x"
         )
-        met = met and p(samples, 0.95) < 150 and ratio <= 3
+        met = met and full_p95 < 150 and ratio <= 3
     print("targets: p95 < 150 ms and within 3x of the empty baseline")
     return 0 if met else 1
 

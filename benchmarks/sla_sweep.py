@@ -21,13 +21,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.engine import make_url
+from support import ADMIN_URL, recreate_database
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.services.sweeper import sweep
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "hotline_bench_sweep"
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 DUE_NOW = 20  # clocks whose warning has just come due: a realistic sweep's catch
@@ -42,24 +41,10 @@ ORDER BY c.due_at LIMIT 500
 """
 
 
-def _dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url)
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _recreate(admin_url: str) -> None:
-    connection = await asyncpg.connect(_dsn(admin_url))
-    await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    await connection.close()
-
-
 async def _fill(url: str, tickets: int) -> None:
     """Tickets received over the last 5 h with running 24 h clocks, plus a handful whose
     warning is due right now. Bulk-generated in SQL: the API would take far too long."""
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(url)
     department = await connection.fetchval("SELECT id FROM department WHERE is_default")
     await connection.execute(
         """
@@ -103,7 +88,7 @@ async def _fill(url: str, tickets: int) -> None:
 
 
 async def _time_baseline(url: str, runs: int) -> tuple[list[float], int]:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(url)
     timings = []
     found = 0
     for _ in range(runs):
@@ -135,12 +120,10 @@ async def _time_sweeps(url: str, runs: int, now: datetime) -> tuple[list[float],
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--url", default=DEFAULT_ADMIN_URL, help="a PostgreSQL to create the db in")
+    parser.add_argument("--url", default=ADMIN_URL, help="a PostgreSQL to create the db in")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    url = _dsn(args.url, DATABASE)
-
-    asyncio.run(_recreate(args.url))
+    url = asyncio.run(recreate_database(DATABASE, args.url))
     upgrade(url)
     started = time.perf_counter()
     asyncio.run(_fill(url, args.tickets))
