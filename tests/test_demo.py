@@ -114,8 +114,8 @@ async def test_demo_seeds_the_field_side_once(database_url: str, local_now: date
             (south,) = [day for day in board.crews if day.crew.code == "south-1"]
             assert [t.number for _, t in south.visits] == [ticket.number]
             assert technician.id is not None
-            orders = await dispatch.work_orders(session, technician.id)
-            assert [(t.number, [v.id for v in vs]) for t, vs in orders] == [
+            orders = await dispatch.work_orders(session, rulebook, technician.id)
+            assert [(o.ticket.number, [v.id for v in vs]) for o, vs in orders] == [
                 (ticket.number, [visit.id])
             ]
 

@@ -417,8 +417,10 @@ async def complete_visit(
     return visit
 
 
-async def work_orders(session: AsyncSession, user_id: int) -> list[tuple[Ticket, list[Visit]]]:
-    """A technician's open repairs, with the visits booked for them."""
+async def work_orders(
+    session: AsyncSession, rulebook: Rulebook, user_id: int
+) -> list[tuple[TicketView, list[Visit]]]:
+    """A technician's open work orders with their clocks, and the visits booked for them."""
     tickets = list(
         (
             await session.exec(
@@ -428,18 +430,21 @@ async def work_orders(session: AsyncSession, user_id: int) -> list[tuple[Ticket,
             )
         ).all()
     )
-    ids = [t.id for t in tickets if t.id is not None]
-    visits: dict[int, list[Visit]] = {i: [] for i in ids}
-    if ids:
+    views = await ticket_service.load_views(session, rulebook, tickets)
+    visits: dict[int, list[Visit]] = {view.ticket.id or 0: [] for view in views}
+    if visits:
         for visit in (
             await session.exec(
                 select(Visit)
-                .where(col(Visit.ticket_id).in_(ids), col(Visit.status) == VisitStatus.BOOKED.value)
+                .where(
+                    col(Visit.ticket_id).in_(list(visits)),
+                    col(Visit.status) == VisitStatus.BOOKED.value,
+                )
                 .order_by(col(Visit.window_start))
             )
         ).all():
             visits[visit.ticket_id].append(visit)
-    return [(ticket, visits.get(ticket.id or 0, [])) for ticket in tickets]
+    return [(view, visits[view.ticket.id or 0]) for view in views]
 
 
 async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit, Ticket]]:

@@ -4,6 +4,7 @@ order, the report shows its figures; each page only for its roles."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,64 @@ async def test_the_dispatcher_books_a_visit_from_the_board(
     assert work.status_code == 200 and stove in work.text
     assert (local + timedelta(hours=20)).strftime("%m-%d %H:%M") in work.text
     assert 'href="/my-work"' in work.text and 'href="/dispatch"' not in work.text
+
+
+async def test_the_technician_works_the_order_from_their_page(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await sign_in(browser, "disp")
+    stove = await new_repair(browser, "indoor_equipment", "南区")
+    board = await browser.get("/dispatch")
+    start = (clock.now + timedelta(hours=1)).astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
+    end = (clock.now + timedelta(hours=3)).astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
+    booked = await browser.post(
+        f"/dispatch/{stove}/book",
+        data={
+            "csrf_token": csrf_of(board.text),
+            "technician": "tech",
+            "start": start,
+            "end": end,
+            "consent": "yes",
+        },
+    )
+    assert booked.status_code == 303
+    await browser.post("/logout", data={"csrf_token": csrf_of(board.text)})
+    await sign_in(browser, "tech")
+    work = await browser.get("/my-work")
+    order = re.search(r'action="/my-work/orders/(\d+)/start"', work.text)
+    assert order is not None and stove in work.text
+    assert 'action="/my-work/visits/' not in work.text  # the window has not begun
+    assert 'class="clock' in work.text  # the countdowns
+    token = csrf_of(work.text)
+    path = f"/my-work/orders/{order.group(1)}"
+    clock.advance(hours=1, minutes=10)
+    started = await browser.post(f"{path}/start", data={"csrf_token": token})
+    assert started.status_code == 303
+    arrived = await browser.post(f"{path}/arrive", data={"csrf_token": token})
+    assert arrived.status_code == 303
+    notice = await browser.get("/my-work")
+    assert "已记录“到达现场”" in notice.text
+    visit = re.search(r'action="(/my-work/visits/\d+/done)"', notice.text)
+    assert visit is not None
+    fixed = await browser.post(f"{path}/fix", data={"csrf_token": token, "note": "更换减压阀"})
+    assert fixed.status_code == 303
+    again = await browser.post(f"{path}/fix", data={"csrf_token": token})
+    assert again.status_code == 409 and "工单已有新进展" in again.text  # a second tap
+    done = await browser.post(visit.group(1), data={"csrf_token": token})
+    assert done.status_code == 303
+    twice = await browser.post(visit.group(1), data={"csrf_token": token})
+    assert twice.status_code == 409
+    ticket = await browser.get(f"/api/tickets/{stove}")
+    assert ticket.json()["status"] == "in_progress"
+    fix = next(c for c in ticket.json()["clocks"] if c["name"] == "fix")
+    assert fix["stopped_at"] is not None
+    # Someone else's order is not theirs to step.
+    await browser.post("/logout", data={"csrf_token": token})
+    await sign_in(browser, "tech2")
+    other = await browser.get("/my-work")
+    assert stove not in other.text
+    refused = await browser.post(f"{path}/start", data={"csrf_token": csrf_of(other.text)})
+    assert refused.status_code == 403
 
 
 async def test_the_report_page_shows_the_period(browser: httpx.AsyncClient) -> None:

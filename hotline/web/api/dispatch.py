@@ -188,22 +188,24 @@ async def done(request: Request, actor: Actor | None) -> Response:
 async def my_work(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
-    tz = context.settings.timezone
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
     async with context.sessions() as session:
-        orders = await service.work_orders(session, actor.user_id)
+        orders = await service.work_orders(session, rulebook, actor.user_id)
     return JSONResponse(
         {
             "items": [
                 {
-                    "number": ticket.number,
-                    "subtype": ticket.subtype,
-                    "status": ticket.status,
-                    "address": ticket.address,
-                    "caller_phone": ticket.caller_phone,
-                    "description": ticket.description,
+                    "number": view.ticket.number,
+                    "subtype": view.ticket.subtype,
+                    "status": view.ticket.status,
+                    "address": view.ticket.address,
+                    "caller_phone": view.ticket.caller_phone,
+                    "description": view.ticket.description,
+                    "clocks": [clock_json(clock, now, tz) for clock in view.clocks],
                     "visits": [visit_json(visit, tz) for visit in visits],
                 }
-                for ticket, visits in orders
+                for view, visits in orders
             ]
         }
     )

@@ -1,5 +1,5 @@
-"""Field work pages: the dispatcher's board (`/dispatch`), a technician's work orders
-(`/my-work`), and the KPI report (`/reports`)."""
+"""Field work pages: the dispatcher's board (`/dispatch`) and the KPI report (`/reports`).
+A technician's own page is my_work.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from hotline.db.tables import User
 from hotline.i18n import N_
+from hotline.services import departments
 from hotline.services import dispatch as service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
@@ -143,36 +144,6 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: 
     return _("Visit booked.")
 
 
-async def my_work(request: Request, actor: Actor) -> Response:
-    context = context_of(request)
-    tz = context.settings.timezone
-    async with context.sessions() as session:
-        orders = await service.work_orders(session, actor.user_id)
-    return render(
-        request,
-        "my_work.html",
-        {
-            "orders": [
-                {
-                    "number": ticket.number,
-                    "subtype": ticket.subtype,
-                    "status": ticket.status,
-                    "address": ticket.address or "—",
-                    "phone": ticket.caller_phone or "—",
-                    "description": ticket.description,
-                    "visits": [
-                        f"{v.window_start.astimezone(tz):%m-%d %H:%M}–"
-                        f"{v.window_end.astimezone(tz):%H:%M}"
-                        for v in visits
-                    ],
-                }
-                for ticket, visits in orders
-            ]
-        },
-        actor=actor,
-    )
-
-
 def _day(raw: str | None, fallback: date) -> date:
     try:
         return date.fromisoformat(raw) if raw else fallback
@@ -189,14 +160,17 @@ async def reports(request: Request, actor: Actor) -> Response:
     end = _day(request.query_params.get("to"), today)
     problem = None
     report: dict[str, Any] | None = None
+    names: dict[str, str] = {}
     if end < start or (end - start) > timedelta(days=366):
         problem = N_("Choose a period of at most a year that ends after it starts.")
     else:
         report = (await kpi_report(context.sessions, *period(start, end, tz), tz)).json(tz)
+        async with context.sessions() as session:
+            names = {d.code: d.name for d in await departments.list_departments(session)}
     return render(
         request,
         "reports.html",
-        {"start": start, "end": end, "report": report, "problem": problem},
+        {"start": start, "end": end, "report": report, "problem": problem, "departments": names},
         actor=actor,
     )
 
@@ -210,6 +184,5 @@ ROUTES = [
         "/dispatch",
         ["/dispatch/{row}/{operation}"],
     ),
-    Route("/my-work", page(frozenset({Role.TECHNICIAN}), my_work)),
     Route("/reports", page(REPORT_READERS, reports)),
 ]

@@ -1,0 +1,140 @@
+"""`/my-work`: a technician's open work orders with their countdowns and booked visits, and
+the steps taken at the door — set out, arrived, fixed, visit done — a tap each, recorded now.
+Anything else (an earlier time, a reply, a move) is on the ticket's page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hotline.db.tables import Ticket, Visit
+from hotline.i18n import N_
+from hotline.services import dispatch as service
+from hotline.services import tickets as ticket_service
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Forbidden, NotFound
+from hotline.web.context import context_of
+from hotline.web.pages.admin import Outcome, form_page
+from hotline.web.pages.forms import optional, take_notice
+from hotline.web.pages.tickets import clock_cells
+from hotline.web.templating import current_gettext, render
+from tickets.workflow import Action, Role, allowed_actions
+
+TECHNICIANS = frozenset({Role.TECHNICIAN})
+MOVED_ON = N_("That step cannot be taken now: the work order has moved on (see its page).")
+# The order a technician takes them in.
+FIELD_STEPS = (Action.START, Action.ARRIVE, Action.FIX)
+
+
+def _visit(visit: Visit, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "window": f"{visit.window_start.astimezone(tz):%m-%d %H:%M}–"
+        f"{visit.window_end.astimezone(tz):%H:%M}",
+        # Done can be said once the window has begun: not before the visit could happen.
+        "can_finish": visit.window_start <= now,
+    }
+
+
+def _order(
+    view: ticket_service.TicketView, visits: list[Visit], role: Role, now: datetime, tz: ZoneInfo
+) -> dict[str, Any]:
+    ticket = view.ticket
+    allowed = set(allowed_actions(view.snapshot(), role))
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "subtype": ticket.subtype,
+        "status": ticket.status,
+        "address": ticket.address or "—",
+        "phone": ticket.caller_phone or "—",
+        "description": ticket.description,
+        "clocks": clock_cells(view.clocks, now, tz),
+        "steps": [step.value for step in FIELD_STEPS if step in allowed],
+        "visits": [_visit(visit, now, tz) for visit in visits],
+    }
+
+
+async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    async with context.sessions() as session:
+        orders = await service.work_orders(session, rulebook, actor.user_id)
+    status, errors, typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        "my_work.html",
+        {
+            "orders": [_order(view, visits, actor.role, now, tz) for view, visits in orders],
+            "server_now": now.isoformat(),
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
+
+
+async def _step(request: Request, actor: Actor, form: FormData, ticket_id: int) -> str:
+    step = Action(request.path_params["operation"])
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now = context.clock()
+    async with context.sessions() as session, session.begin():
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.assignee_id != actor.user_id:
+            raise Forbidden("this work order is not yours")
+        try:
+            await ticket_service.perform_action(
+                session,
+                rulebook,
+                actor,
+                ticket.number,
+                step,
+                ticket_service.ActionRequest(note=optional(form, "note", 2000)),
+                now,
+            )
+        except Conflict as error:
+            # Likely a second tap, or someone moved the order on: say so in the user's words.
+            raise Conflict(MOVED_ON, error.allowed) from error
+    _ = current_gettext()
+    return _("%(number)s: %(step)s recorded.") % {"number": ticket.number, "step": _(step.value)}
+
+
+async def _visit_done(request: Request, actor: Actor, _form: FormData, visit_id: int) -> str:
+    context = context_of(request)
+    now = context.clock()
+    async with context.sessions() as session, session.begin():
+        await service.complete_visit(
+            session, actor, visit_id, at=now, now=now, tz=context.settings.timezone
+        )
+    return current_gettext()("Visit done; the customer will be called back about it.")
+
+
+async def change(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    operation = request.path_params["operation"]
+    if row is None:
+        raise NotFound("no such work order")
+    if request.url.path.startswith("/my-work/visits/") and operation == "done":
+        return await _visit_done(request, actor, form, row)
+    if operation in {step.value for step in FIELD_STEPS}:
+        return await _step(request, actor, form, row)
+    raise NotFound("no such step")
+
+
+ROUTES = form_page(
+    "/my-work",
+    TECHNICIANS,
+    show,
+    change,
+    "/my-work",
+    ["/my-work/orders/{row}/{operation}", "/my-work/visits/{row}/{operation}"],
+)
