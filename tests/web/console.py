@@ -1,12 +1,29 @@
-"""Signing in to the console with a cookie-keeping client (the `browser` fixture)."""
+"""Signing in to the console with a cookie-keeping client (the `browser` fixture), and in real
+headless Chromium (Debian's, with CJK fonts) for the journeys that need a browser."""
 
 from __future__ import annotations
 
 import html
 import re
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
-from conftest import STAFF_PASSWORD
+import pytest
+from conftest import STAFF_PASSWORD, LiveServer
+from playwright.async_api import Browser, Page, async_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Screenshots of the journeys, for a person to look at (not checked in).
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() or shutil.which("chromium") is None,
+    reason="Debian's chromium is not installed (make test installs it where it can)",
+)
 
 
 def csrf_of(html: str) -> str:
@@ -35,3 +52,25 @@ def field_errors(page: str) -> list[str]:
     return [
         html.unescape(m) for m in re.findall(r'class="field-error" role="alert">([^<]+)<', page)
     ]
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Headless Chromium; each `new_page` is a context of its own (its own cookies)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def sign_in_page(page: Page, server: LiveServer, user: str, target: str) -> None:
+    """Sign `user` in through the login form in the browser; it then goes on to `target`."""
+    await page.goto(f"{server.base_url}/login?next={target}")
+    await page.fill('input[name="username"]', user)
+    await page.fill('input[name="password"]', STAFF_PASSWORD)
+    await page.click('form[action="/login"] button[type="submit"]')

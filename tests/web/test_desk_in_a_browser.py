@@ -4,12 +4,9 @@ markup in a customer's name stays text. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,24 +17,18 @@ from conftest import (
     add_customer,
     serve_with_phones,
 )
-from playwright.async_api import Browser, Page, async_playwright
 from sqlmodel import col, select
+from web.console import ARTIFACTS, chromium, needs_chromium
+from web.console import sign_in_page as sign_in
 
 from hotline.db.tables import Customer, Ticket
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web import session as session_module
 from hotline.web.context import AppContext
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 XSS_NAME = "<script>window.hacked=1</script>张伟"
 XSS_DESCRIPTION = "燃气灶打不着火 <img src=x onerror=window.hacked=2>"
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() or shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed (make test installs it where it can)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -57,26 +48,6 @@ async def desk_server(
             special_care="elderly",
         )
         yield server
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_FLAGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def sign_in(page: Page, server: LiveServer, user: str, target: str) -> None:
-    await page.goto(f"{server.base_url}/login?next={target}")
-    await page.fill('input[name="username"]', user)
-    await page.fill('input[name="password"]', STAFF_PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
 
 
 async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(

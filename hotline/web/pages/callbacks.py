@@ -43,6 +43,7 @@ HOLDS: dict[str, str] = {"all": N_("Everyone's"), "mine": N_("Mine"), "free": N_
 
 
 def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    _ = current_gettext()
     task = view.task
     return {
         "id": task.id,
@@ -56,7 +57,7 @@ def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         "due_label": task.due_by.astimezone(tz).strftime("%m-%d %H:%M"),
         "overdue": not TaskStatus(task.status).finished and task.due_by < now,
         "history": [
-            f"{a.at.astimezone(tz):%m-%d %H:%M} {a.outcome} ({a.by})" for a in view.attempts
+            f"{a.at.astimezone(tz):%m-%d %H:%M} {_(a.outcome)} ({a.by})" for a in view.attempts
         ],
         "survey": task.survey,
         "holder": view.assignee.username if view.assignee else None,
