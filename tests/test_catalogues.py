@@ -13,6 +13,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from tickets.callbacks import CallbackKind, Outcome, TaskStatus
+from tickets.sla import ClockName
+from tickets.types import SUBTYPES, Priority, TicketType
+from tickets.visits import VisitStatus
+from tickets.workflow import Action, Role, Status
+
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
@@ -65,3 +71,17 @@ def test_every_marked_message_has_a_chinese_translation_with_its_placeholders() 
         except Exception as error:  # babel raises TranslationError with the reason
             problems.append(f"{text!r}: {error}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_word_of_the_domain_has_a_chinese_translation() -> None:
+    """Enum values are shown through `_(value)` and the pages' labels: none may stay English."""
+    words = {*TicketType, *Priority, *Status, *ClockName, *Action, *Role}
+    words |= {*Outcome, *TaskStatus, *CallbackKind, *VisitStatus}
+    words |= {name for names in SUBTYPES.values() for name in names}
+    chinese = catalogue("zh_CN")
+    untranslated = sorted(
+        str(word)
+        for word in words
+        if chinese.get(str(word)) is None or not chinese.get(str(word)).string
+    )
+    assert not untranslated, f"no Chinese for: {untranslated}"

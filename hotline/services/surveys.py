@@ -57,9 +57,9 @@ async def apply_survey(
         view = await service.record_survey(session, task_id, survey, by=actor.username, now=now)
         # A ticket still open needs no reopening; the supervisor is told all the same.
         if survey.unhappy and view.ticket.status in REOPENABLE:
-            reason = (
-                f"回访不满意 (callback survey): score {survey.score}, resolved {survey.resolved}"
-            )
+            # Kept in the audit log in the utility's working language, as staff write notes.
+            solved = "已解决" if survey.resolved else "未解决"
+            reason = f"回访不满意：满意度 {survey.score} 分，问题{solved}"
             await ticket_service.perform_action(
                 session,
                 rulebook,

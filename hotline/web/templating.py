@@ -19,7 +19,7 @@ from hotline.i18n import SUPPORTED, pick_locale, translations
 from hotline.services.actor import Actor
 from hotline.web.session import csrf_token
 from tickets.sla import ClockName
-from tickets.types import SUBTYPES, TicketType
+from tickets.types import SUBTYPES, Priority, TicketType
 from tickets.workflow import Role, Status
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,7 +85,7 @@ def domain_labels(locale: str) -> dict[str, str]:
     """Ticket types, subtypes, statuses and clock names in `locale`: looked up once, not once
     per cell of a fifty-row list."""
     words = {*TicketType, *(name for names in SUBTYPES.values() for name in names)}
-    words |= {*Status, *ClockName}
+    words |= {*Status, *ClockName, *Priority}
     catalogue = translations(locale)
     return {str(word): catalogue.gettext(str(word)) for word in words}
 

@@ -273,7 +273,9 @@ async def test_the_quality_staff_work_a_callback_to_an_unhappy_survey(
         await done.locator(f'a[href="/tickets/{number}"]').click()
         await page.wait_for_selector(".timeline li")
         await expect(page.locator(".card p strong").first).to_have_text("已派单")
-        await expect(page.locator(".timeline")).to_contain_text("回访不满意 (callback survey)")
+        await expect(page.locator(".timeline")).to_contain_text(
+            "回访不满意：满意度 2 分，问题未解决"
+        )
         # The supervisor's escalation, in words.
         await expect(page.locator(".timeline li.escalation")).to_contain_text(
             "回访不满意 · 满意度调查"

@@ -119,6 +119,7 @@ async def test_a_ticket_page_with_its_actions_and_timeline(signed_in: httpx.Asyn
     assert shown == allowed
     assert 'data-action="close"' not in page.text
     assert "创建" in page.text  # the audit row of its creation, in the timeline
+    assert "答复: 截止" in page.text and "due_at" not in page.text  # told in words
     assert 'class="click-to-call"' not in page.text  # no caller phone on this ticket
 
 

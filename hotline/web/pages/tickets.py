@@ -22,7 +22,8 @@ from hotline.web.api.calls import CALLERS
 from hotline.web.api.render import iso, ticket_detail_json
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
-from hotline.web.templating import render
+from hotline.web.pages.history import describe_change
+from hotline.web.templating import current_gettext, render
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
 from tickets.workflow import Role, Status
@@ -172,6 +173,8 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
     except NotFound:
         return render(request, "not_found.html", actor=actor, status=404)
     ticket = ticket_detail_json(view, actor, now, tz)
+    _ = current_gettext()
+    departments = {code: department.name for code, department in rulebook.departments.items()}
     timeline = (
         [
             {
@@ -179,7 +182,12 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
                 "kind": "audit",
                 "what": entry["action"],
                 "who": entry["actor"],
-                "detail": entry["note"] or _changes(entry["after"]),
+                "detail": " · ".join(
+                    [
+                        *([entry["note"]] if entry["note"] else []),
+                        *describe_change(entry["before"], entry["after"], tz, _, departments),
+                    ]
+                ),
             }
             for entry in ticket["history"]
         ]
@@ -220,12 +228,6 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
         },
         actor=actor,
     )
-
-
-def _changes(after: dict[str, Any] | None) -> str:
-    if not after:
-        return ""
-    return ", ".join(f"{key}: {value}" for key, value in list(after.items())[:6])
 
 
 ROUTES.append(Route("/tickets/{number}", page(frozenset(Role), ticket_page), methods=["GET"]))
