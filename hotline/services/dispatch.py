@@ -20,6 +20,7 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
+from tickets.sla import ClockName
 from tickets.types import GAS_SMELL
 from tickets.visits import (
     Shift,
@@ -32,6 +33,8 @@ from tickets.visits import (
 )
 from tickets.workflow import Action, Appointment, Role, Status
 
+# How far ahead the board shows crews' bookings: what a dispatcher books into.
+BOARD_DAYS = timedelta(days=3)
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
 OPEN = [Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value, "waiting_customer"]
 
@@ -69,7 +72,7 @@ async def _technicians(session: AsyncSession) -> dict[int, User]:
 
 async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: ZoneInfo) -> Board:
     """Repairs no technician holds yet (new, or assigned to someone not in the field), and
-    each crew's open work orders and visits today (local day)."""
+    each crew's open work orders and visits booked from today (local day) for BOARD_DAYS."""
     technicians = await _technicians(session)
     waiting = list(
         (
@@ -111,17 +114,17 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
             if assignee_id is not None:
                 crews[member_crew[assignee_id]].open_orders += 1
     day_start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    todays = await session.exec(
+    coming = await session.exec(
         select(Visit, Ticket)
         .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
         .where(
             col(Visit.window_start) >= day_start,
-            col(Visit.window_start) < day_start + timedelta(days=1),
+            col(Visit.window_start) < day_start + BOARD_DAYS,
             col(Visit.status) == VisitStatus.BOOKED.value,
         )
         .order_by(col(Visit.window_start))
     )
-    for visit, ticket in todays.all():
+    for visit, ticket in coming.all():
         if visit.crew_id in crews:
             crews[visit.crew_id].visits.append((visit, ticket))
     # Crews at work now first: they are who can go.
@@ -274,6 +277,23 @@ async def book_visit(
         },
     )
     return visit
+
+
+async def fix_deadline_before_visit_ends(session: AsyncSession, visit: Visit) -> datetime | None:
+    """The repair's fix deadline when the visit's window ends after it: booking moves only
+    the handle clock, so such a visit is a fix breach foretold — the dispatcher is told."""
+    fix = (
+        await session.exec(
+            select(SlaClockRow).where(
+                col(SlaClockRow.ticket_id) == visit.ticket_id,
+                col(SlaClockRow.name) == ClockName.FIX.value,
+                col(SlaClockRow.stopped_at).is_(None),
+            )
+        )
+    ).first()
+    if fix is None or visit.window_end <= fix.due_at:
+        return None
+    return fix.due_at
 
 
 async def _booked(session: AsyncSession, visit_id: int) -> tuple[Visit, Ticket]:

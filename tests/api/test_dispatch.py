@@ -118,6 +118,9 @@ async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     )
     assert booked.status_code == 201, booked.text
     visit = booked.json()
+    # Received at 10:00, fixed within 24 h: a visit until 12:00 tomorrow ends after that.
+    fix_due = datetime.fromisoformat(visit["fix_due_before_visit_ends"])
+    assert fix_due == clock.now + timedelta(hours=24)
     ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
     assert ticket["assignee"] == "tech" and ticket["status"] == "assigned"
     handle = next(c for c in ticket["clocks"] if c["name"] == "handle")
@@ -130,6 +133,7 @@ async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     assert board["areas"] == {}  # no longer waiting
     north = next(c for c in board["crews"] if c["code"] == "north")
     assert north["open_orders"] == 1
+    assert [v["id"] for v in north["visits"]] == [visit["id"]]  # tomorrow's, on the board today
 
 
 async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -> None:
@@ -178,6 +182,7 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
         {"ticket": number, "technician": "tech", **window(clock, 13), "consent": True},
     )
     assert overnight.status_code == 201, overnight.text  # 23:00-01:00
+    assert overnight.json()["fix_due_before_visit_ends"] is None  # in time for the fix
 
 
 async def test_a_technician_is_not_booked_twice_at_once(

@@ -85,7 +85,7 @@ async def board(request: Request, _actor: Actor | None) -> Response:
                     "members": [member.username for member in day.members],
                     "open_orders": day.open_orders,
                     "on_shift": day.on_shift,
-                    "visits_today": [visit_json(v, tz, t) for v, t in day.visits],
+                    "visits": [visit_json(v, tz, t) for v, t in day.visits],
                 }
                 for day in found.crews
             ],
@@ -128,7 +128,14 @@ async def book(request: Request, actor: Actor | None) -> Response:
             consent=body.consent,
             now=context.clock(),
         )
-    return JSONResponse(visit_json(visit, context.settings.timezone), status_code=201)
+        fix_due = await service.fix_deadline_before_visit_ends(session, visit)
+    tz = context.settings.timezone
+    return JSONResponse(
+        # Booking moves only the handle clock: a window ending later than the fix is due is
+        # allowed (the customer chose it) but said.
+        {**visit_json(visit, tz), "fix_due_before_visit_ends": iso(fix_due, tz)},
+        status_code=201,
+    )
 
 
 def _visit_id(request: Request) -> int:
@@ -216,7 +223,7 @@ ROUTES = [
         "GET",
         "/api/dispatch/board",
         board,
-        "Repairs waiting for a crew (gas smell first, then by area) and the crews' day",
+        "Repairs waiting for a crew (gas smell first, then by area) and the crews' bookings",
         DISPATCHERS,
         tag="dispatch",
     ),

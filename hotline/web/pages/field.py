@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hotline.db.tables import User
+from hotline.db.tables import Ticket, User, Visit
 from hotline.i18n import N_
 from hotline.services import departments
 from hotline.services import dispatch as service
@@ -45,10 +45,18 @@ def _order(view: ticket_service.TicketView, now: datetime, tz: ZoneInfo) -> dict
     }
 
 
+def _booking(visit: Visit, ticket: Ticket, today: date, tz: ZoneInfo) -> str:
+    """A crew's booking as the board lists it: today's by time, later ones with their date."""
+    start, end = visit.window_start.astimezone(tz), visit.window_end.astimezone(tz)
+    day = "" if start.date() == today else f"{start:%m-%d} "
+    return f"{day}{start:%H:%M}–{end:%H:%M} {ticket.number}"
+
+
 async def show_board(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
     context = context_of(request)
     rulebook = await context.rulebooks.get()
     now, tz = context.clock(), context.settings.timezone
+    today = now.astimezone(tz).date()
     async with context.sessions() as session:
         board = await service.board(session, rulebook, now, tz)
         technicians = (
@@ -80,11 +88,7 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                     "on_shift": day.on_shift,
                     "members": [m.display_name for m in day.members],
                     "open_orders": day.open_orders,
-                    "visits": [
-                        f"{v.window_start.astimezone(tz):%H:%M}–{v.window_end.astimezone(tz):%H:%M}"
-                        f" {t.number}"
-                        for v, t in day.visits
-                    ],
+                    "visits": [_booking(v, t, today, tz) for v, t in day.visits],
                 }
                 for day in board.crews
             ],
@@ -130,7 +134,7 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: 
                 now,
             )
             return _("Assigned.")
-        await service.book_visit(
+        visit = await service.book_visit(
             session,
             rulebook,
             actor,
@@ -141,6 +145,11 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: 
             consent=form.get("consent") == "yes",
             now=now,
         )
+        fix_due = await service.fix_deadline_before_visit_ends(session, visit)
+    if fix_due is not None:
+        return _(
+            "Visit booked. It ends after the fix deadline (%(due)s): the fix will be late."
+        ) % {"due": f"{fix_due.astimezone(tz):%m-%d %H:%M}"}
     return _("Visit booked.")
 
 
