@@ -4,7 +4,6 @@ and the reason next to each field; an accepted one is audited and takes effect a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -17,11 +16,12 @@ from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
 from hotline.services import departments, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
-from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from hotline.services.errors import Invalid, NotFound
 from hotline.web.context import context_of
-from hotline.web.pages.forms import checked_form, done, optional, take_notice, text
+from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
+from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
-from hotline.web.templating import current_gettext, render
+from hotline.web.templating import current_gettext
 from tickets.sla import TargetKind
 from tickets.types import SUBTYPES, TicketType
 from tickets.workflow import Role
@@ -35,108 +35,12 @@ SECTIONS = [
     ("/admin/callbacks", "Callback policy"),
     ("/admin/calendar", "Calendar"),
 ]
-# A refused change: (status, field errors, the values to show again, the row it was made on,
-# None for a new one).
-Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
-
-
-_STATUS = ((Conflict, 409), (NotFound, 404), (Forbidden, 403))
-
-
-def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
-    _ = current_gettext()
-    fields = {name: _(message) for name, message in error.fields.items()}
-    if isinstance(error, routing_rules.RuleShadowed):
-        fields["position"] = _(
-            "rule %(rule)d could never fire: rule %(by)d takes all its tickets first"
-        ) % {"rule": error.rule, "by": error.hidden_by}
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 422)
-    if not fields:
-        fields["form"] = _(error.message)
-    return status, fields
-
-
-def _forbidden(request: Request, actor: Actor) -> Response:
-    _ = current_gettext()
-    return render(
-        request,
-        "forbidden.html",
-        {"reason": _("The form was out of date: reload the page and try again.")},
-        actor=actor,
-        status=403,
-    )
-
-
-def _row_id(request: Request) -> int | None:
-    raw = request.path_params.get("row", "")
-    return int(raw) if raw.isdigit() else None
-
-
-Change = Callable[[Request, Actor, FormData, int | None], Awaitable[str]]
-Show = Callable[[Request, Actor, Outcome | None], Awaitable[Response]]
-
-
-def changes(
-    show: Show, change: Change, back: str | Callable[[FormData], str]
-) -> Callable[[Request, Actor], Awaitable[Response]]:
-    """A POST handler: CSRF, then the change in one transaction; the page again on refusal."""
-
-    async def handler(request: Request, actor: Actor) -> Response:
-        form = await checked_form(request)
-        if form is None:
-            return _forbidden(request, actor)
-        row = _row_id(request)
-        try:
-            notice = await change(request, actor, form, row)
-        except ServiceError as error:
-            status, fields = _problem(error)
-            on = request.path_params.get("row")
-            return await show(request, actor, (status, fields, dict(form), on))
-        context_of(request).rulebooks.invalidate()
-        return done(request, back(form) if callable(back) else back, notice)
-
-    return handler
-
-
-def form_page(
-    path: str,
-    roles: frozenset[Role],
-    show: Show,
-    change: Change,
-    back: str | Callable[[FormData], str],
-    posts: list[str],
-) -> list[Route]:
-    """A page of forms: GET shows it; a POST to any of `posts` makes a change and comes back
-    to it, or shows it again with the reasons. A row a change is made on is `{row}`."""
-
-    async def shown(request: Request, actor: Actor) -> Response:
-        return await show(request, actor, None)
-
-    handler = page(roles, changes(show, change, back))
-    return [
-        Route(path, page(roles, shown)),
-        *(Route(post, handler, methods=["POST"]) for post in posts),
-    ]
 
 
 def _shown(
     request: Request, actor: Actor, template: str, values: dict[str, Any], outcome: Outcome | None
 ) -> Response:
-    status, errors, typed, row = outcome or (200, {}, {}, None)
-    return render(
-        request,
-        template,
-        {
-            **values,
-            "sections": SECTIONS,
-            "notice": take_notice(request) if outcome is None else None,
-            "errors": errors,
-            "typed": typed,
-            "row": row,
-        },
-        actor=actor,
-        status=status,
-    )
+    return show_form_page(request, actor, template, {**values, "sections": SECTIONS}, outcome)
 
 
 async def index(_request: Request, _actor: Actor) -> Response:

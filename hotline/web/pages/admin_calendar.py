@@ -18,9 +18,10 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.services.rulebook import load_calendar
 from hotline.web.context import context_of
-from hotline.web.pages.admin import SECTIONS, Outcome, form_page
-from hotline.web.pages.forms import optional, take_notice, text
-from hotline.web.templating import current_gettext, render
+from hotline.web.pages.admin import SECTIONS
+from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
+from hotline.web.pages.forms import optional, text
+from hotline.web.templating import current_gettext
 from tickets.calendar import CalendarDay
 from tickets.workflow import Role
 
@@ -58,9 +59,9 @@ async def show_calendar(request: Request, actor: Actor, outcome: Outcome | None)
     async with context.sessions() as session:
         business = await load_calendar(session)
     days = business.year(year)
-    status, errors, _typed, row = outcome or (200, {}, {}, None)
-    return render(
+    return show_form_page(
         request,
+        actor,
         "admin_calendar.html",
         {
             "sections": SECTIONS if actor.role is Role.ADMIN else [],
@@ -69,13 +70,8 @@ async def show_calendar(request: Request, actor: Actor, outcome: Outcome | None)
             "months": months(days),
             "overrides": [day for day in days if day.source.value == "override"],
             "today": today,
-            "notice": take_notice(request) if outcome is None else None,
-            "errors": errors,
-            "typed": typed,
-            "row": row,
         },
-        actor=actor,
-        status=status,
+        outcome,
     )
 
 

@@ -18,9 +18,9 @@ from hotline.services.errors import Invalid, NotFound
 from hotline.services.surveys import apply_survey
 from hotline.web.api.callbacks import CALLBACK_STAFF
 from hotline.web.context import context_of
-from hotline.web.pages.admin import Outcome, form_page
-from hotline.web.pages.forms import optional, take_notice, text
-from hotline.web.templating import current_gettext, render
+from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
+from hotline.web.pages.forms import optional, text
+from hotline.web.templating import current_gettext
 from tickets import callbacks as rules
 from tickets.callbacks import Outcome as AttemptOutcome
 from tickets.callbacks import TaskStatus
@@ -93,9 +93,9 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
             now,
         )
         people = await service.holders(session) if actor.role != Role.QUALITY else []
-    status, errors, typed, row = outcome or (200, {}, {}, None)
-    return render(
+    return show_form_page(
         request,
+        actor,
         "callbacks.html",
         {
             "tabs": {key: label for key, (label, _s, _d) in TABS.items()},
@@ -107,13 +107,8 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
             "rows": [_row(view, now, tz) for view in page_of.items],
             "outcomes": [o.value for o in AttemptOutcome],
             "server_now": now.isoformat(),
-            "notice": take_notice(request) if outcome is None else None,
-            "errors": errors,
-            "typed": typed,
-            "row": row,
         },
-        actor=actor,
-        status=status,
+        outcome,
     )
 
 

@@ -24,8 +24,8 @@ from hotline.services.kpi import kpi_report
 from hotline.web.api.dispatch import DISPATCHERS
 from hotline.web.api.reports import REPORT_READERS, period
 from hotline.web.context import context_of
-from hotline.web.pages.admin import Outcome, form_page
-from hotline.web.pages.forms import take_notice, text
+from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
+from hotline.web.pages.forms import text
 from hotline.web.pages.guard import page
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext, render
@@ -73,9 +73,9 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
         for day in board.crews
         for member in day.members
     }
-    status, errors, typed, row = outcome or (200, {}, {}, None)
-    return render(
+    return show_form_page(
         request,
+        actor,
         "dispatch.html",
         {
             "emergencies": [_order(v, now, tz) for v in board.emergencies],
@@ -98,13 +98,8 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
             ],
             "server_now": now.isoformat(),
             "sections": [],
-            "notice": take_notice(request) if outcome is None else None,
-            "errors": errors,
-            "typed": typed,
-            "row": row,
         },
-        actor=actor,
-        status=status,
+        outcome,
     )
 
 

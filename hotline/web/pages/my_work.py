@@ -19,10 +19,10 @@ from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Forbidden, NotFound
 from hotline.web.context import context_of
-from hotline.web.pages.admin import Outcome, form_page
-from hotline.web.pages.forms import optional, take_notice
+from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
+from hotline.web.pages.forms import optional
 from hotline.web.pages.tickets import clock_cells
-from hotline.web.templating import current_gettext, render
+from hotline.web.templating import current_gettext
 from tickets.workflow import Action, Role, allowed_actions
 
 TECHNICIANS = frozenset({Role.TECHNICIAN})
@@ -66,20 +66,15 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
     now, tz = context.clock(), context.settings.timezone
     async with context.sessions() as session:
         orders = await service.work_orders(session, rulebook, actor.user_id)
-    status, errors, typed, row = outcome or (200, {}, {}, None)
-    return render(
+    return show_form_page(
         request,
+        actor,
         "my_work.html",
         {
             "orders": [_order(view, visits, actor.role, now, tz) for view, visits in orders],
             "server_now": now.isoformat(),
-            "notice": take_notice(request) if outcome is None else None,
-            "errors": errors,
-            "typed": typed,
-            "row": row,
         },
-        actor=actor,
-        status=status,
+        outcome,
     )
 
 

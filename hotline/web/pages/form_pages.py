@@ -1,0 +1,129 @@
+"""Pages of forms: GET shows the page; a POST makes one change in one transaction and comes
+back to it with a notice, or shows the page again with what was typed and the reason next to
+each field (403 for a stale form: CSRF)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hotline.services import routing_rules
+from hotline.services.actor import Actor
+from hotline.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from hotline.web.context import context_of
+from hotline.web.pages.forms import checked_form, done, take_notice
+from hotline.web.pages.guard import page
+from hotline.web.templating import current_gettext, render
+from tickets.workflow import Role
+
+# A refused change: (status, field errors, the values to show again, the row it was made on,
+# None for a new one).
+Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
+
+
+_STATUS = ((Conflict, 409), (NotFound, 404), (Forbidden, 403))
+
+
+def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
+    _ = current_gettext()
+    fields = {name: _(message) for name, message in error.fields.items()}
+    if isinstance(error, routing_rules.RuleShadowed):
+        fields["position"] = _(
+            "rule %(rule)d could never fire: rule %(by)d takes all its tickets first"
+        ) % {"rule": error.rule, "by": error.hidden_by}
+    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 422)
+    if not fields:
+        fields["form"] = _(error.message)
+    return status, fields
+
+
+def _forbidden(request: Request, actor: Actor) -> Response:
+    _ = current_gettext()
+    return render(
+        request,
+        "forbidden.html",
+        {"reason": _("The form was out of date: reload the page and try again.")},
+        actor=actor,
+        status=403,
+    )
+
+
+def _row_id(request: Request) -> int | None:
+    raw = request.path_params.get("row", "")
+    return int(raw) if raw.isdigit() else None
+
+
+Change = Callable[[Request, Actor, FormData, int | None], Awaitable[str]]
+Show = Callable[[Request, Actor, Outcome | None], Awaitable[Response]]
+
+
+def changes(
+    show: Show, change: Change, back: str | Callable[[FormData], str]
+) -> Callable[[Request, Actor], Awaitable[Response]]:
+    """A POST handler: CSRF, then the change in one transaction; the page again on refusal."""
+
+    async def handler(request: Request, actor: Actor) -> Response:
+        form = await checked_form(request)
+        if form is None:
+            return _forbidden(request, actor)
+        row = _row_id(request)
+        try:
+            notice = await change(request, actor, form, row)
+        except ServiceError as error:
+            status, fields = _problem(error)
+            on = request.path_params.get("row")
+            return await show(request, actor, (status, fields, dict(form), on))
+        context_of(request).rulebooks.invalidate()
+        return done(request, back(form) if callable(back) else back, notice)
+
+    return handler
+
+
+def form_page(
+    path: str,
+    roles: frozenset[Role],
+    show: Show,
+    change: Change,
+    back: str | Callable[[FormData], str],
+    posts: list[str],
+) -> list[Route]:
+    """A page of forms: GET shows it; a POST to any of `posts` makes a change and comes back
+    to it, or shows it again with the reasons. A row a change is made on is `{row}`."""
+
+    async def shown(request: Request, actor: Actor) -> Response:
+        return await show(request, actor, None)
+
+    handler = page(roles, changes(show, change, back))
+    return [
+        Route(path, page(roles, shown)),
+        *(Route(post, handler, methods=["POST"]) for post in posts),
+    ]
+
+
+def show_form_page(
+    request: Request,
+    actor: Actor,
+    template: str,
+    values: dict[str, Any],
+    outcome: Outcome | None,
+) -> Response:
+    """The page as first shown (with the notice of the last change), or again after a refusal."""
+    status, errors, typed, row = outcome or (200, {}, {}, None)
+    return render(
+        request,
+        template,
+        {
+            **values,
+            "notice": take_notice(request) if outcome is None else None,
+            "errors": errors,
+            "typed": typed,
+            "row": row,
+        },
+        actor=actor,
+        status=status,
+    )
