@@ -320,6 +320,18 @@ async def serve_with_phones(
         yield server
 
 
+@pytest.fixture
+async def phones_once(
+    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
+) -> AsyncIterator[LiveServer]:
+    """The live app with the fake Asterisk, for what runs once (browser journeys, whole
+    calls): on SQLite only, since the API under them is tested on both databases."""
+    if "postgresql" in database_url:
+        pytest.skip("runs once, on SQLite; the API under it runs on both databases")
+    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
+        yield server
+
+
 async def add_customer(
     context: object,
     *,

@@ -5,12 +5,12 @@ unhappy one, an invalid key, silence, a hang-up in the middle, an unknown script
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from conftest import FakeClock, LiveServer, serve_with_phones
+from conftest import FakeClock, LiveServer
 from sqlmodel import col, select
 
 from hotline.db.tables import CallbackPolicyRow, CallbackTask, Ticket
@@ -28,13 +28,8 @@ REPAIR = {
 
 
 @pytest.fixture
-async def phones(
-    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
-) -> AsyncIterator[LiveServer]:
-    if "postgresql" in database_url:
-        pytest.skip("the call runs once, on SQLite; the callback API runs on both")
-    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
-        yield server
+def phones(phones_once: LiveServer) -> LiveServer:
+    return phones_once
 
 
 async def due_callback(

@@ -5,17 +5,14 @@ markup in a customer's name stays text. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from conftest import (
     STAFF_PASSWORD,
-    FakeClock,
     LiveServer,
     add_customer,
-    serve_with_phones,
 )
 from sqlmodel import col, select
 from web.console import ARTIFACTS, chromium, needs_chromium
@@ -32,22 +29,17 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture
-async def desk_server(
-    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
-) -> AsyncIterator[LiveServer]:
-    if "postgresql" in database_url:
-        pytest.skip("the browser journey runs once, on SQLite; the API under it runs on both")
-    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
-        await add_customer(
-            server.app_context,
-            account="GS11",
-            name=XSS_NAME,
-            phone="+8613800138001",
-            address="北区 光明路 20号",
-            area="北区",
-            special_care="elderly",
-        )
-        yield server
+async def desk_server(phones_once: LiveServer) -> LiveServer:
+    await add_customer(
+        phones_once.app_context,
+        account="GS11",
+        name=XSS_NAME,
+        phone="+8613800138001",
+        address="北区 光明路 20号",
+        area="北区",
+        special_care="elderly",
+    )
+    return phones_once
 
 
 async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(

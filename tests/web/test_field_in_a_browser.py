@@ -6,17 +6,14 @@ the report draws its bars. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import SHANGHAI, FakeClock, LiveServer, add_customer, serve_with_phones
+from conftest import SHANGHAI, FakeClock, LiveServer, add_customer
 from playwright.async_api import Locator, Page, expect
 from web.console import ARTIFACTS, chromium, needs_chromium, sign_in_page
-
-from hotline.telephony.simulator import FakeAsterisk
 
 pytestmark = needs_chromium
 
@@ -25,13 +22,8 @@ ADDRESS = {"address": "南区 湖滨路 5号 2单元 301", "area": "南区"}
 
 
 @pytest.fixture
-async def field_server(
-    database_url: str, clock: FakeClock, fake_asterisk: FakeAsterisk
-) -> AsyncIterator[LiveServer]:
-    if "postgresql" in database_url:
-        pytest.skip("the browser journeys run once, on SQLite; the API under them runs on both")
-    async with serve_with_phones(database_url, clock, fake_asterisk) as server:
-        yield server
+def field_server(phones_once: LiveServer) -> LiveServer:
+    return phones_once
 
 
 class Staff:
