@@ -207,6 +207,15 @@ async def test_the_quality_staff_work_a_callback_to_an_unhappy_survey(
         await expect(task).to_contain_text("待回访")
         await page.screenshot(path=str(ARTIFACTS / "field-callbacks-due-zh.png"), full_page=True)
 
+        # The scheduler puts it forward while the page is open: a banner says so, the page
+        # itself stays as it is (a survey may be half typed).
+        await page.wait_for_selector("body[data-feed=open]")
+        assert await field_server.app_context.scheduler.offer_callbacks_once() == 1  # type: ignore[attr-defined]
+        await expect(page.locator("#new-due")).to_contain_text("打开本页后又有 1 个回访到期。")
+        await expect(page.locator("#new-due a")).to_have_attribute(
+            "href", "/callbacks?tab=due&who=all"
+        )
+
         # Nobody answers: the task waits for another half-day and leaves the due list.
         attempt = task.locator('form[action$="/attempt"]')
         await attempt.locator('select[name="outcome"]').select_option("no_answer")
