@@ -172,6 +172,19 @@ async def test_the_dispatcher_books_a_visit_and_the_technician_sees_it(
             path=str(ARTIFACTS / "field-dispatch-crew-day-zh.png"), full_page=True
         )
 
+        # Reported while the board is open: a gas smell is an alarm naming it, the rest counted.
+        await page.wait_for_selector("body[data-feed=open]")
+        async with httpx.AsyncClient(base_url=field_server.base_url) as client:
+            staff = Staff(field_server, client)
+            second_leak = await staff.repair(customer, "gas_smell", "北区", "地下室燃气味")
+            await staff.repair(customer, "network_fault", "北区", "调压箱异响")
+        alarm = page.locator("#new-emergency")
+        await expect(alarm).to_contain_text("燃气泄漏报修：请立即派工")
+        await expect(alarm.locator(f'a[href="/tickets/{second_leak}"]')).to_have_text(second_leak)
+        await expect(alarm.locator("li")).to_contain_text("北区 湖滨路 5号")
+        await expect(page.locator("#new-waiting")).to_contain_text("打开本页后又有 1 个维修报修。")
+        await page.screenshot(path=str(ARTIFACTS / "field-dispatch-alarm-zh.png"), full_page=True)
+
         worker = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 800})
         await sign_in_page(worker, field_server, "tech", "/my-work")
         await expect(worker.locator("h1")).to_have_text("我的派工单")

@@ -1,0 +1,35 @@
+// The board does not reload itself (a booking may be half typed): repairs reported while it is
+// open are announced above it — a gas smell as an alarm with its number and address, the rest
+// counted — with a link that shows the board afresh.
+"use strict";
+
+(function () {
+  const texts = JSON.parse(document.getElementById("dispatch-text").textContent);
+  const alarm = document.getElementById("new-emergency");
+  const waiting = document.getElementById("new-waiting");
+  let count = 0;
+
+  function emergency(ticket) {
+    const line = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `/tickets/${encodeURIComponent(ticket.number)}`;
+    link.textContent = ticket.number;
+    line.append(link, ` ${ticket.address || ticket.area || ""}`);
+    alarm.querySelector("ul").append(line);
+    alarm.hidden = false;
+  }
+
+  const feed = new EventSource("/api/events");
+  feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
+  feed.addEventListener("ticket.created", (event) => {
+    const ticket = JSON.parse(event.data).ticket || {};
+    if (ticket.type !== "repair") return;
+    if (ticket.subtype === "gas_smell") {
+      emergency(ticket);
+      return;
+    }
+    count += 1;
+    waiting.querySelector("span").textContent = texts.waiting.replace("{count}", String(count));
+    waiting.hidden = false;
+  });
+})();
