@@ -59,6 +59,8 @@ def serve() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of every job (the sweep runs every 2 s): only its troubles.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     calm_garbage_collection()
     uvicorn.run("hotline.web.app:create_app", factory=True, host=host, port=port, log_level="info")
 
