@@ -29,6 +29,8 @@ def page(roles: Collection[Role], handler: PageHandler) -> Callable[[Request], A
             return render(request, "forbidden.html", actor=actor, status=403)
         return await handler(request, actor)
 
+    # Who the page is for, readable from the route table (the tests check every page has it).
+    endpoint.roles = frozenset(roles)  # type: ignore[attr-defined]
     return endpoint
 
 
