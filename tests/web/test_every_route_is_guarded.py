@@ -1,4 +1,4 @@
-"""Roles are checked on every route, found from the route table rather than listed by hand: a
+"""Roles (and, on forms, the CSRF token) are checked on every route, found from the route table rather than listed by hand: a
 page or API route added later is covered the day it is added. Each role gets 403 exactly where
 it is not one of the route's roles; strangers get the login page or 401."""
 
@@ -65,6 +65,9 @@ async def test_every_page_refuses_exactly_the_roles_it_is_not_for(
                 answer = await browser.post(concrete(path), data={"csrf_token": token})
             if role in roles:
                 assert answer.status_code != 403, (role, method, path, answer.status_code)
+                if method == "POST":
+                    forged = await browser.post(concrete(path), data={})
+                    assert forged.status_code == 403, ("no CSRF token", role, path)
             else:
                 assert answer.status_code == 403, (role, method, path, answer.status_code)
         await browser.post("/logout", data={"csrf_token": token})
