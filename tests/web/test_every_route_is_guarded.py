@@ -1,6 +1,7 @@
-"""Roles (and, on forms, the CSRF token) are checked on every route, found from the route table rather than listed by hand: a
-page or API route added later is covered the day it is added. Each role gets 403 exactly where
-it is not one of the route's roles; strangers get the login page or 401."""
+"""Roles (and, on forms, the CSRF token) are checked on every route, found from the route
+table rather than listed by hand: a page or API route added later is covered the day it is
+added. Each role gets 403 exactly where it is not one of the route's roles; strangers get the
+login page or 401."""
 
 from __future__ import annotations
 
