@@ -13,8 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import Crew, CrewMember, SlaClockRow, Ticket, User, Visit
-from hotline.i18n import N_
-from hotline.services import audit, callbacks
+from hotline.services import audit, callbacks, technician_time
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,13 +22,11 @@ from hotline.services.tickets import TicketView
 from tickets.sla import ClockName
 from tickets.types import GAS_SMELL
 from tickets.visits import (
-    Shift,
     VisitError,
     VisitStatus,
     Window,
     change_against_crew,
     missed,
-    overlapping,
 )
 from tickets.workflow import Action, Appointment, Role, Status
 
@@ -43,13 +40,14 @@ OPEN = [Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value, "wait
 class CrewDay:
     crew: Crew
     members: list[User] = field(default_factory=list)
-    open_orders: int = 0
+    # The crew's open work orders, oldest first: what a dispatcher may hand to someone else.
+    orders: list[Ticket] = field(default_factory=list)
     visits: list[tuple[Visit, Ticket]] = field(default_factory=list)
     on_shift: bool = True
 
-
-def shift_of(crew: Crew) -> Shift:
-    return Shift.parse(crew.shift_start, crew.shift_end)
+    @property
+    def open_orders(self) -> int:
+        return len(self.orders)
 
 
 @dataclass
@@ -94,7 +92,7 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
             by_area.setdefault(view.ticket.area or "—", []).append(view)
 
     crews = {
-        crew.id: CrewDay(crew, on_shift=shift_of(crew).on_shift(now, tz))
+        crew.id: CrewDay(crew, on_shift=technician_time.shift_of(crew).on_shift(now, tz))
         for crew in (
             await session.exec(select(Crew).where(col(Crew.active)).order_by(col(Crew.code)))
         )
@@ -106,13 +104,13 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
             member_crew[member.user_id] = member.crew_id
     if member_crew:
         open_orders = await session.exec(
-            select(Ticket.assignee_id).where(
-                col(Ticket.assignee_id).in_(list(member_crew)), col(Ticket.status).in_(OPEN)
-            )
+            select(Ticket)
+            .where(col(Ticket.assignee_id).in_(list(member_crew)), col(Ticket.status).in_(OPEN))
+            .order_by(col(Ticket.received_at))
         )
-        for assignee_id in open_orders.all():
-            if assignee_id is not None:
-                crews[member_crew[assignee_id]].open_orders += 1
+        for order in open_orders.all():
+            if order.assignee_id is not None:
+                crews[member_crew[order.assignee_id]].orders.append(order)
     day_start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     coming = await session.exec(
         select(Visit, Ticket)
@@ -190,14 +188,11 @@ def _window(start: datetime, end: datetime, now: datetime) -> Window:
     return window
 
 
-async def _technician(session: AsyncSession, username: str) -> tuple[User, int | None]:
+async def _technician(session: AsyncSession, username: str) -> User:
     user = (await session.exec(select(User).where(col(User.username) == username))).first()
     if user is None or user.role != Role.TECHNICIAN.value:
         raise Invalid("not a technician", {"technician": "not a technician"})
-    member = (
-        await session.exec(select(CrewMember).where(col(CrewMember.user_id) == user.id))
-    ).first()
-    return user, member.crew_id if member else None
+    return user
 
 
 async def book_visit(
@@ -219,22 +214,8 @@ async def book_visit(
             "a visit needs the customer's consent", {"consent": "the customer must agree"}
         )
     window = _window(start, end, now)
-    user, crew_id = await _technician(session, technician)
-    crew = await session.get(Crew, crew_id) if crew_id is not None else None
-    if crew is not None and not shift_of(crew).holds(window, rulebook.timezone):
-        message = N_("the window lies outside the crew's shift")
-        raise Invalid(message, {"start": message})
-    booked = await session.exec(
-        select(Visit).where(
-            col(Visit.technician_id) == user.id,
-            col(Visit.status) == VisitStatus.BOOKED.value,
-            col(Visit.window_start) < window.end,
-            col(Visit.window_end) > window.start,
-        )
-    )
-    if overlapping(window, [Window(v.window_start, v.window_end) for v in booked.all()]):
-        message = N_("the technician has another visit booked in this window")
-        raise Invalid(message, {"start": message})
+    user = await _technician(session, technician)
+    crew = await technician_time.check_window(session, user, window, rulebook.timezone)
     result = await ticket_service.perform_action(
         session,
         rulebook,
@@ -250,7 +231,7 @@ async def book_visit(
     assert ticket.id is not None
     visit = Visit(
         ticket_id=ticket.id,
-        crew_id=crew_id,
+        crew_id=crew.id if crew is not None else None,
         technician_id=user.id,
         window_start=window.start,
         window_end=window.end,

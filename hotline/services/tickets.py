@@ -23,7 +23,7 @@ from hotline.db.tables import (
     User,
 )
 from hotline.db.writes import insert_returning_id, insert_rows
-from hotline.services import audit, callbacks
+from hotline.services import audit, callbacks, technician_time
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_row, write_clock
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -536,6 +536,11 @@ async def perform_action(
     if outcome.assignee != snapshot.assignee:
         ticket.assignee_id = new_assignee.id if new_assignee else None
         view.assignee = new_assignee
+        if new_assignee is not None:
+            # The visits booked for the repair go with it to the new technician.
+            await technician_time.follow_assignment(
+                session, ticket, new_assignee, rulebook.timezone, now, actor.username
+            )
     if outcome.appointment is not None:
         ticket.appointment_start = outcome.appointment.start
         ticket.appointment_end = outcome.appointment.end

@@ -218,6 +218,53 @@ async def test_a_technician_is_not_booked_twice_at_once(
     assert moved.status_code == 200, moved.text
 
 
+async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    visit = (
+        await api.post(
+            "disp",
+            "/api/visits",
+            {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
+        )
+    ).json()
+    # tech2 is busy at the same time with another customer: the hand-over is refused whole.
+    other = await create(api, repair("network_fault", "南区", "调压箱异响"))
+    busy = await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": other, "technician": "tech2", **window(clock, 5), "consent": True},
+    )
+    assert busy.status_code == 201, busy.text
+    refused = await api.post("disp", f"/api/tickets/{number}/actions/assign", {"assignee": "tech2"})
+    assert refused.status_code == 422 and "start" in refused.json()["error"]["fields"]
+    assert (await api.get("disp", f"/api/tickets/{number}")).json()["assignee"] == "tech"
+    cancelled = await api.post(
+        "disp",
+        f"/api/visits/{busy.json()['id']}/cancel",
+        {"reason": "客户改期", "customer_told_at": clock.now.isoformat()},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    handed = await api.post("disp", f"/api/tickets/{number}/actions/assign", {"assignee": "tech2"})
+    assert handed.status_code == 200, handed.text
+    # The window the customer agreed stays; the visit is now tech2's to keep and to close.
+    work = (await api.get("tech2", "/api/my-work")).json()["items"]
+    [order] = [item for item in work if item["number"] == number]
+    [moved] = order["visits"]
+    assert (moved["id"], moved["start"], moved["end"]) == (
+        visit["id"],
+        visit["start"],
+        visit["end"],
+    )
+    assert all(
+        item["number"] != number for item in (await api.get("tech", "/api/my-work")).json()["items"]
+    )
+    clock.advance(hours=5)
+    assert (await api.post("tech", f"/api/visits/{visit['id']}/done", {})).status_code == 403
+    assert (await api.post("tech2", f"/api/visits/{visit['id']}/done", {})).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("told_before", "against_crew"), [(3.0, False), (2.0, False), (1.5, True), (None, True)]
 )

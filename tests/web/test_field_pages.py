@@ -79,6 +79,49 @@ async def test_the_dispatcher_books_a_visit_from_the_board(
     assert 'href="/my-work"' in work.text and 'href="/dispatch"' not in work.text
 
 
+async def test_the_dispatcher_hands_a_crews_order_to_another_technician(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await sign_in(browser, "sup")
+    headers = {"X-CSRF-Token": csrf_of((await browser.get("/tickets")).text)}
+    for code, name, member in (("north", "北区一班", "tech"), ("south", "南区一班", "tech2")):
+        made = await browser.post(
+            "/api/crews",
+            json={"code": code, "name": name, "areas": ["北区"], "members": [member]},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+    stove = await new_repair(browser, "indoor_equipment", "北区")
+    start = clock.now + timedelta(hours=4)
+    booked = await browser.post(
+        "/api/visits",
+        json={
+            "ticket": stove,
+            "technician": "tech",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "consent": True,
+        },
+        headers=headers,
+    )
+    assert booked.status_code == 201, booked.text
+    board = await browser.get("/dispatch")
+    assert "改派" in board.text and f'action="/dispatch/{stove}/assign"' in board.text
+    handed = await browser.post(
+        f"/dispatch/{stove}/assign",
+        data={"csrf_token": csrf_of(board.text), "technician": "tech2"},
+    )
+    assert handed.status_code == 303
+    after = await browser.get("/dispatch")
+    south = after.text[after.text.index("南区一班") :]
+    assert stove in south  # now under tech2's crew, its visit with it
+    assert f"{start.astimezone(TZ):%H:%M}" in south
+    bogus = await browser.post(
+        f"/dispatch/{stove}/explode", data={"csrf_token": csrf_of(after.text)}
+    )
+    assert bogus.status_code == 404
+
+
 async def test_the_technician_works_the_order_from_their_page(
     browser: httpx.AsyncClient, clock: FakeClock
 ) -> None:

@@ -19,7 +19,7 @@ from hotline.services import departments
 from hotline.services import dispatch as service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid
+from hotline.services.errors import Invalid, NotFound
 from hotline.services.kpi import kpi_report
 from hotline.web.api.dispatch import DISPATCHERS
 from hotline.web.api.reports import REPORT_READERS, period
@@ -42,6 +42,18 @@ def _order(view: ticket_service.TicketView, now: datetime, tz: ZoneInfo) -> dict
         "description": ticket.description[:80],
         "received": ticket.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
         "clocks": clock_cells(view.clocks, now, tz),
+    }
+
+
+def _held(order: Ticket, members: list[User]) -> dict[str, Any]:
+    """A crew's open work order, with who holds it."""
+    holder = next((member for member in members if member.id == order.assignee_id), None)
+    return {
+        "number": order.number,
+        "subtype": order.subtype,
+        "status": order.status,
+        "holder": holder.display_name if holder else "—",
+        "holder_username": holder.username if holder else "",
     }
 
 
@@ -87,7 +99,7 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                     "shift": f"{day.crew.shift_start}–{day.crew.shift_end}",
                     "on_shift": day.on_shift,
                     "members": [m.display_name for m in day.members],
-                    "open_orders": day.open_orders,
+                    "orders": [_held(order, day.members) for order in day.orders],
                     "visits": [_booking(v, t, today, tz) for v, t in day.visits],
                 }
                 for day in board.crews
@@ -117,8 +129,11 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: 
     number = request.path_params["row"]
     technician = text(form, "technician", 64)
     _ = current_gettext()
+    operation = request.path_params["operation"]
+    if operation not in {"assign", "book"}:
+        raise NotFound("no such change on the board")
     async with context.sessions() as session, session.begin():
-        if request.path_params["operation"] == "assign":
+        if operation == "assign":
             await ticket_service.perform_action(
                 session,
                 rulebook,
