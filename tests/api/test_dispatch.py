@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from conftest import Api, FakeClock
 
@@ -35,6 +36,15 @@ async def crews(api: Api) -> None:
         {"code": "south", "name": "南区维修队", "areas": ["南区"], "members": ["tech2"]},
     )
     assert south.status_code == 201, south.text
+
+
+async def book(api: Api, number: str, technician: str, span: dict[str, str]) -> httpx.Response:
+    """The dispatcher books a visit, with the customer's consent, for the window given."""
+    return await api.post(
+        "disp",
+        "/api/visits",
+        {"ticket": number, "technician": technician, **span, "consent": True},
+    )
 
 
 def window(clock: FakeClock, hours: float, length: float = 2) -> dict[str, str]:
@@ -111,11 +121,7 @@ async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    booked = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": number, "technician": "tech", **window(clock, 24), "consent": True},
-    )
+    booked = await book(api, number, "tech", window(clock, 24))
     assert booked.status_code == 201, booked.text
     visit = booked.json()
     # Received at 10:00, fixed within 24 h: a visit until 12:00 tomorrow ends after that.
@@ -160,27 +166,15 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
     board = (await api.get("disp", "/api/dispatch/board")).json()
     assert [(c["code"], c["on_shift"]) for c in board["crews"]] == [("day", True), ("night", False)]
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    daytime = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
-    )
+    daytime = await book(api, number, "tech", window(clock, 4))
     assert daytime.status_code == 422
     assert "start" in daytime.json()["error"]["fields"]
     # 07:00-09:00 tomorrow runs past the end of the night.
-    late = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": number, "technician": "tech", **window(clock, 21), "consent": True},
-    )
+    late = await book(api, number, "tech", window(clock, 21))
     assert late.status_code == 422
     ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
     assert ticket["assignee"] is None  # nothing changed
-    overnight = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": number, "technician": "tech", **window(clock, 13), "consent": True},
-    )
+    overnight = await book(api, number, "tech", window(clock, 13))
     assert overnight.status_code == 201, overnight.text  # 23:00-01:00
     assert overnight.json()["fix_due_before_visit_ends"] is None  # in time for the fix
 
@@ -190,24 +184,12 @@ async def test_a_technician_is_not_booked_twice_at_once(
 ) -> None:
     first = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
     second = await create(api, repair("network_fault", "北区", "楼栋调压箱漏气声"))
-    booked = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": first, "technician": "tech", **window(clock, 24), "consent": True},
-    )
+    booked = await book(api, first, "tech", window(clock, 24))
     assert booked.status_code == 201, booked.text
-    clash = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": second, "technician": "tech", **window(clock, 25), "consent": True},
-    )
+    clash = await book(api, second, "tech", window(clock, 25))
     assert clash.status_code == 422 and "start" in clash.json()["error"]["fields"]
     assert (await api.get("disp", f"/api/tickets/{second}")).json()["assignee"] is None
-    after = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": second, "technician": "tech", **window(clock, 26), "consent": True},
-    )
+    after = await book(api, second, "tech", window(clock, 26))
     assert after.status_code == 201, after.text  # right after the first one
     # Moving a visit within its own window is no clash with itself.
     moved = await api.post(
@@ -222,20 +204,10 @@ async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    visit = (
-        await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
-        )
-    ).json()
+    visit = (await book(api, number, "tech", window(clock, 4))).json()
     # tech2 is busy at the same time with another customer: the hand-over is refused whole.
     other = await create(api, repair("network_fault", "南区", "调压箱异响"))
-    busy = await api.post(
-        "disp",
-        "/api/visits",
-        {"ticket": other, "technician": "tech2", **window(clock, 5), "consent": True},
-    )
+    busy = await book(api, other, "tech2", window(clock, 5))
     assert busy.status_code == 201, busy.text
     refused = await api.post("disp", f"/api/tickets/{number}/actions/assign", {"assignee": "tech2"})
     assert refused.status_code == 422 and "start" in refused.json()["error"]["fields"]
@@ -272,13 +244,7 @@ async def test_moving_a_visit_counts_against_the_crew_unless_told_2_h_ahead(
     api: Api, crews: None, clock: FakeClock, told_before: float | None, against_crew: bool
 ) -> None:
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    visit = (
-        await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 4), "consent": True},
-        )
-    ).json()
+    visit = (await book(api, number, "tech", window(clock, 4))).json()
     start = datetime.fromisoformat(visit["start"])
     clock.now = start - timedelta(hours=1)  # the change is made 1 h before the window
     told = None if told_before is None else (start - timedelta(hours=told_before)).isoformat()
@@ -305,13 +271,7 @@ async def test_a_late_change_is_recorded_against_the_crew(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    visit = (
-        await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 3), "consent": True},
-        )
-    ).json()
+    visit = (await book(api, number, "tech", window(clock, 3))).json()
     clock.advance(hours=2)  # an hour before the window
     told = clock.now.isoformat()
     cancelled = await api.post(
@@ -322,13 +282,7 @@ async def test_a_late_change_is_recorded_against_the_crew(
     assert cancelled.status_code == 200 and cancelled.json()["against_crew"] is True
     future = (clock.now + timedelta(minutes=5)).isoformat()
     number2 = await create(api, repair("indoor_equipment", "北区", "灶具漏气"))
-    visit2 = (
-        await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number2, "technician": "tech", **window(clock, 5), "consent": True},
-        )
-    ).json()
+    visit2 = (await book(api, number2, "tech", window(clock, 5))).json()
     early = await api.post(
         "disp", f"/api/visits/{visit2['id']}/cancel", {"reason": "x", "customer_told_at": future}
     )
@@ -337,13 +291,7 @@ async def test_a_late_change_is_recorded_against_the_crew(
 
 async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: FakeClock) -> None:
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    visit = (
-        await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number, "technician": "tech", **window(clock, 1), "consent": True},
-        )
-    ).json()
+    visit = (await book(api, number, "tech", window(clock, 1))).json()
     clock.advance(hours=2)
     ahead = await api.post(
         "tech",
@@ -368,11 +316,7 @@ async def test_a_window_passed_with_nobody_there_is_a_missed_visit(
     kept = await create(api, repair("indoor_equipment", "北区", "按时上门"))
     missed = await create(api, repair("indoor_equipment", "北区", "无人上门"))
     for number, technician in ((kept, "tech"), (missed, "tech2")):
-        booked = await api.post(
-            "disp",
-            "/api/visits",
-            {"ticket": number, "technician": technician, **window(clock, 1), "consent": True},
-        )
+        booked = await book(api, number, technician, window(clock, 1))
         assert booked.status_code == 201
     clock.advance(hours=1, minutes=30)  # inside the window
     await api.post("tech", f"/api/tickets/{kept}/actions/start", {})
