@@ -21,13 +21,14 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
-from hotline.db.tables import Customer, CustomerAddress, CustomerPhone, User
+from hotline.db.tables import CallbackTask, Customer, CustomerAddress, CustomerPhone, Ticket, User
 from hotline.services import users as user_service
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
@@ -372,3 +373,44 @@ async def browser(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.As
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as client:
             client.app_context = app.state.context  # type: ignore[attr-defined]
             yield client
+
+
+async def add_due_callbacks(database_url: str, now: datetime, count: int) -> None:
+    """`count` repair callbacks due since 20 hours ago, on one resolved ticket, inserted in bulk."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            ticket = Ticket(
+                number="BX-20261120-0001",
+                type="repair",
+                subtype="indoor_equipment",
+                status="resolved",
+                priority="normal",
+                department_id=1,
+                description="批量回访",
+                received_at=now,
+                created_at=now,
+                updated_at=now,
+                created_by="test",
+            )
+            session.add(ticket)
+            await session.flush()
+            await (await session.connection()).execute(
+                insert(CallbackTask),
+                [
+                    {
+                        "ticket_id": ticket.id,
+                        "kind": "repair",
+                        "status": "pending",
+                        "event_at": now - timedelta(days=1, seconds=n),
+                        "not_before": now - timedelta(hours=20, seconds=n),
+                        "due_by": now + timedelta(days=2),
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n in range(count)
+                ],
+            )
+    finally:
+        await engine.dispose()

@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
-from conftest import Api, FakeClock, add_staff, app_settings
-from sqlalchemy import insert
+from conftest import Api, FakeClock, add_due_callbacks, add_staff, app_settings
 from sqlmodel import col, func, select
 
-from hotline.db.engine import create_engine, session_factory
-from hotline.db.tables import CallbackTask, Ticket
+from hotline.db.tables import CallbackTask
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
 
@@ -279,53 +277,13 @@ async def test_the_scheduler_puts_due_callbacks_forward_once_per_attempt(
 TASKS_AT_RESTART = 10_000
 
 
-async def add_due_tasks(database_url: str, now: datetime, count: int) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            ticket = Ticket(
-                number="BX-20261120-0001",
-                type="repair",
-                subtype="indoor_equipment",
-                status="resolved",
-                priority="normal",
-                department_id=1,
-                description="批量回访",
-                received_at=now,
-                created_at=now,
-                updated_at=now,
-                created_by="test",
-            )
-            session.add(ticket)
-            await session.flush()
-            await (await session.connection()).execute(
-                insert(CallbackTask),
-                [
-                    {
-                        "ticket_id": ticket.id,
-                        "kind": "repair",
-                        "status": "pending",
-                        "event_at": now - timedelta(days=1, seconds=n),
-                        "not_before": now - timedelta(hours=20, seconds=n),
-                        "due_by": now + timedelta(days=2),
-                        "attempts": 0,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for n in range(count)
-                ],
-            )
-    finally:
-        await engine.dispose()
-
-
 async def test_every_task_is_put_forward_exactly_once_across_a_restart(
     database_url: str, clock: FakeClock
 ) -> None:
     """Tasks that fell due while no server ran are put forward at start; a server stopped in
     the middle leaves the rest to the next one, and none is put forward twice."""
     await add_staff(database_url, clock.now)
-    await add_due_tasks(database_url, clock.now, TASKS_AT_RESTART)
+    await add_due_callbacks(database_url, clock.now, TASKS_AT_RESTART)
     announced: list[int] = []
     for run in range(2):
         app = create_app(app_settings(database_url, scheduler="on"), clock=clock)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import FakeClock
+from conftest import FakeClock, add_due_callbacks
 from web.console import csrf_of, field_errors, sign_in
 
 REPAIR = {"type": "repair", "subtype": "indoor_equipment", "description": "热水器不点火"}
@@ -123,6 +123,24 @@ async def test_a_callback_is_taken_from_the_pool_and_handed_out(
     others = await browser.post(path, data={"csrf_token": csrf_of(free.text), "assignee": "sup"})
     assert others.status_code == 403 and number in others.text
     assert number in (await browser.get("/callbacks", params={"who": "mine"})).text
+
+
+async def test_a_long_worklist_comes_in_pages(
+    browser: httpx.AsyncClient, clock: FakeClock, database_url: str
+) -> None:
+    await add_due_callbacks(database_url, clock.now, 120)
+    await sign_in(browser, "qa")
+    first = await browser.get("/callbacks")
+    tasks = re.findall(r'action="/callbacks/(\d+)/attempt"', first.text)
+    assert len(tasks) == 50
+    assert 'href="/callbacks?tab=due&amp;who=all&amp;page=2"' in first.text
+    assert "page=0" not in first.text  # no way back from the first page
+    third = await browser.get("/callbacks", params={"page": "3"})
+    last = re.findall(r'action="/callbacks/(\d+)/attempt"', third.text)
+    assert len(last) == 20 and not set(last) & set(tasks)
+    assert "page=4" not in third.text and "page=2" in third.text
+    nonsense = await browser.get("/callbacks", params={"page": "-1"})
+    assert re.findall(r'action="/callbacks/(\d+)/attempt"', nonsense.text) == tasks
 
 
 async def test_the_worklist_is_for_quality_supervisors_and_admins(

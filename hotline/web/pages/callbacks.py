@@ -38,6 +38,8 @@ TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
 }
 
 
+# A morning's worth of calls to make; the rest on the next pages.
+PER_PAGE = 50
 # Whose tasks the list shows, besides which stage they are in.
 HOLDS: dict[str, str] = {"all": N_("Everyone's"), "mine": N_("Mine"), "free": N_("Not taken")}
 
@@ -77,6 +79,8 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         hold = str(outcome[2].get("who", hold))
     if hold not in HOLDS:
         hold = "all"
+    raw_page = request.query_params.get("page", "1")
+    number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
     _label, statuses, due = TABS[tab]
     now = context.clock()
     tz = context.settings.timezone
@@ -88,7 +92,8 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
                 due=due,
                 assignee=actor.username if hold == "mine" else None,
                 unassigned=hold == "free",
-                per_page=100,
+                page=number,
+                per_page=PER_PAGE,
             ),
             now,
         )
@@ -105,6 +110,8 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
             "people": [(user.username, user.display_name) for user in people],
             "can_call": bool(actor.interface),
             "rows": [_row(view, now, tz) for view in page_of.items],
+            "page": page_of.page,
+            "has_more": page_of.has_more,
             "outcomes": [o.value for o in AttemptOutcome],
             "server_now": now.isoformat(),
         },
