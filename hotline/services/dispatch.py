@@ -364,19 +364,23 @@ async def reschedule_visit(
     reason: str,
     customer_told_at: datetime | None,
     now: datetime,
+    technician: str | None = None,
 ) -> tuple[Visit, Visit]:
     """The visit moved (rescheduled, with whether that counts against the crew) and the new
-    one booked in its place."""
+    one booked in its place — with the same technician, or `technician` (who then holds the
+    repair)."""
     visit, ticket = await _booked(session, visit_id)
     _window(start, end, now)
     await _change(session, visit, VisitStatus.RESCHEDULED, reason, customer_told_at, actor, now)
-    technician = await session.get(User, visit.technician_id) if visit.technician_id else None
+    if technician is None and visit.technician_id is not None:
+        holder = await session.get(User, visit.technician_id)
+        technician = holder.username if holder else None
     new = await book_visit(
         session,
         rulebook,
         actor,
         ticket.number,
-        technician=technician.username if technician else "",
+        technician=technician or "",
         start=start,
         end=end,
         consent=True,

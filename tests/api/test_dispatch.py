@@ -237,6 +237,35 @@ async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
     assert (await api.post("tech2", f"/api/visits/{visit['id']}/done", {})).status_code == 200
 
 
+async def test_a_visit_moved_to_another_technician_and_window_in_one_step(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    visit = (await book(api, number, "tech", window(clock, 4))).json()
+    moved = await api.post(
+        "disp",
+        f"/api/visits/{visit['id']}/reschedule",
+        {
+            "reason": "原维修工请假",
+            "customer_told_at": clock.now.isoformat(),
+            "technician": "tech2",
+            **window(clock, 24),
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["replaces"]["against_crew"] is False  # told a day ahead
+    ticket = (await api.get("disp", f"/api/tickets/{number}")).json()
+    assert ticket["assignee"] == "tech2"
+    [order] = (await api.get("tech2", "/api/my-work")).json()["items"]
+    assert [v["id"] for v in order["visits"]] == [moved.json()["id"]]
+    nonsense = await api.post(
+        "disp",
+        f"/api/visits/{moved.json()['id']}/cancel",
+        {"reason": "客户取消", "technician": "tech"},
+    )
+    assert nonsense.status_code == 422 and "technician" in nonsense.json()["error"]["fields"]
+
+
 @pytest.mark.parametrize(
     ("told_before", "against_crew"), [(3.0, False), (2.0, False), (1.5, True), (None, True)]
 )

@@ -166,9 +166,16 @@ async def change(request: Request, actor: Actor | None) -> Response:
                 reason=body.reason,
                 customer_told_at=body.customer_told_at,
                 now=now,
+                technician=body.technician,
             )
             return JSONResponse({**visit_json(visit, tz), "replaces": visit_json(old, tz)})
         else:
+            extra = {"start": body.start, "end": body.end, "technician": body.technician}
+            if given := [name for name, value in extra.items() if value is not None]:
+                raise Invalid(
+                    "a cancellation takes no new window or technician",
+                    {name: "not for a cancellation" for name in given},
+                )
             visit = await service.cancel_visit(
                 session,
                 actor,

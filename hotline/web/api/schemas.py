@@ -186,6 +186,8 @@ class VisitChangeIn(Strict):
     customer_told_at: AwareDatetime | None = None
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
+    # Rescheduling only: another technician takes the new window (and the repair with it).
+    technician: str | None = Field(default=None, max_length=64)
 
 
 class VisitDoneIn(Strict):
