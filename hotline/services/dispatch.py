@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import Crew, CrewMember, SlaClockRow, Ticket, User, Visit
+from hotline.i18n import N_
 from hotline.services import audit, callbacks, technician_time
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
@@ -30,6 +31,7 @@ from tickets.visits import (
 )
 from tickets.workflow import Action, Appointment, Role, Status
 
+NOT_A_TECHNICIAN = N_("not a technician")
 # How far ahead the board shows crews' bookings: what a dispatcher books into.
 BOARD_DAYS = timedelta(days=3)
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
@@ -191,7 +193,7 @@ def _window(start: datetime, end: datetime, now: datetime) -> Window:
 async def _technician(session: AsyncSession, username: str) -> User:
     user = (await session.exec(select(User).where(col(User.username) == username))).first()
     if user is None or user.role != Role.TECHNICIAN.value:
-        raise Invalid("not a technician", {"technician": "not a technician"})
+        raise Invalid(NOT_A_TECHNICIAN, {"technician": NOT_A_TECHNICIAN})
     return user
 
 
@@ -210,9 +212,8 @@ async def book_visit(
     """Book the window the customer agreed to: the technician gets the work order and the
     repair's handle clock becomes the window's end."""
     if not consent:
-        raise Invalid(
-            "a visit needs the customer's consent", {"consent": "the customer must agree"}
-        )
+        message = N_("the customer must agree to the visit")
+        raise Invalid(message, {"consent": message})
     window = _window(start, end, now)
     user = await _technician(session, technician)
     crew = await technician_time.check_window(session, user, window, rulebook.timezone)
@@ -319,7 +320,8 @@ async def _record(
 
 def _told(customer_told_at: datetime | None, now: datetime) -> None:
     if customer_told_at is not None and customer_told_at > now:
-        raise Invalid("the customer cannot be told in the future", {"customer_told_at": "future"})
+        message = N_("the customer cannot be told in the future")
+        raise Invalid(message, {"customer_told_at": message})
 
 
 async def _change(
@@ -332,7 +334,8 @@ async def _change(
     now: datetime,
 ) -> None:
     if not reason.strip():
-        raise Invalid("say why the visit changes", {"reason": "required"})
+        message = N_("say why the visit changes")
+        raise Invalid(message, {"reason": message})
     _told(customer_told_at, now)
     visit.change_reason = reason
     visit.customer_told_at = customer_told_at

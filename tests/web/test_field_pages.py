@@ -122,6 +122,81 @@ async def test_the_dispatcher_hands_a_crews_order_to_another_technician(
     assert bogus.status_code == 404
 
 
+async def test_the_dispatcher_moves_and_cancels_a_visit_from_the_board(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await sign_in(browser, "sup")
+    headers = {"X-CSRF-Token": csrf_of((await browser.get("/tickets")).text)}
+    made = await browser.post(
+        "/api/crews",
+        json={"code": "north", "name": "北区一班", "areas": ["北区"], "members": ["tech", "tech2"]},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    stove = await new_repair(browser, "indoor_equipment", "北区")
+    start = clock.now + timedelta(hours=3)
+    booked = await browser.post(
+        "/api/visits",
+        json={
+            "ticket": stove,
+            "technician": "tech",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "consent": True,
+        },
+        headers=headers,
+    )
+    visit = booked.json()["id"]
+    board = await browser.get("/dispatch")
+    token = csrf_of(board.text)
+    # The form comes filled with the window as booked, in local time.
+    assert f'value="{start.astimezone(TZ):%Y-%m-%dT%H:%M}"' in board.text
+    later = (start + timedelta(days=1)).astimezone(TZ)
+    no_reason = await browser.post(
+        f"/dispatch/visits/{visit}/reschedule",
+        data={
+            "csrf_token": token,
+            "start": f"{later:%Y-%m-%dT%H:%M}",
+            "end": f"{later + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+            "reason": "",
+        },
+    )
+    assert no_reason.status_code == 422
+    assert field_errors(no_reason.text) == ["请填写变更原因"]
+    assert f'value="{later:%Y-%m-%dT%H:%M}"' in no_reason.text  # what was typed stays
+    moved = await browser.post(
+        f"/dispatch/visits/{visit}/reschedule",
+        data={
+            "csrf_token": token,
+            "start": f"{later:%Y-%m-%dT%H:%M}",
+            "end": f"{later + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+            "technician": "tech2",
+            "reason": "原维修工请假",
+            "customer_told_at": f"{clock.now.astimezone(TZ):%Y-%m-%dT%H:%M}",
+        },
+    )
+    assert moved.status_code == 303
+    notice = await browser.get("/dispatch")
+    assert "上门已改约。" in notice.text and "计入班组责任" not in notice.text
+    ticket = (await browser.get(f"/api/tickets/{stove}")).json()
+    assert ticket["assignee"] == "tech2"
+    new_visit = re.search(r'action="/dispatch/visits/(\d+)/cancel"', notice.text)
+    assert new_visit is not None and new_visit.group(1) != str(visit)
+    clock.advance(hours=23)  # an hour before the new window, and nobody told the customer
+    cancelled = await browser.post(
+        f"/dispatch/visits/{new_visit.group(1)}/cancel",
+        data={"csrf_token": token, "reason": "配件缺货"},
+    )
+    assert cancelled.status_code == 303
+    told = await browser.get("/dispatch")
+    assert "上门已取消。 未提前 2 小时告知客户：计入班组责任。" in told.text
+    gone = await browser.post(
+        f"/dispatch/visits/{new_visit.group(1)}/cancel",
+        data={"csrf_token": token, "reason": "再次取消"},
+    )
+    assert gone.status_code == 409
+
+
 async def test_the_technician_works_the_order_from_their_page(
     browser: httpx.AsyncClient, clock: FakeClock
 ) -> None:

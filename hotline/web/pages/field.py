@@ -25,7 +25,7 @@ from hotline.web.api.dispatch import DISPATCHERS
 from hotline.web.api.reports import REPORT_READERS, period
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
-from hotline.web.pages.forms import text
+from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext, render
@@ -57,11 +57,16 @@ def _held(order: Ticket, members: list[User]) -> dict[str, Any]:
     }
 
 
-def _booking(visit: Visit, ticket: Ticket, today: date, tz: ZoneInfo) -> str:
+def _booking(visit: Visit, ticket: Ticket, today: date, tz: ZoneInfo) -> dict[str, Any]:
     """A crew's booking as the board lists it: today's by time, later ones with their date."""
     start, end = visit.window_start.astimezone(tz), visit.window_end.astimezone(tz)
     day = "" if start.date() == today else f"{start:%m-%d} "
-    return f"{day}{start:%H:%M}–{end:%H:%M} {ticket.number}"
+    return {
+        "id": visit.id,
+        "label": f"{day}{start:%H:%M}–{end:%H:%M} {ticket.number}",
+        "start": f"{start:%Y-%m-%dT%H:%M}",
+        "end": f"{end:%Y-%m-%dT%H:%M}",
+    }
 
 
 async def show_board(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
@@ -119,10 +124,52 @@ def _local(form: FormData, name: str, tz: ZoneInfo) -> datetime:
     try:
         return datetime.fromisoformat(text(form, name, 16)).replace(tzinfo=tz)
     except ValueError as error:
-        raise Invalid(N_("the visit was not booked"), {name: N_("a date and time")}) from error
+        raise Invalid(N_("the visit was not changed"), {name: N_("a date and time")}) from error
 
 
-async def dispatch_change(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
+def _told(form: FormData, tz: ZoneInfo) -> datetime | None:
+    """When the customer was told of the change; blank: not told."""
+    return _local(form, "customer_told_at", tz) if form.get("customer_told_at") else None
+
+
+async def visit_change(request: Request, actor: Actor, form: FormData, visit_id: int | None) -> str:
+    """A booked visit moved (to a new window, maybe another technician) or cancelled, with the
+    reason and when the customer was told; the notice says when it counts against the crew."""
+    operation = request.path_params["operation"]
+    if visit_id is None or operation not in {"reschedule", "cancel"}:
+        raise NotFound("no such change to a visit")
+    context = context_of(request)
+    rulebook = await context.rulebooks.get()
+    now, tz = context.clock(), context.settings.timezone
+    reason = text(form, "reason", 500)
+    async with context.sessions() as session, session.begin():
+        if operation == "cancel":
+            old = await service.cancel_visit(
+                session, actor, visit_id, reason=reason, customer_told_at=_told(form, tz), now=now
+            )
+        else:
+            old, _new = await service.reschedule_visit(
+                session,
+                rulebook,
+                actor,
+                visit_id,
+                start=_local(form, "start", tz),
+                end=_local(form, "end", tz),
+                reason=reason,
+                customer_told_at=_told(form, tz),
+                now=now,
+                technician=optional(form, "technician", 64),
+            )
+    _ = current_gettext()
+    done = _("Visit cancelled.") if operation == "cancel" else _("Visit moved.")
+    if old.against_crew:
+        return done + " " + _("The customer was not told 2 h ahead: it counts against the crew.")
+    return done
+
+
+async def dispatch_change(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    if request.url.path.startswith("/dispatch/visits/"):
+        return await visit_change(request, actor, form, row)
     context = context_of(request)
     rulebook = await context.rulebooks.get()
     now, tz = context.clock(), context.settings.timezone
@@ -201,7 +248,7 @@ ROUTES = [
         show_board,
         dispatch_change,
         "/dispatch",
-        ["/dispatch/{row}/{operation}"],
+        ["/dispatch/{row}/{operation}", "/dispatch/visits/{row}/{operation}"],
     ),
     Route("/reports", page(REPORT_READERS, reports)),
 ]
