@@ -4,11 +4,8 @@ of a request comes from its Accept-Language header; without one it is Chinese.""
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-
-from starlette.requests import Request
 
 # Re-exported: the code marks messages with the same marker the domain uses.
 from tickets.wording import N_ as N_
@@ -42,7 +39,3 @@ def pick_locale(accept_language: str | None) -> str:
         if tag.startswith("en"):
             return "en"
     return DEFAULT_LOCALE
-
-
-def gettext_for(request: Request) -> Callable[[str], str]:
-    return translations(pick_locale(request.headers.get("accept-language"))).gettext

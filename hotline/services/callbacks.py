@@ -174,7 +174,7 @@ async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) ->
             await session.exec(select(User).where(col(User.username) == query.assignee))
         ).first()
         if user is None:
-            raise Invalid(f"no user {query.assignee!r}", {"assignee": "no such user"})
+            raise Invalid(f"no user {query.assignee!r}", {"assignee": N_("no such user")})
         statement = statement.where(col(CallbackTask.assignee_id) == user.id)
     if query.unassigned:
         statement = statement.where(col(CallbackTask.assignee_id).is_(None))
@@ -254,7 +254,7 @@ async def record_attempt(
     call_linkedid: str | None = None,
 ) -> TaskView:
     if at > now:
-        raise Invalid("the attempt lies in the future", {"at": "lies in the future"})
+        raise Invalid(N_("the attempt lies in the future"), {"at": N_("lies in the future")})
     view = await get_task(session, task_id, lock=True)
     policy = await load_policy(session)
     try:

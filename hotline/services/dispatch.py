@@ -413,12 +413,14 @@ async def complete_visit(
 ) -> Visit:
     """The technician was there and is done: the visit's callback follows."""
     if at > now:
-        raise Invalid("the time lies in the future", {"at": "lies in the future"})
+        raise Invalid(N_("the time lies in the future"), {"at": N_("lies in the future")})
     visit, ticket = await _booked(session, visit_id)
     if actor.role == Role.TECHNICIAN and visit.technician_id != actor.user_id:
         raise Forbidden("this visit is another technician's")
     if at < visit.created_at:
-        raise Invalid("the visit was done before it was booked", {"at": "before the booking"})
+        raise Invalid(
+            N_("the visit was done before it was booked"), {"at": N_("before the booking")}
+        )
     visit.done_at = at
     await _record(session, visit, VisitStatus.DONE, actor.username, now, {"at": at.isoformat()})
     await callbacks.create_for_visit(session, ticket, at, now, tz)

@@ -23,6 +23,7 @@ from hotline.db.tables import (
     User,
 )
 from hotline.db.writes import insert_returning_id, insert_rows
+from hotline.i18n import N_
 from hotline.services import audit, callbacks, technician_time
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_row, write_clock
@@ -151,14 +152,14 @@ def _iso(moment: datetime | None) -> str | None:
 async def _user_by_name(session: AsyncSession, username: str, field_name: str) -> User:
     user = (await session.exec(select(User).where(User.username == username))).first()
     if user is None or not user.active:
-        raise Invalid(f"no active user {username!r}", {field_name: "unknown user"})
+        raise Invalid(f"no active user {username!r}", {field_name: N_("unknown user")})
     return user
 
 
 def _department(rulebook: Rulebook, code: str) -> Department:
     department = rulebook.departments.get(code)
     if department is None:
-        raise Invalid(f"no department {code!r}", {"department": "unknown department"})
+        raise Invalid(f"no department {code!r}", {"department": N_("unknown department")})
     return department
 
 
@@ -173,11 +174,15 @@ async def create_ticket(
         raise Invalid(error.message, {error.field: error.message}) from error
     received_at = data.received_at or now
     if received_at > now:
-        raise Invalid("received_at lies in the future", {"received_at": "lies in the future"})
+        raise Invalid(
+            N_("received_at lies in the future"), {"received_at": N_("lies in the future")}
+        )
     if data.special and data.type is not TicketType.CONSULTATION:
-        raise Invalid("only consultations are marked special", {"special": "consultations only"})
+        raise Invalid(
+            N_("only consultations are marked special"), {"special": N_("consultations only")}
+        )
     if data.named_staff and data.type is not TicketType.COMPLAINT:
-        raise Invalid("only complaints name staff", {"named_staff": "complaints only"})
+        raise Invalid(N_("only complaints name staff"), {"named_staff": N_("complaints only")})
 
     department_code = data.department or route(
         rulebook.routing, data.type, data.subtype, data.area, rulebook.default_department
@@ -188,7 +193,7 @@ async def create_ticket(
     if data.customer_id is not None:
         customer = await session.get(Customer, data.customer_id)
         if customer is None:
-            raise Invalid("no such customer", {"customer_id": "unknown customer"})
+            raise Invalid(N_("no such customer"), {"customer_id": N_("unknown customer")})
 
     clocks: dict[ClockName, Clock] = {
         policy.clock: sla.start_clock(policy, received_at, rulebook.calendar, rulebook.timezone)
@@ -485,12 +490,13 @@ async def perform_action(
         raise Forbidden(f"the {actor.role} role may not {action} tickets")
     at = request.at or now
     if at > now:
-        raise Invalid("the time lies in the future", {"at": "lies in the future"})
+        raise Invalid(N_("the time lies in the future"), {"at": N_("lies in the future")})
     ticket = await _lock_ticket(session, number)
     view = await _load_view(session, ticket, full=False)
     if request.at is not None and at < _latest_event(view):
         raise Invalid(
-            "the time lies before the ticket's previous event", {"at": "before the previous event"}
+            N_("the time lies before the ticket's previous event"),
+            {"at": N_("before the previous event")},
         )
     new_assignee = (
         await _user_by_name(session, request.assignee, "assignee") if request.assignee else None

@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.i18n import gettext_for
+from hotline.i18n import translations
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from hotline.web.templating import page_locale
 
 STATUS_OF: dict[type[ServiceError], int] = {
     NotFound: 404,
@@ -47,8 +48,9 @@ def error_response(
     extra: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    _ = gettext_for(request)
-    body = {"code": code, "message": _(message), "fields": dict(fields or {}), **(extra or {})}
+    _ = translations(page_locale(request)).gettext
+    said = {name: _(reason) for name, reason in (fields or {}).items()}
+    body = {"code": code, "message": _(message), "fields": said, **(extra or {})}
     return JSONResponse({"error": body}, status_code=status, headers=dict(headers or {}))
 
 
@@ -72,7 +74,7 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
 async def on_service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     extra = {"allowed": exc.allowed} if isinstance(exc, Conflict) else None
-    status = STATUS_OF.get(type(exc), 400)
+    status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
     return error_response(request, status, exc.code, exc.message, exc.fields, extra)
 
 

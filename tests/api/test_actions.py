@@ -234,6 +234,19 @@ async def test_field_event_recorded_after_the_fact(api: Api, clock: FakeClock) -
     )
     assert future.status_code == 422 and "at" in future.json()["error"]["fields"]
     assert too_early.status_code == 422 and "at" in too_early.json()["error"]["fields"]
+    # Field by field, in the reader's language (the console shows these next to the fields).
+    assert future.json()["error"]["fields"]["at"] == "不能晚于现在"
+    assert too_early.json()["error"] == {
+        "code": "invalid",
+        "message": "时间不能早于工单上一事件",
+        "fields": {"at": "早于上一步"},
+    }
+    english = await api.client.post(
+        f"/api/tickets/{number}/actions/fix",
+        json={"at": (clock.now + timedelta(minutes=5)).isoformat()},
+        headers={**api.auth("tech"), "Accept-Language": "en"},
+    )
+    assert english.json()["error"]["fields"] == {"at": "lies in the future"}
 
 
 async def test_late_arrival_records_the_breach_once(api: Api, clock: FakeClock) -> None:
