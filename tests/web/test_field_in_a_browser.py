@@ -198,6 +198,11 @@ async def test_the_dispatcher_books_a_visit_and_the_technician_sees_it(
         assert await worker.locator('nav a[href="/dispatch"]').count() == 0
         assert await worker.locator(f'a[href="/tickets/{leak}"]').count() == 0  # tech2's
         await worker.screenshot(path=str(ARTIFACTS / "field-my-work-zh.png"), full_page=True)
+        # On a technician's phone the page fits the screen: nothing to scroll sideways.
+        await worker.set_viewport_size({"width": 390, "height": 844})
+        widths = await worker.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert widths[0] <= widths[1], widths
+        await worker.screenshot(path=str(ARTIFACTS / "field-my-work-phone-zh.png"), full_page=True)
 
 
 async def test_the_quality_staff_work_a_callback_to_an_unhappy_survey(
