@@ -142,6 +142,26 @@ def users_token(name: str) -> None:
     print(token)
 
 
+@users_app.command("password")
+def users_password(name: str) -> None:
+    """Give a user a new one-time password (say, the demo's, lost); it is the last line printed."""
+    from hotline.services import staff
+
+    async def work(settings: Settings) -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                user = await user_service.user_named(session, name)
+                assert user.id is not None
+                return await staff.reset_password(session, user.id, datetime.now(UTC), "cli")
+        finally:
+            await engine.dispose()
+
+    password = _run(work)
+    console.print(f"new one-time password for {name} (shown once):")
+    print(password)
+
+
 @app.command()
 def demo() -> None:
     """Seed demo data: departments, routing rules, users, customers, tickets, crews, a booked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from hotline.db.engine import create_engine, session_factory
+from hotline.services import users as user_service
 
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
 
@@ -57,6 +61,21 @@ def test_users_add_and_token_prints_the_token_last(env: dict[str, str]) -> None:
     assert issued.returncode == 0, issued.stderr
     token = issued.stdout.strip().splitlines()[-1]
     assert token.startswith("htl_") and len(token) > 40
+    # A lost password: a new one-time one, the old one no longer works.
+    reset = _run(env, "users", "password", "li.agent")
+    assert reset.returncode == 0, reset.stderr
+    password = reset.stdout.strip().splitlines()[-1]
+
+    async def signs_in(secret: str) -> bool:
+        engine = create_engine(env["HOTLINE_DATABASE_URL"])
+        try:
+            async with session_factory(engine)() as session:
+                return await user_service.authenticate(session, "li.agent", secret) is not None
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(signs_in(password)) is True
+    assert asyncio.run(signs_in("a long enough password")) is False
 
 
 @pytest.mark.parametrize(
@@ -75,6 +94,7 @@ def test_users_add_and_token_prints_the_token_last(env: dict[str, str]) -> None:
         ),
         (["users", "add", "x.agent", "--role", "agent"], "", "password-stdin"),
         (["users", "token", "ghost"], "", "no user"),
+        (["users", "password", "ghost"], "", "no user"),
     ],
 )
 def test_bad_cli_input_says_why_and_fails(

@@ -94,10 +94,16 @@ async def add_user(
     return user
 
 
-async def issue_token(session: AsyncSession, username: str, now: datetime, by: str = "cli") -> str:
+async def user_named(session: AsyncSession, username: str) -> User:
     user = (await session.exec(select(User).where(User.username == username))).first()
     if user is None or user.id is None:
         raise NotFound(f"no user {username!r}")
+    return user
+
+
+async def issue_token(session: AsyncSession, username: str, now: datetime, by: str = "cli") -> str:
+    user = await user_named(session, username)
+    assert user.id is not None
     token = new_token()
     session.add(ApiToken(user_id=user.id, token_digest=token_digest(token), created_at=now))
     await audit.record(session, at=now, actor=by, entity="user", key=username, action="issue_token")
