@@ -5,7 +5,7 @@ order, the report shows its figures; each page only for its roles."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -24,6 +24,29 @@ async def new_repair(browser: httpx.AsyncClient, subtype: str, area: str) -> str
     )
     assert created.status_code == 201, created.text
     return str(created.json()["number"])
+
+
+async def book_through_api(
+    browser: httpx.AsyncClient,
+    headers: dict[str, str],
+    number: str,
+    technician: str,
+    start: datetime,
+) -> httpx.Response:
+    """A two-hour visit from `start`, booked with the customer's consent."""
+    booked = await browser.post(
+        "/api/visits",
+        json={
+            "ticket": number,
+            "technician": technician,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "consent": True,
+        },
+        headers=headers,
+    )
+    assert booked.status_code == 201, booked.text
+    return booked
 
 
 async def test_the_dispatcher_books_a_visit_from_the_board(
@@ -93,17 +116,7 @@ async def test_the_dispatcher_hands_a_crews_order_to_another_technician(
         assert made.status_code == 201, made.text
     stove = await new_repair(browser, "indoor_equipment", "北区")
     start = clock.now + timedelta(hours=4)
-    booked = await browser.post(
-        "/api/visits",
-        json={
-            "ticket": stove,
-            "technician": "tech",
-            "start": start.isoformat(),
-            "end": (start + timedelta(hours=2)).isoformat(),
-            "consent": True,
-        },
-        headers=headers,
-    )
+    booked = await book_through_api(browser, headers, stove, "tech", start)
     assert booked.status_code == 201, booked.text
     board = await browser.get("/dispatch")
     assert "改派" in board.text and f'action="/dispatch/{stove}/assign"' in board.text
@@ -135,17 +148,7 @@ async def test_the_dispatcher_moves_and_cancels_a_visit_from_the_board(
     assert made.status_code == 201, made.text
     stove = await new_repair(browser, "indoor_equipment", "北区")
     start = clock.now + timedelta(hours=3)
-    booked = await browser.post(
-        "/api/visits",
-        json={
-            "ticket": stove,
-            "technician": "tech",
-            "start": start.isoformat(),
-            "end": (start + timedelta(hours=2)).isoformat(),
-            "consent": True,
-        },
-        headers=headers,
-    )
+    booked = await book_through_api(browser, headers, stove, "tech", start)
     visit = booked.json()["id"]
     board = await browser.get("/dispatch")
     token = csrf_of(board.text)
