@@ -116,7 +116,7 @@ async def test_the_dispatcher_hands_a_crews_order_to_another_technician(
         assert made.status_code == 201, made.text
     stove = await new_repair(browser, "indoor_equipment", "北区")
     start = clock.now + timedelta(hours=4)
-    booked = await book_through_api(browser, headers, stove, "tech", start)
+    await book_through_api(browser, headers, stove, "tech", start)
     board = await browser.get("/dispatch")
     assert "改派" in board.text and f'action="/dispatch/{stove}/assign"' in board.text
     handed = await browser.post(
