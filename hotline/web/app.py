@@ -50,6 +50,7 @@ from hotline.web.pages import callbacks as callback_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
 from hotline.web.pages import my_work as my_work_pages
+from hotline.web.pages import reports as report_pages
 from hotline.web.pages import tickets as ticket_pages
 from hotline.web.session import session_middleware
 
@@ -137,7 +138,7 @@ def create_app(
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
-    routes += [*field_pages.ROUTES, *my_work_pages.ROUTES]
+    routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,

@@ -1,9 +1,10 @@
-"""Field work pages: the dispatcher's board (`/dispatch`) and the KPI report (`/reports`).
-A technician's own page is my_work.py."""
+"""The dispatcher's board (`/dispatch`): repairs waiting for a crew, crews with their orders
+and bookings; assign, book, hand over, move or cancel a visit. A technician's own page is
+my_work.py; the KPI report is reports.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,24 +12,19 @@ from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from hotline.db.tables import Ticket, User, Visit
 from hotline.i18n import N_
-from hotline.services import departments
 from hotline.services import dispatch as service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.services.kpi import kpi_report
 from hotline.web.api.dispatch import DISPATCHERS
-from hotline.web.api.reports import REPORT_READERS, period
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
-from hotline.web.pages.guard import page
 from hotline.web.pages.tickets import clock_cells
-from hotline.web.templating import current_gettext, render
+from hotline.web.templating import current_gettext
 from tickets.workflow import Action, Role
 
 
@@ -210,37 +206,6 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, row: i
     return _("Visit booked.")
 
 
-def _day(raw: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else fallback
-    except ValueError:
-        return fallback
-
-
-async def reports(request: Request, actor: Actor) -> Response:
-    context = context_of(request)
-    tz = context.settings.timezone
-    today = context.clock().astimezone(tz).date()
-    first = today.replace(day=1)
-    start = _day(request.query_params.get("from"), first)
-    end = _day(request.query_params.get("to"), today)
-    problem = None
-    report: dict[str, Any] | None = None
-    names: dict[str, str] = {}
-    if end < start or (end - start) > timedelta(days=366):
-        problem = N_("Choose a period of at most a year that ends after it starts.")
-    else:
-        report = (await kpi_report(context.sessions, *period(start, end, tz), tz)).json(tz)
-        async with context.sessions() as session:
-            names = {d.code: d.name for d in await departments.list_departments(session)}
-    return render(
-        request,
-        "reports.html",
-        {"start": start, "end": end, "report": report, "problem": problem, "departments": names},
-        actor=actor,
-    )
-
-
 ROUTES = [
     *form_page(
         "/dispatch",
@@ -250,5 +215,4 @@ ROUTES = [
         "/dispatch",
         ["/dispatch/{row}/{operation}", "/dispatch/visits/{row}/{operation}"],
     ),
-    Route("/reports", page(REPORT_READERS, reports)),
 ]
