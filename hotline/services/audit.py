@@ -47,3 +47,28 @@ def changed_fields(
     """Only what differs, so an audit row says exactly what an action changed."""
     keys = [key for key in after if before.get(key) != after.get(key)]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+async def record_changes(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    entity: str,
+    key: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """An update audited with only the fields it changed; nothing when it changed nothing."""
+    old, new = changed_fields(before, after)
+    if new:
+        await record(
+            session,
+            at=at,
+            actor=actor,
+            entity=entity,
+            key=key,
+            action="update",
+            before=old,
+            after=new,
+        )

@@ -605,16 +605,13 @@ async def update_policy(
     row.quiet_start, row.quiet_end = quiet
     row.automated_calls = automated_calls
     session.add(row)
-    old, new = audit.changed_fields(before, row.model_dump())
-    if new:
-        await audit.record(
-            session,
-            at=now,
-            actor=by,
-            entity="callback_policy",
-            key="1",
-            action="update",
-            before=old,
-            after=new,
-        )
+    await audit.record_changes(
+        session,
+        at=now,
+        actor=by,
+        entity="callback_policy",
+        key="1",
+        before=before,
+        after=row.model_dump(),
+    )
     return row

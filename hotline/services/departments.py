@@ -113,16 +113,13 @@ async def update_department(
     session.add(department)
     if form.is_default:
         await _make_sole_default(session, department)
-    old, new = audit.changed_fields(before, _facts(department))
-    if new:
-        await audit.record(
-            session,
-            at=now,
-            actor=by,
-            entity="department",
-            key=form.code,
-            action="update",
-            before=old,
-            after=new,
-        )
+    await audit.record_changes(
+        session,
+        at=now,
+        actor=by,
+        entity="department",
+        key=form.code,
+        before=before,
+        after=_facts(department),
+    )
     return department

@@ -174,18 +174,15 @@ async def update_rule(
     row.area = form.area or None
     row.department_id = department.id
     session.add(row)
-    old, new = audit.changed_fields(before, _facts(row, department.code))
-    if new:
-        await audit.record(
-            session,
-            at=now,
-            actor=by,
-            entity="routing_rule",
-            key=str(rule_id),
-            action="update",
-            before=old,
-            after=new,
-        )
+    await audit.record_changes(
+        session,
+        at=now,
+        actor=by,
+        entity="routing_rule",
+        key=str(rule_id),
+        before=before,
+        after=_facts(row, department.code),
+    )
 
 
 async def move_rule(

@@ -98,20 +98,15 @@ async def update_staff(
     user.department_id = department.id if department else None
     user.active = form.active
     session.add(user)
-    old, new = audit.changed_fields(
-        before, user_facts(user, department.code if department else None)
+    await audit.record_changes(
+        session,
+        at=now,
+        actor=by,
+        entity="user",
+        key=user.username,
+        before=before,
+        after=user_facts(user, department.code if department else None),
     )
-    if new:
-        await audit.record(
-            session,
-            at=now,
-            actor=by,
-            entity="user",
-            key=user.username,
-            action="update",
-            before=old,
-            after=new,
-        )
     return user
 
 
