@@ -1,5 +1,5 @@
 """The customer file (一户一档): finding a customer by phone however it is written, reading the
-whole file — phones, addresses, meters, open and recent tickets, recent calls."""
+whole file — phones, addresses, meters, open and recent tickets, recent calls, visits."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from hotline.db.tables import (
     CustomerMeter,
     CustomerPhone,
     Ticket,
+    Visit,
 )
 from hotline.services import audit
 from hotline.services.errors import Conflict, Invalid
@@ -31,6 +32,7 @@ from tickets.workflow import Status
 RECENT_CALLS = 10
 OPEN_TICKETS = 20
 RECENT_TICKETS = 10
+RECENT_VISITS = 10
 # A repeat repair for the same fault within 30 days counts against first-time fix, so the
 # agent sees what was closed for this customer in that window.
 RECENT_TICKET_WINDOW = timedelta(days=30)
@@ -45,9 +47,9 @@ class CustomerFile:
     open_tickets: list[Ticket] = field(default_factory=list)
     recent_tickets: list[Ticket] = field(default_factory=list)
     recent_calls: list[CallRow] = field(default_factory=list)
-    # Door-to-door visits arrive with the dispatch work, which brings their table; the file
-    # already carries the key so that its readers need not change then.
-    visits: list[dict[str, Any]] = field(default_factory=list)
+    # Door-to-door visits for their repairs, latest window first: "when is the technician
+    # coming?" is asked on the phone.
+    visits: list[tuple[Visit, Ticket]] = field(default_factory=list)
     # Other customers on file with the same phone number (a shared landline, a relative).
     also_on_this_number: list[int] = field(default_factory=list)
 
@@ -235,6 +237,17 @@ async def customer_file(
                 .where(_theirs(CallRow.customer_id, CallRow.caller, customer_id, numbers))
                 .order_by(col(CallRow.started_at).desc(), col(CallRow.id).desc())
                 .limit(RECENT_CALLS)
+            )
+        ).all()
+    )
+    file.visits = list(
+        (
+            await session.exec(
+                select(Visit, Ticket)
+                .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
+                .where(tickets, col(Visit.window_end) >= now - RECENT_TICKET_WINDOW)
+                .order_by(col(Visit.window_start).desc(), col(Visit.id).desc())
+                .limit(RECENT_VISITS)
             )
         ).all()
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import Api
@@ -112,6 +112,25 @@ async def test_the_whole_file(api: Api, files: dict[str, int]) -> None:
     assert [t["number"] for t in body["open_tickets"]] == [created.json()["number"]]
     assert [c["linkedid"] for c in body["recent_calls"]] == ["9.1"]
     assert body["visits"] == []
+    # A visit booked for the repair: "when is the technician coming?" is answered from the file.
+    number = created.json()["number"]
+    start = api.app_context.clock() + timedelta(hours=4)  # type: ignore[attr-defined]
+    booked = await api.post(
+        "disp",
+        "/api/visits",
+        {
+            "ticket": number,
+            "technician": "tech",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "consent": True,
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    visits = (await api.get("agent", f"/api/customers/{files['GS2']}")).json()["visits"]
+    assert [(v["ticket"], v["status"], v["start"]) for v in visits] == [
+        (number, "booked", booked.json()["start"])
+    ]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.telephony.model import call_json, iso_in
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.render import visit_json
 from hotline.web.api.schemas import CustomerIn, Strict
 from hotline.web.context import context_of
 from tickets.workflow import Role
@@ -83,7 +84,7 @@ async def get_customer(request: Request, _actor: Actor | None) -> Response:
         "open_tickets": [_ticket_brief(ticket, tz) for ticket in file.open_tickets],
         "recent_tickets": [_ticket_brief(ticket, tz) for ticket in file.recent_tickets],
         "recent_calls": [call_json(call, tz) for call in file.recent_calls],
-        "visits": file.visits,
+        "visits": [visit_json(visit, tz, ticket) for visit, ticket in file.visits],
     }
     return JSONResponse(body)
 

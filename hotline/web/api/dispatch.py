@@ -10,37 +10,19 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.db.tables import Crew, Ticket, Visit
+from hotline.db.tables import Crew
 from hotline.services import dispatch as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.services.tickets import TicketView
 from hotline.web.api.registry import ApiRoute, parse_body
-from hotline.web.api.render import clock_json, iso
+from hotline.web.api.render import clock_json, iso, visit_json
 from hotline.web.api.schemas import CrewIn, VisitChangeIn, VisitDoneIn, VisitIn
 from hotline.web.context import context_of
 from tickets.workflow import Role
 
 DISPATCHERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 FIELD = DISPATCHERS | {Role.TECHNICIAN}
-
-
-def visit_json(visit: Visit, tz: ZoneInfo, ticket: Ticket | None = None) -> dict[str, Any]:
-    return {
-        "id": visit.id,
-        "ticket": ticket.number if ticket else None,
-        "status": visit.status,
-        "start": iso(visit.window_start, tz),
-        "end": iso(visit.window_end, tz),
-        "crew_id": visit.crew_id,
-        "technician_id": visit.technician_id,
-        "customer_consent": visit.customer_consent,
-        "change_reason": visit.change_reason,
-        "customer_told_at": iso(visit.customer_told_at, tz),
-        "against_crew": visit.against_crew,
-        "replaced_by": visit.replaced_by,
-        "done_at": iso(visit.done_at, tz),
-    }
 
 
 def _order(view: TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:

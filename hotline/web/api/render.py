@@ -1,4 +1,4 @@
-"""Tickets, clocks and history as JSON. Times are ISO 8601 in the utility's time zone."""
+"""Tickets, clocks, history and visits as JSON. Times are ISO 8601 in the utility's time zone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.db.tables import AuditEntry, Escalation
+from hotline.db.tables import AuditEntry, Escalation, Ticket, Visit
 from hotline.services.actor import Actor
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
@@ -133,3 +133,21 @@ def ticket_detail_json(
     body["history"] = [audit_json(entry, tz) for entry in view.history]
     body["escalations"] = [escalation_json(escalation, tz) for escalation in view.escalations]
     return body
+
+
+def visit_json(visit: Visit, tz: ZoneInfo, ticket: Ticket | None = None) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "ticket": ticket.number if ticket else None,
+        "status": visit.status,
+        "start": iso(visit.window_start, tz),
+        "end": iso(visit.window_end, tz),
+        "crew_id": visit.crew_id,
+        "technician_id": visit.technician_id,
+        "customer_consent": visit.customer_consent,
+        "change_reason": visit.change_reason,
+        "customer_told_at": iso(visit.customer_told_at, tz),
+        "against_crew": visit.against_crew,
+        "replaced_by": visit.replaced_by,
+        "done_at": iso(visit.done_at, tz),
+    }
