@@ -17,6 +17,7 @@ from hotline.i18n import N_
 from hotline.services import audit, callbacks, technician_time
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
+from hotline.services.clock_rows import clock_from_row
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
@@ -261,9 +262,12 @@ async def book_visit(
     return visit
 
 
-async def fix_deadline_before_visit_ends(session: AsyncSession, visit: Visit) -> datetime | None:
-    """The repair's fix deadline when the visit's window ends after it: booking moves only
-    the handle clock, so such a visit is a fix breach foretold — the dispatcher is told."""
+async def fix_deadline_before_visit_ends(
+    session: AsyncSession, visit: Visit, now: datetime
+) -> datetime | None:
+    """The repair's fix deadline (as of now: a pause in progress moves it) when the visit's
+    window ends after it: booking moves only the handle clock, so such a visit is a fix breach
+    foretold — the dispatcher is told."""
     fix = (
         await session.exec(
             select(SlaClockRow).where(
@@ -273,9 +277,10 @@ async def fix_deadline_before_visit_ends(session: AsyncSession, visit: Visit) ->
             )
         )
     ).first()
-    if fix is None or visit.window_end <= fix.due_at:
+    if fix is None:
         return None
-    return fix.due_at
+    due = clock_from_row(fix).due_at_as_of(now)
+    return due if visit.window_end > due else None
 
 
 async def _booked(session: AsyncSession, visit_id: int) -> tuple[Visit, Ticket]:

@@ -179,6 +179,26 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
     assert overnight.json()["fix_due_before_visit_ends"] is None  # in time for the fix
 
 
+async def test_a_paused_repair_is_not_warned_of_a_fix_deadline_its_pause_has_moved(
+    api: Api, crews: None, clock: FakeClock
+) -> None:
+    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    for action, body in (("assign", {"assignee": "tech"}), ("start", {})):
+        done = await api.post(
+            "tech" if action == "start" else "disp", f"/api/tickets/{number}/actions/{action}", body
+        )
+        assert done.status_code == 200, done.text
+    paused = await api.post(
+        "tech", f"/api/tickets/{number}/actions/pause", {"reason": "客户不在家，约定改时"}
+    )
+    assert paused.status_code == 200, paused.text
+    # Waiting for the customer since 10:00; at 16:00 the fix is due 6 h past 10:00 tomorrow.
+    clock.advance(hours=6)
+    booked = await book(api, number, "tech", window(clock, 18, length=1.5))  # 10:00-11:30
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["fix_due_before_visit_ends"] is None
+
+
 async def test_a_technician_is_not_booked_twice_at_once(
     api: Api, crews: None, clock: FakeClock
 ) -> None:

@@ -98,6 +98,7 @@ async def book(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     body = await parse_body(request, VisitIn)
     rulebook = await context.rulebooks.get()
+    now = context.clock()
     async with context.sessions() as session, session.begin():
         visit = await service.book_visit(
             session,
@@ -108,9 +109,9 @@ async def book(request: Request, actor: Actor | None) -> Response:
             start=body.start,
             end=body.end,
             consent=body.consent,
-            now=context.clock(),
+            now=now,
         )
-        fix_due = await service.fix_deadline_before_visit_ends(session, visit)
+        fix_due = await service.fix_deadline_before_visit_ends(session, visit, now)
     tz = context.settings.timezone
     return JSONResponse(
         # Booking moves only the handle clock: a window ending later than the fix is due is

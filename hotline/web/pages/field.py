@@ -198,7 +198,7 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, row: i
             consent=form.get("consent") == "yes",
             now=now,
         )
-        fix_due = await service.fix_deadline_before_visit_ends(session, visit)
+        fix_due = await service.fix_deadline_before_visit_ends(session, visit, now)
     if fix_due is not None:
         return _(
             "Visit booked. It ends after the fix deadline (%(due)s): the fix will be late."
