@@ -38,6 +38,9 @@ class AgiChannel:
         self._reader = reader
         self._writer = writer
         self.headers: dict[str, str] = {}
+        # When our side last got the word (headers or a reply) and has not yet sent its next
+        # command: the caller hears nothing meanwhile. None while Asterisk has the word.
+        self.thinking_since: float | None = None
 
     @property
     def script(self) -> str:
@@ -60,6 +63,7 @@ class AgiChannel:
         while True:
             line = await self._line(HEADER_TIMEOUT)
             if not line:
+                self.thinking_since = asyncio.get_running_loop().time()
                 return self.headers
             key, _, value = line.partition(":")
             self.headers[key.strip()] = value.strip()
@@ -67,18 +71,28 @@ class AgiChannel:
     async def command(self, text: str, timeout: float = REPLY_TIMEOUT) -> Reply:
         if "\n" in text or "\r" in text:
             raise AgiError("a command is one line")
+        self.thinking_since = None
         try:
             self._writer.write(text.encode() + b"\n")
             await self._writer.drain()
         except (ConnectionError, RuntimeError) as error:
             raise HungUp("connection lost") from error
+        try:
+            return self._parse(text, await self._reply_line(timeout))
+        finally:
+            self.thinking_since = asyncio.get_running_loop().time()
+
+    async def _reply_line(self, timeout: float) -> str:
         while True:
             line = await self._line(timeout)
             if line.startswith("HANGUP"):
                 # With AGISIGHUP=no Asterisk says so in-band; the command's own reply follows.
                 raise HungUp("the caller hung up")
             if line:
-                break
+                return line
+
+    @staticmethod
+    def _parse(text: str, line: str) -> Reply:
         match = _REPLY.match(line)
         if match is None:
             raise AgiError(f"unreadable reply {line!r}")

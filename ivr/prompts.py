@@ -1,4 +1,5 @@
-"""Every recorded prompt the IVR plays, with the words to record. Asterisk plays files, not
+"""Every recorded prompt the IVR and the dialplan (ivr/asterisk/extensions.conf) play, with the
+words to record. Asterisk plays files, not
 text: the utility records each line below (a calm voice, 8 kHz mono, e.g. `survey-welcome.wav`)
 into Asterisk's sounds directory under `custom/`. `hotline prompts` prints this script and,
 given the sounds directory, which recordings are still missing."""
@@ -12,6 +13,16 @@ SOUND_FORMATS = (".wav", ".sln16", ".sln", ".gsm", ".ulaw", ".alaw", ".g722")
 
 # file (under the sounds directory, no extension) -> what the caller hears, in Chinese.
 RECORDING_SCRIPT: dict[str, str] = {
+    # The dialplan's own menu, for when hotline cannot be reached.
+    "custom/hotline-menu": (
+        "您好，这里是燃气服务热线。业务咨询请按1，故障报修请按2，服务投诉请按3，"
+        "闻到燃气异味请按4，家中停气请按5，人工服务请按0。"
+    ),
+    "custom/gas-smell-safety": (
+        "如果您闻到燃气异味，请立即打开门窗通风，不要开关任何电器，不要使用明火，"
+        "不要在室内拨打电话。请迅速离开现场，到室外安全的地方再与我们联系。现在为您转接抢修值班人员。"
+    ),
+    "custom/goodbye": "感谢您的来电，再见。",
     "custom/survey-welcome": (
         "您好，这里是燃气服务热线。为了改进我们的服务，想占用您一分钟，对您近期办理的业务做个回访。"
     ),
@@ -27,6 +38,7 @@ RECORDING_SCRIPT: dict[str, str] = {
     "custom/survey-invalid": "对不起，您的输入有误，请重新输入。",
     "custom/survey-thanks": "感谢您的评价，祝您生活愉快，再见。",
     "custom/survey-no-input": "对不起，没有收到您的按键。我们会再与您联系，再见。",
+    "custom/survey-sorry": "对不起，系统暂时无法完成回访，我们会再与您联系，再见。",
 }
 
 

@@ -18,11 +18,14 @@ class Suggestion:
     emergency: bool = False
 
 
-# The values our IVR (and the sample dialplan) set in TICKETTYPE.
+# The values our IVR and dialplan set in TICKETTYPE; "gas-outage" is the test PBX's (our AMI
+# captures'), whose one choice 4 meant gas smell or no gas.
 _BY_CHOICE = {
     "consultation": Suggestion(TicketType.CONSULTATION),
     "repair": Suggestion(TicketType.REPAIR),
     "complaint": Suggestion(TicketType.COMPLAINT),
+    "gas-smell": Suggestion(TicketType.REPAIR, GAS_SMELL, emergency=True),
+    "no-gas": Suggestion(TicketType.OUTAGE),
     "gas-outage": Suggestion(TicketType.REPAIR, GAS_SMELL, emergency=True),
     "gas_smell": Suggestion(TicketType.REPAIR, GAS_SMELL, emergency=True),
     "outage": Suggestion(TicketType.OUTAGE),

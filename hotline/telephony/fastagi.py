@@ -1,6 +1,11 @@
 """Our FastAGI server (HOTLINE_AGI_BIND): Asterisk connects here when its dialplan runs
-AGI(agi://hotline:4573/<script>). Each connection is one call running one script; a script
-that fails or a caller who hangs up ends that call only."""
+AGI(agi://hotline:4573/<script>). Each connection is one call running one script.
+
+The server never hangs up a caller it cannot serve. An unknown script, a script that fails, one
+that stalls (the database away, a lock held too long) or a reply Asterisk never sends: the
+server closes the connection without a HANGUP, Asterisk sets AGISTATUS=SUCCESS and the dialplan
+goes on to its own menu or a queue. Only a script may end a call, and only deliberately (a
+goodbye after finished self-service)."""
 
 from __future__ import annotations
 
@@ -14,14 +19,28 @@ log = logging.getLogger(__name__)
 
 Script = Callable[[AgiChannel], Awaitable[None]]
 
+# A script that keeps the caller in silence this long between two commands is abandoned and
+# the call handed back to the dialplan: a caller should not wait on our database.
+THINK_LIMIT = 3.0
+_WATCH_EVERY = 0.25
+
 
 class FastAgiServer:
-    def __init__(self, host: str, port: int, scripts: dict[str, Script]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        scripts: dict[str, Script],
+        *,
+        think_limit: float = THINK_LIMIT,
+    ) -> None:
         self._host = host
         self._port = port
         self._scripts = scripts
+        self._think_limit = think_limit
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
+        self.handed_back = 0  # calls given back to the dialplan unfinished, for health
 
     @property
     def port(self) -> int:
@@ -41,19 +60,43 @@ class FastAgiServer:
             await channel.read_headers()
             script = self._scripts.get(channel.script)
             if script is None:
-                log.warning("FastAGI: no script %r", channel.script)
-                await channel.hangup()
+                self._hand_back(channel, "no such script")
                 return
-            await script(channel)
+            await self._run(script, channel)
         except HungUp:
             log.info("FastAGI %s: the caller hung up", channel.script)
         except AgiError as error:
-            log.warning("FastAGI %s: %s", channel.script, error)
+            self._hand_back(channel, str(error))
         except Exception:
-            log.exception("FastAGI script %s failed", channel.script)
+            log.exception("FastAGI script %r failed", channel.script)
+            self._hand_back(channel, "the script failed")
         finally:
             await channel.close()
             self._calls.discard(task)
+
+    async def _run(self, script: Script, channel: AgiChannel) -> None:
+        """Run the script, abandoning it when it leaves the caller in silence too long."""
+        running = asyncio.ensure_future(script(channel))
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                done, _ = await asyncio.wait({running}, timeout=_WATCH_EVERY)
+                if done:
+                    running.result()
+                    return
+                since = channel.thinking_since
+                if since is not None and loop.time() - since > self._think_limit:
+                    self._hand_back(channel, f"the script was silent over {self._think_limit} s")
+                    return
+        finally:
+            if not running.done():
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+
+    def _hand_back(self, channel: AgiChannel, why: str) -> None:
+        """Close without a HANGUP: Asterisk carries on with the dialplan's next step."""
+        self.handed_back += 1
+        log.warning("FastAGI %r: %s; the call goes on in the dialplan", channel.script, why)
 
     async def close(self) -> None:
         if self._server is not None:

@@ -36,8 +36,8 @@ def survey_script(context: CallRuntime) -> Script:
     async def survey(channel: AgiChannel) -> None:
         raw = await channel.get_variable(CALLBACK_VARIABLE)
         if raw is None or not raw.isdigit():
+            # Handed back: the [survey] context apologises and says goodbye.
             log.warning("survey call without a %s variable", CALLBACK_VARIABLE)
-            await channel.hangup()
             return
         task_id = int(raw)
         async with context.sessions() as session:

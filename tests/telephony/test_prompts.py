@@ -4,6 +4,7 @@ script is stale, and `hotline prompts` says which recordings a sounds directory 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,12 @@ from ivr.prompts import RECORDING_SCRIPT, missing_recordings
 
 
 def prompts_in_scripts() -> set[str]:
-    """The string constants naming recorded prompts in the IVR's modules."""
-    found: set[str] = set()
-    for module in Path(ivr.__file__).parent.glob("*.py"):
+    """The string constants naming recorded prompts in the IVR's modules, and the prompts the
+    dialplan plays itself."""
+    here = Path(ivr.__file__).parent
+    dialplan = (here / "asterisk" / "extensions.conf").read_text(encoding="utf-8")
+    found = set(re.findall(r"\b(custom/[\w-]+)", dialplan))
+    for module in here.glob("*.py"):
         if module.name == "prompts.py":
             continue
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
@@ -27,7 +31,7 @@ def prompts_in_scripts() -> set[str]:
 
 def test_every_prompt_played_has_words_and_none_is_stale() -> None:
     played = prompts_in_scripts()
-    assert "custom/survey-welcome" in played
+    assert {"custom/survey-welcome", "custom/hotline-menu", "custom/goodbye"} <= played
     assert played == set(RECORDING_SCRIPT)
     assert all(words.strip() for words in RECORDING_SCRIPT.values())
 
@@ -57,7 +61,8 @@ def test_the_prompts_command_prints_the_script_and_fails_on_missing(tmp_path: Pa
     assert script.returncode == 0, script.stderr
     lines = script.stdout.splitlines()
     assert len(lines) == len(RECORDING_SCRIPT)
-    assert lines[0] == f"custom/survey-welcome\t{RECORDING_SCRIPT['custom/survey-welcome']}"
+    first = next(iter(RECORDING_SCRIPT))
+    assert lines[0] == f"{first}\t{RECORDING_SCRIPT[first]}"
     (tmp_path / "custom").mkdir()
     for name in RECORDING_SCRIPT:
         (tmp_path / f"{name}.wav").write_bytes(b"RIFF")

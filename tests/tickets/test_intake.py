@@ -12,6 +12,8 @@ from tickets.types import GAS_SMELL, TicketType, check_subtype
         ("consultation", TicketType.CONSULTATION, None, False),
         ("repair", TicketType.REPAIR, None, False),
         ("complaint", TicketType.COMPLAINT, None, False),
+        ("gas-smell", TicketType.REPAIR, GAS_SMELL, True),
+        ("no-gas", TicketType.OUTAGE, None, False),
         ("gas-outage", TicketType.REPAIR, GAS_SMELL, True),
         (" Repair ", TicketType.REPAIR, None, False),
     ],

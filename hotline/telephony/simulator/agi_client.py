@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 @dataclass
 class ScriptedCaller:
     """Keys the caller presses, one per GET DATA ("" = silence); `hang_up_after` commands,
-    the caller hangs up (Asterisk closes the connection)."""
+    the caller hangs up (Asterisk closes the connection); `takes_seconds` is how long each
+    command runs on the channel (a prompt playing, the caller thinking)."""
 
     keys: list[str]
     variables: dict[str, str] = field(default_factory=dict)
     hang_up_after: int | None = None
+    takes_seconds: float = 0.0
     heard: list[str] = field(default_factory=list)
+    # Whether our side closed the session without a HANGUP: the dialplan carries on.
+    handed_back: bool = False
 
 
 def _answer(command: str, caller: ScriptedCaller, keys: deque[str]) -> str:
@@ -59,11 +63,14 @@ async def run_agi_call(
         while True:
             raw = await asyncio.wait_for(reader.readline(), 10)
             if not raw:
+                caller.handed_back = True
                 return caller
             command = raw.decode().strip()
             caller.heard.append(command)
             if caller.hang_up_after is not None and len(caller.heard) > caller.hang_up_after:
                 return caller
+            if caller.takes_seconds:
+                await asyncio.sleep(caller.takes_seconds)
             writer.write(_answer(command, caller, keys).encode() + b"\n")
             await writer.drain()
             if command.upper().startswith("HANGUP"):

@@ -20,7 +20,7 @@ from tickets.workflow import Role
 RECENT = 20
 WALLBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 CARE = {"elderly": "elderly", "disabled": "disabled", "living_alone": "living alone"}
-CHOICES = ["consultation", "repair", "complaint", "gas-outage"]
+CHOICES = ["consultation", "repair", "complaint", "gas-smell", "no-gas", "gas-outage"]
 TYPES = ["consultation", "repair", "complaint", "outage"]
 STATUSES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
 DISPOSITIONS = ["answered", "abandoned", "ivr_only", "no_answer", "busy", "failed", "incomplete"]
