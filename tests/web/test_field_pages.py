@@ -274,3 +274,38 @@ async def test_each_field_page_is_for_its_roles(browser: httpx.AsyncClient) -> N
         assert (await browser.get(path)).status_code == 403, path
     forged = await browser.post("/dispatch/BX-1/assign", data={"technician": "tech"})
     assert forged.status_code == 403
+
+
+async def test_a_breach_recorded_by_a_step_on_the_technicians_page_is_announced(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """The crew arrives after the 6 h handle clock ran out: the step records the breach, and
+    the supervisors hear of it at once, as they do when the step is taken through the API."""
+    await sign_in(browser, "disp")
+    stove = await new_repair(browser, "indoor_equipment", "南区")
+    page = await browser.get("/tickets")
+    assigned = await browser.post(
+        f"/api/tickets/{stove}/actions/assign",
+        json={"assignee": "tech"},
+        headers={"X-CSRF-Token": csrf_of(page.text)},
+    )
+    assert assigned.status_code == 200, assigned.text
+    await browser.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    await sign_in(browser, "tech")
+    work = await browser.get("/my-work")
+    order = re.search(r'action="(/my-work/orders/\d+)/start"', work.text)
+    assert order is not None
+    token = csrf_of(work.text)
+    clock.advance(hours=7)
+    bus = browser.app_context.bus  # type: ignore[attr-defined]
+    async with bus.subscribe("sla") as alarms:
+        assert (
+            await browser.post(f"{order.group(1)}/start", data={"csrf_token": token})
+        ).status_code == 303
+        assert (
+            await browser.post(f"{order.group(1)}/arrive", data={"csrf_token": token})
+        ).status_code == 303
+        heard = alarms.drain()
+    assert [(event.topic, event.data["ticket"], event.data["clock"]) for event in heard] == [
+        ("sla.breach", stove, "handle")
+    ]
