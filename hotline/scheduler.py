@@ -12,53 +12,22 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotline.db.tables import Escalation
-from hotline.events import EventBus
+from hotline.application import callbacks as callback_cases
+from hotline.application import dispatch as dispatch_cases
+from hotline.application.sla import sweep_due
+from hotline.application.unit import Core
 from hotline.leader import Leadership
 from hotline.services import callbacks as callback_service
-from hotline.services import dispatch as dispatch_service
-from hotline.services.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sla-sweep"
 CALLBACK_JOB = "callbacks-due"
 STOP_GRACE_SECONDS = 5
-
-
-def escalation_event(escalation: Escalation) -> dict[str, Any]:
-    return {
-        "id": escalation.id,
-        "ticket": escalation.details.get("number"),
-        "clock": escalation.clock,
-        "kind": escalation.kind,
-        "happened_at": escalation.happened_at.isoformat(),
-        "recorded_at": escalation.recorded_at.isoformat(),
-        "notify": escalation.notify,
-        **{k: v for k, v in escalation.details.items() if k != "number"},
-    }
-
-
-def callback_event(view: callback_service.TaskView, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": view.task.id,
-        "ticket": view.ticket.number,
-        "kind": view.task.kind,
-        "not_before": view.task.not_before.astimezone(tz).isoformat(),
-        "due_by": view.task.due_by.astimezone(tz).isoformat(),
-        "attempts": view.task.attempts,
-    }
-
-
-def publish_escalations(bus: EventBus, escalations: list[Escalation]) -> None:
-    for escalation in escalations:
-        bus.publish(f"sla.{escalation.kind}", escalation.recorded_at, escalation_event(escalation))
 
 
 @dataclass
@@ -74,18 +43,14 @@ class SweepStats:
 @dataclass
 class SchedulerService:
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    bus: EventBus
-    clock: Callable[[], datetime]
+    core: Core
     mode: str = "auto"
     sweep_interval: float = 2.0
     takeover_seconds: float = 5.0
     callback_interval: float = 5.0
-    local_area_code: str = "571"
-    # Dials a survey call for a task and returns the Originate's ActionID; set by the app
-    # when telephony runs.
+    # Dials a survey call for a task and returns the Originate's ActionID; set by the
+    # composition root when telephony runs.
     dialler: Callable[[callback_service.TaskView], Awaitable[str]] | None = None
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
@@ -128,7 +93,7 @@ class SchedulerService:
             "interval",
             seconds=self.sweep_interval,
             id=SWEEP_JOB,
-            # APScheduler runs on the real clock; `self.clock` is the business clock sweeps use.
+            # APScheduler runs on the real clock; the core's clock is the business clock sweeps use.
             next_run_time=datetime.now(UTC),
         )
         scheduler.add_job(
@@ -152,48 +117,26 @@ class SchedulerService:
         await self._tracked(self.mark_missed_visits_once())
 
     async def mark_missed_visits_once(self) -> int:
-        """Visits whose window passed with nobody there: missed, against the crew, and the
-        dispatchers told."""
+        """Visits whose window passed with nobody there: missed, and the dispatchers told."""
         try:
-            now = self.clock()
-            async with self.sessions() as session, session.begin():
-                missed = await dispatch_service.mark_missed(session, now)
+            return await dispatch_cases.mark_missed_visits(self.core)
         except Exception:
             log.exception("marking missed visits failed")
             return 0
-        for visit, ticket in missed:
-            self.bus.publish(
-                "ticket.visit_missed",
-                now,
-                {"ticket": ticket.number, "visit": visit.id, "against_crew": True},
-            )
-        return len(missed)
 
     async def dial_surveys_once(self) -> int:
         """Settle the survey calls that ended without a survey, then — when automated calls
         are on — dial the tasks whose time has come. Returns how many were dialled."""
         if self.dialler is None or self._stopping:
             return 0
-        dialled = 0
         try:
-            now = self.clock()
-            async with self.sessions() as session, session.begin():
-                await callback_service.settle_dials(session, now, self.timezone)
-                if not (await callback_service.load_policy(session)).automated_calls:
-                    return 0
-                views = await callback_service.claim_for_dialling(
-                    session, now, self.timezone, self.local_area_code
-                )
-            for view in views:
-                assert view.task.id is not None
-                action_id = await self.dialler(view)
-                async with self.sessions() as session, session.begin():
-                    await callback_service.dialled(session, view.task.id, action_id)
-                dialled += 1
+            return await callback_cases.dial_surveys(
+                self.core, self.dialler, self.core.settings.local_area_code
+            )
         except Exception:
             # A task left marked as dialling is settled as not answered after DIAL_TIMEOUT.
             log.exception("dialling survey calls failed")
-        return dialled
+            return 0
 
     async def _tracked(self, job: Coroutine[Any, Any, int]) -> None:
         if self._stopping:
@@ -211,34 +154,19 @@ class SchedulerService:
 
     async def offer_callbacks_once(self) -> int:
         """Put the callbacks whose time has come on the quality staff's worklist, each once
-        per attempt; announce them after each commit. Returns how many."""
-        offered = 0
+        per attempt; announced after each commit. Returns how many."""
         try:
-            while not self._stopping:
-                now = self.clock()
-                async with self.sessions() as session, session.begin():
-                    views = await callback_service.offer_due(session, now)
-                for view in views:
-                    self.bus.publish("callback.due", now, callback_event(view, self.timezone))
-                offered += len(views)
-                if len(views) < callback_service.OFFER_BATCH:
-                    break
+            return await callback_cases.offer_due(self.core, lambda: self._stopping)
         except Exception:
             log.exception("offering due callbacks failed")
-        return offered
+            return 0
 
     async def sweep_once(self) -> int:
-        """Sweep until nothing due is left; publish after each commit. Returns escalations."""
+        """Sweep until nothing due is left; announced after each commit. Returns escalations."""
         started = time.perf_counter()
         found = 0
         try:
-            more = True
-            while more:
-                async with self.sessions() as session, session.begin():
-                    result = await sweep(session, self.clock())
-                publish_escalations(self.bus, result.escalations)
-                found += len(result.escalations)
-                more = result.more
+            found = await sweep_due(self.core, lambda: self._stopping)
             self.stats.last_error = None
         except Exception as error:
             self.stats.failures += 1
@@ -246,7 +174,7 @@ class SchedulerService:
             log.exception("SLA sweep failed")
         self.stats.runs += 1
         self.stats.escalations += found
-        self.stats.last_run_at = self.clock()
+        self.stats.last_run_at = self.core.clock()
         self.stats.last_duration_ms = (time.perf_counter() - started) * 1000
         return found
 

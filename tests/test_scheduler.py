@@ -7,18 +7,24 @@ import time
 
 from conftest import FakeClock
 
+from hotline.application.unit import CoreServices
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
 from hotline.scheduler import SchedulerService
+from hotline.services.rulebook import RulebookCache
+from hotline.settings import Settings
 
 
 def _service(database_url: str, clock: FakeClock) -> SchedulerService:
     engine = create_engine(database_url)
+    settings = Settings(database_url=database_url)
+    sessions = session_factory(engine)
+    core = CoreServices(
+        settings, sessions, RulebookCache(sessions, settings.timezone), EventBus(), clock
+    )
     return SchedulerService(
         engine=engine,
-        sessions=session_factory(engine),
-        bus=EventBus(),
-        clock=clock,
+        core=core,
         sweep_interval=0.2,
         takeover_seconds=0.2,
     )

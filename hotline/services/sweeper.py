@@ -14,8 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.engine import dialect_name
 from hotline.db.tables import Department, Escalation, SlaClockRow, Ticket, User
+from hotline.services import escalations
 from hotline.services.clock_rows import clock_from_row
-from hotline.services.tickets import TicketView, build_escalation, insert_escalations
+from hotline.services.tickets import TicketView
 from tickets import sla
 
 SWEEP_BATCH = 500
@@ -68,7 +69,7 @@ async def sweep(session: AsyncSession, now: datetime, batch: int = SWEEP_BATCH) 
         clock = clock_from_row(row)
         events = sla.due_events(clock, now)
         view = TicketView(ticket, [clock], department, assignee, None)
-        due += [build_escalation(view, clock, event, now) for event in events]
+        due += [escalations.build(view, clock, event, now) for event in events]
         recorded = sla.record_due_events(clock, events)
         updates.append(
             {
@@ -78,8 +79,8 @@ async def sweep(session: AsyncSession, now: datetime, batch: int = SWEEP_BATCH) 
                 "new_next_check_at": recorded.next_check_at(),
             }
         )
-    escalations = await insert_escalations(session, due)
+    inserted = await escalations.insert(session, due)
     if updates:
         connection = await session.connection()
         await connection.execute(_CLOCK_UPDATE, updates)
-    return SweepResult(examined=len(rows), escalations=escalations, more=len(rows) == batch)
+    return SweepResult(examined=len(rows), escalations=inserted, more=len(rows) == batch)

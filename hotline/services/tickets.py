@@ -11,7 +11,6 @@ from sqlalchemy import and_, exists, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.engine import upsert_insert
 from hotline.db.search import contains
 from hotline.db.tables import (
     AuditEntry,
@@ -24,7 +23,7 @@ from hotline.db.tables import (
 )
 from hotline.db.writes import insert_returning_id, insert_rows
 from hotline.i18n import N_
-from hotline.services import audit, callbacks, technician_time
+from hotline.services import audit, callbacks, escalations, technician_time
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_row, write_clock
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -38,7 +37,6 @@ from tickets.workflow import (
     Action,
     ActionInput,
     Appointment,
-    Role,
     Status,
     TicketSnapshot,
 )
@@ -612,68 +610,5 @@ async def _write_clocks(
         write_clock(row, clock)
         session.add(row)
         if newly_breached:
-            breaches.append(build_escalation(view, clock, sla.DueEvent.BREACH, now))
-    return await insert_escalations(session, breaches)
-
-
-def escalation_targets(view: TicketView, event: sla.DueEvent) -> list[str]:
-    """A warning goes to the assignee (or the department if none); a breach to the department
-    lead and the supervisors."""
-    if event is sla.DueEvent.WARNING:
-        if view.assignee is not None:
-            return [f"user:{view.assignee.username}"]
-        return [f"department:{view.department.code}"]
-    targets = [f"role:{Role.SUPERVISOR.value}"]
-    if view.department.lead_username:
-        targets.insert(0, f"user:{view.department.lead_username}")
-    return targets
-
-
-def build_escalation(
-    view: TicketView, clock: Clock, event: sla.DueEvent, now: datetime
-) -> Escalation:
-    assert view.ticket.id is not None
-    return Escalation(
-        ticket_id=view.ticket.id,
-        clock=clock.name.value,
-        clock_started_at=clock.started_at,
-        kind=event.value,
-        happened_at=clock.warn_at if event is sla.DueEvent.WARNING else clock.due_at,
-        recorded_at=now,
-        notify=escalation_targets(view, event),
-        details={
-            "number": view.ticket.number,
-            "type": view.ticket.type,
-            "priority": view.ticket.priority,
-            "department": view.department.code,
-            "assignee": view.assignee.username if view.assignee else None,
-            "due_at": clock.due_at.isoformat(),
-        },
-    )
-
-
-async def insert_escalations(
-    session: AsyncSession, escalations: Sequence[Escalation]
-) -> list[Escalation]:
-    """Insert in one statement those a clock run does not have yet (the unique constraint
-    decides, so two processes can never record one twice); returns the ones inserted."""
-    if not escalations:
-        return []
-    table = Escalation.__table__  # type: ignore[attr-defined]
-    statement = (
-        upsert_insert(session)(table)
-        .values([escalation.model_dump(exclude={"id"}) for escalation in escalations])
-        .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "clock_started_at", "kind"])
-        .returning(
-            table.c.id, table.c.ticket_id, table.c.clock, table.c.clock_started_at, table.c.kind
-        )
-    )
-    rows = (await (await session.connection()).execute(statement)).all()
-    inserted = {(row.ticket_id, row.clock, row.clock_started_at, row.kind): row.id for row in rows}
-    recorded = []
-    for escalation in escalations:
-        key = (escalation.ticket_id, escalation.clock, escalation.clock_started_at, escalation.kind)
-        if key in inserted:
-            escalation.id = inserted[key]
-            recorded.append(escalation)
-    return recorded
+            breaches.append(escalations.build(view, clock, sla.DueEvent.BREACH, now))
+    return await escalations.insert(session, breaches)

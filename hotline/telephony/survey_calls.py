@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
+from hotline.application import callbacks as callback_cases
+from hotline.application import surveys as survey_cases
+from hotline.application.unit import Core
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
-from hotline.services.surveys import Runtime, apply_survey
 from hotline.settings import Settings
 from hotline.telephony.fastagi import Script
 from hotline.telephony.service import Telephony
@@ -27,12 +28,7 @@ CALLBACK_VARIABLE = "HOTLINE_CALLBACK"
 IVR = Actor(user_id=0, username="ivr", role=Role.QUALITY)
 
 
-class CallRuntime(Runtime, Protocol):
-    @property
-    def settings(self) -> Settings: ...
-
-
-def survey_script(context: CallRuntime) -> Script:
+def survey_script(context: Core) -> Script:
     async def survey(channel: AgiChannel) -> None:
         raw = await channel.get_variable(CALLBACK_VARIABLE)
         if raw is None or not raw.isdigit():
@@ -55,28 +51,18 @@ def survey_script(context: CallRuntime) -> Script:
         survey = rules.Survey(
             answers.score, answers.resolved, answers.on_time, answers.courtesy, None
         )
-        await apply_survey(context, IVR, task_id, survey)
+        await survey_cases.take_survey(context, IVR, task_id, survey)
         await channel.hangup()
 
     return survey
 
 
 async def _attempt(
-    context: CallRuntime, task_id: int, outcome: Outcome, note: str, linkedid: str | None
+    context: Core, task_id: int, outcome: Outcome, note: str, linkedid: str | None
 ) -> None:
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        await service.record_attempt(
-            session,
-            task_id,
-            outcome,
-            at=now,
-            by=IVR.username,
-            now=now,
-            tz=context.settings.timezone,
-            note=note,
-            call_linkedid=linkedid,
-        )
+    await callback_cases.record_attempt(
+        context, IVR.username, task_id, outcome, note=note, call_linkedid=linkedid
+    )
 
 
 def survey_dialler(

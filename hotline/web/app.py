@@ -1,5 +1,5 @@
-"""The ASGI application: routes, error handlers, and the lifespan that opens the database and
-starts the scheduler (in the one process that leads it)."""
+"""The ASGI application: routes and error handlers, mounted on the running hotline that the
+lifespan starts and stops (hotline/runtime.py builds it)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hotline.db.engine import create_engine, session_factory
-from hotline.events import EventBus
-from hotline.scheduler import SchedulerService
-from hotline.services.rulebook import RulebookCache
+from hotline.runtime import start_runtime
 from hotline.settings import Settings
-from hotline.telephony.fastagi import FastAgiServer
-from hotline.telephony.runtime import start_telephony
-from hotline.telephony.screenpop import ScreenPop
-from hotline.telephony.survey_calls import survey_dialler, survey_script
 from hotline.web.api import (
     agent_status,
     calendar,
@@ -87,52 +80,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if config.secret_key_generated:
-            log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
-        engine = create_engine(config.database_url)
-        sessions = session_factory(engine)
-        bus = EventBus()
-        scheduler = SchedulerService(
-            engine=engine,
-            sessions=sessions,
-            bus=bus,
-            clock=clock,
-            mode=config.scheduler,
-            sweep_interval=config.sweep_interval_seconds,
-            callback_interval=config.callback_interval_seconds,
-            local_area_code=config.local_area_code,
-            timezone=config.timezone,
-        )
-        app.state.context = AppContext(
-            settings=config,
-            engine=engine,
-            sessions=sessions,
-            rulebooks=RulebookCache(sessions, config.timezone),
-            bus=bus,
-            scheduler=scheduler,
-            clock=clock,
-        )
-        await scheduler.start()
-        pop = ScreenPop(sessions, bus, clock, config)
-        runtime = await start_telephony(config, sessions, bus, clock, pop.agent_connected)
-        app.state.context.telephony = runtime.telephony if runtime is not None else None
-        # Asterisk runs our IVR scripts where it has a telephony connection to us.
-        agi = None
-        if runtime is not None:
-            host, port = config.agi_bind
-            agi = FastAgiServer(host, port, {"survey": survey_script(app.state.context)})
-            await agi.start()
-            app.state.context.agi_port = agi.port
-            scheduler.dialler = survey_dialler(runtime.telephony, config)
+        runtime = await start_runtime(config, clock)
+        app.state.context = AppContext(runtime)
         try:
             yield
         finally:
-            if agi is not None:
-                await agi.close()
-            if runtime is not None:
-                await runtime.stop()
-            await scheduler.stop()
-            await engine.dispose()
+            await runtime.stop()
 
     routes: list[BaseRoute] = [route.starlette_route() for route in API_ROUTES]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))

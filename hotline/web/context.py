@@ -13,12 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
 
 from hotline.events import EventBus
-from hotline.scheduler import SchedulerService
 from hotline.services.actor import Actor
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 
 if TYPE_CHECKING:
+    from hotline.runtime import Runtime
+    from hotline.scheduler import SchedulerService
     from hotline.telephony.service import Telephony
 
 
@@ -52,17 +53,47 @@ def utc_now() -> datetime:
 
 @dataclass
 class AppContext:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    rulebooks: RulebookCache
-    bus: EventBus
-    scheduler: SchedulerService
-    clock: Callable[[], datetime] = field(default=utc_now)
+    """What the routes use; built on the running hotline (hotline/runtime.py). It is a use
+    case Core too: settings, sessions, rulebooks, bus and clock."""
+
+    runtime: Runtime
     tokens: TokenCache = field(default_factory=TokenCache)
-    telephony: Telephony | None = None  # set by the lifespan when telephony runs
-    # Where our FastAGI server listens (HOTLINE_AGI_BIND; a free port in tests).
-    agi_port: int | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.core.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.runtime.engine
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.runtime.core.sessions
+
+    @property
+    def rulebooks(self) -> RulebookCache:
+        return self.runtime.core.rulebooks
+
+    @property
+    def bus(self) -> EventBus:
+        return self.runtime.core.bus
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.runtime.core.clock
+
+    @property
+    def scheduler(self) -> SchedulerService:
+        return self.runtime.scheduler
+
+    @property
+    def telephony(self) -> Telephony | None:
+        return self.runtime.telephony
+
+    @property
+    def agi_port(self) -> int | None:
+        return self.runtime.agi_port
 
 
 def context_of(request: HTTPConnection) -> AppContext:

@@ -63,15 +63,23 @@ async def test_a_new_ticket_reaches_every_feed(live: LiveServer) -> None:
         async with httpx.AsyncClient(base_url=live.base_url) as client:
             response = await client.post(
                 "/api/tickets",
-                json={"type": "consultation", "description": "开户咨询"},
+                json={
+                    "type": "consultation",
+                    "description": "开户咨询",
+                    "caller_phone": "13800138001",
+                    "address": "幸福路1号",
+                },
                 headers=live.auth("agent"),
             )
             assert response.status_code == 201
 
     event = await first_event(live, "disp", "ticket.created", create)
     assert event is not None
-    assert event["data"]["ticket"]["type"] == "consultation"
-    assert event["data"]["ticket"]["description"] == "开户咨询"
+    summary = event["data"]["ticket"]
+    assert (summary["type"], summary["number"]) == ("consultation", event["data"]["number"])
+    # A feed is read by many: what the caller said and who they are stay on the ticket.
+    assert not {"description", "caller_phone", "customer"} & summary.keys()
+    assert "address" not in summary  # only a repair's, for the crew
 
 
 async def test_a_screen_pop_goes_only_to_its_agent(live: LiveServer) -> None:

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hotline.application import callbacks as callback_cases
+from hotline.application import surveys as survey_cases
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
-from hotline.services.surveys import apply_survey
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AssignIn, AttemptIn, CallbackQuery, SurveyIn
@@ -95,33 +96,24 @@ async def assign(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, AssignIn)
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        view = await service.assign_task(
-            session, _task_id(request), body.assignee, actor=actor, now=now
-        )
-    return JSONResponse(task_json(view, now, context.settings.timezone))
+    view = await callback_cases.assign(context, actor, _task_id(request), body.assignee)
+    return JSONResponse(task_json(view, context.clock(), context.settings.timezone))
 
 
 async def record_attempt(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, AttemptIn)
-    now = context.clock()
-    tz = context.settings.timezone
-    async with context.sessions() as session, session.begin():
-        view = await service.record_attempt(
-            session,
-            _task_id(request),
-            body.outcome,
-            at=body.at or now,
-            by=actor.username,
-            now=now,
-            tz=tz,
-            note=body.note,
-            call_linkedid=body.call_linkedid,
-        )
-    return JSONResponse(task_json(view, now, tz))
+    view = await callback_cases.record_attempt(
+        context,
+        actor.username,
+        _task_id(request),
+        body.outcome,
+        at=body.at,
+        note=body.note,
+        call_linkedid=body.call_linkedid,
+    )
+    return JSONResponse(task_json(view, context.clock(), context.settings.timezone))
 
 
 async def record_survey(request: Request, actor: Actor | None) -> Response:
@@ -129,7 +121,7 @@ async def record_survey(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     body = await parse_body(request, SurveyIn)
     survey = rules.Survey(body.score, body.resolved, body.on_time, body.courtesy, body.comment)
-    view, reopened = await apply_survey(context, actor, _task_id(request), survey)
+    view, reopened = await survey_cases.take_survey(context, actor, _task_id(request), survey)
     tz = context.settings.timezone
     return JSONResponse({**task_json(view, context.clock(), tz), "reopened": reopened})
 

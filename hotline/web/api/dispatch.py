@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hotline.application import dispatch as dispatch_cases
 from hotline.db.tables import Crew
 from hotline.services import dispatch as service
 from hotline.services.actor import Actor
@@ -79,17 +80,15 @@ async def create_crew(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, CrewIn)
-    async with context.sessions() as session, session.begin():
-        crew = await service.create_crew(
-            session,
-            code=body.code,
-            name=body.name,
-            areas=body.areas,
-            members=body.members,
-            shift=(body.shift_start, body.shift_end),
-            now=context.clock(),
-            by=actor.username,
-        )
+    crew = await dispatch_cases.create_crew(
+        context,
+        actor,
+        code=body.code,
+        name=body.name,
+        areas=body.areas,
+        members=body.members,
+        shift=(body.shift_start, body.shift_end),
+    )
     return JSONResponse(crew_json(crew), status_code=201)
 
 
@@ -97,21 +96,15 @@ async def book(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, VisitIn)
-    rulebook = await context.rulebooks.get()
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        visit = await service.book_visit(
-            session,
-            rulebook,
-            actor,
-            body.ticket,
-            technician=body.technician,
-            start=body.start,
-            end=body.end,
-            consent=body.consent,
-            now=now,
-        )
-        fix_due = await service.fix_deadline_before_visit_ends(session, visit, now)
+    visit, fix_due = await dispatch_cases.book_visit(
+        context,
+        actor,
+        body.ticket,
+        technician=body.technician,
+        start=body.start,
+        end=body.end,
+        consent=body.consent,
+    )
     tz = context.settings.timezone
     return JSONResponse(
         # Booking moves only the handle clock: a window ending later than the fix is due is
@@ -132,41 +125,35 @@ async def change(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, VisitChangeIn)
-    rulebook = await context.rulebooks.get()
-    now, tz = context.clock(), context.settings.timezone
+    tz = context.settings.timezone
     operation = request.url.path.rsplit("/", 1)[-1]
-    async with context.sessions() as session, session.begin():
-        if operation == "reschedule":
-            if body.start is None or body.end is None:
-                raise Invalid("a new window is needed", {"start": "required", "end": "required"})
-            old, visit = await service.reschedule_visit(
-                session,
-                rulebook,
-                actor,
-                _visit_id(request),
-                start=body.start,
-                end=body.end,
-                reason=body.reason,
-                customer_told_at=body.customer_told_at,
-                now=now,
-                technician=body.technician,
-            )
-            return JSONResponse({**visit_json(visit, tz), "replaces": visit_json(old, tz)})
-        else:
-            extra = {"start": body.start, "end": body.end, "technician": body.technician}
-            if given := [name for name, value in extra.items() if value is not None]:
-                raise Invalid(
-                    "a cancellation takes no new window or technician",
-                    {name: "not for a cancellation" for name in given},
-                )
-            visit = await service.cancel_visit(
-                session,
-                actor,
-                _visit_id(request),
-                reason=body.reason,
-                customer_told_at=body.customer_told_at,
-                now=now,
-            )
+    if operation == "reschedule":
+        if body.start is None or body.end is None:
+            raise Invalid("a new window is needed", {"start": "required", "end": "required"})
+        old, visit = await dispatch_cases.reschedule_visit(
+            context,
+            actor,
+            _visit_id(request),
+            start=body.start,
+            end=body.end,
+            reason=body.reason,
+            customer_told_at=body.customer_told_at,
+            technician=body.technician,
+        )
+        return JSONResponse({**visit_json(visit, tz), "replaces": visit_json(old, tz)})
+    extra = {"start": body.start, "end": body.end, "technician": body.technician}
+    if given := [name for name, value in extra.items() if value is not None]:
+        raise Invalid(
+            "a cancellation takes no new window or technician",
+            {name: "not for a cancellation" for name in given},
+        )
+    visit = await dispatch_cases.cancel_visit(
+        context,
+        actor,
+        _visit_id(request),
+        reason=body.reason,
+        customer_told_at=body.customer_told_at,
+    )
     return JSONResponse(visit_json(visit, tz))
 
 
@@ -174,12 +161,8 @@ async def done(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, VisitDoneIn)
-    now, tz = context.clock(), context.settings.timezone
-    async with context.sessions() as session, session.begin():
-        visit = await service.complete_visit(
-            session, actor, _visit_id(request), at=body.at or now, now=now, tz=tz
-        )
-    return JSONResponse(visit_json(visit, tz))
+    visit = await dispatch_cases.complete_visit(context, actor, _visit_id(request), body.at)
+    return JSONResponse(visit_json(visit, context.settings.timezone))
 
 
 async def my_work(request: Request, actor: Actor | None) -> Response:

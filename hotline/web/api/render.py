@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.db.tables import AuditEntry, Escalation, Ticket, Visit
+from hotline.db.tables import AuditEntry, Ticket, Visit
+from hotline.services import escalations
 from hotline.services.actor import Actor
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
@@ -111,18 +112,6 @@ def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def escalation_json(escalation: Escalation, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": escalation.id,
-        "ticket": escalation.details.get("number"),
-        "clock": escalation.clock,
-        "kind": escalation.kind,
-        "happened_at": iso(escalation.happened_at, tz),
-        "recorded_at": iso(escalation.recorded_at, tz),
-        "notify": escalation.notify,
-    }
-
-
 def ticket_detail_json(
     view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo
 ) -> dict[str, Any]:
@@ -131,7 +120,7 @@ def ticket_detail_json(
         action.value for action in allowed_actions(view.snapshot(), actor.role)
     ]
     body["history"] = [audit_json(entry, tz) for entry in view.history]
-    body["escalations"] = [escalation_json(escalation, tz) for escalation in view.escalations]
+    body["escalations"] = [escalations.as_json(escalation, tz) for escalation in view.escalations]
     return body
 
 

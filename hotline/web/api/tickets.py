@@ -7,12 +7,12 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.scheduler import publish_escalations
+from hotline.application import tickets as ticket_cases
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
-from hotline.web.api.render import iso, ticket_detail_json, ticket_json
+from hotline.web.api.render import ticket_detail_json, ticket_json
 from hotline.web.api.schemas import ActionIn, AppointmentIn, TicketIn, TicketQuery
 from hotline.web.auth import ALL_ROLES
 from hotline.web.context import context_of
@@ -57,12 +57,8 @@ async def create_ticket(request: Request, actor: Actor | None) -> Response:
         named_staff=tuple(body.named_staff),
         appointment=_appointment(body.appointment),
     )
-    rulebook = await context.rulebooks.get()
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        view = await service.create_ticket(session, rulebook, _actor(actor), data, now)
-    payload = ticket_json(view, _actor(actor), now, rulebook.timezone)
-    context.bus.publish("ticket.created", now, {"number": view.ticket.number, "ticket": payload})
+    view = await ticket_cases.open_ticket(context, _actor(actor), data)
+    payload = ticket_json(view, _actor(actor), context.clock(), context.settings.timezone)
     return JSONResponse(
         payload, status_code=201, headers={"Location": f"/api/tickets/{view.ticket.number}"}
     )
@@ -122,37 +118,24 @@ async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
     due_at: datetime | None = body.due_at
     if body.due_date is not None:
         due_at = end_of_local_day(body.due_date, rulebook.timezone)
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        result = await service.perform_action(
-            session,
-            rulebook,
-            _actor(actor),
-            request.path_params["number"],
-            action,
-            service.ActionRequest(
-                assignee=body.assignee,
-                department=body.department,
-                appointment=_appointment(body.appointment),
-                due_at=due_at,
-                reason=body.reason,
-                note=body.note,
-                at=body.at,
-            ),
-            now,
-        )
-    publish_escalations(context.bus, result.breaches)
-    payload = ticket_detail_json(result.view, _actor(actor), now, rulebook.timezone)
-    context.bus.publish(
-        "ticket.updated",
-        now,
-        {
-            "number": result.view.ticket.number,
-            "action": action.value,
-            "at": iso(now, rulebook.timezone),
-        },
+    result = await ticket_cases.act_on_ticket(
+        context,
+        _actor(actor),
+        request.path_params["number"],
+        action,
+        service.ActionRequest(
+            assignee=body.assignee,
+            department=body.department,
+            appointment=_appointment(body.appointment),
+            due_at=due_at,
+            reason=body.reason,
+            note=body.note,
+            at=body.at,
+        ),
     )
-    return JSONResponse(payload)
+    return JSONResponse(
+        ticket_detail_json(result.view, _actor(actor), context.clock(), rulebook.timezone)
+    )
 
 
 ROUTES = [

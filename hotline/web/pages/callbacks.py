@@ -11,11 +11,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hotline.application import callbacks as callback_cases
+from hotline.application import surveys as survey_cases
 from hotline.i18n import N_
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.services.surveys import apply_survey
 from hotline.web.api.callbacks import CALLBACK_STAFF
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
@@ -127,34 +128,26 @@ def _score(form: FormData, name: str) -> int:
 
 
 async def _assign(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
-    context = context_of(request)
     _ = current_gettext()
-    async with context.sessions() as session, session.begin():
-        view = await service.assign_task(
-            session, task_id, optional(form, "assignee", 64), actor=actor, now=context.clock()
-        )
+    view = await callback_cases.assign(
+        context_of(request), actor, task_id, optional(form, "assignee", 64)
+    )
     if view.assignee is None:
         return _("The callback is back in the pool.")
     return _("The callback is now held by %(name)s.") % {"name": view.assignee.display_name}
 
 
 async def _attempt(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
-    context = context_of(request)
-    now = context.clock()
     outcome = text(form, "outcome", 20)
     if outcome not in set(AttemptOutcome):
         raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
-    async with context.sessions() as session, session.begin():
-        await service.record_attempt(
-            session,
-            task_id,
-            AttemptOutcome(outcome),
-            at=now,
-            by=actor.username,
-            now=now,
-            tz=context.settings.timezone,
-            note=optional(form, "note", 1000),
-        )
+    await callback_cases.record_attempt(
+        context_of(request),
+        actor.username,
+        task_id,
+        AttemptOutcome(outcome),
+        note=optional(form, "note", 1000),
+    )
     return current_gettext()("Attempt recorded.")
 
 
@@ -166,7 +159,7 @@ async def _survey(request: Request, actor: Actor, form: FormData, task_id: int) 
         courtesy=_score(form, "courtesy"),
         comment=optional(form, "comment", 1000),
     )
-    _view, reopened = await apply_survey(context_of(request), actor, task_id, survey)
+    _view, reopened = await survey_cases.take_survey(context_of(request), actor, task_id, survey)
     _ = current_gettext()
     return _("Survey saved; the ticket was reopened.") if reopened else _("Survey saved.")
 

@@ -13,6 +13,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hotline.application import dispatch as dispatch_cases
+from hotline.application import tickets as ticket_cases
 from hotline.db.tables import Ticket, User, Visit
 from hotline.i18n import N_
 from hotline.services import dispatch as service
@@ -135,27 +137,23 @@ async def visit_change(request: Request, actor: Actor, form: FormData, visit_id:
     if visit_id is None or operation not in {"reschedule", "cancel"}:
         raise NotFound("no such change to a visit")
     context = context_of(request)
-    rulebook = await context.rulebooks.get()
-    now, tz = context.clock(), context.settings.timezone
+    tz = context.settings.timezone
     reason = text(form, "reason", 500)
-    async with context.sessions() as session, session.begin():
-        if operation == "cancel":
-            old = await service.cancel_visit(
-                session, actor, visit_id, reason=reason, customer_told_at=_told(form, tz), now=now
-            )
-        else:
-            old, _new = await service.reschedule_visit(
-                session,
-                rulebook,
-                actor,
-                visit_id,
-                start=_local(form, "start", tz),
-                end=_local(form, "end", tz),
-                reason=reason,
-                customer_told_at=_told(form, tz),
-                now=now,
-                technician=optional(form, "technician", 64),
-            )
+    if operation == "cancel":
+        old = await dispatch_cases.cancel_visit(
+            context, actor, visit_id, reason=reason, customer_told_at=_told(form, tz)
+        )
+    else:
+        old, _new = await dispatch_cases.reschedule_visit(
+            context,
+            actor,
+            visit_id,
+            start=_local(form, "start", tz),
+            end=_local(form, "end", tz),
+            reason=reason,
+            customer_told_at=_told(form, tz),
+            technician=optional(form, "technician", 64),
+        )
     _ = current_gettext()
     done = _("Visit cancelled.") if operation == "cancel" else _("Visit moved.")
     if old.against_crew:
@@ -167,38 +165,31 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, row: i
     if request.url.path.startswith("/dispatch/visits/"):
         return await visit_change(request, actor, form, row)
     context = context_of(request)
-    rulebook = await context.rulebooks.get()
-    now, tz = context.clock(), context.settings.timezone
+    tz = context.settings.timezone
     number = request.path_params["row"]
     technician = text(form, "technician", 64)
     _ = current_gettext()
     operation = request.path_params["operation"]
     if operation not in {"assign", "book"}:
         raise NotFound("no such change on the board")
-    async with context.sessions() as session, session.begin():
-        if operation == "assign":
-            await ticket_service.perform_action(
-                session,
-                rulebook,
-                actor,
-                number,
-                Action.ASSIGN,
-                ticket_service.ActionRequest(assignee=technician or None),
-                now,
-            )
-            return _("Assigned.")
-        visit = await service.book_visit(
-            session,
-            rulebook,
+    if operation == "assign":
+        await ticket_cases.act_on_ticket(
+            context,
             actor,
             number,
-            technician=technician,
-            start=_local(form, "start", tz),
-            end=_local(form, "end", tz),
-            consent=form.get("consent") == "yes",
-            now=now,
+            Action.ASSIGN,
+            ticket_service.ActionRequest(assignee=technician or None),
         )
-        fix_due = await service.fix_deadline_before_visit_ends(session, visit, now)
+        return _("Assigned.")
+    _visit, fix_due = await dispatch_cases.book_visit(
+        context,
+        actor,
+        number,
+        technician=technician,
+        start=_local(form, "start", tz),
+        end=_local(form, "end", tz),
+        consent=form.get("consent") == "yes",
+    )
     if fix_due is not None:
         return _(
             "Visit booked. It ends after the fix deadline (%(due)s): the fix will be late."

@@ -12,12 +12,14 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hotline.db.tables import Ticket, Visit
+from hotline.application import dispatch as dispatch_cases
+from hotline.application import tickets as ticket_cases
+from hotline.db.tables import Visit
 from hotline.i18n import N_
 from hotline.services import dispatch as service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
-from hotline.services.errors import Conflict, Forbidden, NotFound
+from hotline.services.errors import Conflict, NotFound
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
@@ -80,37 +82,22 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
 
 async def _step(request: Request, actor: Actor, form: FormData, ticket_id: int) -> str:
     step = Action(request.path_params["operation"])
-    context = context_of(request)
-    rulebook = await context.rulebooks.get()
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.assignee_id != actor.user_id:
-            raise Forbidden("this work order is not yours")
-        try:
-            await ticket_service.perform_action(
-                session,
-                rulebook,
-                actor,
-                ticket.number,
-                step,
-                ticket_service.ActionRequest(note=optional(form, "note", 2000)),
-                now,
-            )
-        except Conflict as error:
-            # Likely a second tap, or someone moved the order on: say so in the user's words.
-            raise Conflict(MOVED_ON, error.allowed) from error
+    try:
+        result = await ticket_cases.step_on_own_order(
+            context_of(request), actor, ticket_id, step, optional(form, "note", 2000)
+        )
+    except Conflict as error:
+        # Likely a second tap, or someone moved the order on: say so in the user's words.
+        raise Conflict(MOVED_ON, error.allowed) from error
     _ = current_gettext()
-    return _("%(number)s: %(step)s recorded.") % {"number": ticket.number, "step": _(step.value)}
+    return _("%(number)s: %(step)s recorded.") % {
+        "number": result.view.ticket.number,
+        "step": _(step.value),
+    }
 
 
 async def _visit_done(request: Request, actor: Actor, _form: FormData, visit_id: int) -> str:
-    context = context_of(request)
-    now = context.clock()
-    async with context.sessions() as session, session.begin():
-        await service.complete_visit(
-            session, actor, visit_id, at=now, now=now, tz=context.settings.timezone
-        )
+    await dispatch_cases.complete_visit(context_of(request), actor, visit_id)
     return current_gettext()("Visit done; the customer will be called back about it.")
 
 

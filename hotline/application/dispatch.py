@@ -1,0 +1,127 @@
+"""Dispatch use cases: crews, visits booked, moved, cancelled and done, and the visits whose
+window passed with nobody there (announced to the dispatchers after the commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.application.unit import Core, unit_of_work
+from hotline.db.tables import Crew, Visit
+from hotline.services import dispatch as service
+from hotline.services.actor import Actor
+
+
+async def create_crew(
+    core: Core,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    areas: list[str],
+    members: list[str],
+    shift: tuple[str, str],
+) -> Crew:
+    async with unit_of_work(core) as work:
+        return await service.create_crew(
+            work.session,
+            code=code,
+            name=name,
+            areas=areas,
+            members=members,
+            shift=shift,
+            now=work.now,
+            by=actor.username,
+        )
+
+
+async def book_visit(
+    core: Core,
+    actor: Actor,
+    number: str,
+    *,
+    technician: str,
+    start: datetime,
+    end: datetime,
+    consent: bool,
+) -> tuple[Visit, datetime | None]:
+    """The visit, and the repair's fix deadline when the visit ends after it (a late fix
+    foretold: the dispatcher is told)."""
+    rulebook = await core.rulebooks.get()
+    async with unit_of_work(core) as work:
+        visit = await service.book_visit(
+            work.session,
+            rulebook,
+            actor,
+            number,
+            technician=technician,
+            start=start,
+            end=end,
+            consent=consent,
+            now=work.now,
+        )
+        fix_due = await service.fix_deadline_before_visit_ends(work.session, visit, work.now)
+    return visit, fix_due
+
+
+async def reschedule_visit(
+    core: Core,
+    actor: Actor,
+    visit_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    customer_told_at: datetime | None,
+    technician: str | None = None,
+) -> tuple[Visit, Visit]:
+    """The visit moved away from, and the one booked in its place."""
+    rulebook = await core.rulebooks.get()
+    async with unit_of_work(core) as work:
+        return await service.reschedule_visit(
+            work.session,
+            rulebook,
+            actor,
+            visit_id,
+            start=start,
+            end=end,
+            reason=reason,
+            customer_told_at=customer_told_at,
+            now=work.now,
+            technician=technician,
+        )
+
+
+async def cancel_visit(
+    core: Core, actor: Actor, visit_id: int, *, reason: str, customer_told_at: datetime | None
+) -> Visit:
+    async with unit_of_work(core) as work:
+        return await service.cancel_visit(
+            work.session,
+            actor,
+            visit_id,
+            reason=reason,
+            customer_told_at=customer_told_at,
+            now=work.now,
+        )
+
+
+async def complete_visit(
+    core: Core, actor: Actor, visit_id: int, at: datetime | None = None
+) -> Visit:
+    async with unit_of_work(core) as work:
+        return await service.complete_visit(
+            work.session, actor, visit_id, at=at or work.now, now=work.now, tz=work.tz
+        )
+
+
+async def mark_missed_visits(core: Core) -> int:
+    """Visits whose window passed with nobody there: missed, against the crew, and the
+    dispatchers told. Returns how many."""
+    async with unit_of_work(core) as work:
+        missed = await service.mark_missed(work.session, work.now)
+        for visit, ticket in missed:
+            work.announce(
+                "ticket.visit_missed",
+                {"ticket": ticket.number, "visit": visit.id, "against_crew": True},
+            )
+    return len(missed)

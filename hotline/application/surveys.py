@@ -1,0 +1,56 @@
+"""A survey taken, by a person or by the automated call: recorded, and when the customer is
+unhappy (score 1-2, or the problem not solved) the ticket reopened — if it was resolved or
+closed — and the supervisors told, in one transaction, announced after it commits."""
+
+from __future__ import annotations
+
+from hotline.application.unit import Core, unit_of_work
+from hotline.services import callbacks as service
+from hotline.services import escalations
+from hotline.services import tickets as ticket_service
+from hotline.services.actor import Actor
+from tickets import callbacks as rules
+from tickets.workflow import Action, Status
+
+REOPENABLE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
+
+
+async def take_survey(
+    core: Core, actor: Actor, task_id: int, survey: rules.Survey
+) -> tuple[service.TaskView, bool]:
+    """The task after the survey, and whether the ticket was reopened."""
+    rulebook = await core.rulebooks.get()
+    reopened = False
+    async with unit_of_work(core) as work:
+        now = work.now
+        view = await service.record_survey(
+            work.session, task_id, survey, by=actor.username, now=now
+        )
+        # A ticket still open needs no reopening; the supervisors are told all the same.
+        if survey.unhappy and view.ticket.status in REOPENABLE:
+            # Kept in the audit log in the utility's working language, as staff write notes.
+            solved = "已解决" if survey.resolved else "未解决"
+            reason = f"回访不满意：满意度 {survey.score} 分，问题{solved}"
+            result = await ticket_service.perform_action(
+                work.session,
+                rulebook,
+                actor,
+                view.ticket.number,
+                Action.REOPEN,
+                ticket_service.ActionRequest(reason=reason, note=survey.comment),
+                now,
+            )
+            work.escalated(result.breaches)
+            reopened = True
+        if survey.unhappy:
+            assert view.ticket.id is not None and view.task.id is not None
+            unhappy = escalations.unhappy_survey(
+                ticket_id=view.ticket.id,
+                number=view.ticket.number,
+                callback_id=view.task.id,
+                event_at=view.task.event_at,
+                survey=survey,
+                now=now,
+            )
+            work.escalated(await escalations.insert(work.session, [unhappy]))
+    return view, reopened

@@ -1,0 +1,86 @@
+"""Ticket use cases: open a ticket, take a workflow action (from the API, the dispatch board,
+the technician's page or a survey), each in one transaction, announced after it commits: the
+ticket event, and every breach the action recorded on its way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.application.unit import Core, Work, unit_of_work
+from hotline.db.tables import Ticket
+from hotline.services import tickets as service
+from hotline.services.actor import Actor
+from hotline.services.errors import Forbidden
+from hotline.services.rulebook import Rulebook
+from hotline.services.tickets import ActionRequest, ActionResult, NewTicket, TicketView
+from tickets.workflow import Action
+
+
+def _summary(view: TicketView) -> dict[str, Any]:
+    """What the live feed says of a new ticket: enough for the dispatch board's alarm and the
+    wallboard, not the caller's file (a feed is read by many; complaints are confidential)."""
+    ticket = view.ticket
+    summary: dict[str, Any] = {
+        "number": ticket.number,
+        "type": ticket.type,
+        "subtype": ticket.subtype,
+        "priority": ticket.priority,
+        "area": ticket.area,
+        "department": view.department.code,
+    }
+    if ticket.type == "repair":
+        # The crew needs the address of a gas smell at once.
+        summary["address"] = ticket.address
+    return summary
+
+
+async def open_ticket(core: Core, actor: Actor, data: NewTicket) -> TicketView:
+    rulebook = await core.rulebooks.get()
+    async with unit_of_work(core) as work:
+        view = await service.create_ticket(work.session, rulebook, actor, data, work.now)
+        work.announce("ticket.created", {"number": view.ticket.number, "ticket": _summary(view)})
+    return view
+
+
+async def _act(
+    rulebook: Rulebook,
+    work: Work,
+    actor: Actor,
+    number: str,
+    action: Action,
+    request: ActionRequest,
+) -> ActionResult:
+    result = await service.perform_action(
+        work.session, rulebook, actor, number, action, request, work.now
+    )
+    work.escalated(result.breaches)
+    work.announce(
+        "ticket.updated",
+        {
+            "number": number,
+            "action": action.value,
+            "at": work.now.astimezone(work.tz).isoformat(),
+        },
+    )
+    return result
+
+
+async def act_on_ticket(
+    core: Core, actor: Actor, number: str, action: Action, request: ActionRequest
+) -> ActionResult:
+    # The rules are read before the transaction: on SQLite it holds the one write lock.
+    rulebook = await core.rulebooks.get()
+    async with unit_of_work(core) as work:
+        return await _act(rulebook, work, actor, number, action, request)
+
+
+async def step_on_own_order(
+    core: Core, actor: Actor, ticket_id: int, step: Action, note: str | None
+) -> ActionResult:
+    """A technician's step on a work order of theirs (set out, arrived, fixed)."""
+    rulebook = await core.rulebooks.get()
+    async with unit_of_work(core) as work:
+        ticket = await work.session.get(Ticket, ticket_id)
+        if ticket is None or ticket.assignee_id != actor.user_id:
+            raise Forbidden("this work order is not yours")
+        return await _act(rulebook, work, actor, ticket.number, step, ActionRequest(note=note))

@@ -1,0 +1,87 @@
+"""One unit of work: a transaction, and the announcements it makes once it has committed.
+
+A use case announces as it goes (`work.announce`, `work.escalated`); nothing reaches the bus
+unless the transaction commits, and everything it announced does. This is the one place that
+publishes what a use case did."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hotline.db.tables import Escalation
+from hotline.events import EventBus
+from hotline.services import escalations
+from hotline.services.rulebook import RulebookCache
+from hotline.settings import Settings
+
+
+class Core(Protocol):
+    """What use cases run on: settings, the database, the rules, the event bus and the clock.
+    Built once by the composition root (hotline/runtime.py)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def rulebooks(self) -> RulebookCache: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+@dataclass
+class CoreServices:
+    """The plain Core: what the composition root builds and hands to every part."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    rulebooks: RulebookCache
+    bus: EventBus
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class Work:
+    """The session of one transaction, the time it runs at, and what it will announce."""
+
+    session: AsyncSession
+    now: datetime
+    tz: ZoneInfo
+    announcements: list[tuple[str, datetime, dict[str, Any]]] = field(default_factory=list)
+
+    def announce(self, topic: str, data: dict[str, Any], at: datetime | None = None) -> None:
+        self.announcements.append((topic, at or self.now, data))
+
+    def escalated(self, recorded: Iterable[Escalation]) -> None:
+        """SLA warnings, breaches and unhappy surveys this transaction recorded."""
+        for escalation in recorded:
+            self.announce(
+                escalations.topic(escalation),
+                escalations.as_json(escalation, self.tz),
+                at=escalation.recorded_at,
+            )
+
+
+@asynccontextmanager
+async def unit_of_work(core: Core, now: datetime | None = None) -> AsyncIterator[Work]:
+    """Open the transaction; commit when the block ends without an error, then publish."""
+    async with core.sessions() as session:
+        async with session.begin():
+            work = Work(session, now or core.clock(), core.settings.timezone)
+            yield work
+        for topic, at, data in work.announcements:
+            core.bus.publish(topic, at, data)
