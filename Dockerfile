@@ -8,12 +8,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # The source only lives here while the image is built; the package is installed into
-# site-packages (`pip install .`, packages hotline, tickets and ivr from pyproject.toml).
+# site-packages (`pip install .`, packages hotline, tickets and ivr from pyproject.toml; the
+# top-level templates/ folder goes in as hotline.templates, pyproject's package-dir).
 WORKDIR /src
 COPY pyproject.toml ./
 COPY hotline ./hotline
 COPY tickets ./tickets
 COPY ivr ./ivr
+COPY templates ./templates
 # The message catalogues (.mo) are not in git: compile them before installing so the package
 # data carries them, as `make` does for a checkout (babel pinned as in pyproject.toml).
 RUN pip install babel==2.18.0 \

@@ -38,8 +38,8 @@ browser:
 check: lint typecheck
 
 lint: setup
-	$(BIN)/ruff check hotline tickets ivr tests benchmarks
-	$(BIN)/ruff format --check hotline tickets ivr tests benchmarks
+	$(BIN)/ruff check hotline tickets ivr templates tests benchmarks
+	$(BIN)/ruff format --check hotline tickets ivr templates tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy

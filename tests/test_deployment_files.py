@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -245,6 +246,15 @@ def test_the_image_is_built_from_the_project_and_runs_migrations_as_a_user() -> 
     run = " ".join(by_name["RUN"])
     assert "pybabel compile" in run and "hotline/locale" in run
     assert re.search(r"pip install (--\S+ )*\.(\s|$)", run)
+    # The build context holds what pyproject.toml installs: the top-level packages and the
+    # folders mapped by package-dir (templates/, installed as hotline.templates).
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    needed = {"pyproject.toml", *setuptools["package-dir"].values()}
+    needed |= {package.split(".")[0] for package in setuptools["packages"]}
+    copied = {arguments.split()[0] for arguments in by_name["COPY"]}
+    assert needed <= copied, f"the Dockerfile does not copy {needed - copied}"
     # The last USER is the one the container runs as, and it is not root.
     users = by_name.get("USER", [])
     assert users and users[-1].split(":")[0] not in {"root", "0"}

@@ -8,10 +8,9 @@ from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from gettext import NullTranslations
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -22,7 +21,9 @@ from tickets.sla import ClockName
 from tickets.types import SUBTYPES, Priority, TicketType
 from tickets.workflow import Role, Status
 
-TEMPLATES = Path(__file__).parent / "templates"
+# The top-level templates/ folder, installed as this package (pyproject.toml's package-dir):
+# found through the import system, so a wheel or the image serves the copy installed with it.
+TEMPLATES_PACKAGE = "hotline.templates"
 LANGUAGE_COOKIE = "lang"
 
 _translations: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
@@ -33,7 +34,7 @@ def _current() -> NullTranslations:
 
 
 environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
+    loader=PackageLoader(TEMPLATES_PACKAGE, "."),
     autoescape=select_autoescape(["html"]),
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
