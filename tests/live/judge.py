@@ -26,6 +26,7 @@ from datetime import datetime
 from hotline.telephony.numbers import normalise_caller
 
 from .asterisk import CdrRow, QueueLogLine
+from .server import Call
 
 SPREAD = 0.1
 LOCAL_AREA_CODE = "571"
@@ -116,21 +117,20 @@ def events(lines: list[QueueLogLine], callid: str) -> list[QueueLogLine]:
     return [line for line in lines if line.callid == callid]
 
 
-def judge_span(verdict: Verdict, legs: list[CdrRow], call: dict[str, object]) -> None:
+def judge_span(verdict: Verdict, legs: list[CdrRow], call: Call) -> None:
     """Start and end of the call against the span of its main leg's rows."""
     start = min(row.start for row in legs)
     end = max(row.end for row in legs)
-    verdict.in_second("start", start, when(str(call["started_at"])))
-    verdict.in_second("end", end, when(call["ended_at"] and str(call["ended_at"])))
+    verdict.in_second("start", start, when(call["started_at"]))
+    verdict.in_second("end", end, when(call["ended_at"]))
 
 
-def judge_caller(verdict: Verdict, cdr_src: str, call: dict[str, object]) -> None:
+def judge_caller(verdict: Verdict, cdr_src: str, call: Call) -> None:
     verdict.same("caller", normalise_caller(cdr_src, LOCAL_AREA_CODE), call["caller"])
 
 
-def summary_of_call(call: dict[str, object]) -> str:
+def summary_of_call(call: Call) -> str:
     agent = call.get("agent") or {}
-    assert isinstance(agent, dict)
     parts = [
         str(call["direction"]),
         str(call["disposition"]),
