@@ -107,8 +107,8 @@ def _sha256(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One unpacker at a time (two pytest runs may start together)."""
+def locked(path: Path) -> Iterator[None]:
+    """One writer of a cache entry at a time (two pytest runs may start together)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -128,7 +128,7 @@ def unpack(tarball: Path) -> Build:
         )
     target = CACHE / digest[:16]
     done = target / ".unpacked"
-    with _locked(CACHE / f"{digest[:16]}.lock"):
+    with locked(CACHE / f"{digest[:16]}.lock"):
         if not done.is_file():
             shutil.rmtree(target, ignore_errors=True)
             partial = CACHE / f"{digest[:16]}.partial"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ivr.prompts import RECORDING_SCRIPT
 
-from .asterisk import CACHE
+from .asterisk import CACHE, locked
 
 # What extensions.conf plays itself, and what SAY DIGITS needs.
 DIALPLAN_PROMPTS = ("custom/hotline-menu",)
@@ -45,16 +45,16 @@ def sound_library() -> Path:
     names = prompt_names()
     key = hashlib.sha256(f"{PROMPT_SECONDS}|{HOLD_MUSIC_SECONDS}|{names}".encode()).hexdigest()
     library = CACHE / f"sounds-{key[:12]}"
-    if (library / ".made").is_file():
-        return library
-    partial = CACHE / f"sounds-{key[:12]}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    for index, name in enumerate(names):
-        _tone(partial / "sounds" / f"{name}.wav", PROMPT_SECONDS, 400 + 20 * index)
-    _tone(partial / "moh" / "hold.wav", HOLD_MUSIC_SECONDS, 330)
-    shutil.rmtree(library, ignore_errors=True)
-    partial.rename(library)
-    (library / ".made").touch()
+    with locked(CACHE / f"sounds-{key[:12]}.lock"):
+        if not (library / ".made").is_file():
+            partial = CACHE / f"sounds-{key[:12]}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            for index, name in enumerate(names):
+                _tone(partial / "sounds" / f"{name}.wav", PROMPT_SECONDS, 400 + 20 * index)
+            _tone(partial / "moh" / "hold.wav", HOLD_MUSIC_SECONDS, 330)
+            shutil.rmtree(library, ignore_errors=True)
+            partial.rename(library)
+            (library / ".made").touch()
     return library
 
 
