@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 LOCALES := $(wildcard hotline/locale/*/LC_MESSAGES/messages.po)
 CATALOGS := $(LOCALES:.po=.mo)
 
-.PHONY: run test setup browser check lint typecheck pytest bench clean
+.PHONY: run test setup browser telephony-tools check lint typecheck pytest bench clean
 
 # Demo mode: with no HOTLINE_AMI_URL the built-in Asterisk simulator puts calls through.
 run: setup
@@ -14,7 +14,7 @@ run: setup
 	$(BIN)/hotline demo
 	HOTLINE_SIMULATOR=$${HOTLINE_SIMULATOR:-on} $(BIN)/hotline serve
 
-test: setup browser check pytest
+test: setup browser telephony-tools check pytest
 
 setup: $(INSTALLED) $(CATALOGS)
 
@@ -35,6 +35,19 @@ browser:
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; \
 	else echo "NOTE: chromium or fonts-noto-cjk missing and not root: browser tests will skip"; fi
 
+# The live tests (tests/live) run the real Asterisk of ../shared/asterisk/ on our configuration:
+# it links against libsrtp2; sipp (sip-tester) plays the phones and callers; sox makes the
+# prompts (espeak-ng renders those the utility has not recorded). Installed when missing and we
+# may; otherwise the live tests say why they skip.
+TELEPHONY_PACKAGES := sip-tester libsrtp2-1 espeak-ng sox
+telephony-tools:
+	@missing=""; for package in $(TELEPHONY_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "NOTE:$$missing missing and not root: the live Asterisk tests will skip"; fi
+
 check: lint typecheck
 
 lint: setup
@@ -53,4 +66,4 @@ bench: setup
 	$(BIN)/python benchmarks/ami_ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache hotline/locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache hotline/locale/*/LC_MESSAGES/*.mo

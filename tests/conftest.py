@@ -21,6 +21,8 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+from live.readiness import readiness
+from live.readiness import report_lines as live_report_lines
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -64,11 +66,13 @@ POSTGRES_PROBLEM = asyncio.run(_postgres_reachable())
 def pytest_report_header() -> list[str]:
     where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
     if POSTGRES_PROBLEM is None:
-        return [f"PostgreSQL tests: ON against {where}"]
-    return [
-        f"PostgreSQL tests: SKIPPED — {where} is not reachable ({POSTGRES_PROBLEM})",
-        "set HOTLINE_TEST_POSTGRES_URL to a reachable server to run them",
-    ]
+        lines = [f"PostgreSQL tests: ON against {where}"]
+    else:
+        lines = [
+            f"PostgreSQL tests: SKIPPED — {where} is not reachable ({POSTGRES_PROBLEM})",
+            "set HOTLINE_TEST_POSTGRES_URL to a reachable server to run them",
+        ]
+    return lines + live_report_lines()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -76,6 +80,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"NOTE: database tests ran on SQLite only; PostgreSQL was skipped ({POSTGRES_PROBLEM})",
             yellow=True,
+        )
+    live = readiness()
+    if isinstance(live, str):
+        terminalreporter.write_line(
+            f"NOTE: the live Asterisk tests were skipped ({live})", yellow=True
         )
 
 

@@ -1,0 +1,166 @@
+"""Fixtures of the live tests: one real Asterisk for the whole run (our configuration plus the
+overlay), one `hotline serve` connected to it, sipp parties per test, and the verdicts that end
+the run as a table. Everything started here is stopped here, also when a test fails."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import sounds
+from .asterisk import Build, Pbx
+from .judge import Verdict
+from .overlay import AGENTS, AMI_USER, CARRIER_IP, PHONES_IP, SHIPPED, Ports, overlay, render
+from .readiness import readiness
+from .server import Hotline, serve
+from .sipp import Phones, free_port, phones
+
+VERDICTS: list[Verdict] = []
+# What Asterisk logged (WARNING, ERROR) while loading our configuration, first start.
+LOAD_COMPLAINTS: list[str] = []
+
+
+@dataclass
+class LivePbx:
+    """The running test PBX and what the tests need to reach it."""
+
+    pbx: Pbx
+    ports: Ports
+    ami_secret: str
+
+    @property
+    def ami_url(self) -> str:
+        return f"ami://{AMI_USER}:{self.ami_secret}@127.0.0.1:{self.ports.ami}#pbx"
+
+    @property
+    def agi_url(self) -> str:
+        return f"agi://127.0.0.1:{self.ports.agi}"
+
+    def start(self) -> None:
+        self.pbx.start()
+        # Agent 2 (PJSIP/8002, the hotline queue's other member) is away: no sipp plays that
+        # phone, and rrmemory would ring it every other call, a member timeout (15 s) lost.
+        self.pbx.cli("queue pause member PJSIP/8002 queue hotline reason away")
+
+
+def _ports() -> Ports:
+    udp, tcp = socket.SOCK_DGRAM, socket.SOCK_STREAM
+    return Ports(
+        ami=free_port(tcp),
+        sip=free_port(udp),
+        agi=free_port(tcp),
+        agents={agent: free_port(udp, PHONES_IP) for agent in AGENTS},
+        carrier=free_port(udp, CARRIER_IP),
+    )
+
+
+@pytest.fixture(scope="session")
+def build() -> Build:
+    found = readiness()
+    if not isinstance(found, Build):
+        pytest.skip(f"live Asterisk tests: {found}")
+    return found
+
+
+@pytest.fixture(scope="session")
+def live_pbx(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePbx]:
+    """One Asterisk for the whole live run."""
+    run = tmp_path_factory.mktemp("pbx")
+    ports = _ports()
+    live = LivePbx(Pbx(build, run), ports, secrets.token_hex(12))
+    live.pbx.prepare_directories()
+    render(run / "etc", overlay(ports, live.ami_secret))
+    sounds.install(run / "var" / "lib")
+    live.start()
+    LOAD_COMPLAINTS[:] = live.pbx.load_complaints()
+    try:
+        yield live
+    finally:
+        live.pbx.stop()
+
+
+@pytest.fixture
+def pbx(live_pbx: LivePbx) -> LivePbx:
+    """The session's PBX, started again if an earlier test left it dead."""
+    if not live_pbx.pbx.running:
+        live_pbx.start()
+    return live_pbx
+
+
+@pytest.fixture(scope="session")
+def hotline(live_pbx: LivePbx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    with serve(
+        tmp_path_factory.mktemp("hotline"),
+        ami_url=live_pbx.ami_url,
+        agi_bind=f"127.0.0.1:{live_pbx.ports.agi}",
+        http_port=free_port(socket.SOCK_STREAM),
+        secret_key=secrets.token_urlsafe(32),
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def parties(pbx: LivePbx, tmp_path: Path) -> Iterator[Phones]:
+    """This test's sipp processes, all killed at its end."""
+    reserved = frozenset([*pbx.ports.agents.values(), pbx.ports.carrier])
+    with phones(tmp_path / "sipp", (PHONES_IP, pbx.ports.sip), reserved) as running:
+        yield running
+
+
+@pytest.fixture
+def hotline_unreachable(pbx: LivePbx) -> Iterator[None]:
+    """The dialplan's HOTLINE_AGI pointed at a closed port (hotline down) for one test."""
+    closed = free_port(socket.SOCK_STREAM)
+    pbx.pbx.cli(f"dialplan set global HOTLINE_AGI agi://127.0.0.1:{closed}")
+    try:
+        yield
+    finally:
+        if pbx.pbx.running:
+            pbx.pbx.cli(f"dialplan set global HOTLINE_AGI {pbx.agi_url}")
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest) -> Iterator[Verdict]:
+    """This scenario's comparisons; kept for the table at the end of the run."""
+    scenario = request.node.get_closest_marker("scenario")
+    found = Verdict(scenario.args[0] if scenario else request.node.name)
+    yield found
+    VERDICTS.append(found)
+
+
+def _load_report(terminalreporter: pytest.TerminalReporter) -> None:
+    """What Asterisk said as it loaded our configuration: complaints naming one of our files,
+    or a module our modules.conf leaves without its dependency, verbatim; the rest (modules
+    that `autoload = yes` loads with no configuration of ours) counted."""
+    ours = [path.name for path in SHIPPED.glob("*.conf")]
+    about_ours = [
+        complaint
+        for complaint in LOAD_COMPLAINTS
+        if any(name in complaint for name in ours) or "dependency" in complaint
+    ]
+    terminalreporter.section("what Asterisk said at load about our configuration")
+    for complaint in about_ours:
+        terminalreporter.write_line(complaint, yellow=True)
+    terminalreporter.write_line(
+        f"and {len(LOAD_COMPLAINTS) - len(about_ours)} WARNING/ERROR lines of modules loaded by "
+        "autoload=yes with no configuration file of ours (see the PBX's messages.log)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if LOAD_COMPLAINTS:
+        _load_report(terminalreporter)
+    if not VERDICTS:
+        return
+    rows = [("scenario", "CDR / queue_log", "our call log", "match")]
+    rows += [
+        (v.scenario, v.asterisk_summary or "—", v.ours_summary or "—", v.match) for v in VERDICTS
+    ]
+    terminalreporter.section("live calls on a real Asterisk: our call log vs its CDR")
+    for row in rows:
+        terminalreporter.write_line(" | ".join(row))

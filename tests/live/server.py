@@ -1,0 +1,162 @@
+"""`hotline serve` as a deployment runs it: the real CLI in its own process, configured only by
+HOTLINE_* variables, its AMI client logged in to the test PBX and its FastAGI server where the
+dialplan's HOTLINE_AGI points. The tests talk to it over HTTP like any API client."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HOTLINE = Path(sys.executable).parent / "hotline"
+START_SECONDS = 60.0
+STOP_SECONDS = 15.0
+AGENT = "agent1"
+AGENT_INTERFACE = "PJSIP/8001"
+AGENT_PASSWORD = "live-test-password"
+
+Call = dict[str, Any]
+
+
+def _environment(overrides: dict[str, str]) -> dict[str, str]:
+    """Ours only: a HOTLINE_* variable of the developer's shell must not change the test."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("HOTLINE_")}
+    return {**base, **overrides}
+
+
+def _cli(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [str(HOTLINE), *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"hotline {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+@dataclass
+class Hotline:
+    """A running `hotline serve` and an API client holding the agent's token."""
+
+    base_url: str
+    token: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.token}", "Accept-Language": "en"},
+            timeout=10,
+        )
+
+    def health(self) -> dict[str, Any]:
+        with httpx.Client(base_url=self.base_url, timeout=5) as client:
+            body: dict[str, Any] = client.get("/api/health").json()
+            return body
+
+    def calls(self, **filters: str) -> list[Call]:
+        with self.client() as client:
+            response = client.get("/api/calls", params=filters)
+        response.raise_for_status()
+        items: list[Call] = response.json()["items"]
+        return items
+
+    def ended_call(self, timeout: float, matches: Callable[[Call], bool], **filters: str) -> Call:
+        """The one call of the log that `matches`, once it has ended (the writer batches)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [call for call in self.calls(**filters) if matches(call)]
+            if len(found) == 1 and found[0]["ended_at"] is not None:
+                return found[0]
+            if len(found) > 1:
+                raise AssertionError(f"{len(found)} calls where one was expected: {found}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no ended call in the log within {timeout:.0f} s: {found}")
+            time.sleep(0.2)
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _connected(health: dict[str, Any]) -> bool:
+    servers = health.get("telephony", {}).get("servers", [])
+    return bool(servers) and all(server["state"] == "connected" for server in servers)
+
+
+@contextlib.contextmanager
+def serve(
+    directory: Path, *, ami_url: str, agi_bind: str, http_port: int, secret_key: str
+) -> Iterator[Hotline]:
+    """A migrated SQLite database, agent1 (phone PJSIP/8001) with a token, then the server,
+    returned once /api/health shows the AMI connection up. Stopped (killed if need be) on exit."""
+    directory.mkdir(parents=True, exist_ok=True)
+    env = _environment(
+        {
+            "HOTLINE_DATABASE_URL": f"sqlite:///{directory / 'hotline.db'}",
+            "HOTLINE_AMI_URL": ami_url,
+            "HOTLINE_AGI_BIND": agi_bind,
+            "HOTLINE_HTTP_BIND": f"127.0.0.1:{http_port}",
+            "HOTLINE_SECRET_KEY": secret_key,
+        }
+    )
+    _cli(["db", "upgrade"], env, directory)
+    add = [
+        "users", "add", AGENT, "--role", "agent", "--interface", AGENT_INTERFACE,
+        "--password-stdin",
+    ]  # fmt: skip
+    _cli(add, env, directory, stdin=AGENT_PASSWORD + "\n")
+    token = _cli(["users", "token", AGENT], env, directory).strip().splitlines()[-1]
+    log = directory / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(HOTLINE), "serve"],
+            env=env,
+            cwd=directory,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    hotline = Hotline(f"http://127.0.0.1:{http_port}", token, process, log)
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"hotline serve exited at start:\n{hotline.tail()}")
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                if _connected(hotline.health()):
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"hotline serve not connected to AMI:\n{hotline.tail()}")
+            time.sleep(0.2)
+        yield hotline
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(STOP_SECONDS)
