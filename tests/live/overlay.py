@@ -6,8 +6,6 @@ as pausing agent 2 or pointing HOTLINE_AGI at a closed port for one test, is a s
 PBX, not configuration: see conftest.py.)
 
 What the overlay does not touch, on purpose:
-- `channelvars` sits in manager.conf's [hotline] user section, where Asterisk ignores it (only
-  [general] reads it): the test PBX shows what production gets.
 - The trunk's DTMF mode stays the PJSIP default (rfc4733): the sipp callers key as SIP INFO
   (application/dtmf-relay), which Asterisk 22 takes on an rfc4733 endpoint too (checked: the
   fallback menu's Read() gets the digit).
@@ -85,25 +83,6 @@ class NewFile:
 
 
 Change = Set | Drop | Add | NewFile
-
-# cdr.conf as on the PBX that recorded ../shared/ami-captures/ (cdr.conf.txt there), so the
-# rows read the same as the captures' ground truth.
-CDR_CONF = """\
-[general]
-enable = yes
-unanswered = yes
-congestion = yes
-batch = no
-endbeforehexten = no
-initiatedseconds = no
-
-[csv]
-usegmtime = yes
-loguniqueid = yes
-loguserfield = yes
-accountlogs = no
-"""
-
 
 def overlay(ports: Ports, ami_secret: str) -> list[Change]:
     agents_aor: list[Change] = []
@@ -194,12 +173,6 @@ def overlay(ports: Ports, ami_secret: str) -> list[Change]:
             "our FastAGI server (HOTLINE_AGI_BIND) on loopback, not the compose service `app`",
         ),
         # ---- records
-        NewFile(
-            "cdr.conf",
-            CDR_CONF,
-            "DEFECT of the shipped configuration: no cdr.conf, so cdr_csv declines to load "
-            "and Asterisk keeps no CDR at all; the tests judge our call log against the CDR",
-        ),
         Add(
             "logger.conf",
             "logfiles",
