@@ -202,16 +202,9 @@ async def create_ticket(
         )
     }
     try:
-        snapshot = TicketSnapshot(
-            type=data.type,
-            subtype=data.subtype,
-            status=Status.NEW,
-            assignee=None,
-            special=data.special,
-            clocks=clocks,
-            named_staff=frozenset(data.named_staff),
+        workflow.check_assignment(
+            data.type, data.named_staff, assignee.username if assignee else None
         )
-        workflow.check_assignment(snapshot, assignee.username if assignee else None)
         if data.appointment is not None:
             workflow.check_appointment(data.type, data.subtype, data.appointment, now)
             if ClockName.HANDLE in clocks:
