@@ -12,8 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, Escalation
 from hotline.telephony.frames import AmiMessage
-
-SERVICE_LEVEL_SECONDS = 20
+from tickets.kpi import SERVICE_LEVEL_SECONDS, rate
 
 
 @dataclass
@@ -62,8 +61,7 @@ class Today:
     @property
     def service_level(self) -> float | None:
         """Answered within 20 s over all that reached a queue (answered or abandoned)."""
-        offered = self.answered + self.abandoned
-        return self.answered_within_target / offered if offered else None
+        return rate(self.answered_within_target, self.answered + self.abandoned)
 
 
 def start_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
