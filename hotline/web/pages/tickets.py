@@ -21,6 +21,7 @@ from hotline.services.tickets import TicketView
 from hotline.web.api.calls import CALLERS
 from hotline.web.api.render import iso, ticket_detail_json
 from hotline.web.context import context_of
+from hotline.web.errors import status_of
 from hotline.web.pages.guard import page
 from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
@@ -170,8 +171,8 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             calls = await call_service.calls_of_ticket(
                 session, view.ticket.id, view.ticket.call_linkedid
             )
-    except NotFound:
-        return render(request, "not_found.html", actor=actor, status=404)
+    except NotFound as error:
+        return render(request, "not_found.html", actor=actor, status=status_of(error))
     ticket = ticket_detail_json(view, actor, now, tz)
     _ = current_gettext()
     departments = {code: department.name for code, department in rulebook.departments.items()}
