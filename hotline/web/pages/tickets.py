@@ -27,7 +27,7 @@ from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
-from tickets.workflow import Role, Status
+from tickets.workflow import Action, Role, Status
 
 DUE_SOON = timedelta(hours=2)
 # What a 1080p screen shows without scrolling; the API pages by 50.
@@ -151,11 +151,11 @@ ROUTES = [Route("/tickets", page(frozenset(Role), ticket_list), methods=["GET"])
 
 
 # The fields each action's form asks for (the API validates them).
-ACTION_FIELDS: dict[str, list[str]] = {
-    "assign": ["assignee", "department", "note"],
-    "extend": ["due_date", "reason"],
-    "pause": ["reason", "note"],
-    "reopen": ["reason", "note"],
+ACTION_FIELDS: dict[Action, list[str]] = {
+    Action.ASSIGN: ["assignee", "department", "note"],
+    Action.EXTEND: ["due_date", "reason"],
+    Action.PAUSE: ["reason", "note"],
+    Action.REOPEN: ["reason", "note"],
 }
 
 
