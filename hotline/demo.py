@@ -39,7 +39,7 @@ from hotline.services.tickets import (
 )
 from hotline.settings import Settings
 from tickets.callbacks import TaskStatus
-from tickets.types import TicketType
+from tickets.types import GAS_SMELL, TicketType
 from tickets.visits import VisitStatus
 from tickets.workflow import OPEN_STATUSES, Action, Role, Status
 
@@ -53,13 +53,13 @@ DEPARTMENTS = [
 
 # (position, type, subtype, area, department): the first match wins.
 ROUTING = [
-    (10, "repair", "gas_smell", None, "dispatch"),
-    (20, "repair", None, "北区", "repair_north"),
-    (30, "repair", None, "南区", "repair_south"),
-    (40, "repair", None, None, "dispatch"),
-    (50, "outage", None, None, "dispatch"),
-    (60, "complaint", None, None, "quality"),
-    (70, "consultation", None, None, "customer_service"),
+    (10, TicketType.REPAIR, GAS_SMELL, None, "dispatch"),
+    (20, TicketType.REPAIR, None, "北区", "repair_north"),
+    (30, TicketType.REPAIR, None, "南区", "repair_south"),
+    (40, TicketType.REPAIR, None, None, "dispatch"),
+    (50, TicketType.OUTAGE, None, None, "dispatch"),
+    (60, TicketType.COMPLAINT, None, None, "quality"),
+    (70, TicketType.CONSULTATION, None, None, "customer_service"),
 ]
 
 USERS = [
@@ -185,7 +185,7 @@ async def _seed_departments(session: AsyncSession) -> None:
             session.add(
                 RoutingRuleRow(
                     position=position,
-                    ticket_type=ticket_type,
+                    ticket_type=ticket_type.value,
                     subtype=subtype,
                     area=area,
                     department_id=codes[department],

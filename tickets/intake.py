@@ -1,11 +1,19 @@
-"""What the IVR menu choice suggests the agent should open: the ticket type (and subtype) the
-caller asked for before they reached a person."""
+"""A ticket coming in: what the IVR menu choice suggests the agent should open, the rules a new
+ticket must keep before it is numbered and routed, and the clocks it starts with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from tickets.types import GAS_SMELL, TicketType
+from tickets import sla
+from tickets.calendar import BusinessCalendar
+from tickets.sla import Clock, ClockName, SlaPolicy, StartEvent
+from tickets.types import GAS_SMELL, TicketRuleError, TicketType, check_subtype
+from tickets.wording import N_
+from tickets.workflow import ActionInvalid, Appointment, check_appointment, check_assignment
 
 
 @dataclass(frozen=True)
@@ -36,3 +44,101 @@ def suggest(ivr_choice: str | None) -> Suggestion | None:
     if not ivr_choice:
         return None
     return _BY_CHOICE.get(ivr_choice.strip().lower())
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """What the intake rules look at in a new ticket, as the agent filled it in."""
+
+    type: TicketType
+    subtype: str | None = None
+    special: bool = False
+    # Entered by the agent for a request received earlier; None: received now.
+    received_at: datetime | None = None
+    named_staff: frozenset[str] = frozenset()
+    assignee: str | None = None
+    appointment: Appointment | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One broken rule: `message` says it in a sentence, `reason` in the words shown next to
+    the field."""
+
+    field: str
+    message: str
+    reason: str
+
+
+class TicketRefused(ValueError):
+    """A new ticket broke intake rules; every field at fault is named at once, so the agent
+    corrects the form in one go. `message` is the first refusal's."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        super().__init__(refusals[0].message)
+        self.refusals = tuple(refusals)
+        self.message = refusals[0].message
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return {refusal.field: refusal.reason for refusal in self.refusals}
+
+
+def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
+    """Refuse a draft that breaks an intake rule; otherwise return when the ticket was received,
+    the instant its clocks start from."""
+    refusals: list[Refusal] = []
+    try:
+        check_subtype(draft.type, draft.subtype)
+    except TicketRuleError as error:
+        refusals.append(Refusal(error.field, error.message, error.message))
+    # An agent may enter an earlier time for a request received earlier, never a later one.
+    received_at = now if draft.received_at is None else draft.received_at
+    if received_at > now:
+        refusals.append(
+            Refusal("received_at", N_("received_at lies in the future"), N_("lies in the future"))
+        )
+    # Special means "needs another department or research": a consultation's 24 h reply clock.
+    if draft.special and draft.type is not TicketType.CONSULTATION:
+        refusals.append(
+            Refusal(
+                "special", N_("only consultations are marked special"), N_("consultations only")
+            )
+        )
+    if draft.named_staff and draft.type is not TicketType.COMPLAINT:
+        refusals.append(
+            Refusal("named_staff", N_("only complaints name staff"), N_("complaints only"))
+        )
+    try:
+        check_assignment(draft.type, draft.named_staff, draft.assignee)
+    except ActionInvalid as error:
+        refusals.append(Refusal(error.field, error.message, error.message))
+    if draft.appointment is not None:
+        try:
+            check_appointment(draft.type, draft.subtype, draft.appointment, now)
+        except ActionInvalid as error:
+            refusals.append(Refusal(error.field, error.message, error.message))
+    if refusals:
+        raise TicketRefused(refusals)
+    return received_at
+
+
+def opening_clocks(
+    draft: TicketDraft,
+    received_at: datetime,
+    policies: Sequence[SlaPolicy],
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+    now: datetime,
+) -> dict[ClockName, Clock]:
+    """The clocks a checked draft starts with, from when it was received; an appointment agreed
+    on the call makes its window's end the handle deadline."""
+    clocks = {
+        policy.clock: sla.start_clock(policy, received_at, calendar, tz)
+        for policy in sla.select_policies(
+            policies, draft.type, draft.subtype, draft.special, StartEvent.RECEIVED
+        )
+    }
+    if draft.appointment is not None and ClockName.HANDLE in clocks:
+        clocks[ClockName.HANDLE] = sla.appoint(clocks[ClockName.HANDLE], draft.appointment.end, now)
+    return clocks

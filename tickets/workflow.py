@@ -6,7 +6,7 @@ new → assigned → in_progress ⇄ waiting_customer → resolved → closed, a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from tickets import sla
 from tickets.calendar import BusinessCalendar
 from tickets.sla import Clock, ClockName, SlaPolicy, StartEvent
 from tickets.types import GAS_SMELL, TicketType
+from tickets.wording import N_
 
 
 class Status(StrEnum):
@@ -252,23 +253,25 @@ def _stop(clocks: dict[ClockName, Clock], name: ClockName, at: datetime) -> None
         clocks[name] = sla.stop(clocks[name], at)
 
 
-def check_assignment(ticket: TicketSnapshot, assignee: str | None) -> None:
+def check_assignment(
+    ticket_type: TicketType, named_staff: Collection[str], assignee: str | None
+) -> None:
     """Staff named in a complaint cannot handle it (回避)."""
-    if ticket.type is TicketType.COMPLAINT and assignee in ticket.named_staff:
-        raise ActionInvalid("assignee", "staff named in a complaint cannot be assigned to it")
+    if ticket_type is TicketType.COMPLAINT and assignee in named_staff:
+        raise ActionInvalid("assignee", N_("staff named in a complaint cannot be assigned to it"))
 
 
 def check_appointment(
     ticket_type: TicketType, subtype: str | None, appointment: Appointment, now: datetime
 ) -> None:
     if ticket_type is not TicketType.REPAIR:
-        raise ActionInvalid("appointment", "only repairs are booked by appointment")
+        raise ActionInvalid("appointment", N_("only repairs are booked by appointment"))
     if subtype == GAS_SMELL:
-        raise ActionInvalid("appointment", "a gas smell is an emergency and is not deferred")
+        raise ActionInvalid("appointment", N_("a gas smell is an emergency and is not deferred"))
     if appointment.end <= appointment.start:
-        raise ActionInvalid("appointment", "the appointment window must end after it starts")
+        raise ActionInvalid("appointment", N_("the appointment window must end after it starts"))
     if appointment.end <= now:
-        raise ActionInvalid("appointment", "the appointment window lies in the past")
+        raise ActionInvalid("appointment", N_("the appointment window lies in the past"))
 
 
 def apply_action(
@@ -292,8 +295,8 @@ def apply_action(
     try:
         if action is Action.ASSIGN:
             if data.assignee is None and data.department is None:
-                raise ActionInvalid("assignee", "name an assignee or a department")
-            check_assignment(ticket, data.assignee)
+                raise ActionInvalid("assignee", N_("name an assignee or a department"))
+            check_assignment(ticket.type, ticket.named_staff, data.assignee)
             assignee = data.assignee if data.assignee is not None else ticket.assignee
             department = data.department if data.department is not None else ticket.department
             if ticket.status is Status.NEW:
@@ -307,19 +310,19 @@ def apply_action(
                     )
         elif action is Action.PAUSE:
             if not (data.reason or "").strip():
-                raise ActionInvalid("reason", "say what the customer is to provide")
+                raise ActionInvalid("reason", N_("say what the customer is to provide"))
             clocks = _map_clocks(clocks, lambda clock: sla.pause(clock, at))
         elif action is Action.RESUME:
             clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
         elif action is Action.REPLY:
             if not (data.note or "").strip():
-                raise ActionInvalid("note", "write what the customer was told")
+                raise ActionInvalid("note", N_("write what the customer was told"))
             _stop(clocks, ClockName.REPLY, at)
         elif action is Action.EXTEND:
             if data.due_at is None:
-                raise ActionInvalid("due_at", "give the deadline agreed with the complainant")
+                raise ActionInvalid("due_at", N_("give the deadline agreed with the complainant"))
             if not (data.reason or "").strip():
-                raise ActionInvalid("reason", "give the reason for the extension")
+                raise ActionInvalid("reason", N_("give the reason for the extension"))
             clocks[ClockName.REPLY] = sla.extend(
                 clocks[ClockName.REPLY], data.due_at, data.reason or "", at
             )

@@ -25,6 +25,7 @@ from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
+from hotline.telephony.model import Disposition
 from tickets import callbacks as rules
 from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
 from tickets.phones import PhoneError, normalise_phone
@@ -428,7 +429,7 @@ DIAL_TIMEOUT = timedelta(minutes=5)
 # The survey script records its own attempt as the call ends; give it time to.
 SETTLE_GRACE = timedelta(seconds=30)
 DIAL_BATCH = 20
-_DIAL_OUTCOMES = {"busy": Outcome.BUSY}
+_DIAL_OUTCOMES = {Disposition.BUSY.value: Outcome.BUSY}
 
 
 async def claim_for_dialling(

@@ -22,7 +22,7 @@ from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
 from tickets.sla import ClockName
-from tickets.types import GAS_SMELL
+from tickets.types import GAS_SMELL, TicketType
 from tickets.visits import (
     VisitError,
     VisitStatus,
@@ -30,13 +30,13 @@ from tickets.visits import (
     change_against_crew,
     missed,
 )
-from tickets.workflow import Action, Appointment, Role, Status
+from tickets.workflow import OPEN_STATUSES, Action, Appointment, Role, Status
 
 NOT_A_TECHNICIAN = N_("not a technician")
 # How far ahead the board shows crews' bookings: what a dispatcher books into.
 BOARD_DAYS = timedelta(days=3)
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
-OPEN = [Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value, "waiting_customer"]
+OPEN = [status.value for status in Status if status in OPEN_STATUSES]
 
 
 @dataclass
@@ -79,7 +79,7 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
         (
             await session.exec(
                 select(Ticket)
-                .where(col(Ticket.type) == "repair", col(Ticket.status).in_(WAITING))
+                .where(col(Ticket.type) == TicketType.REPAIR.value, col(Ticket.status).in_(WAITING))
                 .order_by(col(Ticket.received_at))
                 .limit(500)
             )
@@ -470,7 +470,8 @@ async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit,
         .join(Ticket, col(Ticket.id) == col(Visit.ticket_id))
         .join(
             SlaClockRow,
-            (col(SlaClockRow.ticket_id) == col(Ticket.id)) & (col(SlaClockRow.name) == "handle"),
+            (col(SlaClockRow.ticket_id) == col(Ticket.id))
+            & (col(SlaClockRow.name) == ClockName.HANDLE.value),
             isouter=True,
         )
         .where(col(Visit.status) == VisitStatus.BOOKED.value, col(Visit.window_end) < now)

@@ -19,8 +19,11 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallbackTask, CallRow, Department, SlaClockRow, Ticket
+from hotline.telephony.model import Direction, Disposition
 from tickets.callbacks import REACHED
 from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
+from tickets.sla import ClockName
+from tickets.types import TicketType
 
 SATISFIED_SCORE = 4
 
@@ -219,14 +222,14 @@ async def _repairs(
             _count(or_(col(Ticket.customer_id).is_(None), ~repeated)),
         )
         .select_from(Ticket)
-        .join(fix, and_(col(fix.ticket_id) == Ticket.id, col(fix.name) == "fix"))
+        .join(fix, and_(col(fix.ticket_id) == Ticket.id, col(fix.name) == ClockName.FIX.value))
         .join(
             handle,
-            and_(col(handle.ticket_id) == Ticket.id, col(handle.name) == "handle"),
+            and_(col(handle.ticket_id) == Ticket.id, col(handle.name) == ClockName.HANDLE.value),
             isouter=True,
         )
         .where(
-            col(Ticket.type) == "repair",
+            col(Ticket.type) == TicketType.REPAIR.value,
             col(fix.stopped_at) >= start,
             col(fix.stopped_at) < end,
         )
@@ -256,9 +259,11 @@ async def _replies(
             _count(col(reply.stopped_at) <= col(reply.original_due_at)),
         )
         .select_from(Ticket)
-        .join(reply, and_(col(reply.ticket_id) == Ticket.id, col(reply.name) == "reply"))
+        .join(
+            reply, and_(col(reply.ticket_id) == Ticket.id, col(reply.name) == ClockName.REPLY.value)
+        )
         .where(
-            col(Ticket.type).in_(["consultation", "complaint"]),
+            col(Ticket.type).in_([TicketType.CONSULTATION.value, TicketType.COMPLAINT.value]),
             col(reply.stopped_at) >= start,
             col(reply.stopped_at) < end,
         )
@@ -266,7 +271,7 @@ async def _replies(
     )
     result = []
     for m, d, kind, n, in_time, original in await _rows(session, statement):
-        if kind == "consultation":
+        if kind == TicketType.CONSULTATION.value:
             figures = TicketFigures(consultations_replied=n, consultations_in_time=in_time)
         else:
             figures = TicketFigures(
@@ -322,19 +327,19 @@ async def _calls(
     """Inbound calls that reached a queue, per queue: answered, abandoned, answered within
     20 s of waiting, talk time."""
     month = _month(col(CallRow.started_at), start, end, tz)
-    answered = col(CallRow.disposition) == "answered"
+    answered = col(CallRow.disposition) == Disposition.ANSWERED.value
     statement = (
         select(
             month,
             col(CallRow.queue),
             func.count(),
             _count(answered),
-            _count(col(CallRow.disposition) == "abandoned"),
+            _count(col(CallRow.disposition) == Disposition.ABANDONED.value),
             _count(and_(answered, col(CallRow.wait_seconds) <= SERVICE_LEVEL_SECONDS)),
             func.coalesce(func.sum(case((answered, col(CallRow.talk_seconds)), else_=0)), 0),
         )
         .where(
-            col(CallRow.direction) == "inbound",
+            col(CallRow.direction) == Direction.INBOUND.value,
             col(CallRow.queue).is_not(None),
             col(CallRow.started_at) >= start,
             col(CallRow.started_at) < end,

@@ -29,10 +29,10 @@ from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.numbers import next_ticket_number
 from hotline.services.rulebook import Rulebook
-from tickets import sla, workflow
+from tickets import intake, sla, workflow
 from tickets.routing import route
-from tickets.sla import Clock, ClockName, StartEvent
-from tickets.types import Priority, TicketRuleError, TicketType, check_subtype, effective_priority
+from tickets.sla import Clock, ClockName
+from tickets.types import Priority, TicketType, effective_priority
 from tickets.workflow import (
     Action,
     ActionInput,
@@ -166,21 +166,19 @@ async def create_ticket(
 ) -> TicketView:
     if actor.role not in workflow.CREATE_ROLES:
         raise Forbidden(f"the {actor.role} role may not create tickets")
+    draft = intake.TicketDraft(
+        type=data.type,
+        subtype=data.subtype,
+        special=data.special,
+        received_at=data.received_at,
+        named_staff=frozenset(data.named_staff),
+        assignee=data.assignee,
+        appointment=data.appointment,
+    )
     try:
-        check_subtype(data.type, data.subtype)
-    except TicketRuleError as error:
-        raise Invalid(error.message, {error.field: error.message}) from error
-    received_at = data.received_at or now
-    if received_at > now:
-        raise Invalid(
-            N_("received_at lies in the future"), {"received_at": N_("lies in the future")}
-        )
-    if data.special and data.type is not TicketType.CONSULTATION:
-        raise Invalid(
-            N_("only consultations are marked special"), {"special": N_("consultations only")}
-        )
-    if data.named_staff and data.type is not TicketType.COMPLAINT:
-        raise Invalid(N_("only complaints name staff"), {"named_staff": N_("complaints only")})
+        received_at = intake.check_new_ticket(draft, now)
+    except intake.TicketRefused as error:
+        raise Invalid(error.message, error.fields) from error
 
     department_code = data.department or route(
         rulebook.routing, data.type, data.subtype, data.area, rulebook.default_department
@@ -192,34 +190,9 @@ async def create_ticket(
         customer = await session.get(Customer, data.customer_id)
         if customer is None:
             raise Invalid(N_("no such customer"), {"customer_id": N_("unknown customer")})
-
-    clocks: dict[ClockName, Clock] = {
-        policy.clock: sla.start_clock(policy, received_at, rulebook.calendar, rulebook.timezone)
-        for policy in sla.select_policies(
-            rulebook.policies, data.type, data.subtype, data.special, StartEvent.RECEIVED
-        )
-    }
-    try:
-        snapshot = TicketSnapshot(
-            type=data.type,
-            subtype=data.subtype,
-            status=Status.NEW,
-            assignee=None,
-            special=data.special,
-            clocks=clocks,
-            named_staff=frozenset(data.named_staff),
-        )
-        workflow.check_assignment(snapshot, assignee.username if assignee else None)
-        if data.appointment is not None:
-            workflow.check_appointment(data.type, data.subtype, data.appointment, now)
-            if ClockName.HANDLE in clocks:
-                clocks[ClockName.HANDLE] = sla.appoint(
-                    clocks[ClockName.HANDLE], data.appointment.end, now
-                )
-    except workflow.ActionInvalid as error:
-        raise Invalid(error.message, {error.field: error.message}) from error
-    except sla.ClockError as error:
-        raise Invalid(str(error), {"appointment": str(error)}) from error
+    clocks = intake.opening_clocks(
+        draft, received_at, rulebook.policies, rulebook.calendar, rulebook.timezone, now
+    )
 
     local_day = received_at.astimezone(rulebook.timezone).date()
     values: dict[str, Any] = {

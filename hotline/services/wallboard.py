@@ -12,8 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, Escalation
 from hotline.telephony.frames import AmiMessage
+from hotline.telephony.model import Direction, Disposition
+from tickets.kpi import SERVICE_LEVEL_SECONDS, rate
+from tickets.sla import DueEvent
 
-SERVICE_LEVEL_SECONDS = 20
+# The calls the service level counts: those that waited in a queue for an agent.
+REACHED_A_QUEUE = [Disposition.ANSWERED.value, Disposition.ABANDONED.value]
 
 
 @dataclass
@@ -62,8 +66,7 @@ class Today:
     @property
     def service_level(self) -> float | None:
         """Answered within 20 s over all that reached a queue (answered or abandoned)."""
-        offered = self.answered + self.abandoned
-        return self.answered_within_target / offered if offered else None
+        return rate(self.answered_within_target, self.answered + self.abandoned)
 
 
 def start_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
@@ -75,7 +78,7 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
     since = start_of_local_day(now, tz)
     until = since + timedelta(days=1)
     inbound = (
-        col(CallRow.direction) == "inbound",
+        col(CallRow.direction) == Direction.INBOUND.value,
         col(CallRow.started_at) >= since,
         col(CallRow.started_at) < until,
     )
@@ -83,7 +86,7 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
         (
             await session.exec(
                 select(CallRow.disposition, func.count())
-                .where(*inbound, col(CallRow.disposition).in_(["answered", "abandoned"]))
+                .where(*inbound, col(CallRow.disposition).in_(REACHED_A_QUEUE))
                 .group_by(col(CallRow.disposition))
             )
         ).all()
@@ -92,7 +95,7 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
         await session.exec(
             select(func.count()).where(
                 *inbound,
-                col(CallRow.disposition) == "answered",
+                col(CallRow.disposition) == Disposition.ANSWERED.value,
                 col(CallRow.wait_seconds) <= SERVICE_LEVEL_SECONDS,
             )
         )
@@ -107,9 +110,9 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
         ).all()
     )
     return Today(
-        answered=int(counts.get("answered", 0)),
-        abandoned=int(counts.get("abandoned", 0)),
+        answered=int(counts.get(Disposition.ANSWERED.value, 0)),
+        abandoned=int(counts.get(Disposition.ABANDONED.value, 0)),
         answered_within_target=int(quick),
-        warnings=int(escalations.get("warning", 0)),
-        breaches=int(escalations.get("breach", 0)),
+        warnings=int(escalations.get(DueEvent.WARNING.value, 0)),
+        breaches=int(escalations.get(DueEvent.BREACH.value, 0)),
     )

@@ -14,12 +14,18 @@ from hotline.i18n import translations
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from hotline.web.templating import page_locale
 
+# The one table of what a service's refusal answers in HTTP, for the API and the pages alike.
 STATUS_OF: dict[type[ServiceError], int] = {
     NotFound: 404,
     Invalid: 422,
     Forbidden: 403,
     Conflict: 409,
 }
+
+
+def status_of(error: ServiceError) -> int:
+    """The status of the first kind in the table the error is; 400 for any other refusal."""
+    return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
 
 
 class ApiError(Exception):
@@ -74,8 +80,7 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
 async def on_service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     extra = {"allowed": exc.allowed} if isinstance(exc, Conflict) else None
-    status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
-    return error_response(request, status, exc.code, exc.message, exc.fields, extra)
+    return error_response(request, status_of(exc), exc.code, exc.message, exc.fields, extra)
 
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:

@@ -569,10 +569,10 @@ def test_staff_named_in_a_complaint_cannot_be_assigned_to_it() -> None:
             run(ticket, A.ASSIGN, assignee=named)
         assert refused.value.field == "assignee"
         with pytest.raises(ActionInvalid):
-            check_assignment(ticket, named)
+            check_assignment(ticket.type, ticket.named_staff, named)
     assert run(ticket, A.ASSIGN, assignee="zhao").assignee == "zhao"
     assert run(ticket, A.ASSIGN, department="quality").department == "quality"
-    check_assignment(ticket, None)
+    check_assignment(ticket.type, ticket.named_staff, None)
 
 
 def test_the_named_staff_rule_applies_to_complaints_only() -> None:

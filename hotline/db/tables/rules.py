@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+from tickets.sla import StartEvent
+
 
 class Department(SQLModel, table=True):
     __tablename__ = "department"
@@ -37,4 +39,4 @@ class SlaPolicyRow(SQLModel, table=True):
     ticket_type: str | None = Field(default=None, max_length=20)
     subtype: str | None = Field(default=None, max_length=40)
     special: bool | None = None
-    starts_on: str = Field(default="received", max_length=20)
+    starts_on: str = Field(default=StartEvent.RECEIVED.value, max_length=20)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,7 +12,7 @@ from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.telephony.ami import ActionFailed, AmiError
-from hotline.telephony.model import call_json
+from hotline.telephony.model import Direction, Disposition, call_json
 from hotline.telephony.numbers import normalise_caller
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
@@ -27,10 +25,6 @@ from tickets.workflow import Role
 STAFF = frozenset(Role)
 CALLERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.QUALITY, Role.DISPATCHER, Role.ADMIN})
 
-Disposition = Literal[
-    "answered", "abandoned", "ivr_only", "no_answer", "busy", "failed", "incomplete"
-]
-
 
 class CallQuery(Strict):
     from_: AwareDatetime | None = Field(default=None, alias="from")
@@ -39,7 +33,7 @@ class CallQuery(Strict):
     agent: str | None = Field(default=None, max_length=128)
     disposition: Disposition | None = None
     queue: str | None = Field(default=None, max_length=64)
-    direction: Literal["inbound", "outbound"] | None = None
+    direction: Direction | None = None
     customer: int | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from hotline.web.api.registry import ApiRoute
 
+REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -26,8 +27,10 @@ ERROR_SCHEMA = {
 }
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema()
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field; the enums they name go with the document's other schemas."""
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    components.update(schema.pop("$defs", {}))
     return [
         {"name": name, "in": "query", "required": False, "schema": field_schema}
         for name, field_schema in schema.get("properties", {}).items()
@@ -51,7 +54,7 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             "summary": route.summary,
             "tags": [route.tag],
             "parameters": _path_parameters(route.path)
-            + (_query_parameters(route.query) if route.query else []),
+            + (_query_parameters(route.query, components) if route.query else []),
             "responses": {
                 str(status): {
                     "description": text,
@@ -76,7 +79,7 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             operation["responses"].setdefault("401", {"description": "no or bad token"})
             operation["responses"].setdefault("403", {"description": "your role may not use this"})
         if route.body is not None:
-            schema = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = route.body.model_json_schema(ref_template=REF_TEMPLATE)
             components.update(schema.pop("$defs", {}))
             components[route.body.__name__] = schema
             operation["requestBody"] = {

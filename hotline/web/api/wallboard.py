@@ -13,6 +13,7 @@ from hotline.services.actor import Actor
 from hotline.telephony.ami import AmiError
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
+from tickets.kpi import SERVICE_LEVEL_SECONDS
 from tickets.workflow import Role
 
 WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -63,7 +64,7 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
                 "answered": today.answered,
                 "abandoned": today.abandoned,
                 "service_level": round(level, 3) if level is not None else None,
-                "service_level_seconds": service.SERVICE_LEVEL_SECONDS,
+                "service_level_seconds": SERVICE_LEVEL_SECONDS,
                 "sla_warnings": today.warnings,
                 "sla_breaches": today.breaches,
             },

@@ -22,7 +22,7 @@ from hotline.web.pages.admin import SECTIONS
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.templating import current_gettext
-from tickets.calendar import CalendarDay
+from tickets.calendar import CalendarDay, DaySource
 from tickets.workflow import Role
 
 EDITORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -68,7 +68,7 @@ async def show_calendar(request: Request, actor: Actor, outcome: Outcome | None)
             "year": year,
             "estimated": business.is_estimated_year(year),
             "months": months(days),
-            "overrides": [day for day in days if day.source.value == "override"],
+            "overrides": [day for day in days if day.source is DaySource.OVERRIDE],
             "today": today,
         },
         outcome,

@@ -11,19 +11,18 @@ from starlette.routing import Route
 from hotline.db.tables import CallRow
 from hotline.services import calls as call_service
 from hotline.services.actor import Actor
+from hotline.telephony.model import Disposition
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
 from hotline.web.templating import activate, current_gettext, render
+from tickets.sla import ClockName
 from tickets.types import SUBTYPES, TicketType
-from tickets.workflow import Role
+from tickets.workflow import Role, Status
 
 RECENT = 20
 WALLBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 CARE = {"elderly": "elderly", "disabled": "disabled", "living_alone": "living alone"}
 CHOICES = ["consultation", "repair", "complaint", "gas-smell", "no-gas", "gas-outage"]
-TYPES = ["consultation", "repair", "complaint", "outage"]
-STATUSES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
-DISPOSITIONS = ["answered", "abandoned", "ivr_only", "no_answer", "busy", "failed", "incomplete"]
 
 
 def _seconds(value: float | None) -> str:
@@ -61,9 +60,9 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "file_created": _("Customer file created:"),
         "care": {key: _(label) for key, label in CARE.items()},
         "choices": {key: _(key) for key in CHOICES},
-        "types": {key: _(key) for key in TYPES},
-        "statuses": {key: _(key) for key in STATUSES},
-        "dispositions": {key: _(key) for key in DISPOSITIONS},
+        "types": {kind.value: _(kind.value) for kind in TicketType},
+        "statuses": {status.value: _(status.value) for status in Status},
+        "dispositions": {end.value: _(end.value) for end in Disposition},
         "states": {"ready": _("ready"), "away": _("away")},
     }
 
@@ -123,7 +122,7 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "breach": _("SLA breach"),
         "unhappy": _("Unhappy callback survey: ticket reopened"),
         "created": _("New ticket"),
-        "clocks": {name: _(name) for name in ("reply", "handle", "fix", "restore", "feedback")},
+        "clocks": {name.value: _(name.value) for name in ClockName},
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)
 

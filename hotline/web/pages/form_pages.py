@@ -14,8 +14,9 @@ from starlette.routing import Route
 
 from hotline.services import routing_rules
 from hotline.services.actor import Actor
-from hotline.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from hotline.services.errors import ServiceError
 from hotline.web.context import context_of
+from hotline.web.errors import status_of
 from hotline.web.pages.forms import checked_form, done, take_notice
 from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext, render
@@ -26,9 +27,6 @@ from tickets.workflow import Role
 Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
 
 
-_STATUS = ((Conflict, 409), (NotFound, 404), (Forbidden, 403))
-
-
 def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
     _ = current_gettext()
     fields = {name: _(message) for name, message in error.fields.items()}
@@ -36,10 +34,9 @@ def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
         fields["position"] = _(
             "rule %(rule)d could never fire: rule %(by)d takes all its tickets first"
         ) % {"rule": error.rule, "by": error.hidden_by}
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 422)
     if not fields:
         fields["form"] = _(error.message)
-    return status, fields
+    return status_of(error), fields
 
 
 def _forbidden(request: Request, actor: Actor) -> Response:

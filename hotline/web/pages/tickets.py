@@ -21,12 +21,13 @@ from hotline.services.tickets import TicketView
 from hotline.web.api.calls import CALLERS
 from hotline.web.api.render import iso, ticket_detail_json
 from hotline.web.context import context_of
+from hotline.web.errors import status_of
 from hotline.web.pages.guard import page
 from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
-from tickets.workflow import Role, Status
+from tickets.workflow import Action, Role, Status
 
 DUE_SOON = timedelta(hours=2)
 # What a 1080p screen shows without scrolling; the API pages by 50.
@@ -150,11 +151,11 @@ ROUTES = [Route("/tickets", page(frozenset(Role), ticket_list), methods=["GET"])
 
 
 # The fields each action's form asks for (the API validates them).
-ACTION_FIELDS: dict[str, list[str]] = {
-    "assign": ["assignee", "department", "note"],
-    "extend": ["due_date", "reason"],
-    "pause": ["reason", "note"],
-    "reopen": ["reason", "note"],
+ACTION_FIELDS: dict[Action, list[str]] = {
+    Action.ASSIGN: ["assignee", "department", "note"],
+    Action.EXTEND: ["due_date", "reason"],
+    Action.PAUSE: ["reason", "note"],
+    Action.REOPEN: ["reason", "note"],
 }
 
 
@@ -170,8 +171,8 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             calls = await call_service.calls_of_ticket(
                 session, view.ticket.id, view.ticket.call_linkedid
             )
-    except NotFound:
-        return render(request, "not_found.html", actor=actor, status=404)
+    except NotFound as error:
+        return render(request, "not_found.html", actor=actor, status=status_of(error))
     ticket = ticket_detail_json(view, actor, now, tz)
     _ = current_gettext()
     departments = {code: department.name for code, department in rulebook.departments.items()}
