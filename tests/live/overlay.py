@@ -84,6 +84,7 @@ class NewFile:
 
 Change = Set | Drop | Add | NewFile
 
+
 def overlay(ports: Ports, ami_secret: str) -> list[Change]:
     agents_aor: list[Change] = []
     for agent in AGENTS:
