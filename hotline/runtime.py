@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -44,9 +43,6 @@ class Runtime:
     def agi_port(self) -> int | None:
         """Where our FastAGI server listens (HOTLINE_AGI_BIND; a free port in tests)."""
         return self.agi.port if self.agi is not None else None
-
-    def scheduler_health(self) -> dict[str, Any]:
-        return self.scheduler.health()
 
     async def stop(self) -> None:
         if self.agi is not None:

@@ -40,7 +40,6 @@ class FastAgiServer:
         self._think_limit = think_limit
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
-        self.handed_back = 0  # calls given back to the dialplan unfinished, for health
 
     @property
     def port(self) -> int:
@@ -93,9 +92,10 @@ class FastAgiServer:
                 running.cancel()
                 await asyncio.gather(running, return_exceptions=True)
 
-    def _hand_back(self, channel: AgiChannel, why: str) -> None:
-        """Close without a HANGUP: Asterisk carries on with the dialplan's next step."""
-        self.handed_back += 1
+    @staticmethod
+    def _hand_back(channel: AgiChannel, why: str) -> None:
+        """Say why the call is handed back: the session then closes without a HANGUP, and
+        Asterisk carries on with the dialplan's next step."""
         log.warning("FastAGI %r: %s; the call goes on in the dialplan", channel.script, why)
 
     async def close(self) -> None:
