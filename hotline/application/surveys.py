@@ -4,11 +4,12 @@ closed — and the supervisors told, in one transaction, announced after it comm
 
 from __future__ import annotations
 
+from hotline.application.tickets import act_within
 from hotline.application.unit import Core, unit_of_work
 from hotline.services import callbacks as service
 from hotline.services import escalations
-from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
+from hotline.services.tickets import ActionRequest
 from tickets import callbacks as rules
 from tickets.workflow import Action, Status
 
@@ -31,16 +32,14 @@ async def take_survey(
             # Kept in the audit log in the utility's working language, as staff write notes.
             solved = "已解决" if survey.resolved else "未解决"
             reason = f"回访不满意：满意度 {survey.score} 分，问题{solved}"
-            result = await ticket_service.perform_action(
-                work.session,
+            await act_within(
                 rulebook,
+                work,
                 actor,
                 view.ticket.number,
                 Action.REOPEN,
-                ticket_service.ActionRequest(reason=reason, note=survey.comment),
-                now,
+                ActionRequest(reason=reason, note=survey.comment),
             )
-            work.escalated(result.breaches)
             reopened = True
         if survey.unhappy:
             assert view.ticket.id is not None and view.task.id is not None

@@ -13,6 +13,7 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Forbidden
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import ActionRequest, ActionResult, NewTicket, TicketView
+from tickets.types import TicketType
 from tickets.workflow import Action
 
 
@@ -28,7 +29,7 @@ def _summary(view: TicketView) -> dict[str, Any]:
         "area": ticket.area,
         "department": view.department.code,
     }
-    if ticket.type == "repair":
+    if ticket.type == TicketType.REPAIR.value:
         # The crew needs the address of a gas smell at once.
         summary["address"] = ticket.address
     return summary
@@ -42,7 +43,7 @@ async def open_ticket(core: Core, actor: Actor, data: NewTicket) -> TicketView:
     return view
 
 
-async def _act(
+async def act_within(
     rulebook: Rulebook,
     work: Work,
     actor: Actor,
@@ -50,6 +51,8 @@ async def _act(
     action: Action,
     request: ActionRequest,
 ) -> ActionResult:
+    """An action inside a use case's own unit of work (a survey reopening its ticket), with
+    the same announcements as an action on its own."""
     result = await service.perform_action(
         work.session, rulebook, actor, number, action, request, work.now
     )
@@ -71,7 +74,7 @@ async def act_on_ticket(
     # The rules are read before the transaction: on SQLite it holds the one write lock.
     rulebook = await core.rulebooks.get()
     async with unit_of_work(core) as work:
-        return await _act(rulebook, work, actor, number, action, request)
+        return await act_within(rulebook, work, actor, number, action, request)
 
 
 async def step_on_own_order(
@@ -83,4 +86,5 @@ async def step_on_own_order(
         ticket = await work.session.get(Ticket, ticket_id)
         if ticket is None or ticket.assignee_id != actor.user_id:
             raise Forbidden("this work order is not yours")
-        return await _act(rulebook, work, actor, ticket.number, step, ActionRequest(note=note))
+        request = ActionRequest(note=note)
+        return await act_within(rulebook, work, actor, ticket.number, step, request)
