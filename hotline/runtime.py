@@ -19,6 +19,7 @@ from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
+from hotline.telephony.menu_calls import MenuScripts
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
@@ -82,7 +83,9 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind
-            runtime.agi = FastAgiServer(host, port, {"survey": survey_script(core)})
+            menu = MenuScripts(core)
+            scripts = {"survey": survey_script(core), **menu.scripts()}
+            runtime.agi = FastAgiServer(host, port, scripts)
             await runtime.agi.start()
             scheduler.dialler = survey_dialler(runtime.telephony, settings)
     except BaseException:

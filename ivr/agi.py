@@ -132,3 +132,9 @@ class AgiChannel:
             await self._writer.wait_closed()
         except ConnectionError:
             return
+
+    async def set_variable(self, name: str, value: str) -> None:
+        """A channel variable for the dialplan; `value` is quoted, so it may hold spaces."""
+        if '"' in value or "\\" in value:
+            raise AgiError(f"{name}: a value with quotes or backslashes")
+        await self.command(f'SET VARIABLE {name} "{value}"')

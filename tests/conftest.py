@@ -25,13 +25,18 @@ from live.readiness import readiness
 from live.readiness import report_lines as live_report_lines
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from hotline.application.unit import CoreServices
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.db.tables import CallbackTask, Customer, CustomerAddress, CustomerPhone, Ticket, User
+from hotline.events import EventBus
 from hotline.services import users as user_service
+from hotline.services.actor import Actor
+from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
@@ -300,6 +305,27 @@ async def live(database_url: str, clock: FakeClock) -> AsyncIterator[LiveServer]
 
 
 @pytest.fixture
+async def core(database_url: str, clock: FakeClock) -> AsyncIterator[CoreServices]:
+    """What the use cases run on, without the web app: the staff on file, the rules, a bus."""
+    await add_staff(database_url, clock.now)
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    settings = Settings(database_url=database_url)
+    yield CoreServices(
+        settings, sessions, RulebookCache(sessions, settings.timezone), EventBus(), clock
+    )
+    await engine.dispose()
+
+
+async def actor(core: CoreServices, username: str) -> Actor:
+    """One of the staff (STAFF), as the use cases take them."""
+    async with core.sessions() as session:
+        user = (await session.exec(select(User).where(col(User.username) == username))).one()
+    assert user.id is not None
+    return Actor(user.id, user.username, Role(user.role))
+
+
+@pytest.fixture
 async def fake_asterisk() -> AsyncIterator[FakeAsterisk]:
     """The fake Asterisk on a free port, its generated calls twenty times faster than life."""
     fake = FakeAsterisk(speed=20.0, unanswered_numbers=frozenset({"13800138002"}))
@@ -343,7 +369,7 @@ async def phones_once(
 
 
 async def add_customer(
-    context: object,
+    context: AppContext | CoreServices,
     *,
     account: str,
     name: str,
@@ -353,7 +379,6 @@ async def add_customer(
     special_care: str | None = None,
 ) -> int:
     """A customer on file with one phone and one (primary) address; their id."""
-    assert isinstance(context, AppContext)
     async with context.sessions() as session, session.begin():
         customer = Customer(
             account_number=account,

@@ -20,11 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hotline.db.tables import CallRow, Ticket, User
 from hotline.events import EventBus
 from hotline.services.customers import customer_summary_json, lookup_for_screen_pop
+from hotline.services.ivr_lookups import outages_in_areas
 from hotline.settings import Settings
 from hotline.telephony.model import CallRecord, call_json, iso_in
 from tickets.intake import suggest
 from tickets.phones import mask_phone
-from tickets.types import TicketType
 from tickets.workflow import Status
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ OUTAGES_SHOWN = 5
 # A new agent's interface or a deactivated one takes effect on the pop within this.
 AGENT_CACHE_SECONDS = 60.0
 _CLOSED = (Status.CLOSED.value,)
-_OVER = (Status.RESOLVED.value, Status.CLOSED.value)
 
 
 class ScreenPop:
@@ -82,7 +81,7 @@ class ScreenPop:
             areas = (
                 {a.area for a in customer.addresses if a.area} if customer is not None else set()
             )
-            outages = await self._outages(session, areas)
+            outages = await outages_in_areas(session, areas, OUTAGES_SHOWN)
         suggestion = suggest(call.ivr_choice)
         return {
             "user": username,
@@ -133,23 +132,6 @@ class ScreenPop:
             .where(or_(*owners), col(Ticket.status).not_in(_CLOSED))
             .order_by(col(Ticket.received_at).desc())
             .limit(OPEN_TICKETS_SHOWN)
-        )
-        return list((await session.exec(statement)).all())
-
-    @staticmethod
-    async def _outages(session: AsyncSession, areas: set[str]) -> list[Ticket]:
-        """Outages not yet over in the caller's areas: the agent can say so at once."""
-        if not areas:
-            return []
-        statement = (
-            select(Ticket)
-            .where(
-                col(Ticket.type) == TicketType.OUTAGE.value,
-                col(Ticket.area).in_(sorted(areas)),
-                col(Ticket.status).not_in(_OVER),
-            )
-            .order_by(col(Ticket.received_at).desc())
-            .limit(OUTAGES_SHOWN)
         )
         return list((await session.exec(statement)).all())
 

@@ -17,7 +17,9 @@ class ScriptedCaller:
     command runs on the channel (a prompt playing, the caller thinking)."""
 
     keys: list[str]
+    # What GET VARIABLE finds; SET VARIABLE writes here too.
     variables: dict[str, str] = field(default_factory=dict)
+    callerid: str = "13800138001"
     hang_up_after: int | None = None
     takes_seconds: float = 0.0
     heard: list[str] = field(default_factory=list)
@@ -31,6 +33,10 @@ def _answer(command: str, caller: ScriptedCaller, keys: deque[str]) -> str:
     if name == "GET VARIABLE":
         value = caller.variables.get(verb[2].strip()) if len(verb) > 2 else None
         return "200 result=0" if value is None else f"200 result=1 ({value})"
+    if name == "SET VARIABLE" and len(verb) > 2:
+        variable, _, value = verb[2].partition(" ")
+        caller.variables[variable] = value.strip().strip('"')
+        return "200 result=1"
     if name == "GET DATA":
         key = keys.popleft() if keys else ""
         return "200 result= (timeout)" if not key else f"200 result={key}"
@@ -51,7 +57,7 @@ async def run_agi_call(
         "agi_request": f"agi://{host}:{port}/{script}",
         "agi_channel": "Local/13800138001@callback-out-00000001;2",
         "agi_uniqueid": uniqueid,
-        "agi_callerid": "13800138001",
+        "agi_callerid": caller.callerid,
         "agi_context": "survey",
         "agi_extension": "s",
         "agi_priority": "3",
