@@ -5,13 +5,14 @@ A handful of indexed queries: the menu runs them while the caller listens to the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlalchemy import case, or_
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import SlaClockRow, Ticket, Visit
+from hotline.db.tables import IvrSession, SlaClockRow, Ticket, Visit
 from tickets.numbering import numbers_from_keys
 from tickets.sla import ClockName
 from tickets.types import TicketType
@@ -77,3 +78,20 @@ async def callers_ticket(
         col(Visit.ticket_id) == ticket.id, col(Visit.status) == VisitStatus.BOOKED.value
     )
     return ticket, (await session.exec(visit.order_by(col(Visit.window_start)))).first()
+
+
+@dataclass(frozen=True)
+class OutageCallers:
+    """What the menu did for an outage: callers who heard its notice, and those of them who
+    said they called about it (and were let go without waiting for an agent)."""
+
+    heard_notice: int
+    called_about_it: int
+
+
+async def outage_callers(session: AsyncSession, outage_id: int) -> OutageCallers:
+    statement = select(
+        func.count(), func.coalesce(func.sum(case((col(IvrSession.outage_call), 1), else_=0)), 0)
+    ).where(col(IvrSession.announced_outage_id) == outage_id)
+    heard, called = (await session.exec(statement)).one()
+    return OutageCallers(int(heard), int(called))

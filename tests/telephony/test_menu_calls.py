@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from hotline.application import tickets as ticket_cases
 from hotline.application.unit import CoreServices
 from hotline.db.tables import IvrSession
+from hotline.services import ivr_lookups
 from hotline.services.tickets import NewTicket
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.menu_calls import CallbackBooking, MenuScripts
@@ -108,6 +109,10 @@ async def test_an_outage_in_the_callers_area_is_announced_and_a_call_about_it_co
     [logged] = await sessions(core)
     assert logged.announced_outage_id == outage.ticket.id and logged.outage_call
     assert (logged.outcome, logged.finished) == ("finished", "outage-noted")
+    assert outage.ticket.id is not None
+    async with core.sessions() as session:
+        counted = await ivr_lookups.outage_callers(session, outage.ticket.id)
+    assert counted == ivr_lookups.OutageCallers(heard_notice=1, called_about_it=1)
 
 
 async def test_a_caller_hears_their_own_ticket_but_nobody_elses(core: CoreServices) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hotline.db.tables import AuditEntry, Ticket, Visit
 from hotline.services import escalations
 from hotline.services.actor import Actor
+from hotline.services.ivr_lookups import OutageCallers
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
 from tickets.sla import Clock, ClockState
@@ -113,9 +114,18 @@ def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def ticket_detail_json(
-    view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo
+    view: TicketView,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    outage_callers: OutageCallers | None = None,
 ) -> dict[str, Any]:
     body = ticket_json(view, actor, now, tz)
+    if outage_callers is not None:
+        body["outage_callers"] = {
+            "heard_notice": outage_callers.heard_notice,
+            "called_about_it": outage_callers.called_about_it,
+        }
     body["allowed_actions"] = [
         action.value for action in allowed_actions(view.snapshot(), actor.role)
     ]
