@@ -87,6 +87,10 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
             scripts = {"survey": survey_script(core), **menu.scripts()}
             runtime.agi = FastAgiServer(host, port, scripts)
             await runtime.agi.start()
+            simulator = runtime.telephony_runtime.simulator if runtime.telephony_runtime else None
+            if simulator is not None:
+                # The demo's callers go through the real menu, as the dialplan sends them.
+                simulator.agi_endpoint = ("127.0.0.1", runtime.agi.port)
             scheduler.dialler = survey_dialler(runtime.telephony, settings)
     except BaseException:
         await runtime.stop()

@@ -17,6 +17,7 @@ from hotline.services import ivr_lookups
 from hotline.services.tickets import NewTicket
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.menu_calls import CallbackBooking, MenuScripts
+from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from ivr import menu
 from tickets.types import TicketType
@@ -190,3 +191,29 @@ async def test_the_queue_timeout_offer_without_a_callback_service_sends_the_call
     assert "HOTLINE_IVR" not in caller.variables
     [logged] = await sessions(core)
     assert (logged.script, logged.outcome) == ("callback-offer", "back")
+
+
+async def test_the_demos_generated_callers_go_through_the_real_menu(core: CoreServices) -> None:
+    await a_customer(core)
+    await ticket_cases.open_ticket(
+        core,
+        await actor(core, "disp"),
+        NewTicket(type=TicketType.OUTAGE, subtype="planned", description="管网检修", area="西湖区"),
+    )
+    async with menu_server(MenuScripts(core)) as port:
+        pbx = FakeAsterisk(speed=500.0, agi_endpoint=("127.0.0.1", port))
+        await pbx.start()
+        try:
+            await pbx.generate(
+                calls_per_minute=60, seed=11, callers=["13800138001", "13900139000"], count=30
+            )
+            await pbx.calls_done()
+        finally:
+            await pbx.close()
+    logged = await sessions(core)
+    assert len(logged) == 30
+    outcomes = {session.outcome for session in logged}
+    # Choices routed to the queues, hang-ups in the menu, and outage calls let go.
+    assert {"routed", "hung-up", "finished"} <= outcomes
+    assert any(session.service == "gas-smell" for session in logged)
+    assert pbx.sent_events > 0

@@ -17,6 +17,9 @@ class ScriptedCaller:
     command runs on the channel (a prompt playing, the caller thinking)."""
 
     keys: list[str]
+    # Keys for particular prompts (GET DATA custom/outage-press-1 → "1"), used before `keys`:
+    # a caller who answers what they hear, whatever the menu asks first.
+    answers: dict[str, list[str]] = field(default_factory=dict)
     # What GET VARIABLE finds; SET VARIABLE writes here too.
     variables: dict[str, str] = field(default_factory=dict)
     callerid: str = "13800138001"
@@ -38,7 +41,9 @@ def _answer(command: str, caller: ScriptedCaller, keys: deque[str]) -> str:
         caller.variables[variable] = value.strip().strip('"')
         return "200 result=1"
     if name == "GET DATA":
-        key = keys.popleft() if keys else ""
+        prompt = verb[2].split()[0] if len(verb) > 2 else ""
+        answers = caller.answers.get(prompt)
+        key = answers.pop(0) if answers else keys.popleft() if keys else ""
         return "200 result= (timeout)" if not key else f"200 result={key}"
     if name in ("STREAM FILE", "SAY DIGITS"):
         return "200 result=0 endpos=8000"
