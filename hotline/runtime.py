@@ -35,6 +35,7 @@ class Runtime:
     scheduler: SchedulerService
     telephony_runtime: TelephonyRuntime | None = None
     agi: FastAgiServer | None = None
+    menu: MenuScripts | None = None
 
     @property
     def telephony(self) -> Telephony | None:
@@ -48,6 +49,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.agi is not None:
             await self.agi.close()
+        if self.menu is not None:
+            await self.menu.close()
         if self.telephony_runtime is not None:
             await self.telephony_runtime.stop()
         await self.scheduler.stop()
@@ -83,8 +86,8 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind
-            menu = MenuScripts(core)
-            scripts = {"survey": survey_script(core), **menu.scripts()}
+            runtime.menu = MenuScripts(core)
+            scripts = {"survey": survey_script(core), **runtime.menu.scripts()}
             runtime.agi = FastAgiServer(host, port, scripts)
             await runtime.agi.start()
             simulator = runtime.telephony_runtime.simulator if runtime.telephony_runtime else None

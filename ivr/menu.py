@@ -251,8 +251,8 @@ def _ask(
 
 # ---------------------------------------------------------------- the conversations
 def hotline_menu(caller: Caller, journal: Journal, policy: Policy = Policy()) -> Conversation:
-    """The inbound call, from the greeting to a queue or a goodbye."""
-    yield Play((WELCOME,))
+    """The inbound call, after the greeting (WELCOME, played while the caller is looked up),
+    to a queue or a goodbye."""
     if caller.outages and (yield from _outage_notice(caller.outages[0], caller, policy, journal)):
         return Ending(finished=Finished.OUTAGE_NOTED)
     misses = rounds = 0

@@ -65,6 +65,7 @@ class SessionRecord:
     linkedid: str | None
     caller: menu.Caller
     started_at: datetime
+    ended_at: datetime
     journal: menu.Journal
     # None when the caller hung up before the menu ended.
     ending: menu.Ending | None
@@ -78,24 +79,27 @@ def outcome_of(ending: menu.Ending | None) -> str:
     return "finished" if ending.finished is not None else "back"
 
 
-async def record_session(core: Core, record: SessionRecord) -> None:
-    ending, journal = record.ending, record.journal
+async def record_sessions(core: Core, records: list[SessionRecord]) -> None:
+    """Menu sessions into the menu's log, in one transaction."""
     async with unit_of_work(core) as work:
-        work.session.add(
-            IvrSession(
-                linkedid=record.linkedid,
-                script=record.script,
-                caller=record.caller.number,
-                customer_id=record.caller.customer_id,
-                started_at=record.started_at,
-                ended_at=work.now,
-                outcome=outcome_of(ending),
-                service=ending.route.service.value if ending and ending.route else None,
-                finished=ending.finished.value if ending and ending.finished else None,
-                announced_outage_id=journal.announced_outage,
-                outage_call=journal.outage_call,
-                status_lookups=journal.status_lookups,
-                callback_place=journal.callback_place,
-                keys=list(journal.keys),
-            )
-        )
+        work.session.add_all(_row(record) for record in records)
+
+
+def _row(record: SessionRecord) -> IvrSession:
+    ending, journal = record.ending, record.journal
+    return IvrSession(
+        linkedid=record.linkedid,
+        script=record.script,
+        caller=record.caller.number,
+        customer_id=record.caller.customer_id,
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        outcome=outcome_of(ending),
+        service=ending.route.service.value if ending and ending.route else None,
+        finished=ending.finished.value if ending and ending.finished else None,
+        announced_outage_id=journal.announced_outage,
+        outage_call=journal.outage_call,
+        status_lookups=journal.status_lookups,
+        callback_place=journal.callback_place,
+        keys=list(journal.keys),
+    )

@@ -21,6 +21,7 @@ from hotline.application import ivr as ivr_cases
 from hotline.application.unit import Core
 from hotline.db.tables import CallRow
 from hotline.telephony.fastagi import Script
+from hotline.telephony.menu_log import MenuLog
 from hotline.telephony.numbers import normalise_caller
 from ivr import menu
 from ivr.agi import AgiChannel
@@ -59,6 +60,7 @@ class MenuScripts:
         self.core = core
         self.estimate_wait = estimate_wait
         self.book_callback = book_callback
+        self._log = MenuLog(core)
         self._policy = menu.Policy(
             local_area_code=core.settings.local_area_code,
             offer_callbacks=book_callback is not None,
@@ -73,6 +75,13 @@ class MenuScripts:
     async def _callback_offer(self, channel: AgiChannel) -> None:
         await self._session(channel, "callback-offer", menu.callback_offer)
 
+    async def flush(self) -> None:
+        """Write the menu sessions that have ended."""
+        await self._log.flush()
+
+    async def close(self) -> None:
+        await self._log.close()
+
     async def _session(
         self,
         channel: AgiChannel,
@@ -83,10 +92,17 @@ class MenuScripts:
         number = normalise_caller(
             channel.headers.get("agi_callerid"), self.core.settings.local_area_code
         )
-        caller = await ivr_cases.caller(self.core, number)
-        linkedid = await channel.get_variable("CHANNEL(linkedid)") or channel.headers.get(
-            "agi_uniqueid"
-        )
+        # Who is calling is looked up while the greeting plays: the caller hears no silence.
+        lookup = asyncio.ensure_future(ivr_cases.caller(self.core, number))
+        try:
+            linkedid = await channel.get_variable("CHANNEL(linkedid)") or channel.headers.get(
+                "agi_uniqueid"
+            )
+            if script == "menu":
+                await channel.stream_file(menu.WELCOME)
+            caller = await lookup
+        finally:
+            lookup.cancel()
         journal = menu.Journal()
         session = _Session(self, channel, caller, linkedid, script)
         ending: menu.Ending | None = None
@@ -94,12 +110,11 @@ class MenuScripts:
             ending = await session.carry_out(conversation(caller, journal, self._policy))
             await _tell_dialplan(channel, caller, ending)
         finally:
-            record = ivr_cases.SessionRecord(script, linkedid, caller, started_at, journal, ending)
-            try:
-                await ivr_cases.record_session(self.core, record)
-            except Exception:
-                # The caller is already on their way: a lost log line must not stop them.
-                log.exception("menu session of %s not logged", mask_phone(caller.number))
+            self._log.add(
+                ivr_cases.SessionRecord(
+                    script, linkedid, caller, started_at, self.core.clock(), journal, ending
+                )
+            )
 
 
 class _Session:

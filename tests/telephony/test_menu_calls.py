@@ -39,7 +39,9 @@ async def call(
     scripts: MenuScripts, caller: ScriptedCaller, script: str = "menu"
 ) -> ScriptedCaller:
     async with menu_server(scripts) as port:
-        return await run_agi_call("127.0.0.1", port, script, caller, uniqueid="1800000001.7")
+        await run_agi_call("127.0.0.1", port, script, caller, uniqueid="1800000001.7")
+    await scripts.flush()
+    return caller
 
 
 def heard(caller: ScriptedCaller) -> list[str]:
@@ -200,7 +202,8 @@ async def test_the_demos_generated_callers_go_through_the_real_menu(core: CoreSe
         await actor(core, "disp"),
         NewTicket(type=TicketType.OUTAGE, subtype="planned", description="管网检修", area="西湖区"),
     )
-    async with menu_server(MenuScripts(core)) as port:
+    scripts = MenuScripts(core)
+    async with menu_server(scripts) as port:
         pbx = FakeAsterisk(speed=500.0, agi_endpoint=("127.0.0.1", port))
         await pbx.start()
         try:
@@ -210,6 +213,7 @@ async def test_the_demos_generated_callers_go_through_the_real_menu(core: CoreSe
             await pbx.calls_done()
         finally:
             await pbx.close()
+    await scripts.close()
     logged = await sessions(core)
     assert len(logged) == 30
     outcomes = {session.outcome for session in logged}

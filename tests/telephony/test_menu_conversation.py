@@ -84,7 +84,7 @@ def test_consultation_goes_to_the_hotline_queue() -> None:
     assert ending == menu.Ending(
         route=menu.Route(menu.Service.CONSULTATION, menu.Queue.HOTLINE, "1", None)
     )
-    assert played(steps) == [menu.WELCOME, menu.MENU_PROMPT]
+    assert played(steps) == [menu.MENU_PROMPT]
 
 
 def test_a_gas_smell_hears_the_safety_instructions_and_goes_to_the_emergency_queue() -> None:
@@ -104,7 +104,6 @@ def test_choosing_nothing_twice_puts_the_caller_through_to_a_person() -> None:
     steps, ending = talk(menu.hotline_menu(a_caller(), menu.Journal()), keys_then([]))
     assert ending.route == menu.Route(menu.Service.NONE, menu.Queue.HOTLINE, "0", None)
     assert played(steps) == [
-        menu.WELCOME,
         menu.MENU_PROMPT,
         menu.INVALID,
         menu.MENU_PROMPT,
@@ -131,7 +130,7 @@ def test_special_care_customers_go_first_and_are_not_offered_a_callback() -> Non
 def test_an_outage_in_the_callers_area_is_announced_first_with_cause_time_and_apology() -> None:
     journal = menu.Journal()
     steps, ending = talk(menu.hotline_menu(a_caller(outages=(OUTAGE,)), journal), keys_then(["1"]))
-    notice = steps[1]
+    notice = steps[0]
     assert isinstance(notice, menu.Play)
     assert notice.prompts[:2] == (menu.OUTAGE_IN_AREA, menu.OUTAGE_UNPLANNED)
     assert menu.OUTAGE_RESTORE_AT in notice.prompts
@@ -145,7 +144,7 @@ def test_an_outage_in_the_callers_area_is_announced_first_with_cause_time_and_ap
 def test_an_overdue_restoration_is_not_announced_as_a_time_in_the_past() -> None:
     overdue = menu.Outage(ticket_id=41, planned=True, restore_at=NOW - timedelta(hours=1))
     steps, _ = talk(menu.hotline_menu(a_caller(outages=(overdue,)), menu.Journal()), keys_then([]))
-    notice = steps[1]
+    notice = steps[0]
     assert isinstance(notice, menu.Play)
     assert menu.OUTAGE_PLANNED in notice.prompts and menu.OUTAGE_RESTORING in notice.prompts
     assert menu.OUTAGE_RESTORE_AT not in notice.prompts

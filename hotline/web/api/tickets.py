@@ -107,9 +107,7 @@ async def get_ticket(request: Request, actor: Actor | None) -> Response:
         callers = None
         if view.ticket.type == TicketType.OUTAGE and view.ticket.id is not None:
             callers = await ivr_lookups.outage_callers(session, view.ticket.id)
-    return JSONResponse(
-        ticket_detail_json(view, _actor(actor), now, rulebook.timezone, callers)
-    )
+    return JSONResponse(ticket_detail_json(view, _actor(actor), now, rulebook.timezone, callers))
 
 
 async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
