@@ -163,3 +163,43 @@ def test_a_gas_smell_hears_the_safety_instructions_and_reaches_the_emergency_des
     judge_caller(verdict, legs[0].src, call)
     judge_span(verdict, legs, call)
     conclude(verdict, legs, queue, call)
+
+
+@pytest.mark.scenario("menu: key 6, a caller hears their own ticket's status")
+def test_a_caller_keys_their_tickets_number_and_hears_its_status(
+    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+) -> None:
+    caller = "13800138204"
+    with hotline.client() as client:
+        response = client.post(
+            "/api/tickets",
+            json={
+                "type": "repair",
+                "subtype": "indoor_equipment",
+                "description": "壁挂炉不点火",
+                "caller_phone": caller,
+            },
+        )
+    assert response.status_code == 201, response.text
+    digits = "".join(character for character in response.json()["number"] if character.isdigit())
+    keyed = [Key("6", after_ms=MENU_KEY_MS), Key(digits[0], after_ms=1500)]
+    keyed += [Key(digit, after_ms=150) for digit in digits[1:]] + [Key("#", after_ms=150)]
+    customer = parties.customer(
+        caller, keys=keyed, stay_ms=20000, host=CARRIER_IP, dialled=HOTLINE_NUMBER
+    )
+    said = finished(customer)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    verdict.same("the PBX said goodbye and hung up", "the PBX hung up", said[-1])
+    verdict.same("queue_log", [], [line.event for line in queue])
+    verdict.same("disposition", "ivr_only", call["disposition"])
+    judge_caller(verdict, legs[0].src, call)
+    judge_span(verdict, legs, call)
+    [session] = menu_sessions(hotline, caller)
+    verdict.same(
+        "menu log",
+        "finished status-read, 1 lookup",
+        f"{session['outcome']} {session['finished']}, {session['status_lookups']} lookup",
+    )
+    conclude(verdict, legs, queue, call)
