@@ -218,4 +218,6 @@ async def _tell_dialplan(channel: AgiChannel, caller: menu.Caller, ending: menu.
             await channel.set_variable("HOTLINE_PRIORITY", str(route.priority))
         await channel.set_variable("HOTLINE_IVR", "done")
     elif ending.finished is not None:
+        # The call log's IVR choice says what the caller did by themselves.
+        await channel.set_variable("TICKETTYPE", ending.finished.value)
         await channel.set_variable("HOTLINE_IVR", "goodbye")

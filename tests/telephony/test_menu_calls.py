@@ -109,6 +109,7 @@ async def test_an_outage_in_the_callers_area_is_announced_and_a_call_about_it_co
     assert heard(caller)[1:3] == [menu.OUTAGE_IN_AREA, menu.OUTAGE_UNPLANNED]
     assert menu.OUTAGE_RESTORE_AT in heard(caller)
     assert caller.variables["HOTLINE_IVR"] == "goodbye"
+    assert caller.variables["TICKETTYPE"] == "outage-noted"
     [logged] = await sessions(core)
     assert logged.announced_outage_id == outage.ticket.id and logged.outage_call
     assert (logged.outcome, logged.finished) == ("finished", "outage-noted")
