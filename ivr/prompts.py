@@ -2,7 +2,8 @@
 words to record. Asterisk plays files, not
 text: the utility records each line below (a calm voice, 8 kHz mono, e.g. `survey-welcome.wav`)
 into Asterisk's sounds directory under `custom/`. `hotline prompts` prints this script and,
-given the sounds directory, which recordings are still missing."""
+given the sounds directory, which recordings are still missing; `hotline prompts build` speaks
+those in Mandarin (espeak-ng) until they are recorded."""
 
 from __future__ import annotations
 
