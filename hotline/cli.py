@@ -29,6 +29,8 @@ users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(import_app, name="import")
+prompts_app = typer.Typer(help="The IVR's prompts: the recording script, what is missing")
+app.add_typer(prompts_app, name="prompts")
 console = Console(stderr=True)
 
 T = TypeVar("T")
@@ -171,14 +173,17 @@ def demo() -> None:
     _run(seed_demo)
 
 
-@app.command()
+@prompts_app.callback(invoke_without_command=True)
 def prompts(
+    context: typer.Context,
     sounds: Annotated[
         Path | None,
         typer.Option(help="Asterisk's sounds directory: list the prompts not recorded there"),
     ] = None,
 ) -> None:
     """The IVR's recording script: every prompt file and the words to record."""
+    if context.invoked_subcommand is not None:
+        return
     from ivr.prompts import RECORDING_SCRIPT, missing_recordings
 
     if sounds is None:
@@ -191,6 +196,41 @@ def prompts(
     typer.echo(f"{len(RECORDING_SCRIPT) - len(missing)} of {len(RECORDING_SCRIPT)} recorded")
     if missing:
         raise typer.Exit(1)
+
+
+@prompts_app.command("build")
+def prompts_build(
+    sounds: Annotated[
+        Path,
+        typer.Option(help="Asterisk's sounds directory (the one holding custom/)"),
+    ] = Path("/var/lib/asterisk/sounds"),
+    force: Annotated[
+        bool, typer.Option(help="render again over existing files (recordings too)")
+    ] = False,
+    only: Annotated[
+        str, typer.Option(help="only prompts whose name starts with this, e.g. custom/say/")
+    ] = "",
+) -> None:
+    """Speak the prompts not yet recorded (espeak-ng, sox).
+
+    Each prompt of the recording script with no recording under --sounds is rendered in
+    Mandarin as custom/….wav, 8 kHz mono 16-bit: a stand-in until the utility records it. A
+    recording is never written over without --force."""
+    import time
+
+    from hotline.prompts_build import RenderError, build, find_tools, to_render
+
+    started = time.perf_counter()
+    names = to_render(sounds, force=force, only=only)
+    try:
+        if names:
+            build(find_tools(), sounds, names, lambda name: typer.echo(f"rendered: {name}"))
+    except (RenderError, OSError) as error:
+        console.print(f"[red]cannot render prompts:[/red] {error}")
+        raise typer.Exit(1) from error
+    typer.echo(
+        f"{len(names)} prompts rendered into {sounds} in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @app.command()

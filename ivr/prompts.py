@@ -2,11 +2,14 @@
 words to record. Asterisk plays files, not
 text: the utility records each line below (a calm voice, 8 kHz mono, e.g. `survey-welcome.wav`)
 into Asterisk's sounds directory under `custom/`. `hotline prompts` prints this script and,
-given the sounds directory, which recordings are still missing."""
+given the sounds directory, which recordings are still missing; `hotline prompts build` speaks
+those in Mandarin (espeak-ng) until they are recorded."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from ivr.speech import WORDS
 
 # Asterisk picks whichever format it finds; these are the ones worth recording in.
 SOUND_FORMATS = (".wav", ".sln16", ".sln", ".gsm", ".ulaw", ".alaw", ".g722")
@@ -80,6 +83,8 @@ RECORDING_SCRIPT: dict[str, str] = {
     "custom/survey-thanks": "感谢您的评价，祝您生活愉快，再见。",
     "custom/survey-no-input": "对不起，没有收到您的按键。我们会再与您联系，再见。",
     "custom/survey-sorry": "对不起，系统暂时无法完成回访，我们会再与您联系，再见。",
+    # The words numbers, dates and times are said with (ivr/speech.py strings them together).
+    **WORDS,
 }
 
 
