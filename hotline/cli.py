@@ -8,7 +8,6 @@ import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -16,10 +15,11 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from hotline.application import staff as staff_cases
+from hotline.application.unit import CoreServices
 from hotline.cli_import import import_app
-from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
-from hotline.services import users as user_service
+from hotline.runtime import command_core
 from hotline.services.errors import ServiceError
 from hotline.settings import Settings, SettingsError
 
@@ -51,6 +51,16 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     except ServiceError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
+
+
+def _run_cases(work: Callable[[CoreServices], Coroutine[Any, Any, T]]) -> T:
+    """Use cases run as the server runs them, on the database of the settings."""
+
+    async def on_core(settings: Settings) -> T:
+        async with command_core(settings) as core:
+            return await work(core)
+
+    return _run(on_core)
 
 
 @app.command()
@@ -107,23 +117,17 @@ def users_add(
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
 
-    async def work(settings: Settings) -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                await user_service.add_user(
-                    session,
-                    username=name,
-                    role=role,
-                    password=password,
-                    now=datetime.now(UTC),
-                    display_name=display_name,
-                    interface=interface,
-                )
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> None:
+        await staff_cases.add_user(
+            core,
+            username=name,
+            role=role,
+            password=password,
+            display_name=display_name,
+            interface=interface,
+        )
 
-    _run(work)
+    _run_cases(work)
     console.print(f"user {name} added as {role}")
 
 
@@ -131,15 +135,10 @@ def users_add(
 def users_token(name: str) -> None:
     """Issue an API bearer token for a user; the token is the last line printed."""
 
-    async def work(settings: Settings) -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                return await user_service.issue_token(session, name, datetime.now(UTC))
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> str:
+        return await staff_cases.issue_token(core, name)
 
-    token = _run(work)
+    token = _run_cases(work)
     console.print(f"token for {name} (shown once; keep it secret):")
     print(token)
 
@@ -147,19 +146,11 @@ def users_token(name: str) -> None:
 @users_app.command("password")
 def users_password(name: str) -> None:
     """Give a user a new one-time password (say, the demo's, lost); it is the last line printed."""
-    from hotline.services import staff
 
-    async def work(settings: Settings) -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                user = await user_service.user_named(session, name)
-                assert user.id is not None
-                return await staff.reset_password(session, user.id, datetime.now(UTC), "cli")
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> str:
+        return await staff_cases.new_password(core, name)
 
-    password = _run(work)
+    password = _run_cases(work)
     console.print(f"new one-time password for {name} (shown once):")
     print(password)
 

@@ -6,12 +6,14 @@ survey dialler. The web app only mounts routes on top of it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotline.application import calls as call_cases
 from hotline.application.unit import CoreServices
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
@@ -20,12 +22,17 @@ from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.menu_calls import MenuScripts
+from hotline.telephony.model import CallRecord
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
 from hotline.telephony.survey_calls import survey_dialler, survey_script
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -57,18 +64,38 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Runtime:
-    if settings.secret_key_generated:
-        log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
-    engine = create_engine(settings.database_url)
+def build_core(
+    settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]
+) -> CoreServices:
     sessions = session_factory(engine)
-    core = CoreServices(
+    return CoreServices(
         settings=settings,
         sessions=sessions,
         rulebooks=RulebookCache(sessions, settings.timezone),
         bus=EventBus(),
         clock=clock,
     )
+
+
+@asynccontextmanager
+async def command_core(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[CoreServices]:
+    """The core for one command (a CLI command, the demo): the use cases as the server runs
+    them, with nobody listening to what they announce."""
+    engine = create_engine(settings.database_url)
+    try:
+        yield build_core(settings, engine, clock)
+    finally:
+        await engine.dispose()
+
+
+async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Runtime:
+    if settings.secret_key_generated:
+        log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
+    engine = create_engine(settings.database_url)
+    core = build_core(settings, engine, clock)
+    sessions = core.sessions
     scheduler = SchedulerService(
         engine=engine,
         core=core,
@@ -79,9 +106,13 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
     runtime = Runtime(engine, core, scheduler)
     try:
         await scheduler.start()
-        pop = ScreenPop(sessions, core.bus, clock, settings)
+        pop = ScreenPop(sessions, settings)
+
+        async def agent_connected(call: CallRecord) -> None:
+            await call_cases.pop_screen(core, pop, call)
+
         runtime.telephony_runtime = await start_telephony(
-            settings, sessions, core.bus, clock, pop.agent_connected
+            settings, sessions, core.bus, clock, agent_connected
         )
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:

@@ -33,10 +33,9 @@ from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.db.tables import CallbackTask, Customer, CustomerAddress, CustomerPhone, Ticket, User
-from hotline.events import EventBus
+from hotline.runtime import build_core
 from hotline.services import users as user_service
 from hotline.services.actor import Actor
-from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
@@ -253,6 +252,23 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
+async def core(database_url: str, clock: FakeClock) -> AsyncIterator[CoreServices]:
+    """What the use cases run on, built as the server builds it, on the test's database and
+    clock, with the whole staff (STAFF) on file."""
+    await add_staff(database_url, clock.now)
+    engine = create_engine(database_url)
+    yield build_core(Settings(database_url=database_url), engine, clock)
+    await engine.dispose()
+
+
+async def actor_named(core: CoreServices, username: str) -> Actor:
+    async with core.sessions() as session:
+        user = (await session.exec(select(User).where(col(User.username) == username))).one()
+    assert user.id is not None
+    return Actor(user.id, user.username, Role(user.role), user.interface)
+
+
+@pytest.fixture
 async def api(database_url: str, clock: FakeClock) -> AsyncIterator[Api]:
     tokens = await add_staff(database_url, clock.now)
     app = create_app(app_settings(database_url), clock=clock)
@@ -302,27 +318,6 @@ async def live(database_url: str, clock: FakeClock) -> AsyncIterator[LiveServer]
     tokens = await add_staff(database_url, clock.now)
     async with serve_live(create_app(app_settings(database_url), clock=clock), tokens) as server:
         yield server
-
-
-@pytest.fixture
-async def core(database_url: str, clock: FakeClock) -> AsyncIterator[CoreServices]:
-    """What the use cases run on, without the web app: the staff on file, the rules, a bus."""
-    await add_staff(database_url, clock.now)
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
-    settings = Settings(database_url=database_url)
-    yield CoreServices(
-        settings, sessions, RulebookCache(sessions, settings.timezone), EventBus(), clock
-    )
-    await engine.dispose()
-
-
-async def actor(core: CoreServices, username: str) -> Actor:
-    """One of the staff (STAFF), as the use cases take them."""
-    async with core.sessions() as session:
-        user = (await session.exec(select(User).where(col(User.username) == username))).one()
-    assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import FakeClock, actor
+from conftest import FakeClock, actor_named
 from sqlmodel import col, func, select
 
 from hotline.application import tickets as ticket_cases
@@ -29,7 +29,7 @@ async def test_announcements_wait_for_the_commit(core: CoreServices) -> None:
 
 
 async def test_a_failed_use_case_writes_and_announces_nothing(core: CoreServices) -> None:
-    agent = await actor(core, "agent")
+    agent = await actor_named(core, "agent")
     async with core.bus.subscribe() as feed:
         with pytest.raises(RuntimeError):
             async with unit_of_work(core) as work:
@@ -58,7 +58,9 @@ async def test_a_failed_use_case_writes_and_announces_nothing(core: CoreServices
 async def test_a_breach_an_action_records_is_announced_once(
     core: CoreServices, clock: FakeClock
 ) -> None:
-    agent, dispatcher, technician = [await actor(core, name) for name in ("agent", "disp", "tech")]
+    agent, dispatcher, technician = [
+        await actor_named(core, name) for name in ("agent", "disp", "tech")
+    ]
     view = await ticket_cases.open_ticket(
         core,
         agent,
@@ -86,7 +88,7 @@ async def test_a_breach_an_action_records_is_announced_once(
 
 
 async def test_the_sweep_announces_each_warning_once(core: CoreServices, clock: FakeClock) -> None:
-    agent = await actor(core, "agent")
+    agent = await actor_named(core, "agent")
     await ticket_cases.open_ticket(
         core, agent, NewTicket(type=TicketType.CONSULTATION, description="开户")
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from conftest import actor, add_customer
+from conftest import actor_named, add_customer
 from sqlmodel import col, select
 
 from hotline.application import tickets as ticket_cases
@@ -97,7 +97,7 @@ async def test_an_outage_in_the_callers_area_is_announced_and_a_call_about_it_co
     await a_customer(core)
     outage = await ticket_cases.open_ticket(
         core,
-        await actor(core, "disp"),
+        await actor_named(core, "disp"),
         NewTicket(
             type=TicketType.OUTAGE,
             subtype="unplanned",
@@ -122,7 +122,7 @@ async def test_an_outage_in_the_callers_area_is_announced_and_a_call_about_it_co
 async def test_a_caller_hears_their_own_ticket_but_nobody_elses(core: CoreServices) -> None:
     view = await ticket_cases.open_ticket(
         core,
-        await actor(core, "agent"),
+        await actor_named(core, "agent"),
         NewTicket(
             type=TicketType.REPAIR,
             subtype="indoor_equipment",
@@ -200,7 +200,7 @@ async def test_the_demos_generated_callers_go_through_the_real_menu(core: CoreSe
     await a_customer(core)
     await ticket_cases.open_ticket(
         core,
-        await actor(core, "disp"),
+        await actor_named(core, "disp"),
         NewTicket(type=TicketType.OUTAGE, subtype="planned", description="管网检修", area="西湖区"),
     )
     scripts = MenuScripts(core)

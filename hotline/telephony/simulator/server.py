@@ -401,8 +401,13 @@ class FakeAsterisk:
 
     def _originate(self, action: AmiMessage, reply: _Replies) -> None:
         exten = action.get_ignoring_case("Exten") or ""
-        if not action.get_ignoring_case("Channel") or not exten:
+        channel = action.get_ignoring_case("Channel") or ""
+        if not channel or not exten:
             reply.response("Error", Message="Channel and Exten are required")
+            return
+        if "/" not in channel:
+            # As Asterisk's manager refuses a channel that is not technology/resource.
+            reply.response("Error", Message="Invalid channel")
             return
         reply.response("Success", Message="Originate successfully queued")
         if (action.get_ignoring_case("Context") or "") == "survey":

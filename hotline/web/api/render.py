@@ -13,8 +13,8 @@ from hotline.services.ivr_lookups import OutageCallers
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
 from tickets.sla import Clock, ClockState
-from tickets.types import TicketType
-from tickets.workflow import COMPLAINT_READERS, allowed_actions
+from tickets.workflow import allowed_actions
+from tickets.workflow import may_see_complainant as may_see
 
 HIDDEN = "***"
 
@@ -51,12 +51,8 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def may_see_complainant(view: TicketView, actor: Actor) -> bool:
-    """Complaints are confidential: handlers, quality staff, supervisors and whoever took the
-    complaint see the complainant; others see it masked."""
-    if view.ticket.type != TicketType.COMPLAINT.value or actor.role in COMPLAINT_READERS:
-        return True
-    assignee = view.assignee.username if view.assignee else None
-    return actor.username in (assignee, view.ticket.created_by)
+    """Complaints are confidential (tickets/workflow.py): others see the complainant masked."""
+    return may_see(view.ticket.type, actor.role, view.involves(actor.username))
 
 
 def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
