@@ -74,7 +74,16 @@ def serve() -> None:
     # APScheduler logs every run of every job (the sweep runs every 2 s): only its troubles.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     calm_garbage_collection()
-    uvicorn.run("hotline.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+    # Several workers share the HTTP port (and the FastAGI port: SO_REUSEPORT), their events
+    # relayed through PostgreSQL (hotline/relay.py).
+    uvicorn.run(
+        "hotline.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        workers=settings.workers,
+    )
 
 
 def calm_garbage_collection() -> None:

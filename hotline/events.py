@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,8 +56,18 @@ class EventBus:
         self._subscriptions: list[Subscription] = []
         self._sequence = itertools.count(1)
         self.published = 0
+        # Called with each event published here (not with those relayed from other workers):
+        # the relay (hotline/relay.py) sends them on to the other workers.
+        self.outbound: Callable[[Event], None] | None = None
 
     def publish(self, topic: str, at: datetime, data: dict[str, Any]) -> Event:
+        event = self.deliver(topic, at, data)
+        if self.outbound is not None:
+            self.outbound(event)
+        return event
+
+    def deliver(self, topic: str, at: datetime, data: dict[str, Any]) -> Event:
+        """To this process's subscribers only: an event another worker published."""
         event = Event(topic=topic, at=at, data=data, sequence=next(self._sequence))
         self.published += 1
         for subscription in list(self._subscriptions):

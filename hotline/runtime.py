@@ -17,6 +17,7 @@ from hotline.application import calls as call_cases
 from hotline.application.unit import CoreServices
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
+from hotline.relay import EventRelay
 from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
@@ -43,6 +44,7 @@ class Runtime:
     telephony_runtime: TelephonyRuntime | None = None
     agi: FastAgiServer | None = None
     menu: MenuScripts | None = None
+    relay: EventRelay | None = None
 
     @property
     def telephony(self) -> Telephony | None:
@@ -61,6 +63,8 @@ class Runtime:
         if self.telephony_runtime is not None:
             await self.telephony_runtime.stop()
         await self.scheduler.stop()
+        if self.relay is not None:
+            await self.relay.stop()
         await self.engine.dispose()
 
 
@@ -105,6 +109,9 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
     )
     runtime = Runtime(engine, core, scheduler)
     try:
+        if settings.relay_events:
+            runtime.relay = EventRelay(settings.database_url, core.bus)
+            await runtime.relay.start()
         await scheduler.start()
         pop = ScreenPop(sessions, settings)
 

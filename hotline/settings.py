@@ -63,6 +63,10 @@ class Settings:
     session_idle_minutes: int = 30
     # Cookies only over HTTPS: on behind a TLS proxy in production.
     secure_cookies: bool = False
+    # Web worker processes of `hotline serve`; several need PostgreSQL and a shared secret key.
+    workers: int = 1
+    # Events sent between workers and machines through PostgreSQL (hotline/relay.py).
+    relay_events: bool = False
 
     @classmethod
     def from_env(cls, env_file: Path | None = Path(".env")) -> Settings:
@@ -86,8 +90,30 @@ class Settings:
         if not 0.1 <= sweep <= 60:
             raise SettingsError("HOTLINE_SWEEP_SECONDS must lie between 0.1 and 60")
         secret = env.get("HOTLINE_SECRET_KEY", "")
+        database_url = env.get("HOTLINE_DATABASE_URL", DEFAULT_DATABASE_URL)
+        postgres = database_url.startswith("postgres")
+        try:
+            workers = int(env.get("HOTLINE_WORKERS", "1"))
+        except ValueError as error:
+            raise SettingsError("HOTLINE_WORKERS must be a whole number") from error
+        if not 1 <= workers <= 64:
+            raise SettingsError("HOTLINE_WORKERS must lie between 1 and 64")
+        if workers > 1 and not postgres:
+            raise SettingsError(
+                "HOTLINE_WORKERS above 1 needs PostgreSQL: SQLite serves one process"
+            )
+        if workers > 1 and not secret:
+            raise SettingsError(
+                "HOTLINE_WORKERS above 1 needs HOTLINE_SECRET_KEY: every worker must read the "
+                "others' session cookies"
+            )
+        relay = _flag(env.get("HOTLINE_RELAY", "on" if postgres else "off"), "HOTLINE_RELAY")
+        if relay and not postgres:
+            raise SettingsError("HOTLINE_RELAY needs PostgreSQL")
         return cls(
-            database_url=env.get("HOTLINE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=database_url,
+            workers=workers,
+            relay_events=relay,
             ami_url=env.get("HOTLINE_AMI_URL") or None,
             agi_bind=parse_bind(env.get("HOTLINE_AGI_BIND", "127.0.0.1:4573"), "HOTLINE_AGI_BIND"),
             http_bind=parse_bind(

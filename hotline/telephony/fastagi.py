@@ -47,7 +47,10 @@ class FastAgiServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self._host, self._port)
+        # Every web worker serves FastAGI on the same port: the kernel spreads the calls.
+        self._server = await asyncio.start_server(
+            self._accept, self._host, self._port, reuse_port=True
+        )
         log.info("FastAGI listening on %s:%d", self._host, self.port)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
 
 from hotline.events import EventBus
+from hotline.relay import EventRelay
 from hotline.services.actor import Actor
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
@@ -90,6 +91,10 @@ class AppContext:
     @property
     def agi_port(self) -> int | None:
         return self.runtime.agi_port
+
+    @property
+    def relay(self) -> EventRelay | None:
+        return self.runtime.relay
 
 
 def context_of(request: HTTPConnection) -> AppContext:

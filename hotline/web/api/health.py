@@ -74,6 +74,9 @@ async def health(request: Request, _actor: Actor | None) -> Response:
         "scheduler": scheduler,
         "telephony": telephony,
         "calendar": calendar,
+        "relay": context.relay.health()
+        if context.relay is not None
+        else {"state": "off", "detail": "one process: events stay in it"},
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 
@@ -83,7 +86,7 @@ ROUTES = [
         "GET",
         "/api/health",
         health,
-        "Database, scheduler, telephony and calendar state (open: for monitoring)",
+        "Database, scheduler, telephony, calendar and event relay state (open: for monitoring)",
         None,
         responses={200: "healthy", 503: "degraded: see which part"},
         tag="operations",
