@@ -37,9 +37,10 @@ browser:
 
 # The live tests (tests/live) run the real Asterisk of ../shared/asterisk/ on our configuration:
 # it links against libsrtp2; sipp (sip-tester) plays the phones and callers; sox makes the
-# prompts (espeak-ng renders those the utility has not recorded). Installed when missing and we
-# may; otherwise the live tests say why they skip.
-TELEPHONY_PACKAGES := sip-tester libsrtp2-1 espeak-ng sox
+# prompts (espeak-ng renders those the utility has not recorded); docker-compose checks
+# docker-compose.yml (it parses the file, no Docker engine needed). Installed when missing and we
+# may; otherwise those tests say why they skip.
+TELEPHONY_PACKAGES := sip-tester libsrtp2-1 espeak-ng sox docker-compose
 telephony-tools:
 	@missing=""; for package in $(TELEPHONY_PACKAGES); do \
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \

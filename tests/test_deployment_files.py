@@ -153,9 +153,26 @@ def test_compose_runs_the_app_with_its_database_and_asterisk() -> None:
     # Inside a container the server must listen beyond loopback, on the documented ports.
     assert env["HOTLINE_HTTP_BIND"] == "0.0.0.0:8000"
     assert env["HOTLINE_AGI_BIND"] == f"0.0.0.0:{Settings().agi_bind[1]}"
-    assert "8000:8000" in app["ports"]
     health = " ".join(app["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/api/health" in health
+
+
+def test_compose_runs_two_replicas_reachable_only_through_the_https_proxy() -> None:
+    found = services()
+    app = found["app"]
+    assert app["deploy"]["replicas"] >= 2
+    # Neither the console nor the FastAGI port is published: Caddy and Asterisk reach them
+    # over the compose network.
+    assert not app.get("ports")
+    assert environment(app)["HOTLINE_SECURE_COOKIES"] == "on"
+    caddy = found["caddy"]
+    assert {"80:80", "443:443"} <= set(caddy["ports"])
+    mounts = [str(volume).split(":") for volume in caddy["volumes"]]
+    [(source, target, *_)] = [mount for mount in mounts if mount[1] == "/etc/caddy/Caddyfile"]
+    caddyfile = (ROOT / source).read_text(encoding="utf-8")
+    # Every replica by the compose DNS name, SSE unbuffered.
+    assert "dynamic a app 8000" in caddyfile
+    assert "flush_interval -1" in caddyfile
 
 
 def test_compose_takes_every_secret_from_the_environment() -> None:
