@@ -4,6 +4,7 @@ database. Either is released by the operating system or the database when the pr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import zlib
@@ -28,6 +29,18 @@ class Leadership:
     @property
     def held(self) -> bool:
         return self._connection is not None or self._file is not None
+
+    @property
+    def connection(self) -> AsyncConnection | None:
+        """The connection holding the advisory lock (PostgreSQL): the lock lives as long as it."""
+        return self._connection
+
+    async def forget(self) -> None:
+        """The lock's connection is gone, and the lock with it: let go of what is left."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.invalidate()
+            self._connection = None
 
     async def try_acquire(self) -> bool:
         if self.held:

@@ -22,6 +22,7 @@ from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
+from hotline.telephony.lease import TelephonyLease
 from hotline.telephony.menu_calls import MenuScripts
 from hotline.telephony.model import CallRecord
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
@@ -45,6 +46,7 @@ class Runtime:
     agi: FastAgiServer | None = None
     menu: MenuScripts | None = None
     relay: EventRelay | None = None
+    lease: TelephonyLease | None = None
 
     @property
     def telephony(self) -> Telephony | None:
@@ -60,6 +62,8 @@ class Runtime:
             await self.agi.close()
         if self.menu is not None:
             await self.menu.close()
+        if self.lease is not None:
+            await self.lease.stop()
         if self.telephony_runtime is not None:
             await self.telephony_runtime.stop()
         await self.scheduler.stop()
@@ -121,6 +125,10 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         runtime.telephony_runtime = await start_telephony(
             settings, sessions, core.bus, clock, agent_connected
         )
+        if runtime.telephony is not None and settings.relay_events:
+            # Several workers: one tracks the calls, the others stand by (telephony/lease.py).
+            runtime.lease = TelephonyLease(engine, runtime.telephony)
+            runtime.lease.start()
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind

@@ -58,6 +58,10 @@ class Telephony:
         self.lines: dict[str, Line] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.on_agent_connected: Callable[[CallRecord], Coroutine[Any, Any, None]] | None = None
+        # Whether this process turns the PBX's events into the call log and screen pops. With
+        # several workers only the holder of the telephony lease does (telephony/lease.py);
+        # the others keep their AMI connections for actions: calls placed, agents paused.
+        self.tracking = True
         for endpoint in endpoints:
             tracker = CallTracker(
                 TrackerConfig(
@@ -94,6 +98,8 @@ class Telephony:
     def _event_handler(self, server: str) -> Callable[[AmiMessage], None]:
         def handle(message: AmiMessage) -> None:
             line = self.lines[server]
+            if not self.tracking:
+                return
             if line.held is not None:
                 line.held.append(message)
                 return
@@ -107,6 +113,8 @@ class Telephony:
         """After every (re)connect: the channels Asterisk has up now are the truth. Calls we
         thought in progress without a live channel ended while we were away."""
         line = self.lines[client.endpoint.name]
+        if not self.tracking:
+            return
 
         def hold_what_follows() -> None:
             # The list is Asterisk's state at one moment; what comes after it on the wire
@@ -121,6 +129,22 @@ class Telephony:
             held, line.held = line.held or [], None
             for message in held:
                 self._publish(line.tracker.apply(message, self._clock()))
+
+    async def take_over(self) -> None:
+        """Start tracking (this worker got the telephony lease): every connected PBX's
+        channels as they are now, then its events from there."""
+        self.tracking = True
+        for line in self.lines.values():
+            if line.client.state is AmiState.CONNECTED:
+                await self._rebuild(line.client)
+
+    def step_down(self) -> None:
+        """Stop tracking (the lease is lost): what this worker knew of calls in progress is
+        dropped; the new holder rebuilds it from Asterisk."""
+        self.tracking = False
+        for line in self.lines.values():
+            line.tracker = CallTracker(line.tracker.config)
+            line.held = None
 
     def _publish(self, updates: list[CallUpdate]) -> None:
         for update in updates:
@@ -225,6 +249,7 @@ class Telephony:
         connected = all(line.client.state is AmiState.CONNECTED for line in self.lines.values())
         return {
             "state": "ok" if connected and writer.failing_since is None else "degraded",
+            "tracking": self.tracking,
             "servers": servers,
             "call_log": {
                 "pending": self.writer.pending,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from alembic.script import ScriptDirectory
@@ -74,6 +75,12 @@ async def health(request: Request, _actor: Actor | None) -> Response:
         "scheduler": scheduler,
         "telephony": telephony,
         "calendar": calendar,
+        # Which worker answered (several may serve one port), and what it leads.
+        "worker": {
+            "pid": os.getpid(),
+            "scheduler_leader": bool(scheduler.get("leader")),
+            "telephony_tracking": bool(telephony.get("tracking")),
+        },
         "relay": context.relay.health()
         if context.relay is not None
         else {"state": "off", "detail": "one process: events stay in it"},

@@ -1,0 +1,106 @@
+"""One call tracker per PBX across workers (hotline/telephony/lease.py), on a real PostgreSQL
+and the fake Asterisk over TCP: of two workers connected to the same PBX exactly one turns its
+events into calls; when its hold on the lease goes (its database connection ends, as when the
+process dies) the other takes over and rebuilds the call in progress from Asterisk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from conftest import endpoint_of
+
+from hotline.db.engine import create_engine, session_factory
+from hotline.events import EventBus
+from hotline.leader import lock_key
+from hotline.relay import asyncpg_dsn
+from hotline.telephony.lease import TelephonyLease
+from hotline.telephony.service import Telephony
+from hotline.telephony.simulator import FakeAsterisk
+
+
+@dataclass
+class Worker:
+    telephony: Telephony
+    lease: TelephonyLease
+    bus: EventBus
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    if not database_url.startswith("postgres"):
+        pytest.skip("the lease matters with several workers, which need PostgreSQL")
+    return database_url
+
+
+@asynccontextmanager
+async def worker(url: str, pbx: FakeAsterisk) -> AsyncIterator[Worker]:
+    engine = create_engine(url)
+    bus = EventBus()
+    telephony = Telephony(
+        endpoints=[endpoint_of(pbx)],
+        sessions=session_factory(engine),
+        bus=bus,
+        clock=lambda: datetime.now(UTC),
+        local_area_code="571",
+    )
+    await telephony.start()
+    await telephony.line().client.wait_connected(5)
+    lease = TelephonyLease(engine, telephony, check_seconds=0.2)
+    lease.start()
+    try:
+        yield Worker(telephony, lease, bus)
+    finally:
+        await lease.stop()
+        await telephony.stop()
+        await engine.dispose()
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_one_worker_tracks_the_calls_and_another_takes_over(
+    postgres_url: str, fake_asterisk: FakeAsterisk
+) -> None:
+    async with AsyncExitStack() as stack:
+        workers = [
+            await stack.enter_async_context(worker(postgres_url, fake_asterisk)) for _ in range(2)
+        ]
+        await until(lambda: any(w.telephony.tracking for w in workers))
+        await asyncio.sleep(0.6)  # several checks: the other must stay standing by
+        assert [w.telephony.tracking for w in workers].count(True) == 1
+        leader = next(w for w in workers if w.telephony.tracking)
+        follower = next(w for w in workers if not w.telephony.tracking)
+        feeds = [
+            await stack.enter_async_context(w.bus.subscribe("call")) for w in (leader, follower)
+        ]
+
+        # A long call, still up when the leader goes.
+        fake_asterisk.place_call(caller="13800138001", scenario="answered", stretch=40.0)
+        first = await feeds[0].next(timeout=5)
+        linkedid = first.data["call"].linkedid
+        assert feeds[1].drain() == []
+
+        admin = await asyncpg.connect(asyncpg_dsn(postgres_url))
+        try:
+            # The leader's lock connection ends, as when its process is killed.
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND objid = $1 AND granted",
+                lock_key("telephony"),
+            )
+        finally:
+            await admin.close()
+        await until(lambda: follower.telephony.tracking and not leader.telephony.tracking)
+        assert follower.lease.takeovers == 1
+        # The new holder knows the call in progress from Asterisk's channels.
+        line = follower.telephony.line()
+        assert linkedid in {call.linkedid for call in line.tracker.in_progress()}
