@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from hotline.services import wallboard as service
 from hotline.services.actor import Actor
-from hotline.telephony.ami import AmiError
+from hotline.telephony.queues import expected_wait_seconds, floor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 from tickets.kpi import SERVICE_LEVEL_SECONDS
@@ -26,22 +26,25 @@ async def _queues(context: AppContext) -> dict[str, Any] | None:
     telephony = context.telephony
     if telephony is None:
         return None
-    total = service.QueueNow()
-    for line in telephony.lines.values():
-        try:
-            result = await line.client.send("QueueStatus", timeout=QUEUE_STATUS_TIMEOUT)
-        except (AmiError, TimeoutError):
-            return None
-        now = service.queue_now(list(result.events))
-        total.waiting += now.waiting
-        total.longest_wait_seconds = max(total.longest_wait_seconds, now.longest_wait_seconds)
-        total.ready += now.ready
-        total.busy += now.busy
-        total.away += now.away
+    queues = await telephony.queues_now(QUEUE_STATUS_TIMEOUT)
+    if queues is None:
+        return None
+    total = floor(queues)
     return {
         "waiting": total.waiting,
         "longest_wait_seconds": total.longest_wait_seconds,
         "agents": {"ready": total.ready, "busy": total.busy, "away": total.away},
+        "by_queue": {
+            name: {
+                "waiting": queue.waiting,
+                "longest_wait_seconds": queue.longest_wait_seconds,
+                "agents": {"ready": queue.ready, "busy": queue.busy, "away": queue.away},
+                "holdtime_seconds": queue.holdtime_seconds,
+                "talktime_seconds": queue.talktime_seconds,
+                "expected_wait_seconds": round(expected_wait_seconds(queue)),
+            }
+            for name, queue in sorted(queues.items())
+        },
     }
 
 
