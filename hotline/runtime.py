@@ -1,7 +1,7 @@
 """The composition root: everything a running hotline is made of, built from the settings in
 one place and started and stopped in order — the database, the core the use cases run on,
 the scheduler, telephony with the screen pop, the FastAGI server with its scripts, and the
-survey dialler. The web app only mounts routes on top of it."""
+survey and ring-back diallers. The web app only mounts routes on top of it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
+from hotline.telephony.ringback_calls import RingbackCalls
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
@@ -71,6 +72,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         mode=settings.scheduler,
         sweep_interval=settings.sweep_interval_seconds,
         callback_interval=settings.callback_interval_seconds,
+        ringback_interval=settings.callback_interval_seconds,
     )
     runtime = Runtime(engine, core, scheduler)
     try:
@@ -85,6 +87,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
             runtime.agi = FastAgiServer(host, port, {"survey": survey_script(core)})
             await runtime.agi.start()
             scheduler.dialler = survey_dialler(runtime.telephony, settings)
+            scheduler.ringback_phone = RingbackCalls(runtime.telephony, settings)
     except BaseException:
         await runtime.stop()
         raise
