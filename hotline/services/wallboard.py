@@ -1,5 +1,6 @@
-"""The supervisor's wallboard figures from the database: today's calls (from the call log) and
-today's SLA escalations. The queues now come from Asterisk through `Telephony.queues_now`."""
+"""The supervisor's wallboard figures from the database: today's calls (from the call log),
+today's SLA escalations and ring-backs. The queues now come from Asterisk through
+`Telephony.queues_now`."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Escalation
+from hotline.db.tables import CallRow, Escalation, RingbackRow
 from hotline.telephony.model import Direction, Disposition
 from tickets.kpi import SERVICE_LEVEL_SECONDS, rate
+from tickets.ringbacks import OPEN, RingbackStatus
 from tickets.sla import DueEvent
 
 # The calls the service level counts: those that waited in a queue for an agent.
@@ -79,4 +81,36 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
         answered_within_target=int(quick),
         warnings=int(escalations.get(DueEvent.WARNING.value, 0)),
         breaches=int(escalations.get(DueEvent.BREACH.value, 0)),
+    )
+
+
+@dataclass(frozen=True)
+class RingbacksToday:
+    waiting: int  # open now, whenever asked for
+    requested: int
+    connected: int
+    failed: int
+
+
+async def ringbacks_today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> RingbacksToday:
+    """Callers waiting to be called back now, and today's ring-backs by outcome."""
+    since = start_of_local_day(now, tz)
+    status = col(RingbackRow.status)
+    waiting = (
+        await session.exec(select(func.count()).where(status.in_([state.value for state in OPEN])))
+    ).one()
+    counts = dict(
+        (
+            await session.exec(
+                select(RingbackRow.status, func.count())
+                .where(col(RingbackRow.requested_at) >= since)
+                .group_by(status)
+            )
+        ).all()
+    )
+    return RingbacksToday(
+        waiting=int(waiting),
+        requested=sum(int(count) for count in counts.values()),
+        connected=int(counts.get(RingbackStatus.CONNECTED.value, 0)),
+        failed=int(counts.get(RingbackStatus.FAILED.value, 0)),
     )

@@ -53,11 +53,12 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
     now = context.clock()
     tz = context.settings.timezone
 
-    async def figures() -> service.Today:
+    async def figures() -> tuple[service.Today, service.RingbacksToday]:
         async with context.sessions() as session:
-            return await service.today(session, now, tz)
+            calls = await service.today(session, now, tz)
+            return calls, await service.ringbacks_today(session, now, tz)
 
-    queues, today = await asyncio.gather(_queues(context), figures())
+    queues, (today, ringbacks) = await asyncio.gather(_queues(context), figures())
     level = today.service_level
     return JSONResponse(
         {
@@ -71,6 +72,12 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
                 "sla_warnings": today.warnings,
                 "sla_breaches": today.breaches,
             },
+            "ringbacks": {
+                "waiting": ringbacks.waiting,
+                "requested_today": ringbacks.requested,
+                "connected_today": ringbacks.connected,
+                "failed_today": ringbacks.failed,
+            },
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -81,8 +88,9 @@ ROUTES = [
         "GET",
         "/api/wallboard",
         wallboard,
-        "The floor now: callers waiting and the longest wait, agents ready/busy/away, today's "
-        "answered and abandoned calls, service level within 20 s, SLA warnings and breaches",
+        "The floor now: callers waiting and the longest wait, agents ready/busy/away (and per "
+        "queue with the expected wait), today's answered and abandoned calls, service level "
+        "within 20 s, SLA warnings and breaches, callers waiting to be called back",
         WATCHERS,
         responses={200: "the figures; `queues` is null when Asterisk cannot be asked"},
         tag="operations",

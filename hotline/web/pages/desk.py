@@ -122,6 +122,8 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "breach": _("SLA breach"),
         "unhappy": _("Unhappy callback survey: ticket reopened"),
         "created": _("New ticket"),
+        "gas_smell_missed": _("Gas smell call given up: call back now"),
+        "ringback_failed": _("Ring-back not answered after every attempt"),
         "clocks": {name.value: _(name.value) for name in ClockName},
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)
