@@ -4,6 +4,7 @@ of the fake Asterisk over TCP; and the expected wait of a caller joining a queue
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from conftest import endpoint_of
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
-from hotline.telephony.frames import AmiMessage
+from hotline.telephony.frames import AmiMessage, parse_stream
 from hotline.telephony.queues import (
     QueueNow,
     expected_wait_seconds,
@@ -211,3 +212,17 @@ async def test_queues_now_is_unknown_while_asterisk_is_away(
 ) -> None:
     await fake_asterisk.stop()
     assert await telephony.queues_now(timeout=0.5) is None
+
+
+def test_a_queue_status_recorded_from_a_real_asterisk() -> None:
+    recorded = (Path(__file__).parent / "captures" / "queue-status.ami").read_bytes()
+    queues = fold_queue_status(list(parse_stream(recorded)))
+    hotline, emergency = queues["hotline"], queues["emergency"]
+    assert (hotline.waiting, hotline.ready, hotline.busy, hotline.away) == (0, 1, 0, 1)
+    assert hotline.ready_interfaces == ("PJSIP/8001",)
+    assert hotline.away_interfaces == ("PJSIP/8002",)
+    assert (emergency.waiting, emergency.longest_wait_seconds) == (1, 4)
+    assert (emergency.ready, emergency.busy, emergency.away) == (0, 2, 0), "both phones ringing"
+    assert (emergency.completed, emergency.abandoned, emergency.holdtime_seconds) == (0, 0, 0)
+    # Nobody free, nothing measured yet: the caller's own wait so far is the best figure.
+    assert expected_wait_seconds(emergency, position=1) == 4
