@@ -3,6 +3,7 @@ of the fake Asterisk over TCP; and the expected wait of a caller joining a queue
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -163,8 +164,13 @@ def test_expected_wait_of_a_caller_joining_now_is_a_plain_number(queue: QueueNow
 
 
 @pytest.fixture
-async def telephony(fake_asterisk: FakeAsterisk) -> AsyncIterator[Telephony]:
-    engine = create_engine("sqlite:///:memory:")
+async def telephony(
+    fake_asterisk: FakeAsterisk, sqlite_template: Path, tmp_path: Path
+) -> AsyncIterator[Telephony]:
+    # A migrated database for the call log the replayed call goes to.
+    database = tmp_path / "hotline.db"
+    shutil.copy(sqlite_template, database)
+    engine = create_engine(f"sqlite:///{database}")
     phones = Telephony(
         endpoints=[endpoint_of(fake_asterisk)],
         sessions=session_factory(engine),
