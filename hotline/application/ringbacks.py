@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import RingbackRow
 from hotline.i18n import N_
+from hotline.services import missed_calls
+from hotline.services import ringback_policy as policies
 from hotline.services import ringbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
@@ -136,14 +138,14 @@ async def _record(
 
 async def ringback_policy(core: Core) -> RingbackPolicy:
     async with core.sessions() as session:
-        return await service.load_policy(session)
+        return await policies.load_policy(session)
 
 
 async def update_policy(
     core: Core, actor: Actor, numbers: dict[str, int], automatic_dialling: bool
 ) -> None:
     async with unit_of_work(core) as work:
-        await service.update_policy(
+        await policies.update_policy(
             work.session, numbers, automatic_dialling, work.now, actor.username
         )
 
@@ -167,8 +169,8 @@ async def scan_missed_calls(core: Core) -> int:
     made = 0
     for gas_smell in (True, False):
         async with unit_of_work(core) as work:
-            policy = await service.load_policy(work.session)
-            missed = await service.scan_missed_calls(
+            policy = await policies.load_policy(work.session)
+            missed = await missed_calls.scan_missed_calls(
                 work.session,
                 work.now,
                 policy,
@@ -203,7 +205,7 @@ async def dial_ringbacks(
     on, ring back the first callers in line for whom an agent is free now (agent's phone
     first, then the caller). Returns how many were dialled."""
     async with unit_of_work(core) as work:
-        policy = await service.load_policy(work.session)
+        policy = await policies.load_policy(work.session)
         _announce_settled(work, await service.settle_dials(work.session, work.now, policy))
     if not policy.automatic_dialling or stopping():
         return 0

@@ -1,6 +1,7 @@
-"""Ring-backs in the database: asked for or made of missed calls, claimed for dialling, settled
-from the call log, dropped when the caller got through. The rules are pure
-(tickets/ringbacks.py); this module keeps their state, inside the transaction it is given."""
+"""Ring-backs in the database: asked for (or made of missed calls: missed_calls.py), claimed
+for dialling, settled from the call log, dropped when the caller got through, listed. The
+rules are pure (tickets/ringbacks.py); this module keeps their state, inside the transaction it
+is given."""
 
 from __future__ import annotations
 
@@ -10,98 +11,26 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Customer, RingbackPolicyRow, RingbackRow, RingbackScan, User
-from hotline.i18n import N_
+from hotline.db.tables import CallRow, Customer, RingbackRow, User
 from hotline.services import audit
-from hotline.services import callbacks as callback_service
-from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.errors import Conflict, NotFound
 from hotline.telephony.model import Direction, Disposition
 from tickets import ringbacks as rules
-from tickets.callbacks import QuietHours
 from tickets.ringbacks import (
     OPEN,
     DialOutcome,
     RingbackPolicy,
     RingbackReason,
     RingbackStatus,
-    reason_of_missed_call,
 )
 
 OPEN_STATUSES = [status.value for status in OPEN]
 # An attempt with no word of its call in the call log this long is counted as not answered.
 DIAL_TIMEOUT = timedelta(minutes=5)
-# Rows the call-log writer stamped this recently may still be committing: read them next time.
-WRITE_LAG = timedelta(seconds=10)
-# The first missed-call scan reads no further back than this (not a year of history).
-FIRST_SCAN = timedelta(hours=1)
 _OUTCOMES = {Disposition.BUSY.value: DialOutcome.BUSY, Disposition.FAILED.value: DialOutcome.FAILED}
-
-
-def policy_from_row(row: RingbackPolicyRow, quiet: QuietHours) -> RingbackPolicy:
-    return RingbackPolicy(
-        missed_call_grace=timedelta(minutes=row.missed_call_grace_minutes),
-        retry_after=timedelta(minutes=row.retry_minutes),
-        max_attempts=row.max_attempts,
-        offer_wait_seconds=row.offer_wait_seconds,
-        fresh_for=timedelta(minutes=row.fresh_minutes),
-        quiet=quiet,
-        automatic_dialling=row.automatic_dialling,
-    )
-
-
-async def load_policy(session: AsyncSession) -> RingbackPolicy:
-    """The ring-back policy, with the quiet hours of the callback policy (one setting for
-    every outbound call)."""
-    quiet = (await callback_service.load_policy(session)).quiet
-    row = await session.get(RingbackPolicyRow, 1) or RingbackPolicyRow()
-    return policy_from_row(row, quiet)
-
-
-POLICY_FIELDS = {
-    "missed_call_grace_minutes": (0, 120),
-    "retry_minutes": (1, 24 * 60),
-    "max_attempts": (1, 10),
-    "offer_wait_seconds": (0, 3600),
-    "fresh_minutes": (0, 24 * 60),
-}
-
-
-async def update_policy(
-    session: AsyncSession,
-    numbers: Mapping[str, int],
-    automatic_dialling: bool,
-    now: datetime,
-    by: str,
-) -> RingbackPolicyRow:
-    """Change the ring-back policy, each number within its bounds. Ring-backs already waiting
-    keep their next attempt; what comes after follows the new policy."""
-    errors = {
-        name: N_("outside the allowed range")
-        for name, (low, high) in POLICY_FIELDS.items()
-        if name not in numbers or not low <= numbers[name] <= high
-    }
-    if errors:
-        raise Invalid(N_("the ring-back policy was not saved"), errors)
-    row = await session.get(RingbackPolicyRow, 1) or RingbackPolicyRow()
-    before = row.model_dump()
-    for name in POLICY_FIELDS:
-        setattr(row, name, numbers[name])
-    row.automatic_dialling = automatic_dialling
-    session.add(row)
-    await audit.record_changes(
-        session,
-        at=now,
-        actor=by,
-        entity="ringback_policy",
-        key="1",
-        before=before,
-        after=row.model_dump(),
-    )
-    return row
 
 
 def state_of(row: RingbackRow) -> rules.Ringback:
@@ -423,105 +352,6 @@ async def users_by_phone(session: AsyncSession, phones: Iterable[str]) -> dict[s
         select(User).where(col(User.interface).in_(wanted), col(User.active))
     )
     return {user.interface or "": user for user in found.all()}
-
-
-# -- missed calls --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Missed:
-    """An abandoned queue call to be called back, and the ring-back it became."""
-
-    added: Added
-    call: CallRow
-
-
-async def _cursor(session: AsyncSession, name: str, now: datetime) -> RingbackScan:
-    scan = await session.get(RingbackScan, name, with_for_update=True)
-    if scan is None:
-        scan = RingbackScan(name=name, scanned_until=now - FIRST_SCAN)
-        session.add(scan)
-    return scan
-
-
-async def scan_missed_calls(
-    session: AsyncSession,
-    now: datetime,
-    policy: RingbackPolicy,
-    local_area_code: str,
-    *,
-    gas_smell: bool,
-) -> list[Missed]:
-    """Abandoned inbound queue calls written to the call log since the last scan of this
-    kind, each from a number we can call, made ring-backs. Gas-smell calls are scanned at
-    once, the others once the grace time has passed; a caller who got through meanwhile, or
-    was called back since the call began, needs none. The scan runs every few seconds on
-    the one scheduler, so each reads the handful of calls of those seconds."""
-    scan = await _cursor(session, "gas_smell" if gas_smell else "missed_calls", now)
-    until = now - max(WRITE_LAG, timedelta(0) if gas_smell else policy.missed_call_grace)
-    if until <= scan.scanned_until:
-        return []
-    calls = (
-        await session.exec(
-            select(CallRow)
-            .where(
-                col(CallRow.disposition) == Disposition.ABANDONED.value,
-                col(CallRow.updated_at) > scan.scanned_until,
-                col(CallRow.updated_at) <= until,
-                col(CallRow.direction) == Direction.INBOUND.value,
-            )
-            .order_by(col(CallRow.updated_at), col(CallRow.id))
-        )
-    ).all()
-    scan.scanned_until = until
-    session.add(scan)
-    missed: list[Missed] = []
-    for call in calls:
-        reason = reason_of_missed_call(call.ivr_choice, call.queue)
-        number = rules.callable_number(call.caller, local_area_code)
-        if number is None or (reason is RingbackReason.GAS_SMELL_MISSED) != gas_smell:
-            continue
-        if await _handled_since(session, number, call):
-            continue
-        request = rules.Request(
-            reason=reason,
-            arrived_at=rules.joined_queue_at(call.started_at, call.ended_at, call.wait_seconds),
-            ticket_type=call.ivr_choice,
-            queue=call.queue,
-            customer_id=call.customer_id,
-        )
-        added = await add_request(session, number, request, call.linkedid, now)
-        missed.append(Missed(added, call))
-    return missed
-
-
-async def _handled_since(session: AsyncSession, number: str, call: CallRow) -> bool:
-    """The caller got through after this call began (an answered call either way), or a
-    ring-back was asked for since (by the IVR on this very call, or on a later one)."""
-    answered = await session.exec(
-        select(CallRow.id).where(
-            col(CallRow.caller) == number,
-            col(CallRow.started_at) >= call.started_at,
-            col(CallRow.answered_at).is_not(None),
-            col(CallRow.id) != call.id,
-        )
-    )
-    if answered.first() is not None:
-        return True
-    asked = await session.exec(
-        select(RingbackRow.id).where(
-            col(RingbackRow.number) == number,
-            or_(
-                col(RingbackRow.requested_at) >= call.started_at,
-                col(RingbackRow.call_linkedid) == call.linkedid,
-            ),
-            col(RingbackRow.status).not_in(OPEN_STATUSES),
-        )
-    )
-    return asked.first() is not None
-
-
-# -- the console ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

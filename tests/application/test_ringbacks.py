@@ -19,7 +19,7 @@ from hotline.db.tables import CallRow, RingbackRow, User
 from hotline.events import EventBus
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Invalid
-from hotline.services.ringbacks import WRITE_LAG
+from hotline.services.missed_calls import WRITE_LAG
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from tickets.ringbacks import RingbackPolicy, RingbackReason, RingbackStatus

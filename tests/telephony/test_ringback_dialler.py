@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from hotline.application import ringbacks as cases
 from hotline.application.ringbacks import RingbackRequest
 from hotline.db.tables import CallRow, RingbackRow, User
-from hotline.services.ringbacks import WRITE_LAG
+from hotline.services.missed_calls import WRITE_LAG
 from hotline.telephony.frames import AmiMessage
 from hotline.telephony.runtime import DEMO_MEMBERS
 from hotline.telephony.simulator import FakeAsterisk

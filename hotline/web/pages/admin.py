@@ -15,8 +15,7 @@ from hotline.application import ringbacks as ringback_cases
 from hotline.db.tables import CallbackPolicyRow, RingbackPolicyRow
 from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
-from hotline.services import departments, routing_rules, sla_policies, staff
-from hotline.services import ringbacks as ringback_service
+from hotline.services import departments, ringback_policy, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.web.context import context_of
@@ -189,7 +188,7 @@ async def save_callback_policy(
 async def show_ringback_policy(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
     async with context_of(request).sessions() as session:
         row = await session.get(RingbackPolicyRow, 1) or RingbackPolicyRow()
-    values = {"policy": row, "bounds": ringback_service.POLICY_FIELDS}
+    values = {"policy": row, "bounds": ringback_policy.POLICY_FIELDS}
     return _shown(request, actor, "admin_ringbacks.html", values, outcome)
 
 
@@ -197,7 +196,7 @@ async def save_ringback_policy(
     request: Request, actor: Actor, form: FormData, _row: int | None
 ) -> str:
     numbers = {}
-    for name in ringback_service.POLICY_FIELDS:
+    for name in ringback_policy.POLICY_FIELDS:
         raw = text(form, name, 8)
         numbers[name] = int(raw) if raw.isdigit() else -1
     await ringback_cases.update_policy(

@@ -16,6 +16,7 @@ from hotline.application import ringbacks as cases
 from hotline.services import ringbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound
+from hotline.services.ringback_policy import load_policy
 from hotline.services.wallboard import start_of_local_day
 from hotline.web.api.ringbacks import RINGBACK_STAFF
 from hotline.web.context import context_of
@@ -54,7 +55,7 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
     async with context.sessions() as session:
         waiting = await service.list_open(session)
         finished = await service.list_finished(session, start_of_local_day(context.clock(), tz))
-        policy = await service.load_policy(session)
+        policy = await load_policy(session)
     return show_form_page(
         request,
         actor,
