@@ -64,6 +64,8 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "statuses": {status.value: _(status.value) for status in Status},
         "dispositions": {end.value: _(end.value) for end in Disposition},
         "states": {"ready": _("ready"), "away": _("away")},
+        "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
+        % {"number": "{number}"},
     }
 
 
