@@ -207,7 +207,7 @@ class Telephony:
     async def queues_now(self, timeout: float = 2.0) -> dict[str, QueueNow] | None:
         """Every queue right now, summed over every PBX line; None when telephony has no
         line or an Asterisk does not answer in time (a partial picture would mislead: the
-        wallboard says \"unknown\" and the ring-back dialler waits)."""
+        wallboard says "unknown" and the ring-back dialler waits)."""
         if not self.lines:
             return None
 
