@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, RingbackRow, RingbackScan
+from hotline.db.tables.ringbacks import ABANDONED
 from hotline.services.ringbacks import OPEN_STATUSES, Added, add_request
-from hotline.telephony.model import Direction, Disposition
+from hotline.telephony.model import Direction
 from tickets import ringbacks as rules
 from tickets.ringbacks import RingbackPolicy, RingbackReason, reason_of_missed_call
 
@@ -61,7 +62,9 @@ async def scan_missed_calls(
         await session.exec(
             select(CallRow)
             .where(
-                col(CallRow.disposition) == Disposition.ABANDONED.value,
+                # Spelled as the partial index's condition, so that SQLite uses the index too
+                # (it cannot match a bound parameter to it).
+                text(ABANDONED),
                 col(CallRow.updated_at) > scan.scanned_until,
                 col(CallRow.updated_at) <= until,
                 col(CallRow.direction) == Direction.INBOUND.value,

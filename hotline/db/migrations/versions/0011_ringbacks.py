@@ -94,7 +94,7 @@ def upgrade() -> None:
     with op.batch_alter_table("call_log", schema=None) as batch_op:
         batch_op.create_index(
             "ix_call_log_abandoned_updated",
-            ["updated_at"],
+            ["disposition", "updated_at"],
             unique=False,
             postgresql_where=sa.text(ABANDONED),
             sqlite_where=sa.text(ABANDONED),
