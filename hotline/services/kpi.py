@@ -18,10 +18,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallbackTask, CallRow, Department, SlaClockRow, Ticket
+from hotline.db.tables import CallbackTask, CallRow, Department, RingbackRow, SlaClockRow, Ticket
 from hotline.telephony.model import Direction, Disposition
 from tickets.callbacks import REACHED
 from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
+from tickets.ringbacks import EMERGENCY_QUEUE, HOTLINE_QUEUE, RingbackReason, RingbackStatus
 from tickets.sla import ClockName
 from tickets.types import TicketType
 
@@ -77,6 +78,14 @@ class CallFigures:
     abandoned: int = 0
     answered_within_20s: int = 0
     talk_seconds_total: float = 0.0
+    # Callers to call back (virtual hold, missed calls), by the month they were asked for:
+    # reached, not reached after every attempt, no longer needed (got through, withdrawn).
+    ringbacks_requested: int = 0
+    ringbacks_connected: int = 0
+    ringbacks_failed: int = 0
+    ringbacks_dropped: int = 0
+    # From first joining the queue to the ring-back answered, summed over the connected ones.
+    ring_back_seconds_total: float = 0.0
 
     def add(self, other: CallFigures) -> None:
         for name in self.__dataclass_fields__:
@@ -90,6 +99,14 @@ class CallFigures:
             "service_level": rate(self.answered_within_20s, self.offered),
             "average_handle_seconds": (
                 round(self.talk_seconds_total / self.answered, 1) if self.answered else None
+            ),
+            "ring_back_rate": rate(
+                self.ringbacks_connected, self.ringbacks_connected + self.ringbacks_failed
+            ),
+            "average_ring_back_seconds": (
+                round(self.ring_back_seconds_total / self.ringbacks_connected, 1)
+                if self.ringbacks_connected
+                else None
             ),
         }
 
@@ -175,7 +192,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 async def kpi_report(
     sessions: async_sessionmaker[AsyncSession], start: datetime, end: datetime, tz: ZoneInfo
 ) -> KpiReport:
-    """The four counts run at once, each on its own connection: the report takes as long as
+    """The five counts run at once, each on its own connection: the report takes as long as
     the slowest of them."""
 
     async def run(part: Callable[..., Awaitable[Any]]) -> Any:
@@ -184,13 +201,13 @@ async def kpi_report(
 
     async with sessions() as session:
         departments = dict(await _rows(session, select(col(Department.id), col(Department.code))))
-    repairs, replies, callbacks, calls = await asyncio.gather(
-        run(_repairs), run(_replies), run(_callbacks), run(_calls)
+    repairs, replies, callbacks, calls, ringbacks = await asyncio.gather(
+        run(_repairs), run(_replies), run(_callbacks), run(_calls), run(_ringbacks)
     )
     report = KpiReport(start, end)
     for month, department_id, figures in [*repairs, *replies, *callbacks]:
         report.ticket_row(month, departments.get(department_id, "?")).add(figures)
-    for month, queue, call_figures in calls:
+    for month, queue, call_figures in [*calls, *ringbacks]:
         report.call_row(month, queue).add(call_figures)
     return report
 
@@ -359,4 +376,56 @@ async def _calls(
             ),
         )
         for m, q, n, a, ab, fast, talk in await _rows(session, statement)
+    ]
+
+
+def _seconds(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
+    """The seconds from one stored moment to another, in the database."""
+    if _postgres(session):
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+async def _ringbacks(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, str, CallFigures]]:
+    """Ring-backs asked for in the period, per the queue the caller waited in: connected,
+    failed, dropped, and how long the connected ones waited from joining the queue."""
+    month = _month(col(RingbackRow.requested_at), start, end, tz)
+    status = col(RingbackRow.status)
+    connected = status == RingbackStatus.CONNECTED.value
+    queue = func.coalesce(
+        col(RingbackRow.queue),
+        case(
+            (col(RingbackRow.reason) == RingbackReason.GAS_SMELL_MISSED.value, EMERGENCY_QUEUE),
+            else_=HOTLINE_QUEUE,
+        ),
+    )
+    waited = _seconds(session, col(RingbackRow.arrived_at), col(RingbackRow.finished_at))
+    statement = (
+        select(
+            month,
+            queue,
+            func.count(),
+            _count(connected),
+            _count(status == RingbackStatus.FAILED.value),
+            _count(status == RingbackStatus.DROPPED.value),
+            func.coalesce(func.sum(case((connected, waited), else_=0)), 0),
+        )
+        .where(col(RingbackRow.requested_at) >= start, col(RingbackRow.requested_at) < end)
+        .group_by(month, queue)
+    )
+    return [
+        (
+            m,
+            q,
+            CallFigures(
+                ringbacks_requested=n,
+                ringbacks_connected=c,
+                ringbacks_failed=f,
+                ringbacks_dropped=d,
+                ring_back_seconds_total=float(w),
+            ),
+        )
+        for m, q, n, c, f, d, w in await _rows(session, statement)
     ]

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.events import EventBus
-from hotline.telephony.ami import AmiClient, AmiState
+from hotline.telephony.ami import AmiClient, AmiError, AmiState
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage
 from hotline.telephony.model import CallRecord
 from hotline.telephony.numbers import dial_string, normalise_caller
+from hotline.telephony.queues import QueueNow, fold_queue_status, merge_servers
 from hotline.telephony.tracker import CallTracker, CallUpdate, TrackerConfig
 from hotline.telephony.writer import CallWriter, OriginateLink
 
@@ -227,6 +228,23 @@ class Telephony:
         ]
         await line.client.send("Originate", headers, action_id=action_id)
         return action_id
+
+    async def queues_now(self, timeout: float = 2.0) -> dict[str, QueueNow] | None:
+        """Every queue right now, summed over every PBX line; None when telephony has no
+        line or an Asterisk does not answer in time (a partial picture would mislead: the
+        wallboard says "unknown" and the ring-back dialler waits)."""
+        if not self.lines:
+            return None
+
+        async def ask(line: Line) -> dict[str, QueueNow]:
+            result = await line.client.send("QueueStatus", timeout=timeout)
+            return fold_queue_status(list(result.events))
+
+        try:
+            answers = await asyncio.gather(*(ask(line) for line in self.lines.values()))
+        except (AmiError, TimeoutError):
+            return None
+        return merge_servers(answers)
 
     def health(self) -> dict[str, Any]:
         servers = []

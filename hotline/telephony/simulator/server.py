@@ -414,7 +414,18 @@ class FakeAsterisk:
             self._originate_survey(action, reply.action_id)
             return
         scenario = "callback_noanswer" if exten in self.unanswered_numbers else "callback_answered"
-        self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+        call = self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+        # Agent first: the Originate's channel is an agent's phone, in use until the call ends,
+        # as its device state tells the queues on a real PBX.
+        phones = self.state.members_at(action.get_ignoring_case("Channel") or "")
+        for member in phones:
+            member.in_call = True
+
+        def hung_up(_call: asyncio.Task[None]) -> None:
+            for member in phones:
+                member.in_call = False
+
+        call.add_done_callback(hung_up)
 
     def _originate_survey(self, action: AmiMessage, action_id: str | None) -> None:
         """The customer is the Originate's channel (Local/<number>@callback-out); answered,
@@ -477,8 +488,8 @@ class FakeAsterisk:
                 Max="0",
                 Strategy="ringall" if queue == "emergency" else "rrmemory",
                 Calls=str(len(entries)),
-                Holdtime="0",
-                TalkTime="0",
+                Holdtime=str(self.state.holdtime.get(queue, 0)),
+                TalkTime=str(self.state.talktime.get(queue, 0)),
                 Completed=str(self.state.completed.get(queue, 0)),
                 Abandoned=str(self.state.abandoned.get(queue, 0)),
                 ServiceLevel="20",
@@ -543,8 +554,8 @@ class FakeAsterisk:
                 LoggedIn=str(len(members)),
                 Available=str(len(self.state.free_members(queue))),
                 Callers=str(len(entries)),
-                HoldTime="0",
-                TalkTime="0",
+                HoldTime=str(self.state.holdtime.get(queue, 0)),
+                TalkTime=str(self.state.talktime.get(queue, 0)),
                 LongestHoldTime=str(longest),
             )
             items += 1

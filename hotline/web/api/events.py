@@ -22,6 +22,9 @@ CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
 # Who works the follow-up callbacks as they fall due.
 CALLBACK_WORKERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+# Who calls callers back; the dispatchers hear of a gas smell given up at once.
+RINGBACK_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+GAS_SMELL_ALARM = "ringback.gas_smell"
 
 
 def topics_for(actor: Actor) -> tuple[str, ...]:
@@ -30,8 +33,14 @@ def topics_for(actor: Actor) -> tuple[str, ...]:
     nothing."""
     if actor.role in CALL_WATCHERS:
         return ()
-    topics = (f"screenpop.{actor.username}", "sla", "ticket")
-    return (*topics, "callback") if actor.role in CALLBACK_WORKERS else topics
+    topics: tuple[str, ...] = (f"screenpop.{actor.username}", "sla", "ticket")
+    if actor.role in CALLBACK_WORKERS:
+        topics = (*topics, "callback")
+    if actor.role in RINGBACK_WORKERS:
+        topics = (*topics, "ringback")
+    if actor.role == Role.DISPATCHER:
+        topics = (*topics, GAS_SMELL_ALARM)
+    return topics
 
 
 def visible_to(event: Event, actor: Actor) -> bool:
@@ -48,6 +57,10 @@ def visible_to(event: Event, actor: Actor) -> bool:
         return f"user:{actor.username}" in targets
     if topic.startswith("callback."):
         return actor.role in CALLBACK_WORKERS
+    if topic.startswith("ringback."):
+        return actor.role in RINGBACK_WORKERS or (
+            topic == GAS_SMELL_ALARM and actor.role == Role.DISPATCHER
+        )
     return topic.startswith("ticket.")
 
 
@@ -95,7 +108,8 @@ ROUTES = [
         "/api/events",
         events,
         "Live events as server-sent events: `screenpop` (for you), `sla.warning`, `sla.breach`, "
-        "`call.*` (supervisors), `ticket.*`",
+        "`call.*` (supervisors), `ticket.*`, `ringback.*` (agents, supervisors; "
+        "`ringback.gas_smell` to dispatchers too)",
         frozenset(Role),
         responses={200: "text/event-stream"},
         tag="operations",

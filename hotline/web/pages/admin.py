@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hotline.application import ringbacks as ringback_cases
 from hotline.application import rules
 from hotline.application import staff as staff_cases
-from hotline.db.tables import CallbackPolicyRow
+from hotline.db.tables import CallbackPolicyRow, RingbackPolicyRow
 from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
-from hotline.services import departments, routing_rules, sla_policies, staff
+from hotline.services import departments, ringback_policy, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.web.context import context_of
@@ -34,6 +35,7 @@ SECTIONS = [
     ("/admin/routing", "Routing rules"),
     ("/admin/sla", "SLA targets"),
     ("/admin/callbacks", "Callback policy"),
+    ("/admin/ringbacks", "Ring-back policy"),
     ("/admin/calendar", "Calendar"),
 ]
 
@@ -171,6 +173,29 @@ async def save_callback_policy(
     return current_gettext()("Saved. Callbacks made from now on follow the new policy.")
 
 
+# Ring-back policy
+
+
+async def show_ringback_policy(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        row = await session.get(RingbackPolicyRow, 1) or RingbackPolicyRow()
+    values = {"policy": row, "bounds": ringback_policy.POLICY_FIELDS}
+    return _shown(request, actor, "admin_ringbacks.html", values, outcome)
+
+
+async def save_ringback_policy(
+    request: Request, actor: Actor, form: FormData, _row: int | None
+) -> str:
+    numbers = {}
+    for name in ringback_policy.POLICY_FIELDS:
+        raw = text(form, name, 8)
+        numbers[name] = int(raw) if raw.isdigit() else -1
+    await ringback_cases.update_policy(
+        context_of(request), actor, numbers, form.get("automatic_dialling") == "on"
+    )
+    return current_gettext()("Saved. Ring-backs follow the new policy from their next attempt.")
+
+
 # Users
 
 
@@ -248,6 +273,14 @@ ROUTES = [
         save_callback_policy,
         "/admin/callbacks",
         ["/admin/callbacks"],
+    ),
+    *form_page(
+        "/admin/ringbacks",
+        ADMINS,
+        show_ringback_policy,
+        save_ringback_policy,
+        "/admin/ringbacks",
+        ["/admin/ringbacks"],
     ),
     *form_page(
         "/admin/users",

@@ -257,5 +257,13 @@
   document.getElementById("customer-form").addEventListener("submit", openCustomerFile);
   const feed = new EventSource("/api/events");
   feed.addEventListener("screenpop", (event) => pop(JSON.parse(event.data)));
+  // The ring-back dialler rings this agent's phone for a caller: say whom, before they pick up.
+  const ringingBack = document.getElementById("ringback-now");
+  feed.addEventListener("ringback.dialling", (event) => {
+    const ringback = JSON.parse(event.data);
+    if (ringback.agent !== ringingBack.dataset.user) return;
+    ringingBack.textContent = texts.ringing_back.replace("{number}", ringback.number);
+    ringingBack.hidden = false;
+  });
   feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
 })();
