@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
+from hotline.runtime import utc_now
 from hotline.telephony.frames import AmiMessage, parse_stream
 from hotline.telephony.queues import (
     QueueNow,
@@ -24,7 +25,6 @@ from hotline.telephony.queues import (
 )
 from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
-from hotline.web.context import utc_now
 
 
 def member(queue: str, interface: str, **state: str) -> AmiMessage:
