@@ -123,7 +123,8 @@ class MenuScripts:
         ending: menu.Ending | None = None
         try:
             ending = await session.carry_out(conversation(caller, journal, policy))
-            await _tell_dialplan(channel, caller, ending)
+            # At the queue's callback offer the caller's choice is made: it stays the call's.
+            await _tell_dialplan(channel, caller, ending, choice_made=script != "menu")
         finally:
             self._log.add(
                 ivr_cases.SessionRecord(
@@ -222,7 +223,9 @@ class _Session:
         return core.clock()
 
 
-async def _tell_dialplan(channel: AgiChannel, caller: menu.Caller, ending: menu.Ending) -> None:
+async def _tell_dialplan(
+    channel: AgiChannel, caller: menu.Caller, ending: menu.Ending, *, choice_made: bool
+) -> None:
     route = ending.route
     if route is not None:
         await channel.set_variable("TICKETTYPE", route.service.value)
@@ -233,8 +236,9 @@ async def _tell_dialplan(channel: AgiChannel, caller: menu.Caller, ending: menu.
             await channel.set_variable("HOTLINE_PRIORITY", str(route.priority))
         await channel.set_variable("HOTLINE_IVR", "done")
     elif ending.finished is not None:
-        # The call log's IVR choice says what the caller did by themselves.
-        await channel.set_variable("TICKETTYPE", ending.finished.value)
+        if not choice_made:
+            # The call log's IVR choice says what the caller did by themselves.
+            await channel.set_variable("TICKETTYPE", ending.finished.value)
         await channel.set_variable("HOTLINE_IVR", "goodbye")
 
 

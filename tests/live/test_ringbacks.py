@@ -72,18 +72,18 @@ def ringbacks(hotline: Hotline) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def mine(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [item for item in listed if item["number"] == f"+86{CALLER}"]
+def mine(listed: list[dict[str, Any]], caller: str = CALLER) -> list[dict[str, Any]]:
+    return [item for item in listed if item["number"] == f"+86{caller}"]
 
 
 @contextlib.contextmanager
-def withdrawn_at_the_end(hotline: Hotline) -> Iterator[None]:
+def withdrawn_at_the_end(hotline: Hotline, caller: str = CALLER) -> Iterator[None]:
     """Whatever happens, no ring-back of this test is left to ring a phone in a later one."""
     try:
         yield
     finally:
         with hotline.client() as client:
-            for item in mine(ringbacks(hotline)["open"]):
+            for item in mine(ringbacks(hotline)["open"], caller):
                 client.post(f"/api/ringbacks/{item['id']}/withdraw", json={"note": "test over"})
 
 
@@ -119,9 +119,15 @@ def test_a_gas_smell_caller_who_gave_up_is_rung_back_through_a_free_emergency_ph
         host=CARRIER_IP,
         dialled=HOTLINE_NUMBER,
     )
+    # The caller joins the queue a moment before its phones start ringing: wait for both.
     waiting = wait_for(
-        "the caller waiting in the emergency queue",
-        lambda: (now := queue_status(pbx).get("emergency")) and now.waiting == 1 and now,
+        "the caller waiting in the emergency queue, both phones ringing",
+        lambda: (
+            (now := queue_status(pbx).get("emergency"))
+            and now.waiting == 1
+            and now.busy == 2
+            and now
+        ),
         CALL_SECONDS,
         interval=0.5,
     )
@@ -231,4 +237,114 @@ def _judge(
     legs = main_leg(pbx.pbx.cdr(), inbound["linkedid"])
     verdict.asterisk_summary = summary_of_records([*legs, *rows], queue)
     verdict.ours_summary = f"{summary_of_call(inbound)} → ring-back {summary_of_call(back)}"
+    verdict.assert_all()
+
+
+HOLD_CALLER = "13800138112"
+
+
+@pytest.fixture
+def short_hotline_wait(pbx: LivePbx) -> Iterator[None]:
+    """The hotline queue's wait before the callback offer, shortened for one test."""
+    pbx.pbx.cli("dialplan set global HOTLINE_WAIT 3")
+    try:
+        yield
+    finally:
+        if pbx.pbx.running:
+            pbx.pbx.cli("dialplan set global HOTLINE_WAIT 120")
+
+
+@pytest.mark.scenario("queue wait runs out: callback booked in our menu, then rung back")
+def test_a_caller_whose_wait_runs_out_books_a_callback_and_is_rung_back(
+    pbx: LivePbx,
+    hotline: Hotline,
+    parties: Phones,
+    short_hotline_wait: None,
+    verdict: Verdict,
+    tmp_path: Path,
+) -> None:
+    """Key 2 in our menu, then the hotline queue with nobody free (agent 8001 busy elsewhere,
+    8002 away): at the queue's timeout the dialplan runs our `callback-offer`, the caller
+    presses 1 and confirms their number, and hears a goodbye. Once 8001 is free the dialler
+    rings it, then the caller through the trunk."""
+    pbx.pbx.cli("queue pause member PJSIP/8001 queue hotline reason busy")
+    try:
+        customer = parties.customer(
+            HOLD_CALLER,
+            keys=[Key("2", after_ms=1500), Key("1", after_ms=6500), Key("1", after_ms=7000)],
+            stay_ms=30000,
+            host=CARRIER_IP,
+            dialled=HOTLINE_NUMBER,
+        )
+        assert customer.wait(CALL_SECONDS) == 0, customer.errors()
+        said_first = customer.events()
+    finally:
+        pbx.pbx.cli("queue unpause member PJSIP/8001 queue hotline")
+    inbound = hotline.ended_call(
+        RECORDS_SECONDS, lambda call: True, caller=f"+86{HOLD_CALLER}", direction="inbound"
+    )
+    reserved = frozenset([*pbx.ports.agents.values(), pbx.ports.carrier])
+    with (
+        withdrawn_at_the_end(hotline, HOLD_CALLER),
+        phones(tmp_path / "ringback", (PHONES_IP, pbx.ports.sip), reserved) as answering,
+    ):
+        desk = answering.phone("8001", PHONES_IP, pbx.ports.agents["8001"], ring_ms=500)
+        carrier = answering.phone(
+            HOLD_CALLER, CARRIER_IP, pbx.ports.carrier, ring_ms=1000, talk_ms=2000
+        )
+        finished = wait_for(
+            "the ring-back connected",
+            lambda: mine(ringbacks(hotline)["finished"], HOLD_CALLER),
+            RINGBACK_SECONDS,
+            interval=0.5,
+        )
+        assert isinstance(finished, list)
+        assert carrier.wait(CALL_SECONDS) == 0, carrier.errors()
+        said = carrier.events()
+        rung = {"8001": _quietly_done(desk, 5)}
+    [ringback] = finished
+    queue = events(pbx.pbx.queue_log(), inbound["linkedid"])
+    kinds = [line.event for line in queue]
+    verdict.holds(
+        "the queue's wait ran out, the caller let go after booking",
+        " ".join(kinds),
+        f"caller: {said_first[-1]}; IVR {inbound['ivr_choice']}",
+        "EXITWITHTIMEOUT" in kinds
+        and "CONNECT" not in kinds
+        and said_first[-1] == "the PBX hung up"
+        and inbound["ivr_choice"] == "repair",
+    )
+    verdict.same(
+        "ring-back",
+        "virtual_hold connected repair",
+        f"{ringback['reason']} {ringback['status']} {ringback['ticket_type']}",
+    )
+    back = hotline.ended_call(
+        RECORDS_SECONDS,
+        lambda call: call["linkedid"] == ringback["answered_call_linkedid"],
+        direction="outbound",
+    )
+    action_id = back["originate_action_id"]
+    rows = wait_for(
+        "the ring-back's CDR",
+        lambda: [row for row in pbx.pbx.cdr() if row.userfield == f"callback:{action_id}"],
+        RECORDS_SECONDS,
+    )
+    assert isinstance(rows, list)
+    dial = [row for row in rows if row.lastapp == "Dial"]
+    verdict.holds(
+        "CDR of the ring-back",
+        "; ".join(f"{r.channel} {r.lastapp} {r.dstchannel} {r.disposition}" for r in rows),
+        f"8001: {', '.join(rung['8001'])}; the caller: {said[-1]}",
+        len(dial) == 1
+        and dial[0].channel.startswith("PJSIP/8001-")
+        and dial[0].dstchannel.startswith("PJSIP/trunk-")
+        and dial[0].disposition == "ANSWERED"
+        and "answered" in said,
+    )
+    verdict.same("direction", "outbound", back["direction"])
+    verdict.same("disposition", "answered", back["disposition"])
+    judge_caller(verdict, rows[0].dst, back)
+    verdict.asterisk_summary = summary_of_records(rows, queue)
+    verdict.ours_summary = summary_of_call(back)
     verdict.assert_all()
