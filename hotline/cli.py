@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from hotline.cli_import import import_app
@@ -62,7 +61,10 @@ def serve() -> None:
     # APScheduler logs every run of every job (the sweep runs every 2 s): only its troubles.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     calm_garbage_collection()
-    uvicorn.run("hotline.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+    from hotline.web.app import create_app
+    from hotline.web.server import HotlineServer
+
+    HotlineServer(create_app(settings), host, port).run()
 
 
 def calm_garbage_collection() -> None:

@@ -113,6 +113,13 @@ class PbxState:
                     member.calls_taken += 1
                     self.completed[queue] = self.completed.get(queue, 0) + 1
 
+    def forget_calls(self) -> None:
+        """A restarted PBX: no channel, nobody waiting, no member on a call."""
+        self.channels.clear()
+        self.entries.clear()
+        for member in self.members.values():
+            member.in_call = False
+
     def free_members(self, queue: str) -> list[Member]:
         return [
             member
