@@ -10,8 +10,10 @@ are converted to the PBX's clock first.
 The offset (PBX minus ours) is estimated from pairs (PBX time of a message, our time when it
 arrived). A message arrives after it was stamped, so each pair gives the offset minus that
 message's delay: the largest recent one is the best estimate (the least delayed message). Only
-pairs of the last `window` count, so that a PBX whose clock is stepped back (NTP) is followed
-within that window.
+pairs of the last `window` count, so that a PBX whose clock is stepped back a little is
+followed within that window; one stepped back further than any delay a live connection has
+(`step`) is followed at once: the estimate starts over from that pair (a delayed message that
+looks the same is corrected by the next prompt one).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from collections import deque
 from datetime import datetime, timedelta
 
 DEFAULT_WINDOW = timedelta(minutes=5)
+DEFAULT_STEP = timedelta(seconds=10)
 
 
 class PbxClock:
-    def __init__(self, window: timedelta = DEFAULT_WINDOW) -> None:
+    def __init__(self, window: timedelta = DEFAULT_WINDOW, step: timedelta = DEFAULT_STEP) -> None:
         self._window = window
+        self._step = step
         # (our time, offset) with offsets decreasing from the left: the left one is the
         # largest of the window (a sliding-window maximum).
         self._samples: deque[tuple[datetime, timedelta]] = deque()
@@ -32,6 +36,9 @@ class PbxClock:
     def sample(self, pbx_time: datetime, ours: datetime) -> None:
         """A message stamped `pbx_time` by the PBX arrived at `ours` on our clock."""
         offset = pbx_time - ours
+        current = self.offset
+        if current is not None and current - offset > self._step:
+            self._samples.clear()
         while self._samples and self._samples[-1][1] <= offset:
             self._samples.pop()
         self._samples.append((ours, offset))

@@ -25,11 +25,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, CustomerPhone, User
@@ -294,7 +294,7 @@ async def calls_in_progress(
 ) -> list[CallRecord]:
     """The calls of `server` the call log holds in progress, as the tracker wrote them."""
     async with sessions() as session:
-        rows = await session.scalars(
+        rows = await session.exec(
             select(CallRow)
             .where(col(CallRow.server) == server, col(CallRow.ended_at).is_(None))
             .order_by(col(CallRow.started_at).desc())
