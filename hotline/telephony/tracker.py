@@ -577,9 +577,11 @@ class CallTracker:
                 for other in channels
                 if other is not listed and other.get("BridgeId") == bridge
             ]
+            if call.answered_at is not None:
+                continue  # seen answered: an estimate is no better than that
             # Answered no earlier than the other side began to ring; talking by now anyway.
             answered = max((created[peer["Uniqueid"]] for peer in peers), default=now)
-            call.answered_at = _earliest(call.answered_at, answered)
+            call.answered_at = answered
             if listed.get("Context") in self.config.inbound_contexts:
                 self._bridged_agent(call, peers, answered)
 

@@ -7,8 +7,8 @@ dropped first, and counted) and writes it all when the database is back.
 
 A snapshot never takes a fact away from a row: a call rebuilt after a reconnect or a restart
 knows less than the row may (no IVR choice, no agent, an answer time it can only estimate), so
-on conflict what the snapshot lacks is kept from the row, and the earliest answer and start
-win. (The tracker resumes the calls in progress from the log too: `calls_in_progress`.)
+on conflict what the snapshot lacks is kept from the row, a written answer stays and the
+earliest start wins. (The tracker resumes the calls in progress from the log too: `calls_in_progress`.)
 """
 
 from __future__ import annotations
@@ -102,15 +102,12 @@ def _upsert(dialect: str) -> Any:
     updates["agent_user_id"] = func.coalesce(excluded.agent_user_id, table.c.agent_user_id)
     for kept in ("originate_action_id", "ticket_id", "requested_by_user_id"):
         updates[kept] = func.coalesce(table.c[kept], excluded[kept])
-    # A call's start and answer are the earliest moments any snapshot saw (a rebuild after a
-    # reconnect may only estimate them, and late).
+    # A call's start is the earliest moment any snapshot saw (a rebuild after a reconnect may
+    # only estimate it, from whole seconds: late). Its answer, once written, stays: a rebuild
+    # can only estimate it.
     earliest = func.least if dialect == "postgresql" else func.min
     updates["started_at"] = earliest(table.c.started_at, excluded.started_at)
-    updates["answered_at"] = func.coalesce(
-        earliest(table.c.answered_at, excluded.answered_at),
-        table.c.answered_at,
-        excluded.answered_at,
-    )
+    updates["answered_at"] = func.coalesce(table.c.answered_at, excluded.answered_at)
     return statement.on_conflict_do_update(index_elements=["server", "linkedid"], set_=updates)
 
 

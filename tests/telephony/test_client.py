@@ -358,3 +358,31 @@ async def test_replaying_an_older_recording_after_a_cut_mixes_no_clocks(
         row for row in rows if row.disposition == "answered" and row.agent_name is None
     ]
     assert answered_while_away == [], "an answered call lost its agent"
+
+
+async def test_a_hotline_restart_with_a_call_up_keeps_what_the_log_knew(database_url: str) -> None:
+    """hotline stops while a caller talks and starts again: the rebuild from CoreShowChannels
+    knows less (no IVR choice, an answer it can only estimate), and must not overwrite the
+    call log's facts; the call ends as Asterisk recorded it."""
+    fake = FakeAsterisk()
+    await fake.start()
+    recorded = load_capture("answered")
+    talking = cut_at(recorded, "BridgeEnter")
+    try:
+        async with telephony_on(fake, database_url) as telephony:
+            await fake.send_recorded(recorded[:talking])
+            await wait_until(
+                lambda: any(r.answered_at for r in telephony.line().tracker.in_progress()),
+                "the answer",
+            )
+            await asyncio.wait_for(telephony.writer.flushed(), 5)
+        (before,) = await call_log(database_url)
+        assert before.ended_at is None and before.ivr_choice == "repair"
+        async with telephony_on(fake, database_url) as restarted:
+            await fake.send_recorded(recorded[talking:])
+            await settle(restarted)
+    finally:
+        await fake.close()
+    (after,) = await call_log(database_url)
+    assert (after.answered_at, after.ivr_choice) == (before.answered_at, "repair")
+    assert compare_with_truth([after], "answered") == []
