@@ -8,7 +8,8 @@ dropped first, and counted) and writes it all when the database is back.
 A snapshot never takes a fact away from a row: a call rebuilt after a reconnect or a restart
 knows less than the row may (no IVR choice, no agent, an answer time it can only estimate), so
 on conflict what the snapshot lacks is kept from the row, a written answer stays and the
-earliest start wins. (The tracker resumes the calls in progress from the log too: `calls_in_progress`.)
+earliest start wins. (The tracker resumes the calls in progress from the log too:
+`calls_in_progress`.)
 """
 
 from __future__ import annotations
