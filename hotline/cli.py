@@ -97,7 +97,8 @@ def users_add(
         bool, typer.Option("--password-stdin", help="read the password from stdin")
     ] = False,
     interface: Annotated[
-        str | None, typer.Option(help="queue-member interface, e.g. PJSIP/8001")
+        str | None,
+        typer.Option(help="queue-member interface, e.g. PJSIP/8001 or Local/8001@from-queue/n"),
     ] = None,
     display_name: Annotated[str | None, typer.Option(help="the name people see")] = None,
 ) -> None:
