@@ -223,10 +223,6 @@ class AmiClient:
     def connected(self) -> bool:
         return self.state is AmiState.CONNECTED
 
-    @property
-    def restarting(self) -> bool:
-        return self.state is AmiState.RESTARTING
-
     def next_action_id(self) -> str:
         return f"{self._prefix}-{next(self._ids)}"
 
@@ -418,10 +414,13 @@ class AmiClient:
                 log.exception("AMI event handler failed on a %s event", message.event)
 
     def _shutdown_announced(self, message: AmiMessage) -> None:
-        """`Event: Shutdown` (`Restart: True` for a restart) comes just before the PBX closes
-        the connection."""
+        """`Event: Shutdown` comes just before the PBX closes the connection: `Restart: True`
+        for a restart; otherwise it is stopping, and will not be back by itself."""
         if (message.get("Restart") or "").lower() in ("true", "yes", "1"):
             self._restarting()
+        else:
+            log.warning("AMI %s: the PBX is shutting down, not to restart", self.endpoint)
+            self.state = AmiState.DISCONNECTED
 
     @staticmethod
     def _answer(pending: _Pending, message: AmiMessage) -> bool:

@@ -170,9 +170,9 @@ class _Call:
     ivr_choice: _Pick[str] = field(default_factory=_Pick)
     customer_id: _Pick[int] = field(default_factory=_Pick)
     queue: _Pick[str] = field(default_factory=_Pick)
-    # The first time the caller joined a queue, the last time they joined one, the last time
-    # they left one (a timeout or a hang-up alike: Asterisk tells them apart by nothing else
-    # than what the channel does next).
+    # The first time the caller joined a queue, the last time they joined one, and when they
+    # left it that last time (a timeout or a hang-up alike: Asterisk tells them apart by
+    # nothing but what the channel does next).
     queued_at: datetime | None = None
     queue_joined_at: datetime | None = None
     queue_left_at: datetime | None = None

@@ -20,6 +20,7 @@ from hotline.db.engine import create_engine, session_factory
 from hotline.db.tables import CallRow
 from hotline.events import EventBus
 from hotline.telephony.ami import AmiState, Backoff, tcp_connection
+from hotline.telephony.frames import AmiMessage
 from hotline.telephony.model import call_json
 from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
@@ -386,3 +387,27 @@ async def test_a_hotline_restart_with_a_call_up_keeps_what_the_log_knew(database
     (after,) = await call_log(database_url)
     assert (after.answered_at, after.ivr_choice) == (before.answered_at, "repair")
     assert compare_with_truth([after], "answered") == []
+
+
+async def test_a_pbx_that_stops_rather_than_restarts_is_not_said_to_be_restarting(
+    database_url: str,
+) -> None:
+    """`core stop gracefully` drains like a restart, but its Shutdown says `Restart: False`:
+    it will not come back by itself, and health must not promise it."""
+    fake = FakeAsterisk()
+    await fake.start()
+    try:
+        async with telephony_on(fake, database_url) as telephony:
+            client = telephony.line().client
+            fake.shut_down_gracefully()
+            await wait_until(lambda: client.state is AmiState.RESTARTING, "restarting")
+            fake.emit(
+                AmiMessage.of(
+                    [("Event", "Shutdown"), ("Shutdown", "Cleanly"), ("Restart", "False")]
+                )
+            )
+            await fake.stop()
+            await wait_until(lambda: client.stats.disconnects == 1, "the loss")
+            assert telephony.health()["servers"][0]["state"] != "restarting"
+    finally:
+        await fake.close()
