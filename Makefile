@@ -64,6 +64,7 @@ bench: setup
 	$(BIN)/python benchmarks/sla_sweep.py
 	$(BIN)/python benchmarks/api_create.py
 	$(BIN)/python benchmarks/ami_ingest.py
+	$(BIN)/python benchmarks/fastagi_sessions.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache hotline/locale/*/LC_MESSAGES/*.mo

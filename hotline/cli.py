@@ -8,17 +8,17 @@ import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
+from hotline.application import staff as staff_cases
+from hotline.application.unit import CoreServices
 from hotline.cli_import import import_app
-from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
-from hotline.services import users as user_service
+from hotline.runtime import command_core
 from hotline.services.errors import ServiceError
 from hotline.settings import Settings, SettingsError
 
@@ -28,6 +28,8 @@ users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(import_app, name="import")
+prompts_app = typer.Typer(help="The IVR's prompts: the recording script, what is missing")
+app.add_typer(prompts_app, name="prompts")
 console = Console(stderr=True)
 
 T = TypeVar("T")
@@ -48,6 +50,16 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     except ServiceError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
+
+
+def _run_cases(work: Callable[[CoreServices], Coroutine[Any, Any, T]]) -> T:
+    """Use cases run as the server runs them, on the database of the settings."""
+
+    async def on_core(settings: Settings) -> T:
+        async with command_core(settings) as core:
+            return await work(core)
+
+    return _run(on_core)
 
 
 @app.command()
@@ -108,23 +120,17 @@ def users_add(
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
 
-    async def work(settings: Settings) -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                await user_service.add_user(
-                    session,
-                    username=name,
-                    role=role,
-                    password=password,
-                    now=datetime.now(UTC),
-                    display_name=display_name,
-                    interface=interface,
-                )
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> None:
+        await staff_cases.add_user(
+            core,
+            username=name,
+            role=role,
+            password=password,
+            display_name=display_name,
+            interface=interface,
+        )
 
-    _run(work)
+    _run_cases(work)
     console.print(f"user {name} added as {role}")
 
 
@@ -132,15 +138,10 @@ def users_add(
 def users_token(name: str) -> None:
     """Issue an API bearer token for a user; the token is the last line printed."""
 
-    async def work(settings: Settings) -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                return await user_service.issue_token(session, name, datetime.now(UTC))
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> str:
+        return await staff_cases.issue_token(core, name)
 
-    token = _run(work)
+    token = _run_cases(work)
     console.print(f"token for {name} (shown once; keep it secret):")
     print(token)
 
@@ -148,19 +149,11 @@ def users_token(name: str) -> None:
 @users_app.command("password")
 def users_password(name: str) -> None:
     """Give a user a new one-time password (say, the demo's, lost); it is the last line printed."""
-    from hotline.services import staff
 
-    async def work(settings: Settings) -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                user = await user_service.user_named(session, name)
-                assert user.id is not None
-                return await staff.reset_password(session, user.id, datetime.now(UTC), "cli")
-        finally:
-            await engine.dispose()
+    async def work(core: CoreServices) -> str:
+        return await staff_cases.new_password(core, name)
 
-    password = _run(work)
+    password = _run_cases(work)
     console.print(f"new one-time password for {name} (shown once):")
     print(password)
 
@@ -174,14 +167,17 @@ def demo() -> None:
     _run(seed_demo)
 
 
-@app.command()
+@prompts_app.callback(invoke_without_command=True)
 def prompts(
+    context: typer.Context,
     sounds: Annotated[
         Path | None,
         typer.Option(help="Asterisk's sounds directory: list the prompts not recorded there"),
     ] = None,
 ) -> None:
     """The IVR's recording script: every prompt file and the words to record."""
+    if context.invoked_subcommand is not None:
+        return
     from ivr.prompts import RECORDING_SCRIPT, missing_recordings
 
     if sounds is None:
@@ -194,6 +190,41 @@ def prompts(
     typer.echo(f"{len(RECORDING_SCRIPT) - len(missing)} of {len(RECORDING_SCRIPT)} recorded")
     if missing:
         raise typer.Exit(1)
+
+
+@prompts_app.command("build")
+def prompts_build(
+    sounds: Annotated[
+        Path,
+        typer.Option(help="Asterisk's sounds directory (the one holding custom/)"),
+    ] = Path("/var/lib/asterisk/sounds"),
+    force: Annotated[
+        bool, typer.Option(help="render again over existing files (recordings too)")
+    ] = False,
+    only: Annotated[
+        str, typer.Option(help="only prompts whose name starts with this, e.g. custom/say/")
+    ] = "",
+) -> None:
+    """Speak the prompts not yet recorded (espeak-ng, sox).
+
+    Each prompt of the recording script with no recording under --sounds is rendered in
+    Mandarin as custom/….wav, 8 kHz mono 16-bit: a stand-in until the utility records it. A
+    recording is never written over without --force."""
+    import time
+
+    from hotline.prompts_build import RenderError, build, find_tools, to_render
+
+    started = time.perf_counter()
+    names = to_render(sounds, force=force, only=only)
+    try:
+        if names:
+            build(find_tools(), sounds, names, lambda name: typer.echo(f"rendered: {name}"))
+    except (RenderError, OSError) as error:
+        console.print(f"[red]cannot render prompts:[/red] {error}")
+        raise typer.Exit(1) from error
+    typer.echo(
+        f"{len(names)} prompts rendered into {sounds} in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +10,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from hotline.db.engine import create_engine, session_factory
-from hotline.importing.customers import (
-    ImportFileError,
-    ImportReport,
-    import_customers,
-)
+from hotline.application.customers import import_register
+from hotline.importing.customers import ImportFileError, ImportReport
 from hotline.importing.customers import Progress as ProgressCallback
+from hotline.runtime import command_core
 from hotline.settings import Settings, SettingsError
 
 import_app = typer.Typer(help="Import records from files", no_args_is_help=True)
@@ -58,17 +54,8 @@ def customers(
 
 
 async def _import(settings: Settings, file: Path, progress: ProgressCallback) -> ImportReport:
-    engine = create_engine(settings.database_url)
-    try:
-        return await import_customers(
-            session_factory(engine),
-            file,
-            local_area_code=settings.local_area_code,
-            now=datetime.now(UTC),
-            progress=progress,
-        )
-    finally:
-        await engine.dispose()
+    async with command_core(settings) as core:
+        return await import_register(core, file, progress)
 
 
 def _print(report: ImportReport) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,31 +12,27 @@ from rich.table import Table
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.engine import create_engine, session_factory
+from hotline.application import customers, rules, staff
+from hotline.application import dispatch as dispatch_cases
+from hotline.application import tickets as ticket_cases
+from hotline.application.unit import Core, CoreServices
 from hotline.db.tables import (
     CallbackTask,
     Crew,
     CrewMember,
     Customer,
-    CustomerAddress,
-    CustomerPhone,
     Department,
     RoutingRuleRow,
     Ticket,
     User,
     Visit,
 )
-from hotline.services import dispatch
-from hotline.services import users as user_service
+from hotline.runtime import command_core
 from hotline.services.actor import Actor
-from hotline.services.rulebook import Rulebook, load_rulebook
-from hotline.services.tickets import (
-    ActionRequest,
-    NewTicket,
-    TicketView,
-    create_ticket,
-    perform_action,
-)
+from hotline.services.customers import NewCustomer
+from hotline.services.departments import DepartmentForm
+from hotline.services.routing_rules import RuleForm
+from hotline.services.tickets import ActionRequest, NewTicket
 from hotline.settings import Settings
 from tickets.callbacks import TaskStatus
 from tickets.types import GAS_SMELL, TicketType
@@ -51,15 +47,15 @@ DEPARTMENTS = [
     ("quality", "质量监督部", "sun.quality"),
 ]
 
-# (position, type, subtype, area, department): the first match wins.
+# (type, subtype, area, department), in order: the first match wins.
 ROUTING = [
-    (10, TicketType.REPAIR, GAS_SMELL, None, "dispatch"),
-    (20, TicketType.REPAIR, None, "北区", "repair_north"),
-    (30, TicketType.REPAIR, None, "南区", "repair_south"),
-    (40, TicketType.REPAIR, None, None, "dispatch"),
-    (50, TicketType.OUTAGE, None, None, "dispatch"),
-    (60, TicketType.COMPLAINT, None, None, "quality"),
-    (70, TicketType.CONSULTATION, None, None, "customer_service"),
+    (TicketType.REPAIR, GAS_SMELL, None, "dispatch"),
+    (TicketType.REPAIR, None, "北区", "repair_north"),
+    (TicketType.REPAIR, None, "南区", "repair_south"),
+    (TicketType.REPAIR, None, None, "dispatch"),
+    (TicketType.OUTAGE, None, None, "dispatch"),
+    (TicketType.COMPLAINT, None, None, "quality"),
+    (TicketType.CONSULTATION, None, None, "customer_service"),
 ]
 
 USERS = [
@@ -174,37 +170,27 @@ class Seeded:
     visits: int = 0
 
 
-async def _seed_departments(session: AsyncSession) -> None:
-    for code, name, lead in DEPARTMENTS:
-        if (await session.exec(select(Department).where(Department.code == code))).first() is None:
-            session.add(Department(code=code, name=name, lead_username=lead))
-    await session.flush()
-    if (await session.exec(select(func.count()).select_from(RoutingRuleRow))).one() == 0:
-        codes = {d.code: d.id or 0 for d in (await session.exec(select(Department))).all()}
-        for position, ticket_type, subtype, area, department in ROUTING:
-            session.add(
-                RoutingRuleRow(
-                    position=position,
-                    ticket_type=ticket_type.value,
-                    subtype=subtype,
-                    area=area,
-                    department_id=codes[department],
-                )
-            )
+async def _actor(core: Core, username: str) -> Actor:
+    async with core.sessions() as session:
+        user = (await session.exec(select(User).where(col(User.username) == username))).one()
+    assert user.id is not None
+    return Actor(user.id, user.username, Role(user.role), user.interface)
 
 
-async def _seed_users(session: AsyncSession, now: datetime) -> list[tuple[str, str, str]]:
+async def _seed_users(core: Core) -> list[tuple[str, str, str]]:
+    """Made from the command line, as the first admin is: by the operator."""
+    async with core.sessions() as session:
+        existing = set((await session.exec(select(User.username))).all())
     created = []
     for username, role, display_name, interface in USERS:
-        if (await session.exec(select(User).where(User.username == username))).first():
+        if username in existing:
             continue
         password = secrets.token_urlsafe(12)
-        await user_service.add_user(
-            session,
+        await staff.add_user(
+            core,
             username=username,
             role=role.value,
             password=password,
-            now=now,
             display_name=display_name,
             interface=interface,
             by="demo",
@@ -213,28 +199,41 @@ async def _seed_users(session: AsyncSession, now: datetime) -> list[tuple[str, s
     return created
 
 
-async def _seed_customers(session: AsyncSession, now: datetime) -> None:
-    for account, name, phone, address, area, care in CUSTOMERS:
-        exists = (
-            await session.exec(select(Customer).where(Customer.account_number == account))
-        ).first()
-        if exists is not None:
-            continue
-        customer = Customer(account_number=account, name=name, special_care=care, created_at=now)
-        session.add(customer)
-        await session.flush()
-        assert customer.id is not None
-        session.add(CustomerPhone(customer_id=customer.id, number=phone, label="mobile"))
-        session.add(
-            CustomerAddress(customer_id=customer.id, address=address, area=area, is_primary=True)
+async def _seed_departments(core: Core, admin: Actor) -> None:
+    """As the admin makes them at the console; the routing rules only into a hotline that
+    has none yet (an admin's own rules are left alone)."""
+    async with core.sessions() as session:
+        existing = set((await session.exec(select(Department.code))).all())
+        has_rules = (await session.exec(select(func.count()).select_from(RoutingRuleRow))).one()
+    for code, name, lead in DEPARTMENTS:
+        if code not in existing:
+            await rules.create_department(core, admin, DepartmentForm(code, name, lead))
+    if has_rules:
+        return
+    for ticket_type, subtype, area, department in ROUTING:
+        await rules.add_routing_rule(
+            core, admin, RuleForm(department, ticket_type.value, subtype, area)
         )
-    await session.flush()
 
 
-async def _actor(session: AsyncSession, username: str) -> Actor:
-    user = (await session.exec(select(User).where(col(User.username) == username))).one()
-    assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role), user.interface)
+async def _seed_customers(core: Core, agent: Actor) -> None:
+    """As an agent opens a file for a caller not on file."""
+    async with core.sessions() as session:
+        existing = set((await session.exec(select(Customer.account_number))).all())
+    for account, name, phone, address, area, care in CUSTOMERS:
+        if account not in existing:
+            await customers.open_file(
+                core,
+                agent,
+                NewCustomer(
+                    name=name,
+                    phone=phone,
+                    account_number=account,
+                    address=address,
+                    area=area,
+                    special_care=care,
+                ),
+            )
 
 
 async def _customer(session: AsyncSession, account: str) -> Customer:
@@ -243,9 +242,10 @@ async def _customer(session: AsyncSession, account: str) -> Customer:
     ).one()
 
 
-async def _caller(session: AsyncSession, account: str) -> dict[str, object]:
+async def _caller(core: Core, account: str) -> dict[str, object]:
     """The ticket fields of a demo customer calling in."""
-    customer = await _customer(session, account)
+    async with core.sessions() as session:
+        customer = await _customer(session, account)
     [(phone, address, area)] = [(c[2], c[3], c[4]) for c in CUSTOMERS if c[0] == account]
     return {
         "customer_id": customer.id,
@@ -256,32 +256,32 @@ async def _caller(session: AsyncSession, account: str) -> dict[str, object]:
     }
 
 
-async def _seed_tickets(
-    session: AsyncSession, rulebook: Rulebook, agent: Actor, now: datetime
-) -> int:
-    if (await session.exec(select(func.count()).select_from(Ticket))).one() > 0:
-        return 0
+async def _seed_tickets(core: Core, agent: Actor) -> int:
+    async with core.sessions() as session:
+        if (await session.exec(select(func.count()).select_from(Ticket))).one() > 0:
+            return 0
+    now = core.clock()
     samples = [
         NewTicket(
             type=TicketType.REPAIR,
             subtype="gas_smell",
             description="厨房有明显燃气味，已开窗通风，未开关电器",
             received_at=now - timedelta(minutes=12),
-            **await _caller(session, "GS10000001"),  # type: ignore[arg-type]
+            **await _caller(core, "GS10000001"),  # type: ignore[arg-type]
         ),
         NewTicket(
             type=TicketType.REPAIR,
             subtype="indoor_equipment",
             description="燃气表不走字，灶具无法点火",
             received_at=now - timedelta(hours=5),
-            **await _caller(session, "GS10000002"),  # type: ignore[arg-type]
+            **await _caller(core, "GS10000002"),  # type: ignore[arg-type]
         ),
         NewTicket(
             type=TicketType.CONSULTATION,
             subtype="billing",
             description="询问阶梯气价及本月账单金额",
             received_at=now - timedelta(hours=1),
-            **await _caller(session, "GS10000003"),  # type: ignore[arg-type]
+            **await _caller(core, "GS10000003"),  # type: ignore[arg-type]
         ),
         NewTicket(
             type=TicketType.COMPLAINT,
@@ -289,7 +289,7 @@ async def _seed_tickets(
             description="上周报修后维修人员迟到两小时且未提前告知",
             named_staff=("liu.tech",),
             received_at=now - timedelta(days=2),
-            **await _caller(session, "GS10000004"),  # type: ignore[arg-type]
+            **await _caller(core, "GS10000004"),  # type: ignore[arg-type]
         ),
         NewTicket(
             type=TicketType.OUTAGE,
@@ -300,32 +300,34 @@ async def _seed_tickets(
         ),
     ]
     for sample in samples:
-        await create_ticket(session, rulebook, agent, sample, now)
+        await ticket_cases.open_ticket(core, agent, sample)
     return len(samples)
 
 
-async def _seed_crews(session: AsyncSession, now: datetime) -> int:
+async def _seed_crews(core: Core, dispatcher: Actor) -> int:
     added = 0
     for code, name, areas, members, shift in CREWS:
-        if (await session.exec(select(Crew.id).where(col(Crew.code) == code))).first() is not None:
-            continue
-        # A technician works in one crew: one already put in another stays there.
-        placed = set(
-            (
-                await session.exec(
-                    select(User.username).join(CrewMember, col(CrewMember.user_id) == col(User.id))
-                )
-            ).all()
-        )
-        await dispatch.create_crew(
-            session,
+        async with core.sessions() as session:
+            if (await session.exec(select(Crew.id).where(col(Crew.code) == code))).first():
+                continue
+            # A technician works in one crew: one already put in another stays there.
+            placed = set(
+                (
+                    await session.exec(
+                        select(User.username).join(
+                            CrewMember, col(CrewMember.user_id) == col(User.id)
+                        )
+                    )
+                ).all()
+            )
+        await dispatch_cases.create_crew(
+            core,
+            dispatcher,
             code=code,
             name=name,
             areas=areas,
             members=[member for member in members if member not in placed],
             shift=shift,
-            now=now,
-            by="demo",
         )
         added += 1
     return added
@@ -338,83 +340,84 @@ def _local(today: date, moment: tuple[int, str], tz: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-async def _seed_past_tickets(
-    session: AsyncSession, rulebook: Rulebook, agent: Actor, now: datetime
-) -> int:
+def _at(core: CoreServices, moment: datetime) -> CoreServices:
+    """The core with its clock stopped at a past moment, to replay work done then."""
+    return replace(core, clock=lambda: moment)
+
+
+async def _seed_past_tickets(core: CoreServices, agent: Actor) -> int:
     """Each past ticket once (found again by its customer and description), created and worked
     at its own past moments, so the callback tasks its fix or resolution makes are due now."""
-    tz = rulebook.timezone
-    today = now.astimezone(tz).date()
+    tz = core.settings.timezone
+    today = core.clock().astimezone(tz).date()
     added = 0
     for past in PAST_TICKETS:
-        customer = await _customer(session, past.account)
-        found = await session.exec(
-            select(Ticket.id).where(
-                col(Ticket.customer_id) == customer.id,
-                col(Ticket.type) == past.type.value,
-                col(Ticket.description) == past.description,
+        async with core.sessions() as session:
+            customer = await _customer(session, past.account)
+            found = await session.exec(
+                select(Ticket.id).where(
+                    col(Ticket.customer_id) == customer.id,
+                    col(Ticket.type) == past.type.value,
+                    col(Ticket.description) == past.description,
+                )
             )
-        )
-        if found.first() is not None:
-            continue
+            if found.first() is not None:
+                continue
         received = _local(today, past.received, tz)
         ticket = NewTicket(
             type=past.type,
             subtype=past.subtype,
             description=past.description,
             received_at=received,
-            **await _caller(session, past.account),  # type: ignore[arg-type]
+            **await _caller(core, past.account),  # type: ignore[arg-type]
         )
-        view: TicketView = await create_ticket(session, rulebook, agent, ticket, received)
+        view = await ticket_cases.open_ticket(_at(core, received), agent, ticket)
         for step in past.steps:
-            await perform_action(
-                session,
-                rulebook,
-                await _actor(session, step.by),
+            await ticket_cases.act_on_ticket(
+                _at(core, _local(today, step.at, tz)),
+                await _actor(core, step.by),
                 view.ticket.number,
                 step.action,
                 ActionRequest(assignee=step.assignee, note=step.note),
-                _local(today, step.at, tz),
             )
         added += 1
     return added
 
 
-async def _book_visit(session: AsyncSession, rulebook: Rulebook, now: datetime) -> int:
+async def _book_visit(core: Core, dispatcher: Actor) -> int:
     """The sample repair's visit tomorrow, unless it has had one (booked, done, missed...) or
     is no longer open."""
     account, subtype = VISIT_FOR
-    customer = await _customer(session, account)
-    ticket = (
-        await session.exec(
-            select(Ticket)
-            .where(
-                col(Ticket.customer_id) == customer.id,
-                col(Ticket.type) == TicketType.REPAIR.value,
-                col(Ticket.subtype) == subtype,
+    async with core.sessions() as session:
+        customer = await _customer(session, account)
+        ticket = (
+            await session.exec(
+                select(Ticket)
+                .where(
+                    col(Ticket.customer_id) == customer.id,
+                    col(Ticket.type) == TicketType.REPAIR.value,
+                    col(Ticket.subtype) == subtype,
+                )
+                .order_by(col(Ticket.id))
             )
-            .order_by(col(Ticket.id))
-        )
-    ).first()
-    if ticket is None or Status(ticket.status) not in OPEN_STATUSES:
-        return 0
-    if (
-        await session.exec(select(Visit.id).where(col(Visit.ticket_id) == ticket.id))
-    ).first() is not None:
-        return 0
-    tz = rulebook.timezone
-    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+        ).first()
+        if ticket is None or Status(ticket.status) not in OPEN_STATUSES:
+            return 0
+        if (
+            await session.exec(select(Visit.id).where(col(Visit.ticket_id) == ticket.id))
+        ).first() is not None:
+            return 0
+    tz = core.settings.timezone
+    tomorrow = core.clock().astimezone(tz).date() + timedelta(days=1)
     start, end = (datetime.combine(tomorrow, moment, tz).astimezone(UTC) for moment in VISIT_WINDOW)
-    await dispatch.book_visit(
-        session,
-        rulebook,
-        await _actor(session, DISPATCHER),
+    await dispatch_cases.book_visit(
+        core,
+        dispatcher,
         ticket.number,
         technician=VISIT_TECHNICIAN,
         start=start,
         end=end,
         consent=True,
-        now=now,
     )
     return 1
 
@@ -477,22 +480,21 @@ async def _field_summary(session: AsyncSession, now: datetime, tz: ZoneInfo) -> 
 
 
 async def seed_demo(settings: Settings, now: datetime | None = None) -> Seeded:
-    now = now or datetime.now(UTC)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            await _seed_departments(session)
-            seeded = Seeded(await _seed_users(session, now))
-            await _seed_customers(session, now)
-            rulebook = await load_rulebook(session, settings.timezone)
-            agent = await _actor(session, "li.agent")
-            seeded.tickets = await _seed_tickets(session, rulebook, agent, now)
-            seeded.crews = await _seed_crews(session, now)
-            seeded.past_tickets = await _seed_past_tickets(session, rulebook, agent, now)
-            seeded.visits = await _book_visit(session, rulebook, now)
-            summary = await _field_summary(session, now, settings.timezone)
-    finally:
-        await engine.dispose()
+    """Everything made through the use cases, as people make it in hotline, so the demo's data
+    obeys the rules theirs does."""
+    moment = now or datetime.now(UTC)
+    async with command_core(settings, lambda: moment) as core:
+        seeded = Seeded(await _seed_users(core))
+        await _seed_departments(core, await _actor(core, "admin"))
+        agent = await _actor(core, "li.agent")
+        await _seed_customers(core, agent)
+        seeded.tickets = await _seed_tickets(core, agent)
+        dispatcher = await _actor(core, DISPATCHER)
+        seeded.crews = await _seed_crews(core, dispatcher)
+        seeded.past_tickets = await _seed_past_tickets(core, agent)
+        seeded.visits = await _book_visit(core, dispatcher)
+        async with core.sessions() as session:
+            summary = await _field_summary(session, moment, settings.timezone)
     console = Console()
     if seeded.users:
         table = Table(title="Demo users — one-time passwords, shown only now")

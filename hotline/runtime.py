@@ -6,12 +6,14 @@ survey dialler. The web app only mounts routes on top of it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotline.application import calls as call_cases
 from hotline.application.unit import CoreServices
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
@@ -19,12 +21,18 @@ from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
+from hotline.telephony.menu_calls import MenuScripts
+from hotline.telephony.model import CallRecord
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
 from hotline.telephony.survey_calls import survey_dialler, survey_script
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -34,6 +42,7 @@ class Runtime:
     scheduler: SchedulerService
     telephony_runtime: TelephonyRuntime | None = None
     agi: FastAgiServer | None = None
+    menu: MenuScripts | None = None
 
     @property
     def telephony(self) -> Telephony | None:
@@ -47,24 +56,46 @@ class Runtime:
     async def stop(self) -> None:
         if self.agi is not None:
             await self.agi.close()
+        if self.menu is not None:
+            await self.menu.close()
         if self.telephony_runtime is not None:
             await self.telephony_runtime.stop()
         await self.scheduler.stop()
         await self.engine.dispose()
 
 
-async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Runtime:
-    if settings.secret_key_generated:
-        log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
-    engine = create_engine(settings.database_url)
+def build_core(
+    settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]
+) -> CoreServices:
     sessions = session_factory(engine)
-    core = CoreServices(
+    return CoreServices(
         settings=settings,
         sessions=sessions,
         rulebooks=RulebookCache(sessions, settings.timezone),
         bus=EventBus(),
         clock=clock,
     )
+
+
+@asynccontextmanager
+async def command_core(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[CoreServices]:
+    """The core for one command (a CLI command, the demo): the use cases as the server runs
+    them, with nobody listening to what they announce."""
+    engine = create_engine(settings.database_url)
+    try:
+        yield build_core(settings, engine, clock)
+    finally:
+        await engine.dispose()
+
+
+async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Runtime:
+    if settings.secret_key_generated:
+        log.warning("HOTLINE_SECRET_KEY is not set: sessions will not survive a restart")
+    engine = create_engine(settings.database_url)
+    core = build_core(settings, engine, clock)
+    sessions = core.sessions
     scheduler = SchedulerService(
         engine=engine,
         core=core,
@@ -75,15 +106,25 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
     runtime = Runtime(engine, core, scheduler)
     try:
         await scheduler.start()
-        pop = ScreenPop(sessions, core.bus, clock, settings)
+        pop = ScreenPop(sessions, settings)
+
+        async def agent_connected(call: CallRecord) -> None:
+            await call_cases.pop_screen(core, pop, call)
+
         runtime.telephony_runtime = await start_telephony(
-            settings, sessions, core.bus, clock, pop.agent_connected
+            settings, sessions, core.bus, clock, agent_connected
         )
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind
-            runtime.agi = FastAgiServer(host, port, {"survey": survey_script(core)})
+            runtime.menu = MenuScripts(core)
+            scripts = {"survey": survey_script(core), **runtime.menu.scripts()}
+            runtime.agi = FastAgiServer(host, port, scripts)
             await runtime.agi.start()
+            simulator = runtime.telephony_runtime.simulator if runtime.telephony_runtime else None
+            if simulator is not None:
+                # The demo's callers go through the real menu, as the dialplan sends them.
+                simulator.agi_endpoint = ("127.0.0.1", runtime.agi.port)
             scheduler.dialler = survey_dialler(runtime.telephony, settings)
     except BaseException:
         await runtime.stop()

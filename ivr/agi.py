@@ -6,13 +6,18 @@ spins when Asterisk hangs up before the headers end (see DEPENDENCIES.md)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 HEADER_TIMEOUT = 5.0
 # A GET DATA waits for the caller: the longest wait we ask for, plus a margin.
 REPLY_TIMEOUT = 30.0
 MAX_LINE = 8192
+log = logging.getLogger(__name__)
+# Prompts already reported missing: a warning per prompt, not per call.
+_reported_missing: set[str] = set()
 _REPLY = re.compile(r"^(?P<code>\d{3})(?: result=(?P<result>-?\S*))?(?: \((?P<data>.*)\))?")
 
 
@@ -69,6 +74,13 @@ class AgiChannel:
             self.headers[key.strip()] = value.strip()
 
     async def command(self, text: str, timeout: float = REPLY_TIMEOUT) -> Reply:
+        reply = await self._exchange(text, timeout)
+        if reply.result == "-1":
+            raise HungUp(f"{text.split()[0]} failed: the channel is gone")
+        return reply
+
+    async def _exchange(self, text: str, timeout: float = REPLY_TIMEOUT) -> Reply:
+        """One command and its 200 reply, whatever its result."""
         if "\n" in text or "\r" in text:
             raise AgiError("a command is one line")
         self.thinking_since = None
@@ -101,8 +113,6 @@ class AgiChannel:
             raise HungUp("command on a dead channel")
         if reply.code != 200:
             raise AgiError(f"{text.split()[0]} refused: {line}")
-        if reply.result == "-1":
-            raise HungUp(f"{text.split()[0]} failed: the channel is gone")
         return reply
 
     async def get_variable(self, name: str) -> str | None:
@@ -110,15 +120,47 @@ class AgiChannel:
         return reply.data if reply.result == "1" else None
 
     async def stream_file(self, prompt: str) -> None:
-        await self.command(f'STREAM FILE {prompt} ""')
+        reply = await self._exchange(f'STREAM FILE {prompt} ""')
+        if reply.result == "-1":
+            await self._not_played(prompt)
 
-    async def say_digits(self, digits: str) -> None:
-        await self.command(f'SAY DIGITS {digits} ""')
+    async def stream_files(self, prompts: Sequence[str]) -> None:
+        """Prompts one after the other (ivr/speech.py's numbers, dates and times)."""
+        for prompt in prompts:
+            await self.stream_file(prompt)
 
     async def get_digits(self, prompt: str, timeout_ms: int, max_digits: int) -> str:
         """What the caller keyed while or after `prompt` played; "" when nothing."""
-        reply = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        reply = await self._exchange(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        if reply.result == "-1":
+            await self._not_played(prompt)
+            return await self._wait_for_keys(timeout_ms, max_digits)
         return "" if reply.data == "timeout" and not reply.result else reply.result
+
+    async def _not_played(self, prompt: str) -> None:
+        """Asterisk answers -1 both for a prompt it has no file for and for a channel gone
+        mid-prompt. A missing prompt must not end the call: if the channel is still there, say
+        which prompt is missing (once per process) and go on; if not, the caller hung up."""
+        await self.command("CHANNEL STATUS")  # HungUp when the channel is gone
+        if prompt not in _reported_missing:
+            _reported_missing.add(prompt)
+            log.warning(
+                "prompt %s could not be played (no recording Asterisk can read?): the call goes "
+                "on without it; `hotline prompts --sounds DIR` lists what is missing",
+                prompt,
+            )
+
+    async def _wait_for_keys(self, timeout_ms: int, max_digits: int) -> str:
+        """GET DATA's wait without its prompt: up to `max_digits` keys, each within
+        `timeout_ms`, # ending early."""
+        keyed = ""
+        while len(keyed) < max_digits:
+            reply = await self.command(f"WAIT FOR DIGIT {timeout_ms}")
+            key = chr(int(reply.result)) if reply.result.isdigit() and reply.result != "0" else ""
+            if key in ("", "#"):
+                break
+            keyed += key
+        return keyed
 
     async def hangup(self) -> None:
         try:
@@ -132,3 +174,9 @@ class AgiChannel:
             await self._writer.wait_closed()
         except ConnectionError:
             return
+
+    async def set_variable(self, name: str, value: str) -> None:
+        """A channel variable for the dialplan; `value` is quoted, so it may hold spaces."""
+        if '"' in value or "\\" in value:
+            raise AgiError(f"{name}: a value with quotes or backslashes")
+        await self.command(f'SET VARIABLE {name} "{value}"')

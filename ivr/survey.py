@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivr import speech
 from ivr.agi import AgiChannel
 
 # Prompts in Asterisk's sounds directory, recorded by the utility from ivr/prompts.py's script.
@@ -51,7 +52,7 @@ async def _score(channel: AgiChannel) -> int:
     for _ in range(TRIES):
         score = await _ask(channel, SCORE, "12345")
         await channel.stream_file(YOU_CHOSE)
-        await channel.say_digits(score)
+        await channel.stream_files(speech.number(int(score)))
         if await _ask(channel, CONFIRM, "12") == "1":
             return int(score)
     raise NoInput(CONFIRM)
@@ -62,7 +63,7 @@ async def run_survey(channel: AgiChannel, ticket_number: str) -> Answers:
     await channel.stream_file(WELCOME)
     await channel.stream_file(TICKET)
     # The ticket's sequence number, which the customer was given when they reported it.
-    await channel.say_digits("".join(ch for ch in ticket_number.rsplit("-", 1)[-1] if ch.isdigit()))
+    await channel.stream_files(speech.digits(ticket_number.rsplit("-", 1)[-1]))
     try:
         answers = Answers(
             score=await _score(channel),

@@ -25,13 +25,17 @@ from live.readiness import readiness
 from live.readiness import report_lines as live_report_lines
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from hotline.application.unit import CoreServices
 from hotline.auth.passwords import hash_password
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.migrate import upgrade
 from hotline.db.tables import CallbackTask, Customer, CustomerAddress, CustomerPhone, Ticket, User
+from hotline.runtime import build_core
 from hotline.services import users as user_service
+from hotline.services.actor import Actor
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
@@ -248,6 +252,23 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
+async def core(database_url: str, clock: FakeClock) -> AsyncIterator[CoreServices]:
+    """What the use cases run on, built as the server builds it, on the test's database and
+    clock, with the whole staff (STAFF) on file."""
+    await add_staff(database_url, clock.now)
+    engine = create_engine(database_url)
+    yield build_core(Settings(database_url=database_url), engine, clock)
+    await engine.dispose()
+
+
+async def actor_named(core: CoreServices, username: str) -> Actor:
+    async with core.sessions() as session:
+        user = (await session.exec(select(User).where(col(User.username) == username))).one()
+    assert user.id is not None
+    return Actor(user.id, user.username, Role(user.role), user.interface)
+
+
+@pytest.fixture
 async def api(database_url: str, clock: FakeClock) -> AsyncIterator[Api]:
     tokens = await add_staff(database_url, clock.now)
     app = create_app(app_settings(database_url), clock=clock)
@@ -343,7 +364,7 @@ async def phones_once(
 
 
 async def add_customer(
-    context: object,
+    context: AppContext | CoreServices,
     *,
     account: str,
     name: str,
@@ -353,7 +374,6 @@ async def add_customer(
     special_care: str | None = None,
 ) -> int:
     """A customer on file with one phone and one (primary) address; their id."""
-    assert isinstance(context, AppContext)
     async with context.sessions() as session, session.begin():
         customer = Customer(
             account_number=account,

@@ -182,9 +182,10 @@ def test_compose_mounts_our_asterisk_configuration() -> None:
     assert options == ["ro"]
     for name in ("extensions.conf", "manager.conf", "queues.conf", "pjsip.conf", "modules.conf"):
         assert (ASTERISK / name).is_file(), name
-    # The IVR's recordings, where Asterisk finds `custom/…` prompts.
-    assert ["./ivr/sounds", "/var/lib/asterisk/sounds/custom", "ro"] in mounts
-    assert (ROOT / "ivr" / "sounds").is_dir()
+    # The IVR's recordings, where Asterisk finds `custom/…` prompts: `hotline prompts build
+    # --sounds ivr/sounds` writes into the mounted folder.
+    assert ["./ivr/sounds/custom", "/var/lib/asterisk/sounds/custom", "ro"] in mounts
+    assert (ROOT / "ivr" / "sounds" / "custom").is_dir()
     # AMI is for the app only: never published on the host.
     assert not [port for port in asterisk_service.get("ports", []) if "5038" in str(port)]
 

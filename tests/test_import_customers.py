@@ -6,21 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.engine import create_engine, session_factory
+from hotline.application.customers import import_register
+from hotline.application.unit import CoreServices
 from hotline.db.tables import Customer, CustomerAddress, CustomerMeter, CustomerPhone
-from hotline.importing.customers import ImportFileError, import_customers
+from hotline.importing.customers import ImportFileError
 
-NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 HEADER = "户号,姓名,电话,地址,片区,表号,关怀\n"
 GOOD = [
     "GS20000001,张伟,13812345678,北区 光明路 12号,北区,M-1001,\n",
@@ -35,18 +31,9 @@ BAD = [
     "GS20000008,陈静,13811112222,北区,北区,M-1001,\n",  # line 9: meter already taken
 ]
 
-Sessions = async_sessionmaker[AsyncSession]
 
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-async def counts(sessions: Sessions) -> tuple[int, int, int, int]:
-    async with sessions() as session:
+async def counts(core: CoreServices) -> tuple[int, int, int, int]:
+    async with core.sessions() as session:
         return tuple(  # type: ignore[return-value]
             [
                 (await session.exec(select(func.count()).select_from(table))).one()
@@ -62,14 +49,12 @@ def write_csv(path: Path, encoding: str) -> Path:
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
 async def test_csv_rows_go_in_and_bad_rows_are_reported_by_line(
-    sessions: Sessions, tmp_path: Path, encoding: str
+    core: CoreServices, tmp_path: Path, encoding: str
 ) -> None:
     seen: list[int] = []
-    report = await import_customers(
-        sessions,
+    report = await import_register(
+        core,
         write_csv(tmp_path / "register.csv", encoding),
-        local_area_code="571",
-        now=NOW,
         progress=lambda done, _total: seen.append(done),
     )
     assert (report.imported, report.updated) == (2, 0)
@@ -78,8 +63,8 @@ async def test_csv_rows_go_in_and_bad_rows_are_reported_by_line(
     assert "户号" in reasons[4] and "姓名" in reasons[5] and "12345" in reasons[6]
     assert "M-1001" in reasons[9]
     assert seen[-1] == len(GOOD) + len(BAD)
-    assert await counts(sessions) == (2, 3, 2, 3)
-    async with sessions() as session:
+    assert await counts(core) == (2, 3, 2, 3)
+    async with core.sessions() as session:
         wang = (
             await session.exec(select(Customer).where(col(Customer.account_number) == "GS20000002"))
         ).one()
@@ -93,22 +78,22 @@ async def test_csv_rows_go_in_and_bad_rows_are_reported_by_line(
 
 
 async def test_importing_again_updates_without_duplicates(
-    sessions: Sessions, tmp_path: Path
+    core: CoreServices, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "register.csv", "utf-8-sig")
-    await import_customers(sessions, path, local_area_code="571", now=NOW)
-    before = await counts(sessions)
+    await import_register(core, path)
+    before = await counts(core)
     path.write_text(HEADER + GOOD[0].replace("张伟", "张伟强"), encoding="utf-8")
-    report = await import_customers(sessions, path, local_area_code="571", now=NOW)
+    report = await import_register(core, path)
     assert (report.imported, report.updated, report.rejected) == (0, 1, [])
-    assert await counts(sessions) == before
-    async with sessions() as session:
+    assert await counts(core) == before
+    async with core.sessions() as session:
         names = (await session.exec(select(Customer.name).order_by(col(Customer.id)))).all()
     assert names[0] == "张伟强"
 
 
 async def test_xlsx_with_english_headers_and_numeric_cells(
-    sessions: Sessions, tmp_path: Path
+    core: CoreServices, tmp_path: Path
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -118,10 +103,10 @@ async def test_xlsx_with_english_headers_and_numeric_cells(
     sheet.append(["GS30000002", "孙丽", "not a phone", "南区", "南区"])
     path = tmp_path / "register.xlsx"
     book.save(path)
-    report = await import_customers(sessions, path, local_area_code="571", now=NOW)
+    report = await import_register(core, path)
     assert report.imported == 1
     assert report.rejected == [(3, "电话 'not a phone' is not a phone number")]
-    async with sessions() as session:
+    async with core.sessions() as session:
         number = (await session.exec(select(CustomerPhone.number))).one()
     assert number == "+8613800138001"
 
@@ -136,13 +121,13 @@ async def test_xlsx_with_english_headers_and_numeric_cells(
     ],
 )
 async def test_unreadable_files_are_refused_whole(
-    sessions: Sessions, tmp_path: Path, name: str, content: bytes, problem: str
+    core: CoreServices, tmp_path: Path, name: str, content: bytes, problem: str
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(ImportFileError, match=problem):
-        await import_customers(sessions, path, local_area_code="571", now=NOW)
-    assert await counts(sessions) == (0, 0, 0, 0)
+        await import_register(core, path)
+    assert await counts(core) == (0, 0, 0, 0)
 
 
 def test_the_command_reports_lines_and_exits_zero(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ import chinese_calendar.constants as official_data
 import holidays as holiday_estimates
 
 MAX_WALK_DAYS = 400
+# The years the calendar is kept and corrected for: from the first official schedule on.
+YEARS = range(2004, 2101)
 
 
 class DaySource(StrEnum):

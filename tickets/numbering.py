@@ -32,3 +32,20 @@ def format_number(ticket_type: TicketType, local_day: date, sequence: int) -> st
 
 def is_ticket_number(text: str) -> bool:
     return NUMBER_PATTERN.match(text) is not None
+
+
+def numbers_from_keys(keys: str) -> list[str]:
+    """The ticket numbers a caller may mean by keying a number's digits on the phone (no
+    letters on a keypad: the date and the sequence, e.g. 202611220007 for BX-20261122-0007),
+    one per type, in the order of PREFIXES. Nothing when the keys cannot be a number."""
+    if not keys.isascii() or not keys.isdigit() or len(keys) < 12:
+        return []
+    day, sequence = keys[:8], keys[8:]
+    if int(sequence) < 1:
+        return []
+    return [f"{prefix}-{day}-{int(sequence):04d}" for prefix in PREFIXES.values()]
+
+
+def keys_of(number: str) -> str:
+    """What a caller keys for `number`: its digits."""
+    return "".join(character for character in number if character.isdigit())

@@ -111,6 +111,18 @@ CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
 # Complaints are confidential: only these see the complainant's details (and the assignee).
 COMPLAINT_READERS = _MANAGERS | {Role.QUALITY}
 
+# Beyond tickets. What hotline runs on: departments, routing rules, SLA targets, the callback
+# policy and the staff accounts.
+ADMINS = frozenset({Role.ADMIN})
+# Complaint deadlines count the business calendar's days, so supervisors may correct it too.
+CALENDAR_EDITORS = _MANAGERS
+# A file for a caller not on file is opened at the desk, while they are on the line.
+FILE_OPENERS = _MANAGERS | {Role.AGENT}
+# Queue calls ring agents: they step away from the queues and come back.
+QUEUE_AGENTS = frozenset({Role.AGENT})
+# Calls placed from the console (click-to-call); technicians call from the field.
+CALLERS = frozenset(Role) - {Role.TECHNICIAN}
+
 # The clock an action completes, per ticket type.
 _ARRIVAL_CLOCK = ClockName.HANDLE
 _FIX_CLOCKS = {TicketType.REPAIR: ClockName.FIX, TicketType.OUTAGE: ClockName.RESTORE}
@@ -186,6 +198,18 @@ class ActionInvalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def may_see_complainant(ticket_type: str, role: Role, involved: bool) -> bool:
+    """Complaints are confidential: handlers, quality staff, supervisors and whoever is involved
+    (took the complaint or is assigned it) see the complainant; others see it masked."""
+    return ticket_type != TicketType.COMPLAINT or role in COMPLAINT_READERS or involved
+
+
+def may_call_for(ticket_type: str, role: Role, involved: bool) -> bool:
+    """A call placed for a ticket reaches its customer: for a complaint, only someone who may
+    see the complainant places it."""
+    return role in CALLERS and may_see_complainant(ticket_type, role, involved)
 
 
 def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:

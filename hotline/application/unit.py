@@ -1,8 +1,10 @@
 """One unit of work: a transaction, and the announcements it makes once it has committed.
 
 A use case announces as it goes (`work.announce`, `work.escalated`); nothing reaches the bus
-unless the transaction commits, and everything it announced does. This is the one place that
-publishes what a use case did."""
+unless the transaction commits, and everything it announced does. A use case that changes the
+rules in force (`work.changed_rules`) has the rule book read afresh once it commits. This is the
+one place that publishes what a use case did: what happens outside our database (an agent
+paused in Asterisk, a call placed, a screen popped) is told at once with `announce_now`."""
 
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ class Work:
     now: datetime
     tz: ZoneInfo
     announcements: list[tuple[str, datetime, dict[str, Any]]] = field(default_factory=list)
+    rules_changed: bool = False
 
     def announce(self, topic: str, data: dict[str, Any], at: datetime | None = None) -> None:
         self.announcements.append((topic, at or self.now, data))
@@ -75,6 +78,16 @@ class Work:
                 at=escalation.recorded_at,
             )
 
+    def changed_rules(self) -> None:
+        """This transaction changed the rules tickets follow (departments, routing, SLA targets,
+        the calendar): the next ticket must not be routed or clocked by the old ones."""
+        self.rules_changed = True
+
+
+def announce_now(core: Core, topic: str, data: dict[str, Any], at: datetime | None = None) -> None:
+    """Tell what happened outside our database, which has no commit to wait for."""
+    core.bus.publish(topic, at or core.clock(), data)
+
 
 @asynccontextmanager
 async def unit_of_work(core: Core, now: datetime | None = None) -> AsyncIterator[Work]:
@@ -83,5 +96,8 @@ async def unit_of_work(core: Core, now: datetime | None = None) -> AsyncIterator
         async with session.begin():
             work = Work(session, now or core.clock(), core.settings.timezone)
             yield work
+        if work.rules_changed:
+            # After the commit: a reload in between would cache the rules about to change.
+            core.rulebooks.invalidate()
         for topic, at, data in work.announcements:
-            core.bus.publish(topic, at, data)
+            announce_now(core, topic, data, at)

@@ -1,7 +1,8 @@
 """`hotline import customers FILE`: the utility's customer register (CSV or XLSX, headers in
 Chinese or English) into customer files. Every row is checked on its own; a bad row is
 reported with its line number and reason and the rest go in. Importing the same file again
-updates the customers it names and duplicates nothing."""
+updates the customers it names and duplicates nothing. The use case
+(hotline/application/customers.py) writes each batch in a transaction of its own."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -214,16 +214,12 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in _LIST_SEPARATORS.split(value) if part.strip()]
 
 
-async def import_customers(
-    sessions: async_sessionmaker[AsyncSession],
-    path: Path,
-    *,
-    local_area_code: str,
-    now: datetime,
-    progress: Progress | None = None,
-) -> ImportReport:
+def batches(
+    path: Path, local_area_code: str, report: ImportReport, progress: Progress | None = None
+) -> Iterator[list[CustomerRow]]:
+    """The file's good rows, BATCH_ROWS at a time; each bad one goes in the report with its
+    line and reason."""
     rows, total = read_table(path)
-    report = ImportReport()
     batch: list[CustomerRow] = []
     seen_accounts: set[str] = set()
     seen_meters: dict[str, str] = {}
@@ -240,70 +236,62 @@ async def import_customers(
             seen_meters.update(dict.fromkeys(parsed.meters, parsed.account_number))
             batch.append(parsed)
         if len(batch) >= BATCH_ROWS:
-            await _write_batch(sessions, batch, now, report)
+            yield batch
             batch = []
         if progress is not None:
             progress(done, total)
     if batch:
-        await _write_batch(sessions, batch, now, report)
-    report.rejected.sort()
-    return report
+        yield batch
 
 
-async def _write_batch(
-    sessions: async_sessionmaker[AsyncSession],
-    batch: list[CustomerRow],
-    now: datetime,
-    report: ImportReport,
+async def write_batch(
+    session: AsyncSession, batch: list[CustomerRow], now: datetime, report: ImportReport
 ) -> None:
-    """One transaction per batch; a row whose meter belongs to another customer on file is
-    rejected before anything of it is written."""
-    async with sessions() as session, session.begin():
-        accounts = [row.account_number for row in batch]
-        existing = {
-            c.account_number: c
-            for c in (
-                await session.exec(
-                    select(Customer).where(col(Customer.account_number).in_(accounts))
-                )
-            ).all()
-        }
-        meter_numbers = [meter for row in batch for meter in row.meters]
-        meter_owner = {
-            meter.meter_number: meter.customer_id
-            for meter in (
-                await session.exec(
-                    select(CustomerMeter).where(col(CustomerMeter.meter_number).in_(meter_numbers))
-                )
-            ).all()
-        }
-        for row in batch:
-            customer = existing.get(row.account_number)
-            owner_id = customer.id if customer is not None else None
-            clash = next(
-                (m for m in row.meters if m in meter_owner and meter_owner[m] != owner_id), None
+    """A batch into the transaction it is given; a row whose meter belongs to another customer
+    on file is rejected before anything of it is written."""
+    accounts = [row.account_number for row in batch]
+    existing = {
+        c.account_number: c
+        for c in (
+            await session.exec(select(Customer).where(col(Customer.account_number).in_(accounts)))
+        ).all()
+    }
+    meter_numbers = [meter for row in batch for meter in row.meters]
+    meter_owner = {
+        meter.meter_number: meter.customer_id
+        for meter in (
+            await session.exec(
+                select(CustomerMeter).where(col(CustomerMeter.meter_number).in_(meter_numbers))
             )
-            if clash is not None:
-                report.rejected.append((row.line, f"表号 {clash} belongs to another customer"))
-                continue
-            if customer is None:
-                customer = Customer(
-                    account_number=row.account_number,
-                    name=row.name,
-                    special_care=row.special_care,
-                    created_at=now,
-                )
-                session.add(customer)
-                await session.flush()
-                report.imported += 1
-            else:
-                customer.name = row.name
-                customer.special_care = row.special_care
-                customer.updated_at = now
-                session.add(customer)
-                report.updated += 1
-            assert customer.id is not None
-            await _attach(session, customer.id, row, meter_owner)
+        ).all()
+    }
+    for row in batch:
+        customer = existing.get(row.account_number)
+        owner_id = customer.id if customer is not None else None
+        clash = next(
+            (m for m in row.meters if m in meter_owner and meter_owner[m] != owner_id), None
+        )
+        if clash is not None:
+            report.rejected.append((row.line, f"表号 {clash} belongs to another customer"))
+            continue
+        if customer is None:
+            customer = Customer(
+                account_number=row.account_number,
+                name=row.name,
+                special_care=row.special_care,
+                created_at=now,
+            )
+            session.add(customer)
+            await session.flush()
+            report.imported += 1
+        else:
+            customer.name = row.name
+            customer.special_care = row.special_care
+            customer.updated_at = now
+            session.add(customer)
+            report.updated += 1
+        assert customer.id is not None
+        await _attach(session, customer.id, row, meter_owner)
 
 
 async def _attach(

@@ -8,10 +8,15 @@ from collections.abc import Mapping, Sequence
 class ServiceError(Exception):
     code = "error"
 
-    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, fields: Mapping[str, str] | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
+        # A refusal more precise than its kind, for clients that act on it (`telephony_off`).
+        if code is not None:
+            self.code = code
 
 
 class NotFound(ServiceError):
@@ -32,3 +37,15 @@ class Conflict(ServiceError):
     def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.allowed = list(allowed)
+
+
+class Unavailable(ServiceError):
+    """What is asked needs a system that is off or not answering now (the phone system)."""
+
+    code = "unavailable"
+
+
+class Refused(ServiceError):
+    """Another system (the phone system) refused what was asked."""
+
+    code = "refused"

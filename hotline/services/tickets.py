@@ -89,6 +89,11 @@ class TicketView:
     # has none (its clocks were just inserted and are not written again).
     clock_rows: dict[ClockName, SlaClockRow] = field(default_factory=dict)
 
+    def involves(self, username: str) -> bool:
+        """Whether `username` took the ticket or is assigned it."""
+        assignee = self.assignee.username if self.assignee else None
+        return username in (assignee, self.ticket.created_by)
+
     def snapshot(self) -> TicketSnapshot:
         return snapshot_of(self.ticket, self.clocks, self.assignee, self.department)
 

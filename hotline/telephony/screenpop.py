@@ -2,14 +2,12 @@
 caller's file at once — who they are, what is open for them, how they called before, and what
 they chose in the menu.
 
-This runs on every answered call, so it is a handful of indexed queries and one bus event."""
+This runs on every answered call, so it is a handful of indexed queries (and one bus event, sent
+by the use case)."""
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
@@ -18,16 +16,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, Ticket, User
-from hotline.events import EventBus
 from hotline.services.customers import customer_summary_json, lookup_for_screen_pop
+from hotline.services.ivr_lookups import outages_in_areas
 from hotline.settings import Settings
 from hotline.telephony.model import CallRecord, call_json, iso_in
 from tickets.intake import suggest
-from tickets.phones import mask_phone
-from tickets.types import TicketType
 from tickets.workflow import Status
-
-log = logging.getLogger(__name__)
 
 OPEN_TICKETS_SHOWN = 10
 RECENT_CALLS_SHOWN = 5
@@ -35,42 +29,19 @@ OUTAGES_SHOWN = 5
 # A new agent's interface or a deactivated one takes effect on the pop within this.
 AGENT_CACHE_SECONDS = 60.0
 _CLOSED = (Status.CLOSED.value,)
-_OVER = (Status.RESOLVED.value, Status.CLOSED.value)
 
 
 class ScreenPop:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        bus: EventBus,
-        clock: Callable[[], datetime],
-        settings: Settings,
-    ) -> None:
+    """What a screen pop shows; the use case (hotline/application/calls.py) announces it."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self._sessions = sessions
-        self._bus = bus
-        self._clock = clock
         self._tz = settings.timezone
         self._agents: dict[str, tuple[float, str | None]] = {}
 
-    async def agent_connected(self, call: CallRecord) -> None:
-        try:
-            payload = await self._payload(call)
-        except Exception:
-            # A failed pop must not take the call tracking with it; the agent can still search.
-            log.exception("screen pop failed for call %s", call.linkedid)
-            return
-        if payload is None:
-            log.info(
-                "call %s answered by %s: no user has that interface",
-                call.linkedid,
-                call.agent_interface,
-            )
-            return
-        # A topic per agent: with hundreds of feeds open, only the one it is for is woken.
-        self._bus.publish(f"screenpop.{payload['user']}", self._clock(), payload)
-        log.info("screen pop for %s: caller %s", payload["user"], mask_phone(call.caller))
-
-    async def _payload(self, call: CallRecord) -> dict[str, Any] | None:
+    async def payload(self, call: CallRecord) -> dict[str, Any] | None:
+        """The caller's file for the agent who answered (`user`), or None when no user has
+        the interface that answered."""
         username = await self._agent_name(call.agent_interface)
         if username is None:
             return None
@@ -82,7 +53,7 @@ class ScreenPop:
             areas = (
                 {a.area for a in customer.addresses if a.area} if customer is not None else set()
             )
-            outages = await self._outages(session, areas)
+            outages = await outages_in_areas(session, areas, OUTAGES_SHOWN)
         suggestion = suggest(call.ivr_choice)
         return {
             "user": username,
@@ -133,23 +104,6 @@ class ScreenPop:
             .where(or_(*owners), col(Ticket.status).not_in(_CLOSED))
             .order_by(col(Ticket.received_at).desc())
             .limit(OPEN_TICKETS_SHOWN)
-        )
-        return list((await session.exec(statement)).all())
-
-    @staticmethod
-    async def _outages(session: AsyncSession, areas: set[str]) -> list[Ticket]:
-        """Outages not yet over in the caller's areas: the agent can say so at once."""
-        if not areas:
-            return []
-        statement = (
-            select(Ticket)
-            .where(
-                col(Ticket.type) == TicketType.OUTAGE.value,
-                col(Ticket.area).in_(sorted(areas)),
-                col(Ticket.status).not_in(_OVER),
-            )
-            .order_by(col(Ticket.received_at).desc())
-            .limit(OUTAGES_SHOWN)
         )
         return list((await session.exec(statement)).all())
 

@@ -200,12 +200,13 @@ class Telephony:
         requested_by_user_id: int | None,
         server: str | None = None,
         ring_seconds: int = 30,
+        action_id: str | None = None,
     ) -> str:
         """Ring the agent's phone; when they pick up, Asterisk dials the customer through the
-        outbound context. Returns the ActionID the call log will carry. The outcome arrives
-        later as an OriginateResponse and shows on the call."""
+        outbound context. Returns the ActionID the call log will carry (`action_id` when one
+        was reserved). The outcome arrives later as an OriginateResponse and shows on the call."""
         line = self.line(server)
-        action_id = line.client.next_action_id()
+        action_id = action_id or line.client.next_action_id()
         line.tracker.expect_originate(
             action_id, caller=number, now=self._clock(), agent_interface=interface
         )

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hotline.runtime import start_runtime
+from hotline.runtime import start_runtime, utc_now
 from hotline.settings import Settings
 from hotline.web.api import (
     agent_status,
@@ -34,7 +34,7 @@ from hotline.web.api import (
 )
 from hotline.web.api.openapi import openapi_document
 from hotline.web.api.registry import ApiRoute
-from hotline.web.context import AppContext, utc_now
+from hotline.web.context import AppContext
 from hotline.web.errors import EXCEPTION_HANDLERS
 from hotline.web.pages import admin as admin_pages
 from hotline.web.pages import admin_calendar as calendar_pages

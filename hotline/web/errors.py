@@ -11,7 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hotline.i18n import translations
-from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from hotline.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refused,
+    ServiceError,
+    Unavailable,
+)
 from hotline.web.templating import page_locale
 
 # The one table of what a service's refusal answers in HTTP, for the API and the pages alike.
@@ -20,6 +28,8 @@ STATUS_OF: dict[type[ServiceError], int] = {
     Invalid: 422,
     Forbidden: 403,
     Conflict: 409,
+    Refused: 502,
+    Unavailable: 503,
 }
 
 

@@ -4,44 +4,19 @@ use case that fails writes nothing and announces nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from conftest import FakeClock, add_staff
+from conftest import FakeClock, actor_named
 from sqlmodel import col, func, select
 
 from hotline.application import tickets as ticket_cases
 from hotline.application.sla import sweep_due
 from hotline.application.unit import CoreServices, unit_of_work
-from hotline.db.engine import create_engine, session_factory
-from hotline.db.tables import Escalation, Ticket, User
-from hotline.events import EventBus
-from hotline.services.actor import Actor
-from hotline.services.rulebook import RulebookCache
+from hotline.db.tables import Escalation, Ticket
 from hotline.services.tickets import ActionRequest, NewTicket
-from hotline.settings import Settings
 from tickets.types import TicketType
-from tickets.workflow import Action, Role
-
-
-@pytest.fixture
-async def core(database_url: str, clock: FakeClock) -> AsyncIterator[CoreServices]:
-    await add_staff(database_url, clock.now)
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
-    settings = Settings(database_url=database_url)
-    yield CoreServices(
-        settings, sessions, RulebookCache(sessions, settings.timezone), EventBus(), clock
-    )
-    await engine.dispose()
-
-
-async def actor(core: CoreServices, username: str) -> Actor:
-    async with core.sessions() as session:
-        user = (await session.exec(select(User).where(col(User.username) == username))).one()
-    assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role))
+from tickets.workflow import Action
 
 
 async def test_announcements_wait_for_the_commit(core: CoreServices) -> None:
@@ -54,7 +29,7 @@ async def test_announcements_wait_for_the_commit(core: CoreServices) -> None:
 
 
 async def test_a_failed_use_case_writes_and_announces_nothing(core: CoreServices) -> None:
-    agent = await actor(core, "agent")
+    agent = await actor_named(core, "agent")
     async with core.bus.subscribe() as feed:
         with pytest.raises(RuntimeError):
             async with unit_of_work(core) as work:
@@ -83,7 +58,9 @@ async def test_a_failed_use_case_writes_and_announces_nothing(core: CoreServices
 async def test_a_breach_an_action_records_is_announced_once(
     core: CoreServices, clock: FakeClock
 ) -> None:
-    agent, dispatcher, technician = [await actor(core, name) for name in ("agent", "disp", "tech")]
+    agent, dispatcher, technician = [
+        await actor_named(core, name) for name in ("agent", "disp", "tech")
+    ]
     view = await ticket_cases.open_ticket(
         core,
         agent,
@@ -111,7 +88,7 @@ async def test_a_breach_an_action_records_is_announced_once(
 
 
 async def test_the_sweep_announces_each_warning_once(core: CoreServices, clock: FakeClock) -> None:
-    agent = await actor(core, "agent")
+    agent = await actor_named(core, "agent")
     await ticket_cases.open_ticket(
         core, agent, NewTicket(type=TicketType.CONSULTATION, description="开户")
     )

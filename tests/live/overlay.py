@@ -21,7 +21,7 @@ from pathlib import Path
 from .conffile import ConfFile, OverlayError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "ivr" / "asterisk"
-AGENTS = ("8001", "8002", "8003", "8004")
+AGENTS = ("8001", "8002", "8003", "8004", "8005", "8006")
 # sipp plays the carrier from its own loopback address, so Asterisk tells it from the phones.
 CARRIER_IP = "127.0.0.2"
 PHONES_IP = "127.0.0.1"

@@ -9,7 +9,7 @@ import shutil
 from .asterisk import Build, Unavailable, find_build
 
 # Debian packages (make telephony-tools installs them as root).
-TOOLS = {"sipp": "sip-tester", "sox": "sox"}
+TOOLS = {"sipp": "sip-tester", "sox": "sox", "espeak-ng": "espeak-ng"}
 
 
 @functools.cache

@@ -4,98 +4,32 @@ against the CDR and queue_log Asterisk wrote for the same call (tests/live/judge
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-
 import pytest
 
-from .asterisk import CdrRow, QueueLogLine, wait_for
+from .asterisk import wait_for
 from .conftest import LivePbx
 from .judge import (
     SPREAD,
     Verdict,
-    events,
     judge_caller,
     judge_span,
-    main_leg,
     summary_of_call,
     summary_of_records,
     when,
 )
 from .overlay import CARRIER_IP, PHONES_IP
-from .server import Call, Hotline
-from .sipp import Key, Party, Phones
-
-HOTLINE_NUMBER = "96777"
-# How long a party may take at most; every scenario here lasts well under it.
-CALL_SECONDS = 60
-RECORDS_SECONDS = 10
-
-
-def _finished(party: Party) -> list[str]:
-    """The party's call ran to its end; what its scenario logged."""
-    status = party.wait(CALL_SECONDS)
-    assert status == 0, f"sipp {party.name} exited {status}: {party.errors()}"
-    return party.events()
-
-
-def _records(pbx: LivePbx, linkedid: str) -> tuple[list[CdrRow], list[QueueLogLine]]:
-    """The main leg's CDR rows and queue_log lines of a call, once Asterisk has written them
-    (the CDR at the leg's end, a moment after the last AMI event)."""
-    wait_for(
-        f"the CDR of {linkedid}",
-        lambda: main_leg(pbx.pbx.cdr(), linkedid),
-        RECORDS_SECONDS,
-    )
-    return main_leg(pbx.pbx.cdr(), linkedid), events(pbx.pbx.queue_log(), linkedid)
-
-
-def _events_within(party: Party, seconds: float) -> list[str]:
-    """What a party logged, after giving it `seconds` to finish (it may never get a call)."""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        party.wait(seconds)
-    return party.events()
-
-
-def _inbound_call(hotline: Hotline, caller: str) -> Call:
-    return hotline.ended_call(RECORDS_SECONDS, lambda call: True, caller=caller)
-
-
-def _judge_queued_and_answered(
-    verdict: Verdict, legs: list[CdrRow], queue: list[QueueLogLine], call: Call
-) -> None:
-    """An inbound call that waited in the hotline queue and was answered there."""
-    kinds = [line.event for line in queue]
-    connect = next((line for line in queue if line.event == "CONNECT"), None)
-    complete = next((line for line in queue if line.event.startswith("COMPLETE")), None)
-    verdict.holds(
-        "queue_log",
-        " ".join(kinds),
-        "ENTERQUEUE CONNECT COMPLETE*",
-        kinds[:2] == ["ENTERQUEUE", "CONNECT"] and complete is not None,
-    )
-    answered = [row for row in legs if row.disposition == "ANSWERED" and row.lastapp == "Queue"]
-    verdict.holds(
-        "CDR",
-        "; ".join(f"{row.disposition} {row.lastapp} {row.dstchannel}" for row in legs),
-        "ANSWERED Queue PJSIP/8001-…",
-        len(answered) == 1 and answered[0].dstchannel.startswith("PJSIP/8001-"),
-    )
-    verdict.same("disposition", "answered", call["disposition"])
-    verdict.same("queue", queue[0].queue if queue else None, call["queue"])
-    agent = call["agent"] or {}
-    verdict.same("agent interface", "PJSIP/8001", agent.get("interface"))
-    verdict.same("agent name", connect.agent if connect else None, agent.get("name"))
-    if connect is not None:
-        verdict.near("wait", float(connect.data[0]), call["wait_seconds"], 1.0)
-    if complete is not None:
-        verdict.near("talk", float(complete.data[1]), call["talk_seconds"], 1.0)
-
-
-def _conclude(verdict: Verdict, legs: list[CdrRow], queue: list[QueueLogLine], call: Call) -> None:
-    verdict.asterisk_summary = summary_of_records(legs, queue)
-    verdict.ours_summary = summary_of_call(call)
-    verdict.assert_all()
+from .scenario import (
+    HOTLINE_NUMBER,
+    RECORDS_SECONDS,
+    conclude,
+    events_within,
+    finished,
+    inbound_call,
+    judge_queued_and_answered,
+    records,
+)
+from .server import Hotline
+from .sipp import Key, Phones
 
 
 @pytest.mark.scenario("hotline down: fallback menu, key 2, agent answers")
@@ -118,18 +52,18 @@ def test_hotline_down_the_fallback_menu_queues_a_repair_call_and_the_agent_answe
         host=CARRIER_IP,
         dialled=HOTLINE_NUMBER,
     )
-    assert _finished(customer)[-1] == "the caller hung up"
-    assert "answered" in _finished(agent)
-    call = _inbound_call(hotline, caller)
-    legs, queue = _records(pbx, call["linkedid"])
+    assert finished(customer)[-1] == "the caller hung up"
+    assert "answered" in finished(agent)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
 
     verdict.same("direction", "inbound", call["direction"])
     judge_caller(verdict, legs[0].src, call)
     verdict.same("IVR choice", legs[-1].userfield.removeprefix("hotline:"), call["ivr_choice"])
     verdict.same("IVR choice is repair", "repair", call["ivr_choice"])
-    _judge_queued_and_answered(verdict, legs, queue, call)
+    judge_queued_and_answered(verdict, legs, queue, call)
     judge_span(verdict, legs, call)
-    _conclude(verdict, legs, queue, call)
+    conclude(verdict, legs, queue, call)
 
 
 @pytest.mark.scenario("hotline up, no key: the caller must reach an agent")
@@ -143,12 +77,12 @@ def test_a_caller_who_presses_nothing_reaches_an_agent_through_our_ivr(
     caller = "13800138102"
     agent = parties.phone("8001", PHONES_IP, pbx.ports.agents["8001"], ring_ms=800, talk_ms=3000)
     customer = parties.customer(caller, stay_ms=20000, host=CARRIER_IP, dialled=HOTLINE_NUMBER)
-    said = _finished(customer)
-    call = _inbound_call(hotline, caller)
-    legs, queue = _records(pbx, call["linkedid"])
+    said = finished(customer)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
 
     first = legs[0]
-    answered = _events_within(agent, 5)
+    answered = events_within(agent, 5)
     verdict.holds(
         "agent 8001 answered, then hung up on the caller",
         f"CDR lastapp {legs[-1].lastapp}, duration {first.duration} s",
@@ -157,12 +91,12 @@ def test_a_caller_who_presses_nothing_reaches_an_agent_through_our_ivr(
     )
     verdict.same("direction", "inbound", call["direction"])
     judge_caller(verdict, first.src, call)
-    _judge_queued_and_answered(verdict, legs, queue, call)
+    judge_queued_and_answered(verdict, legs, queue, call)
     judge_span(verdict, legs, call)
     if verdict.failures:
         fastagi = [line for line in hotline.tail(400).splitlines() if "FastAGI" in line]
         verdict.holds("hotline's FastAGI log", "", " / ".join(fastagi[-3:]), False)
-    _conclude(verdict, legs, queue, call)
+    conclude(verdict, legs, queue, call)
 
 
 @pytest.mark.scenario("abandoned: key 1, agent rings, caller hangs up")
@@ -185,9 +119,9 @@ def test_a_caller_who_hangs_up_while_queued_is_abandoned_with_the_queue_s_wait(
         host=CARRIER_IP,
         dialled=HOTLINE_NUMBER,
     )
-    assert _finished(customer)[-1] == "the caller hung up"
-    call = _inbound_call(hotline, caller)
-    legs, queue = _records(pbx, call["linkedid"])
+    assert finished(customer)[-1] == "the caller hung up"
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
 
     kinds = [line.event for line in queue]
     abandon = next((line for line in queue if line.event == "ABANDON"), None)
@@ -215,7 +149,7 @@ def test_a_caller_who_hangs_up_while_queued_is_abandoned_with_the_queue_s_wait(
     if abandon is not None:
         verdict.near("wait", float(abandon.data[2]), call["wait_seconds"], 1.0)
     judge_span(verdict, legs, call)
-    _conclude(verdict, legs, queue, call)
+    conclude(verdict, legs, queue, call)
 
 
 @pytest.mark.scenario("click-to-call: agent 8001, then the customer")
@@ -232,8 +166,8 @@ def test_click_to_call_rings_the_agent_then_the_customer_and_logs_it_as_asterisk
         response = client.post("/api/calls/originate", json={"number": number})
     assert response.status_code == 202, response.text
     action_id = response.json()["originate_action_id"]
-    assert _finished(carrier)[-1] == "this phone hung up"
-    assert _finished(agent)[-1] == "the other side hung up"
+    assert finished(carrier)[-1] == "this phone hung up"
+    assert finished(agent)[-1] == "the other side hung up"
     call = hotline.ended_call(
         RECORDS_SECONDS,
         lambda call: call["originate_action_id"] == action_id,

@@ -63,8 +63,8 @@ def test_the_prompts_command_prints_the_script_and_fails_on_missing(tmp_path: Pa
     assert len(lines) == len(RECORDING_SCRIPT)
     first = next(iter(RECORDING_SCRIPT))
     assert lines[0] == f"{first}\t{RECORDING_SCRIPT[first]}"
-    (tmp_path / "custom").mkdir()
     for name in RECORDING_SCRIPT:
+        (tmp_path / f"{name}.wav").parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f"{name}.wav").write_bytes(b"RIFF")
     assert run("--sounds", str(tmp_path)).returncode == 0
     (tmp_path / "custom" / "survey-thanks.wav").unlink()

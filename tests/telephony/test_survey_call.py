@@ -17,6 +17,7 @@ from hotline.db.tables import CallbackPolicyRow, CallbackTask, Ticket
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from hotline.web.context import AppContext
+from ivr import speech
 from ivr import survey as prompts
 
 REPAIR = {
@@ -86,11 +87,15 @@ async def test_a_customer_answers_every_question(phones: LiveServer, clock: Fake
         keys=["4", "1", "5", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
     )
     await call(phones, caller)
+    ticket_number = (await task(phones, task_id))["ticket"]
     assert prompts_heard(caller) == [
         prompts.WELCOME,
         prompts.TICKET,
+        # The ticket's sequence number, digit by digit (1 as 幺).
+        *speech.digits(ticket_number.rsplit("-", 1)[-1]),
         prompts.SCORE,
         prompts.YOU_CHOSE,
+        "custom/say/digit-4",  # the score read back before confirming
         prompts.CONFIRM,
         prompts.COURTESY,
         prompts.RESOLVED,
@@ -98,7 +103,6 @@ async def test_a_customer_answers_every_question(phones: LiveServer, clock: Fake
         prompts.THANKS,
     ]
     assert caller.heard[-1] == "HANGUP"
-    assert 'SAY DIGITS 4 ""' in caller.heard  # the score read back before confirming
     after = await task(phones, task_id)
     assert after["status"] == "done"
     assert after["survey"] == {
@@ -137,7 +141,8 @@ async def test_a_wrong_key_is_asked_again(phones: LiveServer, clock: FakeClock) 
         keys=["9", "5", "1", "4", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
     )
     await call(phones, caller)
-    assert prompts_heard(caller)[2:5] == [prompts.SCORE, prompts.INVALID, prompts.SCORE]
+    said = [prompt for prompt in prompts_heard(caller) if prompt not in speech.WORDS]
+    assert said[2:5] == [prompts.SCORE, prompts.INVALID, prompts.SCORE]
     assert (await task(phones, task_id))["survey"]["score"] == 5
 
 
@@ -168,6 +173,27 @@ async def test_a_hang_up_in_the_middle_records_the_attempt_only(
     assert after["status"] == "pending" and after["survey"] is None
     assert [h["note"] for h in after["history"]] == ["hung up during the survey"]
     assert after["not_before"] > after["history"][0]["at"]  # a retry, on another half-day
+
+
+async def test_missing_prompts_do_not_end_the_survey(phones: LiveServer, clock: FakeClock) -> None:
+    """A survey prompt nobody recorded (and the digits of the ticket number) is silence, not
+    the end of the call: the customer still answers, and the survey is taken."""
+    task_id = await due_callback(phones, clock)
+    missing = frozenset({prompts.TICKET, prompts.SCORE, *speech.WORDS})
+    caller = ScriptedCaller(
+        keys=["4", "1", "5", "1", "1"],
+        variables={"HOTLINE_CALLBACK": str(task_id)},
+        missing=missing,
+    )
+    await call(phones, caller)
+    assert "WAIT FOR DIGIT 6000" in caller.heard  # the score, keyed with no question heard
+    assert caller.heard[-1] == "HANGUP"
+    after = await task(phones, task_id)
+    assert after["status"] == "done"
+    assert after["survey"]["score"] == 4 and after["survey"]["courtesy"] == 5
+    assert [(h["outcome"], h["note"]) for h in after["history"]] == [
+        ("reached", "automated survey")
+    ]
 
 
 async def test_a_call_without_its_callback_or_to_an_unknown_script_is_handed_back(

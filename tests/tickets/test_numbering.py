@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.numbering import PREFIXES, format_number, is_ticket_number, sequence_key
+from tickets.numbering import (
+    PREFIXES,
+    format_number,
+    is_ticket_number,
+    keys_of,
+    numbers_from_keys,
+    sequence_key,
+)
 from tickets.types import TicketType
 
 
@@ -100,3 +107,28 @@ def test_every_formatted_number_is_recognised_and_reads_back(
     assert digits == day.strftime("%Y%m%d")
     assert int(counter) == sequence
     assert number.startswith(sequence_key(ticket_type, day) + "-")
+
+
+def test_a_caller_keying_a_repairs_digits_means_that_number_of_one_of_the_types() -> None:
+    assert "BX-20261122-0007" in numbers_from_keys("202611220007")
+    assert len(numbers_from_keys("202611220007")) == len(PREFIXES)
+
+
+@pytest.mark.parametrize(
+    "keys", ["", "2026", "20261122", "202611220000", "２０２６１１２２０００７"]
+)
+def test_keys_that_cannot_be_a_number_mean_none(keys: str) -> None:
+    assert numbers_from_keys(keys) == []
+
+
+@settings(max_examples=300)
+@given(
+    ticket_type=st.sampled_from(list(TicketType)),
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    sequence=st.integers(min_value=1, max_value=999_999),
+)
+def test_keying_a_numbers_digits_always_finds_it_again(
+    ticket_type: TicketType, day: date, sequence: int
+) -> None:
+    number = format_number(ticket_type, day, sequence)
+    assert number in numbers_from_keys(keys_of(number))

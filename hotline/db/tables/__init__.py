@@ -6,6 +6,7 @@ from hotline.db.tables.callbacks import CallbackAttempt, CallbackPolicyRow, Call
 from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
+from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, User
@@ -27,6 +28,7 @@ __all__ = [
     "CustomerPhone",
     "Department",
     "Escalation",
+    "IvrSession",
     "RoutingRuleRow",
     "SlaClockRow",
     "SlaPolicyRow",

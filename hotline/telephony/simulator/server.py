@@ -22,8 +22,9 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hotline.telephony.ami import AmiReader, AmiWriter
 from hotline.telephony.endpoints import AmiEndpoint
@@ -33,6 +34,7 @@ from hotline.telephony.simulator.capture import RecordedEvent, load_capture
 from hotline.telephony.simulator.memory import memory_connection
 from hotline.telephony.simulator.state import CHANNEL_FIELDS, PbxState
 from hotline.telephony.simulator.templates import Identities, restamp, template
+from ivr import menu
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,28 @@ DEFAULT_MEMBERS = {
     "hotline": [("Local/agent1@agents/n", "Agent1"), ("Local/agent2@agents/n", "Agent2")],
     "emergency": [("Local/agent3@agents/n", "Agent3"), ("Local/agent4@agents/n", "Agent4")],
 }
+
+
+@dataclass
+class _GeneratedCall:
+    """One call of the generated stream, as it will be placed."""
+
+    caller: str
+    scenario: str
+    ticket_type: str | None
+    agent_interface: str | None
+    agent_name: str | None
+    stretch: float
+
+    def place(self, pbx: FakeAsterisk) -> None:
+        pbx.place_call(
+            caller=self.caller,
+            scenario=self.scenario,
+            ticket_type=self.ticket_type,
+            agent_interface=self.agent_interface,
+            agent_name=self.agent_name,
+            stretch=self.stretch,
+        )
 
 
 @dataclass
@@ -303,7 +327,7 @@ class FakeAsterisk:
             ticket_type = None
             if scenario in ("answered", "agent_hangup", "abandoned_queued"):
                 ticket_type = chooser.choice(["consultation", "repair", "complaint"])
-            self.place_call(
+            call = _GeneratedCall(
                 caller=chooser.choice(pool),
                 scenario=scenario,
                 ticket_type=ticket_type,
@@ -311,7 +335,48 @@ class FakeAsterisk:
                 agent_name=member.name if member else None,
                 stretch=chooser.uniform(0.7, 2.5),
             )
+            if self.agi_endpoint is None:
+                call.place(self)
+            else:
+                self._run(self._through_the_menu(call, chooser))
             placed += 1
+
+    async def _through_the_menu(self, call: _GeneratedCall, chooser: random.Random) -> None:
+        """The caller goes through our FastAGI menu first, as the dialplan sends them, and
+        answers what they hear; the call then goes on as the menu decided: to the queue with
+        their choice, or a goodbye after self-service (an outage call noted, a callback
+        booked). A caller of the `ivr_only` kind hangs up in the menu."""
+        assert self.agi_endpoint is not None
+        host, port = self.agi_endpoint
+        choice = "4" if call.scenario == "emergency" else chooser.choice("123350")
+        person = ScriptedCaller(
+            keys=[],
+            callerid=call.caller,
+            answers={
+                menu.OUTAGE_PRESS_1: [chooser.choice("12")],
+                menu.MENU_PROMPT: [choice],
+                menu.CALLBACK_OFFER: [chooser.choice("12")],
+                menu.CALLBACK_CONFIRM: ["1"],
+            },
+            hang_up_after=3 if call.scenario == "ivr_only" else None,
+        )
+        try:
+            await run_agi_call(host, port, "menu", person)
+        except OSError as error:
+            log.warning("demo call: the menu cannot be reached (%s)", error)
+        outcome = person.variables.get("HOTLINE_IVR")
+        if outcome == "goodbye":
+            call.scenario, call.ticket_type = "ivr_only", None
+        elif outcome == "done":
+            call.ticket_type = person.variables.get("TICKETTYPE")
+            if call.ticket_type == "gas-smell":
+                call.scenario = "emergency"
+        call.place(self)
+
+    def _run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- actions in --------------------------------------------------------------------------
 
@@ -393,8 +458,13 @@ class FakeAsterisk:
 
     def _originate(self, action: AmiMessage, reply: _Replies) -> None:
         exten = action.get_ignoring_case("Exten") or ""
-        if not action.get_ignoring_case("Channel") or not exten:
+        channel = action.get_ignoring_case("Channel") or ""
+        if not channel or not exten:
             reply.response("Error", Message="Channel and Exten are required")
+            return
+        if "/" not in channel:
+            # As Asterisk's manager refuses a channel that is not technology/resource.
+            reply.response("Error", Message="Invalid channel")
             return
         reply.response("Success", Message="Originate successfully queued")
         if (action.get_ignoring_case("Context") or "") == "survey":
@@ -426,9 +496,7 @@ class FakeAsterisk:
             await run_agi_call(host, port, "survey", caller)
             await call
 
-        task = asyncio.create_task(answer_then_survey())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._run(answer_then_survey())
 
     def _core_show_channels(self, _action: AmiMessage, reply: _Replies) -> None:
         reply.response("Success", EventList="start", Message="Channels will follow")

@@ -7,7 +7,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.services import calendar_days
+from hotline.application import calendar as calendar_cases
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.services.rulebook import load_calendar
@@ -15,10 +15,8 @@ from hotline.web.api.registry import ApiRoute, parse_body
 from hotline.web.api.schemas import CalendarDayIn, CalendarYearIn
 from hotline.web.auth import ALL_ROLES
 from hotline.web.context import context_of
-from tickets.workflow import Role
-
-CALENDAR_EDITORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
-YEARS = range(2004, 2101)
+from tickets.calendar import YEARS
+from tickets.workflow import CALENDAR_EDITORS
 
 
 def _year(request: Request) -> int:
@@ -33,11 +31,6 @@ def _day(request: Request) -> date:
         return date.fromisoformat(request.path_params["day"])
     except ValueError as error:
         raise Invalid("the day is written YYYY-MM-DD", {"day": "invalid"}) from error
-
-
-def _actor(actor: Actor | None) -> Actor:
-    assert actor is not None
-    return actor
 
 
 async def read_year(request: Request, _actor_: Actor | None) -> Response:
@@ -63,35 +56,24 @@ async def read_year(request: Request, _actor_: Actor | None) -> Response:
 
 
 async def override_day(request: Request, actor: Actor | None) -> Response:
-    context = context_of(request)
+    assert actor is not None
     day = _day(request)
     body = await parse_body(request, CalendarDayIn)
-    async with context.sessions() as session, session.begin():
-        await calendar_days.override_day(
-            session, day, body.workday, body.note, context.clock(), _actor(actor).username
-        )
-    context.rulebooks.invalidate()
+    await calendar_cases.override_day(context_of(request), actor, day, body.workday, body.note)
     return JSONResponse({"day": day.isoformat(), "workday": body.workday, "note": body.note})
 
 
 async def remove_override(request: Request, actor: Actor | None) -> Response:
-    context = context_of(request)
-    day = _day(request)
-    async with context.sessions() as session, session.begin():
-        await calendar_days.remove_override(session, day, context.clock(), _actor(actor).username)
-    context.rulebooks.invalidate()
+    assert actor is not None
+    await calendar_cases.remove_override(context_of(request), actor, _day(request))
     return Response(status_code=204)
 
 
 async def confirm_year(request: Request, actor: Actor | None) -> Response:
-    context = context_of(request)
+    assert actor is not None
     year = _year(request)
     body = await parse_body(request, CalendarYearIn)
-    async with context.sessions() as session, session.begin():
-        await calendar_days.confirm_year(
-            session, year, body.note, context.clock(), _actor(actor).username
-        )
-    context.rulebooks.invalidate()
+    await calendar_cases.confirm_year(context_of(request), actor, year, body.note)
     return JSONResponse({"year": year, "estimated": False})
 
 

@@ -6,24 +6,19 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.services import audit
+from hotline.application import calls as call_cases
 from hotline.services import calls as service
-from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
-from hotline.telephony.ami import ActionFailed, AmiError
 from hotline.telephony.model import Direction, Disposition, call_json
 from hotline.telephony.numbers import normalise_caller
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
-from hotline.web.errors import ApiError
-from tickets.phones import PhoneError, mask_phone, normalise_phone
-from tickets.workflow import Role
+from tickets.workflow import CALLERS, Role
 
 STAFF = frozenset(Role)
-CALLERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.QUALITY, Role.DISPATCHER, Role.ADMIN})
 
 
 class CallQuery(Strict):
@@ -104,61 +99,19 @@ async def originate(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     body = await parse_body(request, OriginateIn)
-    telephony = context.telephony
-    if telephony is None or not telephony.lines:
-        raise ApiError(503, "telephony_off", "telephony is not running on this server")
-    if not actor.interface:
-        raise Invalid(
-            "your user has no phone (queue-member interface) to ring first",
-            {"interface": "not set for your user"},
-        )
-    try:
-        number = normalise_phone(body.number, context.settings.local_area_code)
-    except PhoneError as error:
-        raise Invalid(str(error), {"number": str(error)}) from error
-    now = context.clock()
-    ticket_id = None
-    if body.ticket is not None:
-        async with context.sessions() as session:
-            ticket_id = (await ticket_service.get_ticket(session, body.ticket)).ticket.id
-    try:
-        line = telephony.line(body.server)
-    except KeyError as error:
-        raise Invalid("no such Asterisk server", {"server": "unknown"}) from error
-    if not line.client.connected:
-        raise ApiError(503, "telephony_down", "the phone system is not connected; try again")
-    try:
-        action_id = await telephony.originate(
-            interface=actor.interface,
-            number=number,
-            context=context.settings.outbound_context,
-            caller_id=context.settings.outbound_caller_id,
-            ticket_id=ticket_id,
-            requested_by_user_id=actor.user_id,
-            server=body.server,
-        )
-    except ActionFailed as error:
-        raise ApiError(502, "originate_refused", f"Asterisk refused the call: {error}") from error
-    except (AmiError, TimeoutError) as error:
-        raise ApiError(
-            503, "telephony_down", "the phone system did not answer; try again"
-        ) from error
-    if body.ticket is not None:
-        async with context.sessions() as session, session.begin():
-            await audit.record(
-                session,
-                at=now,
-                actor=actor.username,
-                entity="ticket",
-                key=body.ticket,
-                action="call",
-                after={"number": mask_phone(number), "originate": action_id},
-            )
-    context.bus.publish(
-        "call.originated", now, {"originate_action_id": action_id, "user": actor.username}
+    placed = await call_cases.click_to_call(
+        context,
+        context.telephony,
+        actor,
+        call_cases.CallRequest(body.number, body.ticket, body.server),
     )
     return JSONResponse(
-        {"originate_action_id": action_id, "state": "queued", "number": number}, status_code=202
+        {
+            "originate_action_id": placed.originate_action_id,
+            "state": "queued",
+            "number": placed.number,
+        },
+        status_code=202,
     )
 
 
@@ -185,7 +138,9 @@ ROUTES = [
         responses={
             202: "the call is being placed",
             422: "bad number, or your user has no phone",
+            403: "your role may not use this, or the complainant is not for you to see",
             404: "no such ticket",
+            502: "Asterisk refused the call",
             503: "telephony not running or not connected",
         },
         tag="calls",

@@ -9,6 +9,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hotline.application import customers as customer_cases
 from hotline.db.tables import Ticket
 from hotline.services import customers as service
 from hotline.services.actor import Actor
@@ -18,7 +19,7 @@ from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import visit_json
 from hotline.web.api.schemas import CustomerIn, Strict
 from hotline.web.context import context_of
-from tickets.workflow import Role
+from tickets.workflow import FILE_OPENERS, Role
 
 STAFF = frozenset(Role)
 
@@ -89,24 +90,11 @@ async def get_customer(request: Request, _actor: Actor | None) -> Response:
     return JSONResponse(body)
 
 
-FILE_OPENERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
-
-
 async def open_customer_file(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
-    context = context_of(request)
     body = await parse_body(request, CustomerIn)
-    now = context.clock()
     new = service.NewCustomer(**body.model_dump())
-    async with context.sessions() as session, session.begin():
-        file = await service.open_customer_file(
-            session,
-            new,
-            context.settings.local_area_code,
-            now,
-            now.astimezone(context.settings.timezone).date(),
-            actor.username,
-        )
+    file = await customer_cases.open_file(context_of(request), actor, new)
     return JSONResponse(service.customer_summary_json(file), status_code=201)
 
 

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from hotline.db.tables import AuditEntry, Ticket, Visit
 from hotline.services import escalations
 from hotline.services.actor import Actor
+from hotline.services.ivr_lookups import OutageCallers
 from hotline.services.tickets import TicketView
 from tickets.phones import mask_phone
 from tickets.sla import Clock, ClockState
-from tickets.types import TicketType
-from tickets.workflow import COMPLAINT_READERS, allowed_actions
+from tickets.workflow import allowed_actions
+from tickets.workflow import may_see_complainant as may_see
 
 HIDDEN = "***"
 
@@ -50,12 +51,8 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def may_see_complainant(view: TicketView, actor: Actor) -> bool:
-    """Complaints are confidential: handlers, quality staff, supervisors and whoever took the
-    complaint see the complainant; others see it masked."""
-    if view.ticket.type != TicketType.COMPLAINT.value or actor.role in COMPLAINT_READERS:
-        return True
-    assignee = view.assignee.username if view.assignee else None
-    return actor.username in (assignee, view.ticket.created_by)
+    """Complaints are confidential (tickets/workflow.py): others see the complainant masked."""
+    return may_see(view.ticket.type, actor.role, view.involves(actor.username))
 
 
 def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -113,9 +110,18 @@ def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def ticket_detail_json(
-    view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo
+    view: TicketView,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    outage_callers: OutageCallers | None = None,
 ) -> dict[str, Any]:
     body = ticket_json(view, actor, now, tz)
+    if outage_callers is not None:
+        body["outage_callers"] = {
+            "heard_notice": outage_callers.heard_notice,
+            "called_about_it": outage_callers.called_about_it,
+        }
     body["allowed_actions"] = [
         action.value for action in allowed_actions(view.snapshot(), actor.role)
     ]

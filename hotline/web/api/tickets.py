@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hotline.application import tickets as ticket_cases
+from hotline.services import ivr_lookups
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
@@ -18,6 +19,7 @@ from hotline.web.auth import ALL_ROLES
 from hotline.web.context import context_of
 from tickets.phones import PhoneError, normalise_phone
 from tickets.sla import end_of_local_day
+from tickets.types import TicketType
 from tickets.workflow import CREATE_ROLES, Action, Appointment
 
 
@@ -102,7 +104,10 @@ async def get_ticket(request: Request, actor: Actor | None) -> Response:
     now = context.clock()
     async with context.sessions() as session:
         view = await service.get_ticket(session, request.path_params["number"])
-    return JSONResponse(ticket_detail_json(view, _actor(actor), now, rulebook.timezone))
+        callers = None
+        if view.ticket.type == TicketType.OUTAGE and view.ticket.id is not None:
+            callers = await ivr_lookups.outage_callers(session, view.ticket.id)
+    return JSONResponse(ticket_detail_json(view, _actor(actor), now, rulebook.timezone, callers))
 
 
 async def act_on_ticket(request: Request, actor: Actor | None) -> Response:

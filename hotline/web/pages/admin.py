@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hotline.application import rules
+from hotline.application import staff as staff_cases
 from hotline.db.tables import CallbackPolicyRow
 from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
@@ -24,9 +26,8 @@ from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext
 from tickets.sla import TargetKind
 from tickets.types import SUBTYPES, TicketType
-from tickets.workflow import Role
+from tickets.workflow import ADMINS, Role
 
-ADMINS = frozenset({Role.ADMIN})
 SECTIONS = [
     ("/admin/users", "Users"),
     ("/admin/departments", "Departments"),
@@ -68,15 +69,10 @@ def _department_form(form: FormData, code: str) -> departments.DepartmentForm:
 async def save_department(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
     context = context_of(request)
     code = request.path_params.get("row") or text(form, "code", 40)
-    async with context.sessions() as session, session.begin():
-        if "row" in request.path_params:
-            await departments.update_department(
-                session, _department_form(form, code), context.clock(), actor.username
-            )
-        else:
-            await departments.create_department(
-                session, _department_form(form, code), context.clock(), actor.username
-            )
+    if "row" in request.path_params:
+        await rules.update_department(context, actor, _department_form(form, code))
+    else:
+        await rules.create_department(context, actor, _department_form(form, code))
     return current_gettext()("Saved.")
 
 
@@ -108,20 +104,18 @@ def _rule_form(form: FormData) -> routing_rules.RuleForm:
 async def change_rule(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
     context = context_of(request)
     operation = request.path_params.get("operation", "add")
-    now, by = context.clock(), actor.username
-    async with context.sessions() as session, session.begin():
-        if operation == "add":
-            await routing_rules.add_rule(session, _rule_form(form), now, by)
-        elif row is None:
-            raise NotFound("no such routing rule")
-        elif operation == "update":
-            await routing_rules.update_rule(session, row, _rule_form(form), now, by)
-        elif operation in ("up", "down"):
-            await routing_rules.move_rule(session, row, operation, now, by)
-        elif operation == "delete":
-            await routing_rules.delete_rule(session, row, now, by)
-        else:
-            raise NotFound("no such change")
+    if operation == "add":
+        await rules.add_routing_rule(context, actor, _rule_form(form))
+    elif row is None:
+        raise NotFound("no such routing rule")
+    elif operation == "update":
+        await rules.update_routing_rule(context, actor, row, _rule_form(form))
+    elif operation in ("up", "down"):
+        await rules.move_routing_rule(context, actor, row, operation)
+    elif operation == "delete":
+        await rules.delete_routing_rule(context, actor, row)
+    else:
+        raise NotFound("no such change")
     return current_gettext()("Saved.")
 
 
@@ -145,8 +139,7 @@ async def set_target(request: Request, actor: Actor, form: FormData, row: int | 
         raise NotFound("no such SLA policy")
     if not raw.isdigit():
         raise Invalid(N_("the SLA target was not saved"), {"amount": N_("a whole number")})
-    async with context.sessions() as session, session.begin():
-        await sla_policies.set_target(session, row, int(raw), context.clock(), actor.username)
+    await rules.set_sla_target(context, actor, row, int(raw))
     return current_gettext()("Saved. Tickets received from now on get the new target.")
 
 
@@ -168,15 +161,13 @@ async def save_callback_policy(
     for name in callback_service.POLICY_FIELDS:
         raw = text(form, name, 8)
         numbers[name] = int(raw) if raw.isdigit() else -1
-    async with context.sessions() as session, session.begin():
-        await callback_service.update_policy(
-            session,
-            numbers,
-            (text(form, "quiet_start", 5), text(form, "quiet_end", 5)),
-            form.get("automated_calls") == "on",
-            context.clock(),
-            actor.username,
-        )
+    await rules.set_callback_policy(
+        context,
+        actor,
+        numbers,
+        (text(form, "quiet_start", 5), text(form, "quiet_end", 5)),
+        form.get("automated_calls") == "on",
+    )
     return current_gettext()("Saved. Callbacks made from now on follow the new policy.")
 
 
@@ -209,25 +200,24 @@ def _staff_form(form: FormData, *, new: bool = False) -> staff.StaffForm:
 async def change_user(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
     context = context_of(request)
     operation = request.path_params.get("operation", "add")
-    now, by = context.clock(), actor.username
     _ = current_gettext()
-    async with context.sessions() as session, session.begin():
-        if operation == "add":
-            user, password = await staff.create_staff(
-                session, text(form, "username", 64), _staff_form(form, new=True), now, by
-            )
-            username = user.username
-        elif row is None:
-            raise NotFound("no such user")
-        elif operation == "update":
-            user = await staff.update_staff(session, row, _staff_form(form), now, by)
-            context.tokens.forget(f"session:{row}")
-            return _("Saved.")
-        elif operation == "password":
-            password = await staff.reset_password(session, row, now, by)
-            username = str(form.get("username") or "")
-        else:
-            raise NotFound("no such change")
+    if operation == "add":
+        user, password = await staff_cases.create_staff(
+            context, actor, text(form, "username", 64), _staff_form(form, new=True)
+        )
+        username = user.username
+    elif row is None:
+        raise NotFound("no such user")
+    elif operation == "update":
+        await staff_cases.update_staff(context, actor, row, _staff_form(form))
+        # Signed in already: their new role or deactivation holds from the next request.
+        context.tokens.forget(f"session:{row}")
+        return _("Saved.")
+    elif operation == "password":
+        password = await staff_cases.reset_password(context, actor, row)
+        username = str(form.get("username") or "")
+    else:
+        raise NotFound("no such change")
     request.session["one_time_password"] = {"username": username, "password": password}
     return _("Saved. Hand over the one-time password below; it is not shown again.")
 

@@ -12,8 +12,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hotline.application import calendar as calendar_cases
+from hotline.application.calendar import NOT_CHANGED
 from hotline.i18n import N_
-from hotline.services import calendar_days
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.services.rulebook import load_calendar
@@ -22,11 +23,8 @@ from hotline.web.pages.admin import SECTIONS
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.templating import current_gettext
-from tickets.calendar import CalendarDay, DaySource
-from tickets.workflow import Role
-
-EDITORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
-YEARS = range(2004, 2101)
+from tickets.calendar import YEARS, CalendarDay, DaySource
+from tickets.workflow import CALENDAR_EDITORS, Role
 
 
 def _year(request: Request, fallback: int) -> int:
@@ -79,41 +77,28 @@ def _day(form: FormData) -> date:
     try:
         return date.fromisoformat(text(form, "day", 10))
     except ValueError as error:
-        raise Invalid(
-            N_("the calendar was not changed"), {"day": N_("a date, YYYY-MM-DD")}
-        ) from error
+        raise Invalid(NOT_CHANGED, {"day": N_("a date, YYYY-MM-DD")}) from error
 
 
 async def change_calendar(request: Request, actor: Actor, form: FormData, _row: int | None) -> str:
     context = context_of(request)
     operation = request.path_params["operation"]
-    now, by = context.clock(), actor.username
-    async with context.sessions() as session, session.begin():
-        if operation == "override":
-            day = _day(form)
-            if day.year not in YEARS:
-                raise Invalid(
-                    N_("the calendar was not changed"), {"day": N_("outside the calendar")}
-                )
-            workday = text(form, "workday", 5)
-            if workday not in ("yes", "no"):
-                raise Invalid(N_("the calendar was not changed"), {"workday": N_("choose one")})
-            await calendar_days.override_day(
-                session, day, workday == "yes", optional(form, "note", 200), now, by
-            )
-        elif operation == "remove":
-            await calendar_days.remove_override(session, _day(form), now, by)
-        elif operation == "confirm":
-            raw = text(form, "year", 4)
-            if not raw.isdigit() or int(raw) not in YEARS:
-                raise Invalid(
-                    N_("the calendar was not changed"), {"year": N_("outside the calendar")}
-                )
-            await calendar_days.confirm_year(
-                session, int(raw), optional(form, "note", 200), now, by
-            )
-        else:
-            raise NotFound("no such change")
+    if operation == "override":
+        workday = text(form, "workday", 5)
+        if workday not in ("yes", "no"):
+            raise Invalid(NOT_CHANGED, {"workday": N_("choose one")})
+        await calendar_cases.override_day(
+            context, actor, _day(form), workday == "yes", optional(form, "note", 200)
+        )
+    elif operation == "remove":
+        await calendar_cases.remove_override(context, actor, _day(form))
+    elif operation == "confirm":
+        raw = text(form, "year", 4)
+        if not raw.isdigit():
+            raise Invalid(NOT_CHANGED, {"year": N_("outside the calendar")})
+        await calendar_cases.confirm_year(context, actor, int(raw), optional(form, "note", 200))
+    else:
+        raise NotFound("no such change")
     return current_gettext()("Saved. SLA clocks started from now on count the new calendar.")
 
 
@@ -124,7 +109,7 @@ def _back_to_year(form: FormData) -> str:
 
 ROUTES = form_page(
     "/admin/calendar",
-    EDITORS,
+    CALENDAR_EDITORS,
     show_calendar,
     change_calendar,
     _back_to_year,

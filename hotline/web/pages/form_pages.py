@@ -15,7 +15,6 @@ from starlette.routing import Route
 from hotline.services import routing_rules
 from hotline.services.actor import Actor
 from hotline.services.errors import ServiceError
-from hotline.web.context import context_of
 from hotline.web.errors import status_of
 from hotline.web.pages.forms import checked_form, done, take_notice
 from hotline.web.pages.guard import page
@@ -62,7 +61,7 @@ Show = Callable[[Request, Actor, Outcome | None], Awaitable[Response]]
 def changes(
     show: Show, change: Change, back: str | Callable[[FormData], str]
 ) -> Callable[[Request, Actor], Awaitable[Response]]:
-    """A POST handler: CSRF, then the change in one transaction; the page again on refusal."""
+    """A POST handler: CSRF, then the change (a use case); the page again on refusal."""
 
     async def handler(request: Request, actor: Actor) -> Response:
         form = await checked_form(request)
@@ -75,7 +74,6 @@ def changes(
             status, fields = _problem(error)
             on = request.path_params.get("row")
             return await show(request, actor, (status, fields, dict(form), on))
-        context_of(request).rulebooks.invalidate()
         return done(request, back(form) if callable(back) else back, notice)
 
     return handler

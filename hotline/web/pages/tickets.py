@@ -18,7 +18,6 @@ from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound, ServiceError
 from hotline.services.tickets import TicketView
-from hotline.web.api.calls import CALLERS
 from hotline.web.api.render import iso, ticket_detail_json
 from hotline.web.context import context_of
 from hotline.web.errors import status_of
@@ -27,7 +26,7 @@ from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
-from tickets.workflow import Action, Role, Status
+from tickets.workflow import Action, Role, Status, may_call_for
 
 DUE_SOON = timedelta(hours=2)
 # What a 1080p screen shows without scrolling; the API pages by 50.
@@ -224,7 +223,11 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             "actions": [
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],
-            "can_call": bool(actor.interface and ticket["caller_phone"] and actor.role in CALLERS),
+            "can_call": bool(
+                actor.interface
+                and ticket["caller_phone"]
+                and may_call_for(view.ticket.type, actor.role, view.involves(actor.username))
+            ),
             "server_now": now.isoformat(),
         },
         actor=actor,

@@ -1,0 +1,88 @@
+"""The rules hotline runs on, changed by an admin: departments, routing rules, SLA targets and
+the callback policy. Each change is checked and audited by its service in one transaction;
+once it commits, the next ticket is routed and clocked by the new rules."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hotline.application.unit import Core, unit_of_work
+from hotline.db.tables import CallbackPolicyRow, Department
+from hotline.services import callbacks, departments, routing_rules, sla_policies
+from hotline.services.actor import Actor, require
+from hotline.services.departments import DepartmentForm
+from hotline.services.routing_rules import RuleForm
+from tickets.workflow import ADMINS
+
+
+async def create_department(core: Core, actor: Actor, form: DepartmentForm) -> Department:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        department = await departments.create_department(
+            work.session, form, work.now, actor.username
+        )
+        work.changed_rules()
+    return department
+
+
+async def update_department(core: Core, actor: Actor, form: DepartmentForm) -> Department:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        department = await departments.update_department(
+            work.session, form, work.now, actor.username
+        )
+        work.changed_rules()
+    return department
+
+
+async def add_routing_rule(core: Core, actor: Actor, form: RuleForm) -> None:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        await routing_rules.add_rule(work.session, form, work.now, actor.username)
+        work.changed_rules()
+
+
+async def update_routing_rule(core: Core, actor: Actor, rule_id: int, form: RuleForm) -> None:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        await routing_rules.update_rule(work.session, rule_id, form, work.now, actor.username)
+        work.changed_rules()
+
+
+async def move_routing_rule(
+    core: Core, actor: Actor, rule_id: int, direction: Literal["up", "down"]
+) -> None:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        await routing_rules.move_rule(work.session, rule_id, direction, work.now, actor.username)
+        work.changed_rules()
+
+
+async def delete_routing_rule(core: Core, actor: Actor, rule_id: int) -> None:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        await routing_rules.delete_rule(work.session, rule_id, work.now, actor.username)
+        work.changed_rules()
+
+
+async def set_sla_target(core: Core, actor: Actor, policy_id: int, amount: int) -> None:
+    """A new target for tickets received from now on; running clocks keep theirs."""
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        await sla_policies.set_target(work.session, policy_id, amount, work.now, actor.username)
+        work.changed_rules()
+
+
+async def set_callback_policy(
+    core: Core,
+    actor: Actor,
+    numbers: dict[str, int],
+    quiet: tuple[str, str],
+    automated_calls: bool,
+) -> CallbackPolicyRow:
+    """Callbacks made from now on follow it; each transaction reads it afresh."""
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        return await callbacks.update_policy(
+            work.session, numbers, quiet, automated_calls, work.now, actor.username
+        )

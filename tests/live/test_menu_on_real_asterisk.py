@@ -1,0 +1,207 @@
+"""Our voice menu (FastAGI `menu`, ivr/menu.py) on a real Asterisk running our dialplan: a known
+caller's choice reaches the queue and the call log with their file; a caller in an outage
+area hears the notice and, pressing 1, is counted on the outage and politely let go; a gas
+smell hears the safety instructions and reaches the emergency desk. Each judged against the
+CDR and queue_log Asterisk wrote."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .conftest import LivePbx
+from .judge import Verdict, judge_caller, judge_span
+from .overlay import CARRIER_IP, PHONES_IP
+from .scenario import (
+    HOTLINE_NUMBER,
+    conclude,
+    finished,
+    inbound_call,
+    judge_queued_and_answered,
+    records,
+)
+from .server import Hotline
+from .sipp import Key, Phones
+
+# The menu's prompts are 0.4 s tones here (tests/live/sounds.py): the greeting and the menu
+# have played well within this, and GET DATA waits 5 s for the key.
+MENU_KEY_MS = 1500
+
+
+def a_customer(hotline: Hotline, phone: str, area: str, **extra: str) -> int:
+    with hotline.client() as client:
+        response = client.post(
+            "/api/customers",
+            json={"name": "测试用户", "phone": phone, "address": f"{area}测试路 1 号", "area": area}
+            | extra,
+        )
+    assert response.status_code == 201, response.text
+    customer_id: int = response.json()["id"]
+    return customer_id
+
+
+def menu_sessions(hotline: Hotline, caller: str) -> list[sqlite3.Row]:
+    """The menu's own log of this caller's sessions (the server's SQLite database)."""
+    database = Path(hotline.log).parent / "hotline.db"
+    with sqlite3.connect(database) as connection:
+        connection.row_factory = sqlite3.Row
+        return list(
+            connection.execute(
+                "SELECT * FROM ivr_session WHERE caller = ? ORDER BY id", (f"+86{caller}",)
+            )
+        )
+
+
+@pytest.mark.scenario("menu: known caller keys 2 (repair), agent answers")
+def test_a_known_callers_repair_choice_reaches_the_agent_with_their_file(
+    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+) -> None:
+    caller = "13800138201"
+    customer_id = a_customer(hotline, caller, "拱墅区")
+    agent = parties.phone("8001", PHONES_IP, pbx.ports.agents["8001"], ring_ms=800, talk_ms=2000)
+    customer = parties.customer(
+        caller,
+        keys=[Key("2", after_ms=MENU_KEY_MS)],
+        stay_ms=15000,
+        host=CARRIER_IP,
+        dialled=HOTLINE_NUMBER,
+    )
+    finished(customer)
+    assert "answered" in finished(agent)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    judge_caller(verdict, legs[0].src, call)
+    verdict.same("IVR choice (CDR userfield)", legs[-1].userfield, f"hotline:{call['ivr_choice']}")
+    verdict.same("IVR choice is repair", "repair", call["ivr_choice"])
+    verdict.same("customer file", customer_id, call["customer_id"])
+    judge_queued_and_answered(verdict, legs, queue, call)
+    judge_span(verdict, legs, call)
+    [session] = menu_sessions(hotline, caller)
+    verdict.same("menu log", "routed repair", f"{session['outcome']} {session['service']}")
+    conclude(verdict, legs, queue, call)
+
+
+@pytest.mark.scenario("menu: outage notice, key 1, counted and goodbye")
+def test_a_caller_in_an_outage_area_hears_the_notice_and_is_counted_on_it(
+    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+) -> None:
+    caller = "13800138202"
+    a_customer(hotline, caller, "上城区")
+    with hotline.client() as client:
+        response = client.post(
+            "/api/tickets",
+            json={
+                "type": "outage",
+                "subtype": "unplanned",
+                "description": "上城区中压管道抢修",
+                "area": "上城区",
+            },
+        )
+    assert response.status_code == 201, response.text
+    outage_number = response.json()["number"]
+    # The notice (greeting, area, cause, the restoration time in words, apology) takes a few
+    # seconds of 0.4 s tones; the key comes while "press 1" waits for it.
+    customer = parties.customer(
+        caller,
+        keys=[Key("1", after_ms=7000)],
+        stay_ms=15000,
+        host=CARRIER_IP,
+        dialled=HOTLINE_NUMBER,
+    )
+    said = finished(customer)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    verdict.holds(
+        "the PBX said goodbye and hung up",
+        f"CDR lastapp {legs[-1].lastapp}",
+        said[-1],
+        said[-1] == "the PBX hung up" and legs[-1].lastapp in ("Hangup", "Playback"),
+    )
+    verdict.same("queue_log", [], [line.event for line in queue])
+    verdict.same("disposition", "ivr_only", call["disposition"])
+    verdict.same("IVR choice", "outage-noted", call["ivr_choice"])
+    verdict.same("queue", None, call["queue"])
+    judge_caller(verdict, legs[0].src, call)
+    judge_span(verdict, legs, call)
+    with hotline.client() as client:
+        outage = client.get(f"/api/tickets/{outage_number}").json()
+    verdict.same(
+        "the outage's callers",
+        {"heard_notice": 1, "called_about_it": 1},
+        outage.get("outage_callers"),
+    )
+    conclude(verdict, legs, queue, call)
+
+
+@pytest.mark.scenario("menu: gas smell, safety instructions, emergency desk answers")
+def test_a_gas_smell_hears_the_safety_instructions_and_reaches_the_emergency_desk(
+    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+) -> None:
+    caller = "13800138203"
+    desk = parties.phone("8003", PHONES_IP, pbx.ports.agents["8003"], ring_ms=500, talk_ms=2000)
+    customer = parties.customer(
+        caller,
+        keys=[Key("4", after_ms=MENU_KEY_MS)],
+        stay_ms=15000,
+        host=CARRIER_IP,
+        dialled=HOTLINE_NUMBER,
+    )
+    finished(customer)
+    assert "answered" in finished(desk)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    verdict.same("queue (queue_log)", "emergency", queue[0].queue if queue else None)
+    verdict.same("queue", "emergency", call["queue"])
+    verdict.same("IVR choice", "gas-smell", call["ivr_choice"])
+    verdict.same("disposition", "answered", call["disposition"])
+    agent = call["agent"] or {}
+    verdict.same("emergency desk", "PJSIP/8003", agent.get("interface"))
+    judge_caller(verdict, legs[0].src, call)
+    judge_span(verdict, legs, call)
+    conclude(verdict, legs, queue, call)
+
+
+@pytest.mark.scenario("menu: key 6, a caller hears their own ticket's status")
+def test_a_caller_keys_their_tickets_number_and_hears_its_status(
+    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+) -> None:
+    caller = "13800138204"
+    with hotline.client() as client:
+        response = client.post(
+            "/api/tickets",
+            json={
+                "type": "repair",
+                "subtype": "indoor_equipment",
+                "description": "壁挂炉不点火",
+                "caller_phone": caller,
+            },
+        )
+    assert response.status_code == 201, response.text
+    digits = "".join(character for character in response.json()["number"] if character.isdigit())
+    keyed = [Key("6", after_ms=MENU_KEY_MS), Key(digits[0], after_ms=1500)]
+    keyed += [Key(digit, after_ms=150) for digit in digits[1:]] + [Key("#", after_ms=150)]
+    customer = parties.customer(
+        caller, keys=keyed, stay_ms=20000, host=CARRIER_IP, dialled=HOTLINE_NUMBER
+    )
+    said = finished(customer)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    verdict.same("the PBX said goodbye and hung up", "the PBX hung up", said[-1])
+    verdict.same("queue_log", [], [line.event for line in queue])
+    verdict.same("disposition", "ivr_only", call["disposition"])
+    verdict.same("IVR choice", "status-read", call["ivr_choice"])
+    judge_caller(verdict, legs[0].src, call)
+    judge_span(verdict, legs, call)
+    [session] = menu_sessions(hotline, caller)
+    verdict.same(
+        "menu log",
+        "finished status-read, 1 lookup",
+        f"{session['outcome']} {session['finished']}, {session['status_lookups']} lookup",
+    )
+    conclude(verdict, legs, queue, call)
