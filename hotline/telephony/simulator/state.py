@@ -126,6 +126,13 @@ class PbxState:
     def members_at(self, interface: str) -> list[Member]:
         return [member for member in self.members.values() if member.interface == interface]
 
+    def forget_calls(self) -> None:
+        """A restarted PBX: no channel, nobody waiting, no member on a call."""
+        self.channels.clear()
+        self.entries.clear()
+        for member in self.members.values():
+            member.in_call = False
+
     def free_members(self, queue: str) -> list[Member]:
         return [
             member

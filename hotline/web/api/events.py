@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from hotline.events import Event, EventBus
+from hotline.events import BusClosed, Event, EventBus
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import context_of
@@ -72,6 +72,9 @@ def sse_frame(event: Event) -> bytes:
 
 
 async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator[bytes]:
+    """Until the client goes, or the bus closes at shutdown: the response then ends, and the
+    server can close the connection instead of waiting for it forever (the browser's
+    EventSource comes back to the restarted server by itself)."""
     async with bus.subscribe(*topics_for(actor)) as subscription:
         # Tell the browser how soon to come back after a drop, and that the feed is open.
         yield b"retry: 2000\n: connected\n\n"
@@ -82,6 +85,8 @@ async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
+            except BusClosed:
+                return
             if subscription.dropped != reported_drops:
                 lost = subscription.dropped - reported_drops
                 reported_drops = subscription.dropped
