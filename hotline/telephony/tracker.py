@@ -511,6 +511,18 @@ class CallTracker:
         status = message.get("DialStatus")
         if status and self._outbound_channel(message):
             self._dial_ended(call, status, at)
+        elif (
+            status == "ANSWER"
+            and message.get("Context") in self.config.inbound_contexts
+            and not call.in_queue
+        ):
+            # An inbound call the dialplan put through with its own Dial (a gas smell nobody
+            # took in the emergency queue, to the on-call phones): the phone that answered took
+            # it. (A queue's own dial to a member ends while the caller is still queued; its
+            # AgentConnect names the member.)
+            interface = channel_interface(message.get("DestChannel") or "")
+            if interface and call.agent.value is None:
+                call.agent.latest((None, interface), at)
 
     def _on_bridge_enter(self, call: _Call, message: AmiMessage, at: datetime) -> None:
         context = message.get("Context")
