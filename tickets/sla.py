@@ -4,8 +4,11 @@ appointments move it.
 A clock starts at an event (receipt, or resolution for the feedback clock) and is due by its
 policy: a wall-clock duration (the service runs 24/7), a number of working days on the business
 calendar (due at 24:00 local time of the last one), or the end of the local day. Duration clocks
-pause while the ticket waits for the customer and their due time moves by the paused time;
-deadlines agreed with the customer (an appointment, a complaint extension) are fixed instants.
+pause while the ticket waits for the customer, up to the pause allowance of their policy: their
+due time moves by the paused time, never by more than the allowance, and a pause that runs past
+the allowance counts as running time. A clock whose policy allows no pause (a gas smell, an
+outage) never stops for waiting. Deadlines agreed with the customer (an appointment, a complaint
+extension) are fixed instants.
 At 80 % of its time a clock warns; at its due time it breaches — each exactly once.
 """
 
@@ -71,6 +74,8 @@ class SlaPolicy:
     subtype: str | None = None
     special: bool | None = None
     starts_on: StartEvent = StartEvent.RECEIVED
+    # Minutes of waiting for the customer this clock may be paused for, in all; 0: never.
+    pause_limit: int = 0
 
     def matches(self, ticket_type: TicketType, subtype: str | None, special: bool) -> bool:
         return (
@@ -85,14 +90,40 @@ class SlaPolicy:
 
 
 _HOUR = 60
+# How long, in all, a clock may wait for the customer unless its policy says otherwise.
+DEFAULT_PAUSE_LIMIT = 48 * _HOUR
 DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
-    SlaPolicy(ClockName.REPLY, TargetKind.MINUTES, 4 * _HOUR, TicketType.CONSULTATION),
     SlaPolicy(
-        ClockName.REPLY, TargetKind.MINUTES, 24 * _HOUR, TicketType.CONSULTATION, special=True
+        ClockName.REPLY,
+        TargetKind.MINUTES,
+        4 * _HOUR,
+        TicketType.CONSULTATION,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
     ),
-    SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.REPAIR),
+    SlaPolicy(
+        ClockName.REPLY,
+        TargetKind.MINUTES,
+        24 * _HOUR,
+        TicketType.CONSULTATION,
+        special=True,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
+    SlaPolicy(
+        ClockName.HANDLE,
+        TargetKind.MINUTES,
+        6 * _HOUR,
+        TicketType.REPAIR,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 30, TicketType.REPAIR, "gas_smell"),
-    SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR),
+    SlaPolicy(
+        ClockName.FIX,
+        TargetKind.MINUTES,
+        24 * _HOUR,
+        TicketType.REPAIR,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
+    SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR, "gas_smell"),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.OUTAGE),
     SlaPolicy(ClockName.RESTORE, TargetKind.MINUTES, 24 * _HOUR, TicketType.OUTAGE),
     SlaPolicy(ClockName.REPLY, TargetKind.WORKING_DAYS, 5, TicketType.COMPLAINT),
@@ -152,25 +183,40 @@ class Clock:
     pausable: bool
     basis: DueBasis = DueBasis.POLICY
     estimated: bool = False
+    # Every second waited, for the record; only `pause_limit_seconds` of it moves the clock.
     paused_seconds: float = 0.0
     paused_at: datetime | None = None
     stopped_at: datetime | None = None
     warned_at: datetime | None = None
     breached_at: datetime | None = None
     extension_reason: str | None = None
+    pause_limit_seconds: float = 0.0
+
+    @property
+    def pause_left_seconds(self) -> float:
+        """The allowance not yet used by completed pauses."""
+        return max(self.pause_limit_seconds - self.paused_seconds, 0.0)
+
+    def _shift(self) -> timedelta:
+        """How far pauses move the due time: completed ones within the allowance, and a pause
+        in progress by what is left of it — the latest the clock can fall due while waiting."""
+        if not self.pausable:
+            return timedelta(0)
+        credited = min(self.paused_seconds, self.pause_limit_seconds)
+        if self.paused_at is not None:
+            credited = self.pause_limit_seconds
+        return timedelta(seconds=credited)
 
     @property
     def due_at(self) -> datetime:
-        """Due time counting completed pauses; a pause in progress moves it further still."""
-        if not self.pausable:
-            return self.target_due_at
-        return self.target_due_at + timedelta(seconds=self.paused_seconds)
+        """Due time counting completed pauses; while paused, the due time the clock reaches if
+        the customer never answers (the pause allowance used up)."""
+        return self.target_due_at + self._shift()
 
     @property
     def warn_at(self) -> datetime:
         span = self.target_due_at - self.started_at
-        shift = timedelta(seconds=self.paused_seconds) if self.pausable else timedelta(0)
-        return self.started_at + span * WARNING_FRACTION + shift
+        return self.started_at + span * WARNING_FRACTION + self._shift()
 
     @property
     def is_stopped(self) -> bool:
@@ -181,25 +227,27 @@ class Clock:
         return self.paused_at is not None
 
     def due_at_as_of(self, now: datetime) -> datetime:
-        if self.paused_at is not None and now > self.paused_at:
-            return self.due_at + (now - self.paused_at)
-        return self.due_at
+        """The due time if the clock resumed at `now`."""
+        if self.paused_at is None:
+            return self.due_at
+        return resume(self, max(now, self.paused_at)).due_at
 
     def state(self, now: datetime) -> ClockState:
         if self.stopped_at is not None:
             if self.breached_at is None and self.stopped_at < self.due_at:
                 return ClockState.MET
             return ClockState.BREACHED
-        if self.breached_at is not None:
+        if self.breached_at is not None or now >= self.due_at:
             return ClockState.BREACHED
         if self.paused_at is not None:
             return ClockState.PAUSED
-        return ClockState.BREACHED if now >= self.due_at else ClockState.RUNNING
+        return ClockState.RUNNING
 
     def next_check_at(self) -> datetime | None:
         """The next instant the sweeper must look at this clock, or None while nothing can
-        happen (stopped, paused, or already warned and breached)."""
-        if self.stopped_at is not None or self.paused_at is not None:
+        happen (stopped, or already warned and breached). A paused clock is looked at when its
+        pause allowance would run out."""
+        if self.stopped_at is not None:
             return None
         if self.warned_at is None:
             return self.warn_at
@@ -218,18 +266,27 @@ def start_clock(
         started_at=started_at,
         target_due_at=due,
         original_due_at=due,
-        pausable=policy.kind is TargetKind.MINUTES,
+        pausable=policy.kind is TargetKind.MINUTES and policy.pause_limit > 0,
         estimated=estimated,
+        pause_limit_seconds=float(policy.pause_limit * 60),
+    )
+
+
+def can_pause(clock: Clock, at: datetime) -> bool:
+    """Waiting for the customer stops this clock at `at`: it may pause, has allowance left,
+    and has not yet breached (recorded or not: waiting cannot undo a breach)."""
+    return (
+        clock.pausable
+        and not clock.is_stopped
+        and not clock.is_paused
+        and clock.pause_left_seconds > 0
+        and clock.breached_at is None
+        and at < clock.due_at
     )
 
 
 def pause(clock: Clock, at: datetime) -> Clock:
-    if not clock.pausable or clock.is_stopped or clock.is_paused:
-        return clock
-    if clock.breached_at is not None or at >= clock.due_at:
-        # Past its due time the clock has breached, recorded or not: waiting cannot undo it.
-        return clock
-    return replace(clock, paused_at=at)
+    return replace(clock, paused_at=at) if can_pause(clock, at) else clock
 
 
 def resume(clock: Clock, at: datetime) -> Clock:
@@ -301,8 +358,9 @@ class DueEvent(StrEnum):
 
 
 def due_events(clock: Clock, now: datetime) -> list[DueEvent]:
-    """What has come due on a running clock by `now` and is not yet recorded, warning first."""
-    if clock.is_stopped or clock.is_paused:
+    """What has come due on a clock by `now` and is not yet recorded, warning first. A paused
+    clock comes due once its pause allowance is used up."""
+    if clock.is_stopped:
         return []
     events = []
     if clock.warned_at is None and now >= clock.warn_at:

@@ -198,6 +198,8 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
     clocks = ticket.clocks
     if action is Action.START and ticket.assignee is None:
         return "the ticket has no assignee"
+    if action is Action.PAUSE and not may_wait(ticket.type, ticket.subtype):
+        return "a gas smell or an outage never waits for the customer"
     if action is Action.EXTEND:
         reply = clocks.get(ClockName.REPLY)
         if reply is None or reply.is_stopped:
@@ -224,6 +226,12 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
         if feedback is not None and not feedback.is_stopped:
             return "the caller must get feedback first"
     return None
+
+
+def may_wait(ticket_type: TicketType, subtype: str | None) -> bool:
+    """Safety work is never put on hold: a gas smell and an outage run their clocks whatever
+    the customer does."""
+    return ticket_type is not TicketType.OUTAGE and subtype != GAS_SMELL
 
 
 def allowed_actions(ticket: TicketSnapshot, role: Role) -> list[Action]:

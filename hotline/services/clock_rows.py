@@ -24,6 +24,7 @@ def clock_from_row(row: SlaClockRow) -> Clock:
         warned_at=row.warned_at,
         breached_at=row.breached_at,
         extension_reason=row.extension_reason,
+        pause_limit_seconds=row.pause_limit_seconds,
     )
 
 
@@ -40,6 +41,7 @@ def clock_values(clock: Clock) -> dict[str, Any]:
         "pausable": clock.pausable,
         "estimated": clock.estimated,
         "paused_seconds": clock.paused_seconds,
+        "pause_limit_seconds": clock.pause_limit_seconds,
         "paused_at": clock.paused_at,
         "stopped_at": clock.stopped_at,
         "warned_at": clock.warned_at,

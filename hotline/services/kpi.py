@@ -45,6 +45,9 @@ class TicketFigures:
     surveys: int = 0
     survey_score_total: int = 0
     surveys_satisfied: int = 0
+    # Clocks stopped in the period that waited for the customer, and how long in all.
+    clocks_paused: int = 0
+    paused_seconds_total: float = 0.0
 
     def add(self, other: TicketFigures) -> None:
         for name in self.__dataclass_fields__:
@@ -184,11 +187,11 @@ async def kpi_report(
 
     async with sessions() as session:
         departments = dict(await _rows(session, select(col(Department.id), col(Department.code))))
-    repairs, replies, callbacks, calls = await asyncio.gather(
-        run(_repairs), run(_replies), run(_callbacks), run(_calls)
+    repairs, replies, callbacks, pauses, calls = await asyncio.gather(
+        run(_repairs), run(_replies), run(_callbacks), run(_pauses), run(_calls)
     )
     report = KpiReport(start, end)
-    for month, department_id, figures in [*repairs, *replies, *callbacks]:
+    for month, department_id, figures in [*repairs, *replies, *callbacks, *pauses]:
         report.ticket_row(month, departments.get(department_id, "?")).add(figures)
     for month, queue, call_figures in calls:
         report.call_row(month, queue).add(call_figures)
@@ -318,6 +321,29 @@ async def _callbacks(
             ),
         )
         for m, d, n, reached, surveys, total, satisfied in await _rows(session, statement)
+    ]
+
+
+async def _pauses(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Clocks stopped in the period after waiting for the customer: how many, how long."""
+    clock = aliased(SlaClockRow)
+    month = _month(col(clock.stopped_at), start, end, tz)
+    statement = (
+        select(month, col(Ticket.department_id), func.count(), func.sum(col(clock.paused_seconds)))
+        .select_from(Ticket)
+        .join(clock, col(clock.ticket_id) == Ticket.id)
+        .where(
+            col(clock.paused_seconds) > 0,
+            col(clock.stopped_at) >= start,
+            col(clock.stopped_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id))
+    )
+    return [
+        (m, d, TicketFigures(clocks_paused=n, paused_seconds_total=float(total)))
+        for m, d, n, total in await _rows(session, statement)
     ]
 
 

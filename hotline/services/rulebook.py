@@ -49,6 +49,7 @@ def policy_from_row(row: SlaPolicyRow) -> SlaPolicy:
         subtype=row.subtype,
         special=row.special,
         starts_on=StartEvent(row.starts_on),
+        pause_limit=row.pause_limit,
     )
 
 

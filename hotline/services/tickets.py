@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import exists, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -129,6 +129,7 @@ def _ticket_fields(ticket: Ticket, department: str, assignee: str | None) -> dic
         "assignee": assignee,
         "appointment_start": _iso(ticket.appointment_start),
         "appointment_end": _iso(ticket.appointment_end),
+        "waiting_for": ticket.waiting_for,
     }
 
 
@@ -299,10 +300,8 @@ def _overdue_clause(now: datetime) -> Any:
     return exists().where(
         col(SlaClockRow.ticket_id) == col(Ticket.id),
         col(SlaClockRow.stopped_at).is_(None),
-        or_(
-            col(SlaClockRow.breached_at).is_not(None),
-            and_(col(SlaClockRow.paused_at).is_(None), col(SlaClockRow.due_at) <= now),
-        ),
+        # A paused clock's due time is the one it reaches when its pause allowance runs out.
+        or_(col(SlaClockRow.breached_at).is_not(None), col(SlaClockRow.due_at) <= now),
     )
 
 
@@ -518,6 +517,11 @@ async def perform_action(
             await technician_time.follow_assignment(
                 session, ticket, new_assignee, rulebook.timezone, now, actor.username
             )
+    if outcome.status is Status.WAITING_CUSTOMER:
+        if action is Action.PAUSE:
+            ticket.waiting_for = (request.reason or "").strip()
+    else:
+        ticket.waiting_for = None
     if outcome.appointment is not None:
         ticket.appointment_start = outcome.appointment.start
         ticket.appointment_end = outcome.appointment.end

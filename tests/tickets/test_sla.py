@@ -250,7 +250,9 @@ def test_hour_clocks_are_due_after_their_target_on_the_wall_clock(
     clock = start(ticket_type, subtype, received, special)[name]
     assert clock.due_at == local(2026, 11, 20, 10) + target
     assert clock.original_due_at == clock.due_at
-    assert clock.kind is TargetKind.MINUTES and clock.pausable
+    assert clock.kind is TargetKind.MINUTES
+    # Safety clocks never wait for the customer.
+    assert clock.pausable is (subtype != "gas_smell" and ticket_type is not TicketType.OUTAGE)
     assert clock.basis is DueBasis.POLICY and not clock.estimated
     assert clock.state(received) is ClockState.RUNNING
 
@@ -344,7 +346,8 @@ def test_waiting_for_the_customer_moves_an_hour_clock_by_the_paused_time() -> No
     clock = handle()
     paused = sla.pause(clock, RECEIVED + 1 * H)
     assert paused.paused_at == RECEIVED + 1 * H
-    assert paused.due_at == clock.due_at  # completed pauses only
+    # While waiting, the due time is the one reached if the customer never answers.
+    assert paused.due_at == clock.due_at + timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
     resumed = sla.resume(paused, RECEIVED + 3 * H)
     assert resumed.paused_at is None
     assert resumed.paused_seconds == 2 * 3600
@@ -651,10 +654,14 @@ def test_recording_the_same_events_again_changes_nothing() -> None:
     assert sla.record_due_events(once, [DueEvent.WARNING, DueEvent.BREACH]) == once
 
 
-def test_paused_and_stopped_clocks_have_nothing_due_and_no_next_check() -> None:
+def test_a_paused_clock_is_next_checked_when_its_allowance_would_run_out() -> None:
     paused = sla.pause(handle(), RECEIVED + 1 * H)
     assert sla.due_events(paused, RECEIVED + 30 * H) == []
-    assert paused.next_check_at() is None
+    allowance = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    assert paused.next_check_at() == RECEIVED + 4 * H + 48 * M + allowance
+
+
+def test_a_stopped_clock_has_nothing_due_and_no_next_check() -> None:
     stopped = sla.stop(handle(), RECEIVED + 1 * H)
     assert sla.due_events(stopped, RECEIVED + 30 * H) == []
     assert stopped.next_check_at() is None
@@ -735,7 +742,9 @@ def test_pausing_never_makes_a_clock_due_sooner(
             current = sla.resume(current, cursor)
             assert current.due_at >= before
         assert current.due_at >= clock.due_at
-        expected = clock.due_at + waited if clock.pausable else clock.due_at
+        # Waiting moves a clock by the time waited, up to the pause allowance of its policy.
+        allowance = timedelta(seconds=clock.pause_limit_seconds)
+        expected = clock.due_at + min(waited, allowance) if clock.pausable else clock.due_at
         assert current.due_at == expected
 
 
@@ -867,3 +876,61 @@ def test_stopping_now_keeps_the_state_the_clock_shows_now(
             (ClockState.RUNNING, ClockState.MET),
             (ClockState.BREACHED, ClockState.BREACHED),
         )
+
+
+# --- pause allowance: safety clocks never wait, others wait a limited time ---------------------
+
+
+def test_a_gas_smell_clock_never_pauses() -> None:
+    for name, clock in start(TicketType.REPAIR, "gas_smell", RECEIVED).items():
+        assert sla.pause(clock, RECEIVED + 1 * M) == clock, name
+
+
+def test_an_outage_clock_never_pauses() -> None:
+    for name, clock in start(TicketType.OUTAGE, "unplanned", RECEIVED).items():
+        assert sla.pause(clock, RECEIVED + 1 * M) == clock, name
+
+
+def test_a_pause_past_the_allowance_counts_as_running_time() -> None:
+    limit = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    clock = sla.pause(handle(), RECEIVED + 1 * H)
+    # Never answered: the clock falls due the allowance after its own due time.
+    assert clock.due_at == RECEIVED + 6 * H + limit
+    assert clock.state(RECEIVED + 6 * H + limit - 1 * M) is ClockState.PAUSED
+    assert clock.state(RECEIVED + 6 * H + limit) is ClockState.BREACHED
+    swept, events = sweep(clock, RECEIVED + 6 * H + limit)
+    assert events == [DueEvent.WARNING, DueEvent.BREACH]
+    assert swept.breached_at == RECEIVED + 6 * H + limit
+    # Resumed long after: the whole wait is on record, only the allowance moved the clock.
+    resumed = sla.resume(clock, RECEIVED + 1 * H + limit + 10 * H)
+    assert resumed.paused_seconds == (limit + 10 * H).total_seconds()
+    assert resumed.due_at == RECEIVED + 6 * H + limit
+
+
+def test_a_clock_whose_allowance_is_used_up_does_not_pause_again() -> None:
+    limit = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    clock = sla.resume(sla.pause(handle(), RECEIVED), RECEIVED + limit)
+    assert clock.pause_left_seconds == 0
+    assert sla.pause(clock, RECEIVED + limit + 1 * M) == clock
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(st.integers(0, 100 * 60), st.integers(0, 100 * 60)), min_size=1, max_size=6),
+    st.integers(0, 72 * 60),
+)
+def test_pauses_never_move_a_clock_by_more_than_its_allowance(
+    pauses: list[tuple[int, int]], limit: int
+) -> None:
+    policy = SlaPolicy(
+        ClockName.HANDLE, TargetKind.MINUTES, 6 * 60, TicketType.REPAIR, pause_limit=limit
+    )
+    clock = sla.start_clock(policy, RECEIVED, CALENDAR, TZ)
+    moment = RECEIVED
+    for gap, length in pauses:
+        moment += timedelta(minutes=gap)
+        clock = sla.pause(clock, moment)
+        moment += timedelta(minutes=length)
+        assert clock.due_at - clock.target_due_at <= timedelta(minutes=limit)
+        clock = sla.resume(clock, moment)
+        assert timedelta(0) <= clock.due_at - clock.target_due_at <= timedelta(minutes=limit)

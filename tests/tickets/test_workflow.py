@@ -283,7 +283,7 @@ ALLOWED_FOR_SUPERVISOR = {
         A.RESOLVE,
     ],
     (TicketType.REPAIR, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.ARRIVE, A.FIX],
-    (TicketType.OUTAGE, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.ARRIVE, A.FIX],
+    (TicketType.OUTAGE, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.ARRIVE, A.FIX],
     (TicketType.COMPLAINT, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.REPLY, A.EXTEND],
     (TicketType.CONSULTATION, Status.WAITING_CUSTOMER, "fresh"): [
         A.ASSIGN,
@@ -765,3 +765,16 @@ def test_waiting_does_not_pause_a_clock_already_past_its_due_time() -> None:
     assert fixed.clocks[ClockName.HANDLE].state(late + 4 * H) is ClockState.BREACHED
     assert fixed.clocks[ClockName.HANDLE].breached_at == T0 + 6 * H
     assert fixed.clocks[ClockName.FIX].state(late + 4 * H) is ClockState.MET
+
+
+@pytest.mark.parametrize(
+    ("ticket_type", "subtype"),
+    [(TicketType.REPAIR, "gas_smell"), (TicketType.OUTAGE, "unplanned")],
+)
+def test_a_gas_smell_or_an_outage_never_waits_for_the_customer(
+    ticket_type: TicketType, subtype: str
+) -> None:
+    ticket = new_ticket(ticket_type, subtype, status=Status.IN_PROGRESS, assignee="t")
+    with pytest.raises(ActionNotAllowed, match="never waits"):
+        run(ticket, A.PAUSE, Role.TECHNICIAN, reason="客户不在家")
+    assert A.PAUSE not in allowed_actions(ticket, Role.TECHNICIAN)

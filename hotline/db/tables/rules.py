@@ -40,3 +40,4 @@ class SlaPolicyRow(SQLModel, table=True):
     subtype: str | None = Field(default=None, max_length=40)
     special: bool | None = None
     starts_on: str = Field(default=StartEvent.RECEIVED.value, max_length=20)
+    pause_limit: int = 0

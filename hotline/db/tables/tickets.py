@@ -42,6 +42,8 @@ class Ticket(SQLModel, table=True):
     named_staff: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     appointment_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the customer is to provide while the ticket waits for them.
+    waiting_for: str | None = Field(default=None, max_length=500)
     received_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -89,6 +91,7 @@ class SlaClockRow(SQLModel, table=True):
     pausable: bool
     estimated: bool = False
     paused_seconds: float = 0.0
+    pause_limit_seconds: float = 0.0
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

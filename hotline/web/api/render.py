@@ -44,6 +44,7 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         "basis": clock.basis.value,
         "extension_reason": clock.extension_reason,
         "estimated": clock.estimated,
+        "pause_limit_seconds": clock.pause_limit_seconds,
         "remaining_seconds": None
         if clock.stopped_at is not None
         else round((due_at - now).total_seconds(), 3),
@@ -94,6 +95,7 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         }
         if ticket.appointment_start is not None
         else None,
+        "waiting_for": ticket.waiting_for,
         "received_at": iso(ticket.received_at, tz),
         "created_at": iso(ticket.created_at, tz),
         "updated_at": iso(ticket.updated_at, tz),

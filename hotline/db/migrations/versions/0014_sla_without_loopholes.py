@@ -1,0 +1,83 @@
+"""SLA rules without loopholes: pause allowances, and what the ticket waits for
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Minutes a clock may wait for the customer, in all (tickets/sla.py DEFAULT_PAUSE_LIMIT).
+PAUSE_LIMIT = 48 * 60
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sla_policy") as batch_op:
+        batch_op.add_column(
+            sa.Column("pause_limit", sa.Integer(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("sla_clock") as batch_op:
+        batch_op.add_column(
+            sa.Column("pause_limit_seconds", sa.Float(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("ticket") as batch_op:
+        batch_op.add_column(sa.Column("waiting_for", sa.String(length=500), nullable=True))
+    # Hour clocks other than a gas smell's and an outage's may wait for the customer, up to
+    # the allowance; those already running keep theirs.
+    op.execute(
+        sa.text(
+            "UPDATE sla_policy SET pause_limit = :limit "
+            "WHERE kind = 'minutes' AND ticket_type IN ('consultation', 'repair') "
+            "AND subtype IS NULL"
+        ).bindparams(limit=PAUSE_LIMIT)
+    )
+    op.execute(
+        sa.text(
+            "UPDATE sla_clock SET pause_limit_seconds = :seconds "
+            "WHERE pausable AND ticket_id IN (SELECT id FROM ticket "
+            "WHERE type IN ('consultation', 'repair') AND coalesce(subtype, '') <> 'gas_smell')"
+        ).bindparams(seconds=PAUSE_LIMIT * 60)
+    )
+    policy = sa.table(
+        "sla_policy",
+        sa.column("clock", sa.String),
+        sa.column("kind", sa.String),
+        sa.column("amount", sa.Integer),
+        sa.column("ticket_type", sa.String),
+        sa.column("subtype", sa.String),
+        sa.column("starts_on", sa.String),
+        sa.column("pause_limit", sa.Integer),
+    )
+    # A gas smell's fix clock: 24 h like any repair's, but it never waits.
+    op.bulk_insert(
+        policy,
+        [
+            {
+                "clock": "fix",
+                "kind": "minutes",
+                "amount": 24 * 60,
+                "ticket_type": "repair",
+                "subtype": "gas_smell",
+                "starts_on": "received",
+                "pause_limit": 0,
+            }
+        ],
+    )
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
+    with op.batch_alter_table("ticket") as batch_op:
+        batch_op.drop_column("waiting_for")
+    with op.batch_alter_table("sla_clock") as batch_op:
+        batch_op.drop_column("pause_limit_seconds")
+    with op.batch_alter_table("sla_policy") as batch_op:
+        batch_op.drop_column("pause_limit")

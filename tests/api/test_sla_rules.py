@@ -1,0 +1,104 @@
+"""The SLA rules without loopholes (issue 12), through the API: pauses, appointments and
+visits, reopenings, back-dated facts, extensions, take-up, outcomes and honest reports."""
+
+from __future__ import annotations
+
+from conftest import Api, FakeClock
+
+# The rules' allowance for waiting for the customer, in all, per clock.
+PAUSE_ALLOWANCE_HOURS = 48
+
+
+REPAIR = {
+    "type": "repair",
+    "subtype": "network_fault",
+    "description": "小区管网压力不足",
+    "caller_phone": "13812345678",
+}
+GAS_SMELL = {**REPAIR, "subtype": "gas_smell", "description": "厨房有燃气味"}
+OUTAGE = {"type": "outage", "subtype": "unplanned", "description": "整栋楼停气"}
+
+
+async def create(api: Api, body: dict[str, object], user: str = "agent") -> str:
+    response = await api.post(user, "/api/tickets", body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["number"])
+
+
+async def act(
+    api: Api, user: str, number: str, action: str, body: dict[str, object] | None = None
+) -> dict[str, object]:
+    response = await api.post(user, f"/api/tickets/{number}/actions/{action}", body or {})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def clock_of(ticket: dict[str, object], name: str) -> dict[str, object]:
+    clocks = ticket["clocks"]
+    assert isinstance(clocks, list)
+    return dict(next(c for c in clocks if c["name"] == name))
+
+
+async def started(api: Api, body: dict[str, object]) -> str:
+    number = await create(api, body)
+    await act(api, "disp", number, "assign", {"assignee": "tech"})
+    await act(api, "tech", number, "start")
+    return number
+
+
+async def overdue(api: Api) -> set[str]:
+    response = await api.get("sup", "/api/tickets", overdue="true")
+    assert response.status_code == 200, response.text
+    return {item["number"] for item in response.json()["items"]}
+
+
+# --- 5. pauses -----------------------------------------------------------------------------------
+
+
+async def test_a_gas_smell_or_an_outage_cannot_wait_for_the_customer(
+    api: Api, clock: FakeClock
+) -> None:
+    for body in (GAS_SMELL, OUTAGE):
+        number = await started(api, body)
+        response = await api.post(
+            "tech", f"/api/tickets/{number}/actions/pause", {"reason": "客户不在家"}
+        )
+        assert response.status_code == 409, response.text
+        clock.advance(minutes=31)
+        if body is GAS_SMELL:
+            assert number in await overdue(api)
+
+
+async def test_a_pause_shows_on_the_ticket_and_runs_out(api: Api, clock: FakeClock) -> None:
+    number = await started(api, REPAIR)
+    ticket = await act(api, "tech", number, "pause", {"reason": "等客户提供表具编号"})
+    assert ticket["waiting_for"] == "等客户提供表具编号"
+    assert clock_of(ticket, "handle")["state"] == "paused"
+    # Never answered: past the allowance the clocks run again and the ticket is overdue.
+    clock.advance(hours=6 + PAUSE_ALLOWANCE_HOURS)
+    assert number in await overdue(api)
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    assert await scheduler.sweep_once() > 0
+    ticket = (await api.get("sup", f"/api/tickets/{number}")).json()
+    assert clock_of(ticket, "handle")["state"] == "breached"
+    assert {e["kind"] for e in ticket["escalations"]} >= {"breach"}
+    ticket = await act(api, "tech", number, "resume")
+    assert ticket["waiting_for"] is None
+
+
+async def test_the_report_counts_the_waiting(api: Api, clock: FakeClock) -> None:
+    day_start = clock.now
+    number = await started(api, REPAIR)
+    await act(api, "tech", number, "pause", {"reason": "等客户回家开门"})
+    clock.advance(hours=2)
+    await act(api, "tech", number, "resume")
+    await act(api, "tech", number, "fix", {"note": "更换调压器"})
+    response = await api.get(
+        "sup",
+        "/api/reports/kpi",
+        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
+    )
+    assert response.status_code == 200, response.text
+    totals = response.json()["totals"]["tickets"]
+    assert totals["clocks_paused"] == 2  # handle and fix
+    assert totals["paused_seconds_total"] == 2 * 2 * 3600
