@@ -337,12 +337,16 @@ def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clo
 
 
 def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
-    """An appointment agreed with the customer makes the window's end the handle deadline."""
+    """An appointment agreed with the customer makes the window's end the handle deadline —
+    unless the deadline has already passed: a breach, recorded or not, stays a breach, and the
+    visit is booked against the deadline that was missed."""
     _require_aware(window_end, "appointment end")
     if clock.is_stopped:
         raise ClockError("the clock has already stopped")
     if window_end <= at:
         raise ClockError("the appointment window must end in the future")
+    if clock.breached_at is not None or at >= clock.due_at:
+        return clock
     running = resume(clock, at)
     return replace(
         running,

@@ -111,6 +111,10 @@ CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
 # Complaints are confidential: only these see the complainant's details (and the assignee).
 COMPLAINT_READERS = _MANAGERS | {Role.QUALITY}
 
+# Repairs done at the customer's premises, the only work booked by appointment: a network
+# fault is the utility's own, and its clock does not wait for anyone's convenience.
+AT_PREMISES = frozenset({"indoor_equipment"})
+
 # The clock an action completes, per ticket type.
 _ARRIVAL_CLOCK = ClockName.HANDLE
 _FIX_CLOCKS = {TicketType.REPAIR: ClockName.FIX, TicketType.OUTAGE: ClockName.RESTORE}
@@ -126,6 +130,8 @@ _RESOLVE_NEEDS: dict[TicketType, ClockName] = {
 class Appointment:
     start: datetime
     end: datetime
+    # A window moves a clock only when the customer agreed to it (除和用户另有约定外).
+    customer_agreed: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,12 @@ def check_appointment(
         raise ActionInvalid("appointment", N_("only repairs are booked by appointment"))
     if subtype == GAS_SMELL:
         raise ActionInvalid("appointment", N_("a gas smell is an emergency and is not deferred"))
+    if subtype not in AT_PREMISES:
+        raise ActionInvalid(
+            "appointment", N_("only work at the customer's premises is booked by appointment")
+        )
+    if not appointment.customer_agreed:
+        raise ActionInvalid("customer_agreed", N_("the customer must agree to the appointment"))
     if appointment.end <= appointment.start:
         raise ActionInvalid("appointment", N_("the appointment window must end after it starts"))
     if appointment.end <= now:

@@ -225,7 +225,8 @@ async def book_visit(
         number,
         Action.ASSIGN,
         ticket_service.ActionRequest(
-            assignee=user.username, appointment=Appointment(window.start, window.end)
+            assignee=user.username,
+            appointment=Appointment(window.start, window.end, customer_agreed=consent),
         ),
         now,
     )

@@ -144,7 +144,13 @@ async def test_appointment_replaces_the_handle_clock(api: Api, clock: FakeClock)
         "start": (clock.now + timedelta(days=1)).isoformat(),
         "end": (clock.now + timedelta(days=1, hours=2)).isoformat(),
     }
-    ticket = await _act(api, "disp", number, "assign", {"assignee": "tech", "appointment": window})
+    ticket = await _act(
+        api,
+        "disp",
+        number,
+        "assign",
+        {"assignee": "tech", "appointment": window, "customer_agreed": True},
+    )
     handle = _clock(ticket, "handle")
     assert handle["basis"] == "appointment"
     assert datetime.fromisoformat(str(handle["due_at"])) == clock.now + timedelta(days=1, hours=2)

@@ -3,6 +3,8 @@ visits, reopenings, back-dated facts, extensions, take-up, outcomes and honest r
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from conftest import Api, FakeClock
 
 # The rules' allowance for waiting for the customer, in all, per clock.
@@ -15,6 +17,7 @@ REPAIR = {
     "description": "小区管网压力不足",
     "caller_phone": "13812345678",
 }
+INDOOR = {**REPAIR, "subtype": "indoor_equipment", "description": "热水器无法点火"}
 GAS_SMELL = {**REPAIR, "subtype": "gas_smell", "description": "厨房有燃气味"}
 OUTAGE = {"type": "outage", "subtype": "unplanned", "description": "整栋楼停气"}
 
@@ -102,3 +105,50 @@ async def test_the_report_counts_the_waiting(api: Api, clock: FakeClock) -> None
     totals = response.json()["totals"]["tickets"]
     assert totals["clocks_paused"] == 2  # handle and fix
     assert totals["paused_seconds_total"] == 2 * 2 * 3600
+
+
+# --- 1. appointments -----------------------------------------------------------------------------
+
+
+def window(clock: FakeClock, hours_ahead: float) -> dict[str, str]:
+    start = clock.now + timedelta(hours=hours_ahead)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+
+
+async def test_a_network_fault_is_not_booked_by_appointment(api: Api, clock: FakeClock) -> None:
+    number = await create(api, REPAIR)
+    response = await api.post(
+        "disp",
+        f"/api/tickets/{number}/actions/assign",
+        {"assignee": "tech", "appointment": window(clock, 24), "customer_agreed": True},
+    )
+    assert response.status_code == 422, response.text
+    assert "appointment" in response.json()["error"]["fields"]
+
+
+async def test_an_appointment_needs_the_customers_agreement(api: Api, clock: FakeClock) -> None:
+    number = await create(api, INDOOR)
+    response = await api.post(
+        "disp",
+        f"/api/tickets/{number}/actions/assign",
+        {"assignee": "tech", "appointment": window(clock, 24)},
+    )
+    assert response.status_code == 422, response.text
+    assert "customer_agreed" in response.json()["error"]["fields"]
+
+
+async def test_an_appointment_never_erases_a_breach(api: Api, clock: FakeClock) -> None:
+    received = clock.now - timedelta(hours=7)
+    number = await create(api, {**INDOOR, "received_at": received.isoformat()})
+    ticket = await act(
+        api,
+        "disp",
+        number,
+        "assign",
+        {"assignee": "tech", "appointment": window(clock, 24), "customer_agreed": True},
+    )
+    handle = clock_of(ticket, "handle")
+    assert handle["state"] == "breached"
+    assert handle["basis"] == "policy"
+    assert ticket["appointment"] is not None  # the visit is still booked
+    assert number in await overdue(api)

@@ -123,7 +123,7 @@ def test_a_repair_or_outage_needs_a_known_subtype() -> None:
 
 
 def test_a_gas_smell_is_not_booked_for_later() -> None:
-    window = Appointment(NOW + H, NOW + 3 * H)
+    window = Appointment(NOW + H, NOW + 3 * H, customer_agreed=True)
     gas_smell = draft(TicketType.REPAIR, subtype=GAS_SMELL, appointment=window)
     assert set(refused_fields(gas_smell)) == {"appointment"}
     assert check_new_ticket(draft(TicketType.REPAIR, appointment=window), NOW) == NOW
@@ -136,7 +136,7 @@ def test_every_broken_rule_is_named_at_once_and_the_first_one_speaks() -> None:
         special=True,
         named_staff=frozenset({"wang"}),
         received_at=NOW + H,
-        appointment=Appointment(NOW - 3 * H, NOW - H),
+        appointment=Appointment(NOW - 3 * H, NOW - H, customer_agreed=True),
     )
     with pytest.raises(TicketRefused) as refused:
         check_new_ticket(ticket, NOW)
@@ -166,7 +166,7 @@ def test_a_special_consultation_opens_a_24_hour_reply_clock() -> None:
 
 
 def test_an_appointment_on_the_call_sets_the_handle_deadline_to_the_window_end() -> None:
-    window = Appointment(NOW + 20 * H, NOW + 22 * H)
+    window = Appointment(NOW + 20 * H, NOW + 22 * H, customer_agreed=True)
     clocks = opening_clocks(
         draft(TicketType.REPAIR, appointment=window), NOW, sla.DEFAULT_POLICIES, CALENDAR, TZ, NOW
     )
@@ -188,7 +188,9 @@ def drafts(draw: st.DrawFn) -> TicketDraft:
     appointment = None
     if draw(st.booleans()):
         start = NOW + timedelta(minutes=draw(minutes))
-        appointment = Appointment(start, start + timedelta(minutes=draw(minutes)))
+        appointment = Appointment(
+            start, start + timedelta(minutes=draw(minutes)), customer_agreed=True
+        )
     received = draw(st.none() | minutes)
     return TicketDraft(
         type=ticket_type,
@@ -219,7 +221,7 @@ def broken_rules(ticket: TicketDraft) -> set[str]:
     window = ticket.appointment
     if window is not None and (
         ticket.type is not TicketType.REPAIR
-        or ticket.subtype == GAS_SMELL
+        or ticket.subtype != "indoor_equipment"
         or window.end <= window.start
         or window.end <= NOW
     ):

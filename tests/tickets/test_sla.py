@@ -934,3 +934,21 @@ def test_pauses_never_move_a_clock_by_more_than_its_allowance(
         assert clock.due_at - clock.target_due_at <= timedelta(minutes=limit)
         clock = sla.resume(clock, moment)
         assert timedelta(0) <= clock.due_at - clock.target_due_at <= timedelta(minutes=limit)
+
+
+# --- appointments never erase a breach ----------------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 48 * 60), st.integers(1, 72 * 60))
+def test_an_appointment_never_turns_a_breach_into_a_running_clock(
+    booked_after: int, window_ends_in: int
+) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=booked_after)
+    appointed = sla.appoint(clock, at + timedelta(minutes=window_ends_in), at)
+    if at >= clock.due_at:
+        assert appointed == clock
+        assert appointed.state(at) is ClockState.BREACHED
+    else:
+        assert appointed.basis is DueBasis.APPOINTMENT

@@ -582,7 +582,9 @@ def test_the_named_staff_rule_applies_to_complaints_only() -> None:
 
 def test_an_appointment_replaces_the_handle_clock_by_the_window_end() -> None:
     ticket = new_ticket(TicketType.REPAIR, "indoor_equipment")
-    window = Appointment(T0 + timedelta(days=1), T0 + timedelta(days=1, hours=2))
+    window = Appointment(
+        T0 + timedelta(days=1), T0 + timedelta(days=1, hours=2), customer_agreed=True
+    )
     outcome = run(ticket, A.ASSIGN, Role.DISPATCHER, assignee="tech", appointment=window)
     handle = outcome.clocks[ClockName.HANDLE]
     assert handle.due_at == window.end
@@ -593,11 +595,11 @@ def test_an_appointment_replaces_the_handle_clock_by_the_window_end() -> None:
 
 
 def test_a_new_appointment_while_waiting_reschedules_the_visit() -> None:
-    first = Appointment(T0 + 2 * H, T0 + 4 * H)
+    first = Appointment(T0 + 2 * H, T0 + 4 * H, customer_agreed=True)
     ticket = do(new_ticket(TicketType.REPAIR), A.ASSIGN, assignee="t", appointment=first)
     ticket = do(ticket, A.START, Role.TECHNICIAN, T0 + 20 * M)
     ticket = do(ticket, A.PAUSE, Role.TECHNICIAN, T0 + 30 * M, reason="客户改约")
-    second = Appointment(T0 + 24 * H, T0 + 26 * H)
+    second = Appointment(T0 + 24 * H, T0 + 26 * H, customer_agreed=True)
     ticket = do(ticket, A.ASSIGN, Role.DISPATCHER, T0 + 40 * M, assignee="t", appointment=second)
     assert ticket.status is Status.WAITING_CUSTOMER
     assert ticket.appointment == second
@@ -615,14 +617,15 @@ def test_a_new_appointment_while_waiting_reschedules_the_visit() -> None:
         (TicketType.REPAIR, "indoor_equipment", (3, 1), "end after it starts"),
         (TicketType.REPAIR, "indoor_equipment", (3, 3), "end after it starts"),
         (TicketType.REPAIR, "indoor_equipment", (-5, -3), "past"),
-        (TicketType.REPAIR, "network_fault", (-1, 0), "past"),
+        (TicketType.REPAIR, "network_fault", (1, 3), "customer's premises"),
+        (TicketType.REPAIR, "indoor_equipment", (-1, 0), "past"),
     ],
 )
 def test_bad_appointments_are_refused(
     ticket_type: TicketType, subtype: str | None, window: tuple[int, int], message: str
 ) -> None:
     now = T0 + 10 * M
-    appointment = Appointment(now + window[0] * H, now + window[1] * H)
+    appointment = Appointment(now + window[0] * H, now + window[1] * H, customer_agreed=True)
     with pytest.raises(ActionInvalid, match=message) as refused:
         run(
             new_ticket(ticket_type, subtype),
@@ -638,7 +641,12 @@ def test_bad_appointments_are_refused(
 
 def test_an_appointment_window_already_begun_but_not_over_is_accepted() -> None:
     now = T0 + 10 * M
-    check_appointment(TicketType.REPAIR, "indoor_equipment", Appointment(now - H, now + H), now)
+    check_appointment(
+        TicketType.REPAIR,
+        "indoor_equipment",
+        Appointment(now - H, now + H, customer_agreed=True),
+        now,
+    )
 
 
 def test_no_appointment_once_the_crew_has_arrived() -> None:
@@ -650,7 +658,7 @@ def test_no_appointment_once_the_crew_has_arrived() -> None:
             A.ASSIGN,
             at=T0 + 2 * H,
             assignee="t",
-            appointment=Appointment(T0 + 3 * H, T0 + 4 * H),
+            appointment=Appointment(T0 + 3 * H, T0 + 4 * H, customer_agreed=True),
         )
     assert refused.value.field == "appointment"
 
@@ -738,7 +746,7 @@ def test_waiting_pauses_hour_clocks_only() -> None:
         A.ASSIGN,
         Role.DISPATCHER,
         assignee="t",
-        appointment=Appointment(T0 + 3 * H, T0 + 5 * H),
+        appointment=Appointment(T0 + 3 * H, T0 + 5 * H, customer_agreed=True),
     )
     paused = do(booked, A.PAUSE, Role.TECHNICIAN, T0 + 1 * H, reason="x")
     assert not paused.clocks[ClockName.HANDLE].is_paused  # an agreed window does not move

@@ -59,6 +59,8 @@ class ActionIn(Strict):
     assignee: str | None = Field(default=None, max_length=64)
     department: str | None = Field(default=None, max_length=40)
     appointment: AppointmentIn | None = None
+    # The customer agreed to the appointment's window (it moves the handle clock).
+    customer_agreed: bool = False
     due_at: AwareDatetime | None = None
     due_date: date | None = None
     reason: str | None = Field(default=None, max_length=REASON_MAX)
