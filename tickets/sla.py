@@ -356,6 +356,22 @@ def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
     )
 
 
+def withdraw_appointment(clock: Clock, next_window_end: datetime | None) -> Clock:
+    """A cancelled visit gives the clock back the deadline it had without it: the next booked
+    visit's window end, or else its own policy deadline (with the pauses it had before the
+    appointment). A recorded breach stays."""
+    if clock.is_stopped or clock.basis is not DueBasis.APPOINTMENT:
+        return clock
+    if next_window_end is not None:
+        return replace(clock, target_due_at=next_window_end)
+    return replace(
+        clock,
+        target_due_at=clock.original_due_at,
+        basis=DueBasis.POLICY,
+        pausable=clock.kind is TargetKind.MINUTES and clock.pause_limit_seconds > 0,
+    )
+
+
 class DueEvent(StrEnum):
     WARNING = "warning"
     BREACH = "breach"

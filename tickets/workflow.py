@@ -324,7 +324,10 @@ def apply_action(
             if data.appointment is not None:
                 check_appointment(ticket.type, ticket.subtype, data.appointment, at)
                 appointment = data.appointment
-                if ClockName.HANDLE in clocks:
+                handle = clocks.get(ClockName.HANDLE)
+                # After the first arrival a visit is a return trip (parts, a second crew): it
+                # is booked and held to the 2 h notice rule, the arrival stays as recorded.
+                if handle is not None and not handle.is_stopped:
                     clocks[ClockName.HANDLE] = sla.appoint(
                         clocks[ClockName.HANDLE], data.appointment.end, at
                     )

@@ -552,6 +552,44 @@ async def perform_action(
     return ActionResult(await _load_view(session, ticket, full=True), breaches)
 
 
+async def withdraw_appointment(
+    session: AsyncSession, number: str, next_window: Appointment | None, by: str, now: datetime
+) -> None:
+    """A visit cancelled: the ticket shows the next booked window or none, and its handle
+    clock goes back to that window's end or to its own deadline."""
+    ticket = await _lock_ticket(session, number)
+    view = await _load_view(session, ticket, full=False)
+    clocks = {clock.name: clock for clock in view.clocks}
+    before = {
+        **_ticket_fields(ticket, view.department.code, None),
+        **_clock_fields(clocks),
+    }
+    handle = clocks.get(ClockName.HANDLE)
+    if handle is not None:
+        clocks[ClockName.HANDLE] = sla.withdraw_appointment(
+            handle, next_window.end if next_window else None
+        )
+    ticket.appointment_start = next_window.start if next_window else None
+    ticket.appointment_end = next_window.end if next_window else None
+    ticket.updated_at = now
+    session.add(ticket)
+    await _write_clocks(session, view, clocks, frozenset(), now)
+    changed_before, changed_after = audit.changed_fields(
+        before,
+        {**_ticket_fields(ticket, view.department.code, None), **_clock_fields(clocks)},
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="ticket",
+        key=ticket.number,
+        action="appointment_withdrawn",
+        before=changed_before,
+        after=changed_after,
+    )
+
+
 def _latest_event(view: TicketView) -> datetime:
     moments = [view.ticket.received_at]
     for clock in view.clocks:

@@ -3,7 +3,7 @@ visits, reopenings, back-dated facts, extensions, take-up, outcomes and honest r
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from conftest import Api, FakeClock
 
@@ -34,6 +34,10 @@ async def act(
     response = await api.post(user, f"/api/tickets/{number}/actions/{action}", body or {})
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def moment(text: object) -> datetime:
+    return datetime.fromisoformat(str(text))
 
 
 def clock_of(ticket: dict[str, object], name: str) -> dict[str, object]:
@@ -152,3 +156,71 @@ async def test_an_appointment_never_erases_a_breach(api: Api, clock: FakeClock) 
     assert handle["basis"] == "policy"
     assert ticket["appointment"] is not None  # the visit is still booked
     assert number in await overdue(api)
+
+
+# --- 2. a cancelled visit; 3. a return trip --------------------------------------------------
+
+
+async def book(api: Api, number: str, span: dict[str, str]) -> dict[str, object]:
+    response = await api.post(
+        "disp", "/api/visits", {"ticket": number, "technician": "tech", **span, "consent": True}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def cancel(api: Api, visit: dict[str, object], told_at: str | None = None) -> None:
+    body: dict[str, object] = {"reason": "客户临时有事"}
+    if told_at is not None:
+        body["customer_told_at"] = told_at
+    response = await api.post("disp", f"/api/visits/{visit['id']}/cancel", body)
+    assert response.status_code == 200, response.text
+
+
+async def test_a_cancelled_visit_gives_the_clock_its_own_deadline_back(
+    api: Api, clock: FakeClock
+) -> None:
+    number = await create(api, INDOOR)
+    own_due = clock_of((await api.get("sup", f"/api/tickets/{number}")).json(), "handle")
+    visit = await book(api, number, window(clock, 24))
+    clock.advance(hours=1)
+    await cancel(api, visit, clock.now.isoformat())
+    ticket = (await api.get("sup", f"/api/tickets/{number}")).json()
+    assert ticket["appointment"] is None
+    handle = clock_of(ticket, "handle")
+    assert handle["basis"] == "policy"
+    assert handle["due_at"] == own_due["due_at"]
+    clock.advance(hours=6)
+    assert number in await overdue(api)
+
+
+async def test_a_cancelled_visit_gives_way_to_the_next_booked_one(
+    api: Api, clock: FakeClock
+) -> None:
+    number = await create(api, INDOOR)
+    first = window(clock, 3)
+    await book(api, number, first)
+    later = await book(api, number, window(clock, 30))
+    await cancel(api, later, clock.now.isoformat())
+    ticket = (await api.get("sup", f"/api/tickets/{number}")).json()
+    assert moment(ticket["appointment"]["start"]) == moment(first["start"])
+    assert moment(clock_of(ticket, "handle")["due_at"]) == moment(first["end"])
+
+
+async def test_a_return_trip_after_the_first_arrival_can_be_booked(
+    api: Api, clock: FakeClock
+) -> None:
+    number = await started(api, INDOOR)
+    clock.advance(minutes=20)
+    arrived = await act(api, "tech", number, "arrive")
+    assert clock_of(arrived, "handle")["state"] == "met"
+    # Parts are needed: a second visit, with the customer, held to the 2 h notice rule.
+    return_trip = await book(api, number, window(clock, 24))
+    ticket = (await api.get("sup", f"/api/tickets/{number}")).json()
+    assert clock_of(ticket, "handle") == clock_of(arrived, "handle")
+    clock.advance(hours=23)
+    response = await api.post(
+        "disp", f"/api/visits/{return_trip['id']}/cancel", {"reason": "配件未到"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["against_crew"] is True

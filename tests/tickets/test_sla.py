@@ -952,3 +952,31 @@ def test_an_appointment_never_turns_a_breach_into_a_running_clock(
         assert appointed.state(at) is ClockState.BREACHED
     else:
         assert appointed.basis is DueBasis.APPOINTMENT
+
+
+# --- a cancelled visit gives the clock its own deadline back -----------------------------------
+
+
+def test_a_withdrawn_appointment_gives_back_the_policy_deadline_and_its_pauses() -> None:
+    clock = sla.resume(sla.pause(handle(), RECEIVED + 1 * H), RECEIVED + 2 * H)
+    booked = sla.appoint(clock, RECEIVED + 30 * H, RECEIVED + 3 * H)
+    withdrawn = sla.withdraw_appointment(booked, None)
+    assert withdrawn.due_at == clock.due_at == RECEIVED + 7 * H
+    assert withdrawn.basis is DueBasis.POLICY and withdrawn.pausable
+    assert withdrawn.state(RECEIVED + 8 * H) is ClockState.BREACHED
+
+
+def test_a_withdrawn_appointment_gives_way_to_the_next_booked_visit() -> None:
+    booked = sla.appoint(handle(), RECEIVED + 30 * H, RECEIVED + 1 * H)
+    withdrawn = sla.withdraw_appointment(booked, RECEIVED + 20 * H)
+    assert withdrawn.due_at == RECEIVED + 20 * H
+    assert withdrawn.basis is DueBasis.APPOINTMENT
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 5 * 60), st.integers(1, 72 * 60))
+def test_booking_then_withdrawing_changes_no_policy_deadline(booked_at: int, ends_in: int) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=booked_at)
+    booked = sla.appoint(clock, at + timedelta(minutes=ends_in), at)
+    assert sla.withdraw_appointment(booked, None) == clock

@@ -649,18 +649,14 @@ def test_an_appointment_window_already_begun_but_not_over_is_accepted() -> None:
     )
 
 
-def test_no_appointment_once_the_crew_has_arrived() -> None:
+def test_a_return_trip_after_the_first_arrival_is_booked_and_keeps_the_arrival() -> None:
     ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
-    ticket = do(ticket, A.ARRIVE, Role.TECHNICIAN, T0 + 1 * H)
-    with pytest.raises(ActionInvalid) as refused:
-        run(
-            ticket,
-            A.ASSIGN,
-            at=T0 + 2 * H,
-            assignee="t",
-            appointment=Appointment(T0 + 3 * H, T0 + 4 * H, customer_agreed=True),
-        )
-    assert refused.value.field == "appointment"
+    arrived = do(ticket, A.ARRIVE, Role.TECHNICIAN, T0 + 1 * H)
+    return_trip = Appointment(T0 + 26 * H, T0 + 28 * H, customer_agreed=True)
+    booked = do(arrived, A.ASSIGN, at=T0 + 2 * H, assignee="t", appointment=return_trip)
+    assert booked.appointment == return_trip
+    assert booked.clocks[ClockName.HANDLE] == arrived.clocks[ClockName.HANDLE]
+    assert booked.clocks[ClockName.FIX] == arrived.clocks[ClockName.FIX]
 
 
 # --- extension, pause and reply input -----------------------------------------------------------
