@@ -369,6 +369,14 @@ def apply_action(
             if feedback is not None and not feedback.is_stopped:
                 del clocks[ClockName.FEEDBACK]
                 removed.add(ClockName.FEEDBACK)
+            # A repair (or a restoration) reopened is not done: its fix clock runs again from
+            # the reopening, and the ticket cannot be resolved before a new fix.
+            fix_clock = _FIX_CLOCKS.get(ticket.type)
+            for policy in sla.select_policies(
+                policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RECEIVED
+            ):
+                if policy.clock is fix_clock:
+                    clocks[policy.clock] = sla.start_clock(policy, at, calendar, tz)
     except sla.ClockError as error:
         raise ActionInvalid(_clock_error_field(action), str(error)) from error
 

@@ -202,8 +202,8 @@ async def _repairs(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, int, TicketFigures]]:
     """Repairs fixed in the period: in time when neither their handle nor their fix clock
-    breached; fixed the first time unless the same customer reported the same fault again
-    within 30 days of the fix."""
+    breached; fixed the first time unless they were reopened or the same customer reported the
+    same fault again within 30 days of the fix."""
     fix = aliased(SlaClockRow)
     handle = aliased(SlaClockRow)
     repeat = aliased(Ticket)
@@ -222,7 +222,12 @@ async def _repairs(
             col(Ticket.department_id),
             func.count(),
             _count(and_(col(fix.breached_at).is_(None), col(handle.breached_at).is_(None))),
-            _count(or_(col(Ticket.customer_id).is_(None), ~repeated)),
+            _count(
+                and_(
+                    col(Ticket.reopened) == 0,
+                    or_(col(Ticket.customer_id).is_(None), ~repeated),
+                )
+            ),
         )
         .select_from(Ticket)
         .join(fix, and_(col(fix.ticket_id) == Ticket.id, col(fix.name) == ClockName.FIX.value))

@@ -517,6 +517,8 @@ async def perform_action(
             await technician_time.follow_assignment(
                 session, ticket, new_assignee, rulebook.timezone, now, actor.username
             )
+    if action is Action.REOPEN:
+        ticket.reopened += 1
     if outcome.status is Status.WAITING_CUSTOMER:
         if action is Action.PAUSE:
             ticket.waiting_for = (request.reason or "").strip()

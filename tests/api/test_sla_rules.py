@@ -224,3 +224,35 @@ async def test_a_return_trip_after_the_first_arrival_can_be_booked(
     )
     assert response.status_code == 200, response.text
     assert response.json()["against_crew"] is True
+
+
+# --- 6. reopening reopens ------------------------------------------------------------------------
+
+
+async def test_a_reopened_repair_is_fixed_again_with_its_own_callback(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await started(api, INDOOR)
+    await act(api, "tech", number, "fix", {"note": "更换热电偶"})
+    await act(api, "tech", number, "resolve")
+    clock.advance(hours=5)
+    ticket = await act(api, "qa", number, "reopen", {"note": "回访：仍无法点火"})
+    assert ticket["reopened"] == 1
+    fix = clock_of(ticket, "fix")
+    assert (fix["state"], moment(fix["started_at"])) == ("running", clock.now)
+    await act(api, "tech", number, "start")
+    refused = await api.post("tech", f"/api/tickets/{number}/actions/resolve", {})
+    assert refused.status_code == 409, refused.text
+    clock.advance(hours=1)
+    ticket = await act(api, "tech", number, "fix", {"note": "更换点火器"})
+    assert clock_of(ticket, "fix")["state"] == "met"
+    tasks = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
+    assert len(tasks) == 2  # one per fix
+    report = await api.get(
+        "sup",
+        "/api/reports/kpi",
+        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
+    )
+    totals = report.json()["totals"]["tickets"]
+    assert (totals["repairs_fixed"], totals["repairs_fixed_first_time"]) == (1, 0)

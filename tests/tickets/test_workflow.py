@@ -782,3 +782,18 @@ def test_a_gas_smell_or_an_outage_never_waits_for_the_customer(
     with pytest.raises(ActionNotAllowed, match="never waits"):
         run(ticket, A.PAUSE, Role.TECHNICIAN, reason="客户不在家")
     assert A.PAUSE not in allowed_actions(ticket, Role.TECHNICIAN)
+
+
+def test_a_reopened_repair_runs_a_fix_clock_again_and_needs_a_new_fix() -> None:
+    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    ticket = do(ticket, A.FIX, Role.TECHNICIAN, T0 + 2 * H)
+    ticket = do(ticket, A.RESOLVE, Role.TECHNICIAN, T0 + 3 * H)
+    reopened = do(ticket, A.REOPEN, Role.QUALITY, T0 + 30 * H)
+    fix = reopened.clocks[ClockName.FIX]
+    assert (fix.started_at, fix.due_at, fix.is_stopped) == (T0 + 30 * H, T0 + 54 * H, False)
+    assert reopened.clocks[ClockName.HANDLE] == ticket.clocks[ClockName.HANDLE]
+    started = do(reopened, A.START, Role.TECHNICIAN, T0 + 31 * H)
+    with pytest.raises(ActionNotAllowed, match="the fix must be recorded first"):
+        run(started, A.RESOLVE, Role.TECHNICIAN, T0 + 32 * H)
+    fixed = do(started, A.FIX, Role.TECHNICIAN, T0 + 33 * H)
+    assert fixed.clocks[ClockName.FIX].state(T0 + 33 * H) is ClockState.MET

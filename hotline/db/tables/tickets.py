@@ -42,6 +42,8 @@ class Ticket(SQLModel, table=True):
     named_staff: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     appointment_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Reopened after it was resolved: it was not fixed (settled) the first time.
+    reopened: int = 0
     # What the customer is to provide while the ticket waits for them.
     waiting_for: str | None = Field(default=None, max_length=500)
     received_at: datetime = Field(sa_type=UTCDateTime)

@@ -96,6 +96,7 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         if ticket.appointment_start is not None
         else None,
         "waiting_for": ticket.waiting_for,
+        "reopened": ticket.reopened,
         "received_at": iso(ticket.received_at, tz),
         "created_at": iso(ticket.created_at, tz),
         "updated_at": iso(ticket.updated_at, tz),

@@ -30,6 +30,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.add_column(sa.Column("waiting_for", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("reopened", sa.Integer(), nullable=False, server_default="0"))
     # Hour clocks other than a gas smell's and an outage's may wait for the customer, up to
     # the allowance; those already running keep theirs.
     op.execute(
@@ -76,6 +77,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
     with op.batch_alter_table("ticket") as batch_op:
+        batch_op.drop_column("reopened")
         batch_op.drop_column("waiting_for")
     with op.batch_alter_table("sla_clock") as batch_op:
         batch_op.drop_column("pause_limit_seconds")
