@@ -300,12 +300,18 @@ def resume(clock: Clock, at: datetime) -> Clock:
 
 def stop(clock: Clock, at: datetime) -> Clock:
     """Stop the clock at `at`. Stopping late records the breach at the due instant, so a breach
-    the sweeper had not yet noticed is still recorded exactly once."""
+    the sweeper had not yet noticed is still recorded exactly once. A fact entered afterwards
+    is judged by its own time: a warning or breach the sweeper recorded after that time, while
+    the fact was not yet on record, did not happen and is taken back."""
     if clock.is_stopped:
         return clock
     if at < clock.started_at:
         raise ClockError("a clock cannot stop before it started")
     running = resume(clock, at)
+    if running.breached_at is not None and at < running.breached_at:
+        running = replace(running, breached_at=None)
+    if running.warned_at is not None and at < running.warned_at:
+        running = replace(running, warned_at=None)
     stopped = replace(running, stopped_at=at)
     if stopped.breached_at is None and at >= stopped.due_at:
         stopped = replace(stopped, breached_at=stopped.due_at)

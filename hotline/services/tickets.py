@@ -216,6 +216,7 @@ async def create_ticket(
         "appointment_start": data.appointment.start if data.appointment else None,
         "appointment_end": data.appointment.end if data.appointment else None,
         "received_at": received_at,
+        "last_event_at": received_at,
         "created_at": now,
         "updated_at": now,
         "created_by": actor.username,
@@ -445,6 +446,8 @@ class ActionRequest:
 class ActionResult:
     view: TicketView
     breaches: list[Escalation]
+    # Warnings and breaches a fact entered at its own earlier time showed never happened.
+    withdrawn: list[Escalation] = field(default_factory=list)
 
 
 async def perform_action(
@@ -528,9 +531,12 @@ async def perform_action(
         ticket.appointment_start = outcome.appointment.start
         ticket.appointment_end = outcome.appointment.end
     ticket.updated_at = now
+    ticket.last_event_at = max(at, ticket.last_event_at or ticket.received_at)
     session.add(ticket)
 
-    breaches = await _write_clocks(session, view, outcome.clocks, outcome.removed_clocks, now)
+    breaches, withdrawn = await _write_clocks(
+        session, view, outcome.clocks, outcome.removed_clocks, now
+    )
     after = {
         **_ticket_fields(ticket, department.code, outcome.assignee),
         **_clock_fields(dict(outcome.clocks)),
@@ -551,7 +557,7 @@ async def perform_action(
     await callbacks.create_for_action(session, ticket, action, at, now, rulebook.timezone)
     await session.flush()
     view.department = department
-    return ActionResult(await _load_view(session, ticket, full=True), breaches)
+    return ActionResult(await _load_view(session, ticket, full=True), breaches, withdrawn)
 
 
 async def withdraw_appointment(
@@ -593,7 +599,7 @@ async def withdraw_appointment(
 
 
 def _latest_event(view: TicketView) -> datetime:
-    moments = [view.ticket.received_at]
+    moments = [view.ticket.received_at, view.ticket.last_event_at or view.ticket.received_at]
     for clock in view.clocks:
         moments += [m for m in (clock.started_at, clock.stopped_at, clock.paused_at) if m]
     return max(moments)
@@ -605,12 +611,14 @@ async def _write_clocks(
     clocks: dict[ClockName, Clock] | Any,
     removed: frozenset[ClockName],
     now: datetime,
-) -> list[Escalation]:
+) -> tuple[list[Escalation], list[Escalation]]:
     """Persist the outcome's clocks. A clock stopped after its due time breached: if the
-    sweeper had not yet recorded that, record it here, once."""
+    sweeper had not yet recorded that, record it here, once. A warning or breach the clock
+    no longer has (the fact's own time came before it) is withdrawn, and said so."""
     assert view.ticket.id is not None
     rows = dict(view.clock_rows)
     breaches: list[Escalation] = []
+    withdrawn: list[Escalation] = []
     for name in removed:
         await session.delete(rows.pop(name))
     for name, clock in clocks.items():
@@ -624,8 +632,20 @@ async def _write_clocks(
             session.add(row)
             continue
         newly_breached = row.breached_at is None and clock.breached_at is not None
+        taken_back = [
+            event
+            for event, before, after in (
+                (sla.DueEvent.WARNING, row.warned_at, clock.warned_at),
+                (sla.DueEvent.BREACH, row.breached_at, clock.breached_at),
+            )
+            if before is not None and after is None
+        ]
         write_clock(row, clock)
         session.add(row)
         if newly_breached:
             breaches.append(escalations.build(view, clock, sla.DueEvent.BREACH, now))
-    return await escalations.insert(session, breaches)
+        if taken_back:
+            withdrawn += await escalations.withdraw(
+                session, view.ticket.id, clock, taken_back, clock.stopped_at, now
+            )
+    return await escalations.insert(session, breaches), withdrawn

@@ -256,3 +256,51 @@ async def test_a_reopened_repair_is_fixed_again_with_its_own_callback(
     )
     totals = report.json()["totals"]["tickets"]
     assert (totals["repairs_fixed"], totals["repairs_fixed_first_time"]) == (1, 0)
+
+
+# --- 7. back-dated facts -------------------------------------------------------------------------
+
+
+async def test_back_dated_facts_are_judged_by_their_times_not_by_the_sweep(
+    api: Api, clock: FakeClock
+) -> None:
+    received = clock.now - timedelta(hours=50)
+    body = {**REPAIR, "assignee": "tech", "received_at": received.isoformat()}
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    outcomes = []
+    for sweep_first in (False, True):
+        number = await create(api, body)
+        if sweep_first:
+            assert await scheduler.sweep_once() == 4  # handle and fix: warned and breached
+        async with api.app_context.bus.subscribe("sla") as events:  # type: ignore[attr-defined]
+            await act(
+                api, "tech", number, "arrive", {"at": (received + timedelta(hours=1)).isoformat()}
+            )
+            ticket = await act(
+                api, "tech", number, "fix", {"at": (received + timedelta(hours=2)).isoformat()}
+            )
+            if sweep_first:
+                topics = [(await events.next(timeout=1)).topic for _ in range(4)]
+                assert set(topics) == {"sla.withdrawn"}
+        outcomes.append(ticket)
+    fresh, swept = outcomes
+    for name in ("handle", "fix"):
+        assert clock_of(fresh, name)["state"] == clock_of(swept, name)["state"] == "met"
+    assert fresh["escalations"] == []
+    assert len(swept["escalations"]) == 4
+    assert all(e["withdrawn_at"] and e["withdrawn_note"] for e in swept["escalations"])
+
+
+async def test_a_fact_cannot_go_before_the_tickets_last_recorded_event(
+    api: Api, clock: FakeClock
+) -> None:
+    received = clock.now - timedelta(hours=50)
+    number = await create(api, {**INDOOR, "received_at": received.isoformat()})
+    await act(api, "disp", number, "assign", {"assignee": "tech"})  # recorded now
+    response = await api.post(
+        "tech",
+        f"/api/tickets/{number}/actions/arrive",
+        {"at": (received + timedelta(hours=1)).isoformat()},
+    )
+    assert response.status_code == 422, response.text
+    assert "at" in response.json()["error"]["fields"]

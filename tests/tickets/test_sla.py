@@ -980,3 +980,21 @@ def test_booking_then_withdrawing_changes_no_policy_deadline(booked_at: int, end
     at = RECEIVED + timedelta(minutes=booked_at)
     booked = sla.appoint(clock, at + timedelta(minutes=ends_in), at)
     assert sla.withdraw_appointment(booked, None) == clock
+
+
+# --- facts entered later are judged by their own times ------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 6 * 60 - 1), st.integers(0, 100 * 60))
+def test_a_fact_is_judged_by_its_time_whether_or_not_the_sweep_ran_first(
+    stopped_after: int, swept_after: int
+) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=stopped_after)
+    swept, _ = sweep(clock, RECEIVED + timedelta(minutes=swept_after))
+    judged = sla.stop(swept, at)
+    assert judged.breached_at is None
+    assert judged.state(at + 100 * H) is ClockState.MET
+    # A warning stays only if it came before the fact.
+    assert judged.warned_at is None or judged.warned_at <= at

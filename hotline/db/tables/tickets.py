@@ -42,6 +42,9 @@ class Ticket(SQLModel, table=True):
     named_staff: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     appointment_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The time of the latest fact on record (receipt, or an action at its own time): a fact
+    # entered later with an earlier time would rewrite what was already judged.
+    last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Reopened after it was resolved: it was not fixed (settled) the first time.
     reopened: int = 0
     # What the customer is to provide while the ticket waits for them.
@@ -118,6 +121,9 @@ class Escalation(SQLModel, table=True):
     # Who must act: the assignee for a warning, the department lead and supervisors for a breach.
     notify: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Taken back: a fact entered later with its own earlier time showed the deadline was met.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_note: str | None = Field(default=None, max_length=500)
 
 
 class TicketSequence(SQLModel, table=True):

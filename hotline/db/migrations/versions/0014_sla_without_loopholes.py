@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hotline.db.types import UTCDateTime
+
 revision: str = "0014"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -31,6 +33,10 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.add_column(sa.Column("waiting_for", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("reopened", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("last_event_at", UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("escalation") as batch_op:
+        batch_op.add_column(sa.Column("withdrawn_at", UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("withdrawn_note", sa.String(length=500), nullable=True))
     # Hour clocks other than a gas smell's and an outage's may wait for the customer, up to
     # the allowance; those already running keep theirs.
     op.execute(
@@ -77,8 +83,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
     with op.batch_alter_table("ticket") as batch_op:
+        batch_op.drop_column("last_event_at")
         batch_op.drop_column("reopened")
         batch_op.drop_column("waiting_for")
+    with op.batch_alter_table("escalation") as batch_op:
+        batch_op.drop_column("withdrawn_note")
+        batch_op.drop_column("withdrawn_at")
     with op.batch_alter_table("sla_clock") as batch_op:
         batch_op.drop_column("pause_limit_seconds")
     with op.batch_alter_table("sla_policy") as batch_op:
