@@ -294,6 +294,24 @@ def check_appointment(
         raise ActionInvalid("appointment", N_("the appointment window lies in the past"))
 
 
+def result_time(
+    ticket_type: TicketType, clocks: Mapping[ClockName, Clock], resolved_at: datetime
+) -> datetime:
+    """When the result the caller is told about existed: the fix (or restoration) of a repair
+    or an outage, the reply to a consultation or a complaint — not when someone got round to
+    resolving the ticket. Same-day feedback runs from then. A result the caller already had
+    feedback on (a reopened ticket resolved again on the same reply) is no new result: the
+    new feedback runs from the resolve."""
+    needed = _FIX_CLOCKS.get(ticket_type, ClockName.REPLY)
+    done = clocks.get(needed)
+    earlier = clocks.get(ClockName.FEEDBACK)
+    if done is None or done.stopped_at is None:
+        return resolved_at
+    if earlier is not None and done.stopped_at <= earlier.started_at:
+        return resolved_at
+    return min(done.stopped_at, resolved_at)
+
+
 def apply_action(
     ticket: TicketSnapshot,
     action: Action,
@@ -357,10 +375,11 @@ def apply_action(
         elif action is Action.RESOLVE:
             clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
             _stop(clocks, ClockName.REPLY, at)
+            result_at = result_time(ticket.type, clocks, at)
             for policy in sla.select_policies(
                 policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RESOLVED
             ):
-                clocks[policy.clock] = sla.start_clock(policy, at, calendar, tz)
+                clocks[policy.clock] = sla.start_clock(policy, result_at, calendar, tz)
         elif action is Action.FEEDBACK:
             _stop(clocks, ClockName.FEEDBACK, at)
         elif action is Action.REOPEN:

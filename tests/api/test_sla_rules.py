@@ -304,3 +304,19 @@ async def test_a_fact_cannot_go_before_the_tickets_last_recorded_event(
     )
     assert response.status_code == 422, response.text
     assert "at" in response.json()["error"]["fields"]
+
+
+# --- 8. same-day feedback ------------------------------------------------------------------------
+
+
+async def test_same_day_feedback_is_due_the_day_of_the_fix(api: Api, clock: FakeClock) -> None:
+    number = await started(api, INDOOR)
+    fixed = await act(api, "tech", number, "fix", {"note": "更换减压阀"})
+    fixed_at = moment(clock_of(fixed, "fix")["stopped_at"])
+    clock.advance(days=2)
+    ticket = await act(api, "disp", number, "resolve")
+    feedback = clock_of(ticket, "feedback")
+    assert moment(feedback["started_at"]) == fixed_at
+    assert moment(feedback["due_at"]).date() == fixed_at.date() + timedelta(days=1)
+    assert feedback["state"] == "breached"
+    assert number in await overdue(api)

@@ -797,3 +797,21 @@ def test_a_reopened_repair_runs_a_fix_clock_again_and_needs_a_new_fix() -> None:
         run(started, A.RESOLVE, Role.TECHNICIAN, T0 + 32 * H)
     fixed = do(started, A.FIX, Role.TECHNICIAN, T0 + 33 * H)
     assert fixed.clocks[ClockName.FIX].state(T0 + 33 * H) is ClockState.MET
+
+
+def test_same_day_feedback_runs_from_the_fix_not_from_the_resolve() -> None:
+    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    fixed = do(ticket, A.FIX, Role.TECHNICIAN, T0 + 2 * H)  # Friday the 20th, 12:00
+    resolved = do(fixed, A.RESOLVE, Role.TECHNICIAN, T0 + 50 * H)  # Sunday the 22nd
+    feedback = resolved.clocks[ClockName.FEEDBACK]
+    assert feedback.started_at == T0 + 2 * H
+    assert feedback.due_at == datetime(2026, 11, 21, tzinfo=TZ)
+    assert feedback.state(T0 + 50 * H) is ClockState.BREACHED
+
+
+@pytest.mark.parametrize("ticket_type", [TicketType.CONSULTATION, TicketType.COMPLAINT])
+def test_same_day_feedback_runs_from_the_reply(ticket_type: TicketType) -> None:
+    ticket = new_ticket(ticket_type, status=Status.IN_PROGRESS, assignee="a")
+    replied = do(ticket, A.REPLY, Role.SUPERVISOR, T0 + 1 * H, note="已答复")
+    resolved = do(replied, A.RESOLVE, Role.SUPERVISOR, T0 + 30 * H)
+    assert resolved.clocks[ClockName.FEEDBACK].started_at == T0 + 1 * H
