@@ -116,6 +116,16 @@ DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
         pause_limit=DEFAULT_PAUSE_LIMIT,
     ),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 30, TicketType.REPAIR, "gas_smell"),
+    # The customer's own equipment: a technician goes at once (立即赶到) unless agreed
+    # otherwise — the urban pledge of 30 minutes.
+    SlaPolicy(
+        ClockName.HANDLE,
+        TargetKind.MINUTES,
+        30,
+        TicketType.REPAIR,
+        "indoor_equipment",
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
     SlaPolicy(
         ClockName.FIX,
         TargetKind.MINUTES,

@@ -26,6 +26,7 @@ from tickets.sla import ClockName
 from tickets.types import TicketType
 
 SATISFIED_SCORE = 4
+OWN_EQUIPMENT = "indoor_equipment"
 
 
 @dataclass
@@ -45,6 +46,10 @@ class TicketFigures:
     surveys: int = 0
     survey_score_total: int = 0
     surveys_satisfied: int = 0
+    # The customer's own equipment: arrivals whose deadline fell in the period and is decided
+    # (arrived, or breached), and those in time.
+    own_equipment_arrivals: int = 0
+    own_equipment_arrived_in_time: int = 0
     # Clocks stopped in the period that waited for the customer, and how long in all.
     clocks_paused: int = 0
     paused_seconds_total: float = 0.0
@@ -70,6 +75,9 @@ class TicketFigures:
                 round(self.survey_score_total / self.surveys, 2) if self.surveys else None
             ),
             "satisfied_rate": rate(self.surveys_satisfied, self.surveys),
+            "own_equipment_arrival_rate": rate(
+                self.own_equipment_arrived_in_time, self.own_equipment_arrivals
+            ),
         }
 
 
@@ -187,11 +195,11 @@ async def kpi_report(
 
     async with sessions() as session:
         departments = dict(await _rows(session, select(col(Department.id), col(Department.code))))
-    repairs, replies, callbacks, pauses, calls = await asyncio.gather(
-        run(_repairs), run(_replies), run(_callbacks), run(_pauses), run(_calls)
+    repairs, replies, callbacks, pauses, arrivals, calls = await asyncio.gather(
+        run(_repairs), run(_replies), run(_callbacks), run(_pauses), run(_arrivals), run(_calls)
     )
     report = KpiReport(start, end)
-    for month, department_id, figures in [*repairs, *replies, *callbacks, *pauses]:
+    for month, department_id, figures in [*repairs, *replies, *callbacks, *pauses, *arrivals]:
         report.ticket_row(month, departments.get(department_id, "?")).add(figures)
     for month, queue, call_figures in calls:
         report.call_row(month, queue).add(call_figures)
@@ -349,6 +357,44 @@ async def _pauses(
     return [
         (m, d, TicketFigures(clocks_paused=n, paused_seconds_total=float(total)))
         for m, d, n, total in await _rows(session, statement)
+    ]
+
+
+def _decided(clock: Any) -> ColumnElement[bool]:
+    """A clock whose outcome is known: stopped, or breached while still running."""
+    return or_(col(clock.stopped_at).is_not(None), col(clock.breached_at).is_not(None))
+
+
+def _in_time(clock: Any) -> ColumnElement[bool]:
+    return and_(col(clock.stopped_at).is_not(None), col(clock.breached_at).is_(None))
+
+
+async def _arrivals(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Repairs of the customer's own equipment whose arrival deadline fell in the period,
+    arrived or not yet: a technician goes at once."""
+    handle = aliased(SlaClockRow)
+    month = _month(col(handle.due_at), start, end, tz)
+    statement = (
+        select(month, col(Ticket.department_id), func.count(), _count(_in_time(handle)))
+        .select_from(Ticket)
+        .join(
+            handle,
+            and_(col(handle.ticket_id) == Ticket.id, col(handle.name) == ClockName.HANDLE.value),
+        )
+        .where(
+            col(Ticket.type) == TicketType.REPAIR.value,
+            col(Ticket.subtype) == OWN_EQUIPMENT,
+            _decided(handle),
+            col(handle.due_at) >= start,
+            col(handle.due_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id))
+    )
+    return [
+        (m, d, TicketFigures(own_equipment_arrivals=n, own_equipment_arrived_in_time=t))
+        for m, d, n, t in await _rows(session, statement)
     ]
 
 

@@ -320,3 +320,30 @@ async def test_same_day_feedback_is_due_the_day_of_the_fix(api: Api, clock: Fake
     assert moment(feedback["due_at"]).date() == fixed_at.date() + timedelta(days=1)
     assert feedback["state"] == "breached"
     assert number in await overdue(api)
+
+
+# --- 4. the customer's own equipment -------------------------------------------------------------
+
+
+async def test_the_customers_own_equipment_is_reached_at_once_and_reported(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    late = await create(api, INDOOR)
+    handle = clock_of((await api.get("sup", f"/api/tickets/{late}")).json(), "handle")
+    assert moment(handle["due_at"]) - moment(handle["started_at"]) == timedelta(minutes=30)
+    on_time = await started(api, INDOOR)
+    clock.advance(minutes=20)
+    await act(api, "tech", on_time, "arrive")
+    clock.advance(minutes=20)
+    assert late in await overdue(api)
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    await scheduler.sweep_once()
+    report = await api.get(
+        "sup",
+        "/api/reports/kpi",
+        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
+    )
+    totals = report.json()["totals"]["tickets"]
+    assert (totals["own_equipment_arrivals"], totals["own_equipment_arrived_in_time"]) == (2, 1)
+    assert totals["own_equipment_arrival_rate"] == 0.5

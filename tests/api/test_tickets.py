@@ -37,7 +37,8 @@ async def test_repair_is_numbered_routed_and_clocked(api: Api, clock: FakeClock)
     clocks = {c["name"]: c for c in ticket["clocks"]}
     assert set(clocks) == {"handle", "fix"}
     received = datetime.fromisoformat(ticket["received_at"])
-    assert datetime.fromisoformat(clocks["handle"]["due_at"]) == received + timedelta(hours=6)
+    # The customer's own equipment: a technician goes at once, within 30 minutes.
+    assert datetime.fromisoformat(clocks["handle"]["due_at"]) == received + timedelta(minutes=30)
     assert datetime.fromisoformat(clocks["fix"]["due_at"]) == received + timedelta(hours=24)
     assert all(c["state"] == "running" for c in ticket["clocks"])
     assert ticket["received_at"].endswith("+08:00")
@@ -215,8 +216,10 @@ async def test_ticket_page_has_history_and_allowed_actions(api: Api) -> None:
 
 
 async def test_list_filters_and_pages(api: Api, clock: FakeClock) -> None:
+    network_fault = {**REPAIR, "subtype": "network_fault"}
     for area in ("北区", "南区", "北区"):
-        await api.post("agent", "/api/tickets", {**REPAIR, "area": area, "address": f"{area} 某路"})
+        body = {**network_fault, "area": area, "address": f"{area} 某路"}
+        await api.post("agent", "/api/tickets", body)
         clock.advance(minutes=1)
     await api.post("agent", "/api/tickets", {"type": "consultation", "description": "气价咨询"})
 

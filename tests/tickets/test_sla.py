@@ -87,7 +87,7 @@ MINUTES, WORKING_DAYS = TargetKind.MINUTES, TargetKind.WORKING_DAYS
             TicketType.REPAIR,
             "indoor_equipment",
             False,
-            {ClockName.HANDLE: (MINUTES, 360), ClockName.FIX: (MINUTES, 1440)},
+            {ClockName.HANDLE: (MINUTES, 30), ClockName.FIX: (MINUTES, 1440)},
         ),
         (
             TicketType.REPAIR,
@@ -225,7 +225,7 @@ def test_policy_selection_does_not_depend_on_the_table_order(
 HOUR_TARGETS = [
     (TicketType.CONSULTATION, None, False, ClockName.REPLY, 4 * H),
     (TicketType.CONSULTATION, None, True, ClockName.REPLY, 24 * H),
-    (TicketType.REPAIR, "indoor_equipment", False, ClockName.HANDLE, 6 * H),
+    (TicketType.REPAIR, "indoor_equipment", False, ClockName.HANDLE, 30 * M),
     (TicketType.REPAIR, "network_fault", False, ClockName.HANDLE, 6 * H),
     (TicketType.REPAIR, "gas_smell", False, ClockName.HANDLE, 30 * M),
     (TicketType.REPAIR, "indoor_equipment", False, ClockName.FIX, 24 * H),

@@ -589,7 +589,7 @@ def test_an_appointment_replaces_the_handle_clock_by_the_window_end() -> None:
     handle = outcome.clocks[ClockName.HANDLE]
     assert handle.due_at == window.end
     assert handle.basis is DueBasis.APPOINTMENT
-    assert handle.original_due_at == T0 + 6 * H
+    assert handle.original_due_at == T0 + 30 * M
     assert outcome.clocks[ClockName.FIX] == ticket.clocks[ClockName.FIX]
     assert outcome.appointment == window
 
@@ -758,7 +758,7 @@ def test_a_refused_action_changes_nothing() -> None:
 
 
 def test_waiting_does_not_pause_a_clock_already_past_its_due_time() -> None:
-    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    ticket = new_ticket(TicketType.REPAIR, "network_fault", status=Status.IN_PROGRESS, assignee="t")
     late = T0 + 6 * H + 1 * M  # handle due at T0 + 6 h, not yet swept; fix due at T0 + 24 h
     waiting = do(ticket, A.PAUSE, Role.TECHNICIAN, late, reason="客户不在家")
     assert waiting.status is Status.WAITING_CUSTOMER

@@ -75,13 +75,24 @@ def upgrade() -> None:
                 "subtype": "gas_smell",
                 "starts_on": "received",
                 "pause_limit": 0,
-            }
+            },
+            # The customer's own equipment: a technician goes at once; 30 minutes.
+            {
+                "clock": "handle",
+                "kind": "minutes",
+                "amount": 30,
+                "ticket_type": "repair",
+                "subtype": "indoor_equipment",
+                "starts_on": "received",
+                "pause_limit": PAUSE_LIMIT,
+            },
         ],
     )
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
+    op.execute("DELETE FROM sla_policy WHERE clock = 'handle' AND subtype = 'indoor_equipment'")
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.drop_column("last_event_at")
         batch_op.drop_column("reopened")
