@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tickets.calendar import BusinessCalendar
 from tickets.types import TicketType
+from tickets.wording import N_
 
 WARNING_FRACTION = 0.8
 
@@ -76,6 +77,10 @@ class SlaPolicy:
     starts_on: StartEvent = StartEvent.RECEIVED
     # Minutes of waiting for the customer this clock may be paused for, in all; 0: never.
     pause_limit: int = 0
+    # Extensions agreed with the customer: how many, and how many working days past the
+    # policy's deadline the last may reach, in all; 0: never extended.
+    extension_limit: int = 0
+    extension_days: int = 0
 
     def matches(self, ticket_type: TicketType, subtype: str | None, special: bool) -> bool:
         return (
@@ -92,6 +97,10 @@ class SlaPolicy:
 _HOUR = 60
 # How long, in all, a clock may wait for the customer unless its policy says otherwise.
 DEFAULT_PAUSE_LIMIT = 48 * _HOUR
+# A complaint not settled in five working days: at most two extensions agreed with the
+# complainant, reaching at most ten working days past the original deadline.
+DEFAULT_EXTENSION_LIMIT = 2
+DEFAULT_EXTENSION_DAYS = 10
 DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
     SlaPolicy(
         ClockName.REPLY,
@@ -136,7 +145,14 @@ DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
     SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR, "gas_smell"),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.OUTAGE),
     SlaPolicy(ClockName.RESTORE, TargetKind.MINUTES, 24 * _HOUR, TicketType.OUTAGE),
-    SlaPolicy(ClockName.REPLY, TargetKind.WORKING_DAYS, 5, TicketType.COMPLAINT),
+    SlaPolicy(
+        ClockName.REPLY,
+        TargetKind.WORKING_DAYS,
+        5,
+        TicketType.COMPLAINT,
+        extension_limit=DEFAULT_EXTENSION_LIMIT,
+        extension_days=DEFAULT_EXTENSION_DAYS,
+    ),
     SlaPolicy(ClockName.FEEDBACK, TargetKind.END_OF_DAY, 0, starts_on=StartEvent.RESOLVED),
 )
 
@@ -201,6 +217,10 @@ class Clock:
     breached_at: datetime | None = None
     extension_reason: str | None = None
     pause_limit_seconds: float = 0.0
+    extensions: int = 0
+    # How and when the customer agreed to the latest extension.
+    extension_agreed_via: str | None = None
+    extension_agreed_at: datetime | None = None
 
     @property
     def pause_left_seconds(self) -> float:
@@ -330,8 +350,43 @@ def stop(clock: Clock, at: datetime) -> Clock:
     return stopped
 
 
-def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clock:
-    """A deadline agreed with the customer replaces the policy's; the original stays on record."""
+def deadline_day(due_at: datetime, tz: ZoneInfo) -> date:
+    """The local day a deadline ends: 24:00 is the end of the day before."""
+    return (due_at - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def extension_refusal(
+    clock: Clock,
+    new_due_at: datetime,
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> str | None:
+    """Why the policy does not allow this extension, or None: too many already, a deadline
+    on a day off, or further past the original deadline than the policy's working days."""
+    if clock.extensions >= policy.extension_limit:
+        return N_("the extensions the rules allow are used up")
+    day = deadline_day(new_due_at, tz)
+    if not calendar.is_workday(day):
+        return N_("an agreed deadline must fall on a working day")
+    furthest = calendar.working_days_after(
+        deadline_day(clock.original_due_at, tz), policy.extension_days
+    )
+    if day > furthest.day:
+        return N_("the agreed deadline lies further than the rules allow")
+    return None
+
+
+def extend(
+    clock: Clock,
+    new_due_at: datetime,
+    reason: str,
+    at: datetime,
+    agreed_via: str | None = None,
+    agreed_at: datetime | None = None,
+) -> Clock:
+    """A deadline agreed with the customer replaces the policy's; the original stays on record,
+    and so does how and when the customer agreed."""
     _require_aware(new_due_at, "new due time")
     if not reason.strip():
         raise ClockError("an extension needs a reason")
@@ -349,6 +404,9 @@ def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clo
         basis=DueBasis.EXTENSION,
         extension_reason=reason.strip(),
         paused_at=None,
+        extensions=clock.extensions + 1,
+        extension_agreed_via=agreed_via,
+        extension_agreed_at=agreed_at,
     )
 
 

@@ -66,7 +66,8 @@ FROM_STATUSES: dict[Action, frozenset[Status]] = {
     Action.PAUSE: frozenset({Status.IN_PROGRESS}),
     Action.RESUME: frozenset({Status.WAITING_CUSTOMER}),
     Action.REPLY: frozenset(_WORKING),
-    Action.EXTEND: frozenset({Status.NEW, *_WORKING}),
+    # An extension is agreed by whoever handles the complaint: someone must have taken it.
+    Action.EXTEND: frozenset(_WORKING),
     Action.ARRIVE: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}),
     Action.FIX: frozenset({Status.IN_PROGRESS}),
     Action.RESOLVE: frozenset({Status.IN_PROGRESS, Status.WAITING_CUSTOMER}),
@@ -160,6 +161,9 @@ class ActionInput:
     due_at: datetime | None = None
     reason: str | None = None
     note: str | None = None
+    # How and when the customer agreed (an extension); when: at the action unless said.
+    agreed_via: str | None = None
+    agreed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,18 @@ def check_appointment(
         raise ActionInvalid("appointment", N_("the appointment window lies in the past"))
 
 
+def _policy(
+    policies: Sequence[SlaPolicy], ticket: TicketSnapshot, name: ClockName
+) -> SlaPolicy | None:
+    """The policy the ticket's clock `name` runs by."""
+    for policy in sla.select_policies(
+        policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RECEIVED
+    ):
+        if policy.clock is name:
+            return policy
+    return None
+
+
 def result_time(
     ticket_type: TicketType, clocks: Mapping[ClockName, Clock], resolved_at: datetime
 ) -> datetime:
@@ -364,8 +380,24 @@ def apply_action(
                 raise ActionInvalid("due_at", N_("give the deadline agreed with the complainant"))
             if not (data.reason or "").strip():
                 raise ActionInvalid("reason", N_("give the reason for the extension"))
+            if not (data.agreed_via or "").strip():
+                raise ActionInvalid("agreed_via", N_("say how the complainant agreed"))
+            agreed_at = data.agreed_at or at
+            if agreed_at > at:
+                raise ActionInvalid("agreed_at", N_("the agreement lies in the future"))
+            reply = clocks[ClockName.REPLY]
+            policy = _policy(policies, ticket, ClockName.REPLY)
+            if policy is not None:
+                refusal = sla.extension_refusal(reply, data.due_at, policy, calendar, tz)
+                if refusal is not None:
+                    raise ActionInvalid("due_at", refusal)
             clocks[ClockName.REPLY] = sla.extend(
-                clocks[ClockName.REPLY], data.due_at, data.reason or "", at
+                reply,
+                data.due_at,
+                data.reason or "",
+                at,
+                agreed_via=(data.agreed_via or "").strip(),
+                agreed_at=agreed_at,
             )
         elif action is Action.ARRIVE:
             _stop(clocks, _ARRIVAL_CLOCK, at)
@@ -391,11 +423,9 @@ def apply_action(
             # A repair (or a restoration) reopened is not done: its fix clock runs again from
             # the reopening, and the ticket cannot be resolved before a new fix.
             fix_clock = _FIX_CLOCKS.get(ticket.type)
-            for policy in sla.select_policies(
-                policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RECEIVED
-            ):
-                if policy.clock is fix_clock:
-                    clocks[policy.clock] = sla.start_clock(policy, at, calendar, tz)
+            fix_policy = _policy(policies, ticket, fix_clock) if fix_clock else None
+            if fix_policy is not None:
+                clocks[fix_policy.clock] = sla.start_clock(fix_policy, at, calendar, tz)
     except sla.ClockError as error:
         raise ActionInvalid(_clock_error_field(action), str(error)) from error
 

@@ -50,6 +50,8 @@ def policy_from_row(row: SlaPolicyRow) -> SlaPolicy:
         special=row.special,
         starts_on=StartEvent(row.starts_on),
         pause_limit=row.pause_limit,
+        extension_limit=row.extension_limit,
+        extension_days=row.extension_days,
     )
 
 

@@ -440,6 +440,8 @@ class ActionRequest:
     reason: str | None = None
     note: str | None = None
     at: datetime | None = None
+    agreed_via: str | None = None
+    agreed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -491,6 +493,8 @@ async def perform_action(
                 due_at=request.due_at,
                 reason=request.reason,
                 note=request.note,
+                agreed_via=request.agreed_via,
+                agreed_at=request.agreed_at,
             ),
             rulebook.policies,
             rulebook.calendar,

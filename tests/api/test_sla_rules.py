@@ -347,3 +347,57 @@ async def test_the_customers_own_equipment_is_reached_at_once_and_reported(
     totals = report.json()["totals"]["tickets"]
     assert (totals["own_equipment_arrivals"], totals["own_equipment_arrived_in_time"]) == (2, 1)
     assert totals["own_equipment_arrival_rate"] == 0.5
+
+
+# --- 9. complaint extensions ---------------------------------------------------------------------
+
+COMPLAINT = {"type": "complaint", "description": "维修员迟到", "caller_phone": "13987654321"}
+
+
+async def extend(api: Api, number: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+    response = await api.post("qa", f"/api/tickets/{number}/actions/extend", body)
+    return response.status_code, dict(response.json())
+
+
+async def test_nobody_extends_a_complaint_nobody_has_taken(api: Api) -> None:
+    number = await create(api, COMPLAINT)
+    agreed = {"due_date": "2026-12-03", "reason": "需调查", "agreed_via": "电话"}
+    status, _ = await extend(api, number, agreed)
+    assert status == 409
+
+
+async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
+    api: Api, clock: FakeClock
+) -> None:
+    number = await create(api, COMPLAINT)
+    await act(api, "sup", number, "assign", {"assignee": "qa"})
+    # Received Fri 11-20; due at the end of Fri 11-27.
+    base = {"reason": "需第三方检测"}
+    status, body = await extend(api, number, {**base, "due_date": "2026-12-03"})
+    assert status == 422 and "agreed_via" in body["error"]["fields"]
+    status, body = await extend(
+        api, number, {**base, "due_date": "2026-12-06", "agreed_via": "电话"}
+    )
+    assert status == 422 and "due_at" in body["error"]["fields"]  # a Sunday
+    status, body = await extend(
+        api, number, {**base, "due_date": "2026-12-14", "agreed_via": "电话"}
+    )
+    assert status == 422 and "due_at" in body["error"]["fields"]  # 11 working days past
+    agreed_at = (clock.now - timedelta(minutes=5)).isoformat()
+    status, body = await extend(
+        api,
+        number,
+        {**base, "due_date": "2026-12-03", "agreed_via": "电话", "agreed_at": agreed_at},
+    )
+    assert status == 200, body
+    reply = clock_of(body, "reply")
+    assert (reply["extensions"], reply["extension_agreed_via"]) == (1, "电话")
+    assert moment(reply["extension_agreed_at"]) == moment(agreed_at)
+    status, body = await extend(
+        api, number, {**base, "due_date": "2026-12-08", "agreed_via": "面谈"}
+    )
+    assert status == 200, body
+    status, body = await extend(
+        api, number, {**base, "due_date": "2026-12-10", "agreed_via": "电话"}
+    )
+    assert status == 422 and "due_at" in body["error"]["fields"]  # a third one

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -998,3 +999,42 @@ def test_a_fact_is_judged_by_its_time_whether_or_not_the_sweep_ran_first(
     assert judged.state(at + 100 * H) is ClockState.MET
     # A warning stays only if it came before the fact.
     assert judged.warned_at is None or judged.warned_at <= at
+
+
+# --- complaint extensions: agreed, on a working day, within the policy ------------------------
+
+COMPLAINT_REPLY_POLICY = next(
+    p for p in sla.DEFAULT_POLICIES if p.ticket_type is TicketType.COMPLAINT
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 3))
+def test_an_allowed_extension_lands_on_a_working_day_within_the_policy(
+    days_later: int, earlier_extensions: int
+) -> None:
+    clock = replace(complaint_reply(), extensions=earlier_extensions)
+    new_due = sla.end_of_local_day(
+        sla.deadline_day(clock.original_due_at, TZ) + timedelta(days=days_later), TZ
+    )
+    refusal = sla.extension_refusal(clock, new_due, COMPLAINT_REPLY_POLICY, CALENDAR, TZ)
+    day = sla.deadline_day(new_due, TZ)
+    furthest = CALENDAR.working_days_after(
+        sla.deadline_day(clock.original_due_at, TZ), sla.DEFAULT_EXTENSION_DAYS
+    ).day
+    allowed = (
+        earlier_extensions < sla.DEFAULT_EXTENSION_LIMIT
+        and CALENDAR.is_workday(day)
+        and day <= furthest
+    )
+    assert (refusal is None) == allowed
+
+
+def test_an_extension_records_how_and_when_the_customer_agreed() -> None:
+    clock = complaint_reply()
+    new_due = clock.due_at + timedelta(days=3)
+    extended = sla.extend(
+        clock, new_due, "需检测", RECEIVED + 1 * H, agreed_via="电话", agreed_at=RECEIVED
+    )
+    assert (extended.extensions, extended.extension_agreed_via) == (1, "电话")
+    assert extended.extension_agreed_at == RECEIVED

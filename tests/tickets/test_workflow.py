@@ -156,6 +156,7 @@ def full_input(ticket: TicketSnapshot) -> dict[str, Any]:
         "reason": "客户需提供资料",
         "note": "已答复客户",
         "due_at": (reply.due_at if reply else T0) + timedelta(days=10),
+        "agreed_via": "电话",
     }
 
 
@@ -271,7 +272,7 @@ ALLOWED_FOR_SUPERVISOR = {
     (TicketType.CONSULTATION, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.REPAIR, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.OUTAGE, Status.NEW, "fresh"): [A.ASSIGN],
-    (TicketType.COMPLAINT, Status.NEW, "fresh"): [A.ASSIGN, A.EXTEND],
+    (TicketType.COMPLAINT, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.CONSULTATION, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.REPLY],
     (TicketType.REPAIR, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
     (TicketType.OUTAGE, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
@@ -666,7 +667,9 @@ def test_extending_a_complaint_sets_the_agreed_deadline_and_reason() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     original = ticket.clocks[ClockName.REPLY].due_at
     agreed = original + timedelta(days=10)
-    outcome = run(ticket, A.EXTEND, Role.QUALITY, due_at=agreed, reason="需第三方检测")
+    outcome = run(
+        ticket, A.EXTEND, Role.QUALITY, due_at=agreed, reason="需第三方检测", agreed_via="电话"
+    )
     reply = outcome.clocks[ClockName.REPLY]
     assert (reply.due_at, reply.original_due_at) == (agreed, original)
     assert (reply.basis, reply.extension_reason) == (DueBasis.EXTENSION, "需第三方检测")
@@ -685,7 +688,7 @@ def test_extending_a_complaint_sets_the_agreed_deadline_and_reason() -> None:
 def test_an_extension_needs_a_later_deadline_and_a_reason(data: dict[str, Any], field: str) -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     with pytest.raises(ActionInvalid) as refused:
-        run(ticket, A.EXTEND, Role.QUALITY, **data)
+        run(ticket, A.EXTEND, Role.QUALITY, **data, agreed_via="电话")
     assert refused.value.field == field
 
 
@@ -693,7 +696,15 @@ def test_an_extension_after_the_deadline_is_refused() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     due = ticket.clocks[ClockName.REPLY].due_at
     with pytest.raises(ActionInvalid, match="passed") as refused:
-        run(ticket, A.EXTEND, Role.QUALITY, due + H, due_at=due + timedelta(days=5), reason="x")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due + H,
+            due_at=due + timedelta(days=5),
+            reason="x",
+            agreed_via="电话",
+        )
     assert refused.value.field == "due_at"
 
 
@@ -701,14 +712,21 @@ def test_an_extension_after_the_reply_is_not_allowed() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     ticket = do(ticket, A.REPLY, Role.QUALITY, note="已答复")
     with pytest.raises(ActionNotAllowed, match="already had the reply"):
-        run(ticket, A.EXTEND, Role.QUALITY, due_at=T0 + timedelta(days=30), reason="x")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=T0 + timedelta(days=30),
+            reason="x",
+            agreed_via="电话",
+        )
 
 
 @pytest.mark.parametrize("ticket_type", [TicketType.CONSULTATION, TicketType.REPAIR])
 def test_only_complaints_are_extended(ticket_type: TicketType) -> None:
     ticket = new_ticket(ticket_type, status=Status.IN_PROGRESS, assignee="x")
     with pytest.raises(ActionNotAllowed, match=f"on a {ticket_type} ticket"):
-        run(ticket, A.EXTEND, due_at=T0 + timedelta(days=30), reason="x")
+        run(ticket, A.EXTEND, due_at=T0 + timedelta(days=30), reason="x", agreed_via="电话")
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -753,7 +771,14 @@ def test_a_refused_action_changes_nothing() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     clocks = dict(ticket.clocks)
     with pytest.raises(ActionInvalid):
-        run(ticket, A.EXTEND, Role.QUALITY, due_at=T0 + timedelta(days=30), reason="")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=T0 + timedelta(days=30),
+            reason="",
+            agreed_via="电话",
+        )
     assert ticket.clocks == clocks and ticket.status is Status.IN_PROGRESS
 
 

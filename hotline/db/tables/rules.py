@@ -41,3 +41,5 @@ class SlaPolicyRow(SQLModel, table=True):
     special: bool | None = None
     starts_on: str = Field(default=StartEvent.RECEIVED.value, max_length=20)
     pause_limit: int = 0
+    extension_limit: int = 0
+    extension_days: int = 0

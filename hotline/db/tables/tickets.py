@@ -97,6 +97,9 @@ class SlaClockRow(SQLModel, table=True):
     estimated: bool = False
     paused_seconds: float = 0.0
     pause_limit_seconds: float = 0.0
+    extensions: int = 0
+    extension_agreed_via: str | None = Field(default=None, max_length=100)
+    extension_agreed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -43,6 +43,9 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         "original_due_at": iso(clock.original_due_at, tz),
         "basis": clock.basis.value,
         "extension_reason": clock.extension_reason,
+        "extensions": clock.extensions,
+        "extension_agreed_via": clock.extension_agreed_via,
+        "extension_agreed_at": iso(clock.extension_agreed_at, tz),
         "estimated": clock.estimated,
         "pause_limit_seconds": clock.pause_limit_seconds,
         "remaining_seconds": None

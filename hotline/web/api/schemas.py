@@ -61,6 +61,9 @@ class ActionIn(Strict):
     appointment: AppointmentIn | None = None
     # The customer agreed to the appointment's window (it moves the handle clock).
     customer_agreed: bool = False
+    # An extension: how (phone, in person, …) and when the complainant agreed to it.
+    agreed_via: str | None = Field(default=None, max_length=100)
+    agreed_at: AwareDatetime | None = None
     due_at: AwareDatetime | None = None
     due_date: date | None = None
     reason: str | None = Field(default=None, max_length=REASON_MAX)

@@ -139,6 +139,8 @@ async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
             reason=body.reason,
             note=body.note,
             at=body.at,
+            agreed_via=body.agreed_via,
+            agreed_at=body.agreed_at,
         ),
     )
     return JSONResponse(

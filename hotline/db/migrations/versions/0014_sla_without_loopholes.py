@@ -26,9 +26,22 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("pause_limit", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(
+            sa.Column("extension_limit", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("extension_days", sa.Integer(), nullable=False, server_default="0")
+        )
     with op.batch_alter_table("sla_clock") as batch_op:
         batch_op.add_column(
             sa.Column("pause_limit_seconds", sa.Float(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("extensions", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(sa.Column("extension_agreed_via", sa.String(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("extension_agreed_at", UTCDateTime(timezone=True), nullable=True)
         )
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.add_column(sa.Column("waiting_for", sa.String(length=500), nullable=True))
@@ -53,6 +66,15 @@ def upgrade() -> None:
             "WHERE type IN ('consultation', 'repair') AND coalesce(subtype, '') <> 'gas_smell')"
         ).bindparams(seconds=PAUSE_LIMIT * 60)
     )
+    # A complaint's reply: at most two extensions, ten working days past the original deadline.
+    op.execute(
+        sa.text(
+            "UPDATE sla_policy SET extension_limit = 2, extension_days = 10 "
+            "WHERE clock = 'reply' AND ticket_type = 'complaint'"
+        )
+    )
+    # Extensions already agreed count against the limit.
+    op.execute(sa.text("UPDATE sla_clock SET extensions = 1 WHERE basis = 'extension'"))
     policy = sa.table(
         "sla_policy",
         sa.column("clock", sa.String),
@@ -101,6 +123,11 @@ def downgrade() -> None:
         batch_op.drop_column("withdrawn_note")
         batch_op.drop_column("withdrawn_at")
     with op.batch_alter_table("sla_clock") as batch_op:
+        batch_op.drop_column("extension_agreed_at")
+        batch_op.drop_column("extension_agreed_via")
+        batch_op.drop_column("extensions")
         batch_op.drop_column("pause_limit_seconds")
     with op.batch_alter_table("sla_policy") as batch_op:
+        batch_op.drop_column("extension_days")
+        batch_op.drop_column("extension_limit")
         batch_op.drop_column("pause_limit")
