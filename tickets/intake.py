@@ -141,4 +141,7 @@ def opening_clocks(
     }
     if draft.appointment is not None and ClockName.HANDLE in clocks:
         clocks[ClockName.HANDLE] = sla.appoint(clocks[ClockName.HANDLE], draft.appointment.end, now)
+    if draft.assignee is not None and ClockName.TAKE_UP in clocks:
+        # Filed straight to a person: the receipt on record names who took it up.
+        clocks[ClockName.TAKE_UP] = sla.stop(clocks[ClockName.TAKE_UP], received_at)
     return clocks

@@ -33,6 +33,8 @@ class ClockName(StrEnum):
     FIX = "fix"
     RESTORE = "restore"
     FEEDBACK = "feedback"
+    # Someone takes the new ticket on (上传下达): it is given to a person, not left unassigned.
+    TAKE_UP = "take_up"
 
 
 class ClockState(StrEnum):
@@ -154,6 +156,11 @@ DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
         extension_days=DEFAULT_EXTENSION_DAYS,
     ),
     SlaPolicy(ClockName.FEEDBACK, TargetKind.END_OF_DAY, 0, starts_on=StartEvent.RESOLVED),
+    # Every new ticket is taken up by a person within the day it came in (上传下达), per type.
+    *(
+        SlaPolicy(ClockName.TAKE_UP, TargetKind.END_OF_DAY, 0, ticket_type)
+        for ticket_type in TicketType
+    ),
 )
 
 

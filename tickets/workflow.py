@@ -352,6 +352,8 @@ def apply_action(
                 raise ActionInvalid("assignee", N_("name an assignee or a department"))
             check_assignment(ticket.type, ticket.named_staff, data.assignee)
             assignee = data.assignee if data.assignee is not None else ticket.assignee
+            if assignee is not None:
+                _stop(clocks, ClockName.TAKE_UP, at)
             department = data.department if data.department is not None else ticket.department
             if ticket.status is Status.NEW:
                 status = Status.ASSIGNED

@@ -401,3 +401,36 @@ async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
         api, number, {**base, "due_date": "2026-12-10", "agreed_via": "电话"}
     )
     assert status == 422 and "due_at" in body["error"]["fields"]  # a third one
+
+
+# --- 10. taking up a new ticket --------------------------------------------------------------
+
+
+async def test_a_ticket_nobody_takes_up_warns_and_breaches_within_the_day(
+    api: Api, clock: FakeClock
+) -> None:
+    number = await create(api, COMPLAINT)  # Fri 11-20 10:00: to be taken up by 24:00
+    take_up = clock_of((await api.get("sup", f"/api/tickets/{number}")).json(), "take_up")
+    assert moment(take_up["due_at"]) == moment("2026-11-21T00:00:00+08:00")
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    clock.advance(hours=12)  # 22:00, past 80 % of the day's time
+    async with api.app_context.bus.subscribe("sla") as events:  # type: ignore[attr-defined]
+        await scheduler.sweep_once()
+        assert (await events.next(timeout=1)).topic == "sla.warning"
+    clock.advance(hours=3)
+    assert number in await overdue(api)
+    await scheduler.sweep_once()
+    ticket = (await api.get("sup", f"/api/tickets/{number}")).json()
+    assert [(e["clock"], e["kind"]) for e in ticket["escalations"]] == [
+        ("take_up", "warning"),
+        ("take_up", "breach"),
+    ]
+
+
+async def test_giving_a_ticket_to_a_person_takes_it_up(api: Api, clock: FakeClock) -> None:
+    number = await create(api, COMPLAINT)
+    ticket = await act(api, "sup", number, "assign", {"department": "hotline"})
+    assert clock_of(ticket, "take_up")["state"] == "running"  # a department is not a person
+    clock.advance(hours=1)
+    ticket = await act(api, "sup", number, "assign", {"assignee": "qa"})
+    assert clock_of(ticket, "take_up")["state"] == "met"

@@ -161,7 +161,7 @@ def test_a_special_consultation_opens_a_24_hour_reply_clock() -> None:
         TZ,
         NOW,
     )
-    assert list(clocks) == [ClockName.REPLY]
+    assert list(clocks) == [ClockName.REPLY, ClockName.TAKE_UP]
     assert clocks[ClockName.REPLY].due_at == earlier + 24 * H
 
 
@@ -260,6 +260,9 @@ def test_an_accepted_draft_opens_its_clocks_when_it_was_received(ticket: TicketD
     for clock in clocks.values():
         assert clock.started_at == received_at
         assert clock.due_at > received_at
-        assert not clock.is_stopped
+        # Filed straight to a person, it was taken up when it came in.
+        taken = clock.name is ClockName.TAKE_UP and ticket.assignee is not None
+        assert clock.is_stopped == taken
+        assert not taken or clock.stopped_at == received_at
     if ticket.appointment is not None and ClockName.HANDLE in clocks:
         assert clocks[ClockName.HANDLE].due_at == ticket.appointment.end

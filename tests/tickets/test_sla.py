@@ -127,7 +127,9 @@ def test_default_policies_give_each_ticket_kind_its_clocks(
     chosen = sla.select_policies(
         sla.DEFAULT_POLICIES, ticket_type, subtype, special, StartEvent.RECEIVED
     )
-    assert {p.clock: (p.kind, p.amount) for p in chosen} == expected
+    # Every ticket is also to be taken up by a person within the day (上传下达).
+    take_up = {ClockName.TAKE_UP: (TargetKind.END_OF_DAY, 0)}
+    assert {p.clock: (p.kind, p.amount) for p in chosen} == {**take_up, **expected}
 
 
 @pytest.mark.parametrize("ticket_type", list(TicketType))
@@ -154,6 +156,7 @@ def test_the_most_specific_policy_wins_in_any_order() -> None:
         assert [(p.clock, p.amount) for p in chosen] == [
             (ClockName.HANDLE, 30),
             (ClockName.FIX, 1440),
+            (ClockName.TAKE_UP, 0),
         ]
 
 
@@ -195,7 +198,7 @@ def test_selected_policies_come_in_clock_order() -> None:
         False,
         StartEvent.RECEIVED,
     )
-    assert [p.clock for p in chosen] == [ClockName.HANDLE, ClockName.RESTORE]
+    assert [p.clock for p in chosen] == [ClockName.HANDLE, ClockName.RESTORE, ClockName.TAKE_UP]
 
 
 @settings(max_examples=100, deadline=None)

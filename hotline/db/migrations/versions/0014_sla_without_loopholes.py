@@ -108,6 +108,19 @@ def upgrade() -> None:
                 "starts_on": "received",
                 "pause_limit": PAUSE_LIMIT,
             },
+            # Every new ticket is taken up by a person within the day it came in (上传下达).
+            *(
+                {
+                    "clock": "take_up",
+                    "kind": "end_of_day",
+                    "amount": 0,
+                    "ticket_type": ticket_type,
+                    "subtype": None,
+                    "starts_on": "received",
+                    "pause_limit": 0,
+                }
+                for ticket_type in ("consultation", "repair", "complaint", "outage")
+            ),
         ],
     )
 
@@ -115,6 +128,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
     op.execute("DELETE FROM sla_policy WHERE clock = 'handle' AND subtype = 'indoor_equipment'")
+    op.execute("DELETE FROM sla_clock WHERE name = 'take_up'")
+    op.execute("DELETE FROM sla_policy WHERE clock = 'take_up'")
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.drop_column("last_event_at")
         batch_op.drop_column("reopened")
