@@ -57,6 +57,14 @@ class Action(StrEnum):
     REOPEN = "reopen"
 
 
+class Resolution(StrEnum):
+    """How a ticket ended: settled, or — a complaint only — not accepted, the complainant told
+    why and the matter explained (对不予受理的投诉请求，应告知投诉人并做好解释、疏导工作)."""
+
+    SETTLED = "settled"
+    NOT_ACCEPTED = "not_accepted"
+
+
 _WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
 
 # Status each action may start from. A missing "to" in TARGET_STATUS means the status stays.
@@ -164,6 +172,7 @@ class ActionInput:
     # How and when the customer agreed (an extension); when: at the action unless said.
     agreed_via: str | None = None
     agreed_at: datetime | None = None
+    resolution: Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,8 @@ class Outcome:
     department: str | None
     appointment: Appointment | None
     removed_clocks: frozenset[ClockName] = field(default_factory=frozenset)
+    # Set by a resolve (how it ended) and cleared by a reopen; None: unchanged.
+    resolution: Resolution | None = None
 
 
 class ActionNotAllowed(Exception):
@@ -345,6 +356,7 @@ def apply_action(
     department = ticket.department
     appointment = ticket.appointment
     removed: set[ClockName] = set()
+    resolution: Resolution | None = None
 
     try:
         if action is Action.ASSIGN:
@@ -407,6 +419,12 @@ def apply_action(
             _stop(clocks, _ARRIVAL_CLOCK, at)
             _stop(clocks, _FIX_CLOCKS[ticket.type], at)
         elif action is Action.RESOLVE:
+            resolution = data.resolution or Resolution.SETTLED
+            if resolution is Resolution.NOT_ACCEPTED:
+                if ticket.type is not TicketType.COMPLAINT:
+                    raise ActionInvalid("resolution", N_("only a complaint is not accepted"))
+                if not (data.reason or "").strip():
+                    raise ActionInvalid("reason", N_("say why the complaint is not accepted"))
             clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
             _stop(clocks, ClockName.REPLY, at)
             result_at = result_time(ticket.type, clocks, at)
@@ -438,6 +456,7 @@ def apply_action(
         department=department,
         appointment=appointment,
         removed_clocks=frozenset(removed),
+        resolution=resolution,
     )
 
 

@@ -24,6 +24,7 @@ from tickets.callbacks import REACHED
 from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
 from tickets.sla import ClockName
 from tickets.types import TicketType
+from tickets.workflow import Resolution
 
 SATISFIED_SCORE = 4
 OWN_EQUIPMENT = "indoor_equipment"
@@ -41,6 +42,8 @@ class TicketFigures:
     complaints_replied: int = 0
     complaints_within_original: int = 0
     complaints_within_agreed: int = 0
+    # Complaints not accepted (the complainant told why), apart from those replied to.
+    complaints_not_accepted: int = 0
     callbacks_due: int = 0
     callbacks_reached: int = 0
     surveys: int = 0
@@ -262,7 +265,8 @@ async def _replies(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, int, TicketFigures]]:
     """Consultations and complaints whose reply clock stopped in the period; a complaint
-    against its original five-working-day deadline and against the one agreed with it."""
+    against its original five-working-day deadline and against the one agreed with it. A
+    complaint not accepted is counted apart."""
     reply = aliased(SlaClockRow)
     month = _month(col(reply.stopped_at), start, end, tz)
     statement = (
@@ -270,6 +274,7 @@ async def _replies(
             month,
             col(Ticket.department_id),
             col(Ticket.type),
+            col(Ticket.resolution),
             func.count(),
             _count(col(reply.breached_at).is_(None)),
             _count(col(reply.stopped_at) <= col(reply.original_due_at)),
@@ -283,11 +288,13 @@ async def _replies(
             col(reply.stopped_at) >= start,
             col(reply.stopped_at) < end,
         )
-        .group_by(month, col(Ticket.department_id), col(Ticket.type))
+        .group_by(month, col(Ticket.department_id), col(Ticket.type), col(Ticket.resolution))
     )
     result = []
-    for m, d, kind, n, in_time, original in await _rows(session, statement):
-        if kind == TicketType.CONSULTATION.value:
+    for m, d, kind, resolution, n, in_time, original in await _rows(session, statement):
+        if resolution == Resolution.NOT_ACCEPTED.value:
+            figures = TicketFigures(complaints_not_accepted=n)
+        elif kind == TicketType.CONSULTATION.value:
             figures = TicketFigures(consultations_replied=n, consultations_in_time=in_time)
         else:
             figures = TicketFigures(

@@ -130,6 +130,7 @@ def _ticket_fields(ticket: Ticket, department: str, assignee: str | None) -> dic
         "appointment_start": _iso(ticket.appointment_start),
         "appointment_end": _iso(ticket.appointment_end),
         "waiting_for": ticket.waiting_for,
+        "resolution": ticket.resolution,
     }
 
 
@@ -442,6 +443,7 @@ class ActionRequest:
     at: datetime | None = None
     agreed_via: str | None = None
     agreed_at: datetime | None = None
+    resolution: workflow.Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -495,6 +497,7 @@ async def perform_action(
                 note=request.note,
                 agreed_via=request.agreed_via,
                 agreed_at=request.agreed_at,
+                resolution=request.resolution,
             ),
             rulebook.policies,
             rulebook.calendar,
@@ -526,6 +529,14 @@ async def perform_action(
             )
     if action is Action.REOPEN:
         ticket.reopened += 1
+        ticket.resolution = ticket.resolution_reason = None
+    if outcome.resolution is not None:
+        ticket.resolution = outcome.resolution.value
+        ticket.resolution_reason = (
+            (request.reason or "").strip()
+            if outcome.resolution is workflow.Resolution.NOT_ACCEPTED
+            else None
+        )
     if outcome.status is Status.WAITING_CUSTOMER:
         if action is Action.PAUSE:
             ticket.waiting_for = (request.reason or "").strip()

@@ -434,3 +434,31 @@ async def test_giving_a_ticket_to_a_person_takes_it_up(api: Api, clock: FakeCloc
     clock.advance(hours=1)
     ticket = await act(api, "sup", number, "assign", {"assignee": "qa"})
     assert clock_of(ticket, "take_up")["state"] == "met"
+
+
+# --- 11. a complaint not accepted ---------------------------------------------------------------
+
+
+async def test_a_complaint_not_accepted_is_explained_and_counted_apart(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await create(api, COMPLAINT)
+    await act(api, "sup", number, "assign", {"assignee": "qa"})
+    await act(api, "qa", number, "start")
+    await act(api, "qa", number, "reply", {"note": "已向投诉人解释：属物业管理范围"})
+    refused = await api.post(
+        "qa", f"/api/tickets/{number}/actions/resolve", {"resolution": "not_accepted"}
+    )
+    assert refused.status_code == 422 and "reason" in refused.json()["error"]["fields"]
+    ticket = await act(
+        api, "qa", number, "resolve", {"resolution": "not_accepted", "reason": "不属供气服务"}
+    )
+    assert (ticket["resolution"], ticket["resolution_reason"]) == ("not_accepted", "不属供气服务")
+    report = await api.get(
+        "sup",
+        "/api/reports/kpi",
+        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
+    )
+    totals = report.json()["totals"]["tickets"]
+    assert (totals["complaints_not_accepted"], totals["complaints_replied"]) == (1, 0)

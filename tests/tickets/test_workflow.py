@@ -25,6 +25,7 @@ from tickets.workflow import (
     ActionNotAllowed,
     Appointment,
     Outcome,
+    Resolution,
     Role,
     Status,
     TicketSnapshot,
@@ -840,3 +841,20 @@ def test_same_day_feedback_runs_from_the_reply(ticket_type: TicketType) -> None:
     replied = do(ticket, A.REPLY, Role.SUPERVISOR, T0 + 1 * H, note="已答复")
     resolved = do(replied, A.RESOLVE, Role.SUPERVISOR, T0 + 30 * H)
     assert resolved.clocks[ClockName.FEEDBACK].started_at == T0 + 1 * H
+
+
+def test_a_complaint_not_accepted_is_resolved_with_its_reason() -> None:
+    ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
+    replied = do(ticket, A.REPLY, Role.QUALITY, note="已向投诉人解释：不属于本公司服务范围")
+    with pytest.raises(ActionInvalid) as refused:
+        run(replied, A.RESOLVE, Role.QUALITY, resolution=Resolution.NOT_ACCEPTED)
+    assert refused.value.field == "reason"
+    outcome = run(
+        replied, A.RESOLVE, Role.QUALITY, resolution=Resolution.NOT_ACCEPTED, reason="非供气服务"
+    )
+    assert (outcome.status, outcome.resolution) == (Status.RESOLVED, Resolution.NOT_ACCEPTED)
+    repair = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    fixed = do(repair, A.FIX, Role.TECHNICIAN)
+    with pytest.raises(ActionInvalid) as refused:
+        run(fixed, A.RESOLVE, resolution=Resolution.NOT_ACCEPTED, reason="x")
+    assert refused.value.field == "resolution"

@@ -47,6 +47,9 @@ class Ticket(SQLModel, table=True):
     last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Reopened after it was resolved: it was not fixed (settled) the first time.
     reopened: int = 0
+    # How it ended (settled, or a complaint not accepted) and, if not accepted, why.
+    resolution: str | None = Field(default=None, max_length=20)
+    resolution_reason: str | None = Field(default=None, max_length=500)
     # What the customer is to provide while the ticket waits for them.
     waiting_for: str | None = Field(default=None, max_length=500)
     received_at: datetime = Field(sa_type=UTCDateTime)

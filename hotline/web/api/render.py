@@ -100,6 +100,8 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         else None,
         "waiting_for": ticket.waiting_for,
         "reopened": ticket.reopened,
+        "resolution": ticket.resolution,
+        "resolution_reason": ticket.resolution_reason,
         "received_at": iso(ticket.received_at, tz),
         "created_at": iso(ticket.created_at, tz),
         "updated_at": iso(ticket.updated_at, tz),

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from tickets.callbacks import Outcome, TaskStatus
 from tickets.types import Priority, TicketType
-from tickets.workflow import Status
+from tickets.workflow import Resolution, Status
 
 DESCRIPTION_MAX = 4000
 NOTE_MAX = 2000
@@ -64,6 +64,8 @@ class ActionIn(Strict):
     # An extension: how (phone, in person, …) and when the complainant agreed to it.
     agreed_via: str | None = Field(default=None, max_length=100)
     agreed_at: AwareDatetime | None = None
+    # A resolve: how it ended (a complaint may be not accepted, with the reason).
+    resolution: Resolution | None = None
     due_at: AwareDatetime | None = None
     due_date: date | None = None
     reason: str | None = Field(default=None, max_length=REASON_MAX)

@@ -141,6 +141,7 @@ async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
             at=body.at,
             agreed_via=body.agreed_via,
             agreed_at=body.agreed_at,
+            resolution=body.resolution,
         ),
     )
     return JSONResponse(
