@@ -437,6 +437,12 @@ def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
     )
 
 
+def retarget(clock: Clock, target_due_at: datetime) -> Clock:
+    """The policy's deadline changed for this ticket (a consultation found special): the new
+    one is the original too; pauses and what was recorded stay."""
+    return replace(clock, target_due_at=target_due_at, original_due_at=target_due_at)
+
+
 def withdraw_appointment(clock: Clock, next_window_end: datetime | None) -> Clock:
     """A cancelled visit gives the clock back the deadline it had without it: the next booked
     visit's window end, or else its own policy deadline (with the pauses it had before the

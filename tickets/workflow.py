@@ -7,7 +7,7 @@ new → assigned → in_progress ⇄ waiting_customer → resolved → closed, a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -55,6 +55,8 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     CLOSE = "close"
     REOPEN = "reopen"
+    # A supervisor finds a consultation needs another department or research: 24 h to reply.
+    MARK_SPECIAL = "mark_special"
 
 
 class Resolution(StrEnum):
@@ -82,6 +84,7 @@ FROM_STATUSES: dict[Action, frozenset[Status]] = {
     Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
     Action.CLOSE: frozenset({Status.RESOLVED}),
     Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.MARK_SPECIAL: frozenset({Status.NEW, *_WORKING}),
 }
 
 TARGET_STATUS: dict[Action, Status] = {
@@ -96,6 +99,7 @@ TARGET_STATUS: dict[Action, Status] = {
 ACTION_TICKET_TYPES: dict[Action, frozenset[TicketType]] = {
     Action.REPLY: frozenset({TicketType.CONSULTATION, TicketType.COMPLAINT}),
     Action.EXTEND: frozenset({TicketType.COMPLAINT}),
+    Action.MARK_SPECIAL: frozenset({TicketType.CONSULTATION}),
     Action.ARRIVE: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
     Action.FIX: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
 }
@@ -114,7 +118,11 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.FEEDBACK: _MANAGERS | {Role.AGENT, Role.QUALITY},
     Action.CLOSE: _MANAGERS | {Role.AGENT, Role.QUALITY},
     Action.REOPEN: _MANAGERS | {Role.AGENT, Role.QUALITY},
+    Action.MARK_SPECIAL: _MANAGERS,
 }
+
+# Why a consultation is special (24 h instead of 4 h), chosen when it is marked.
+SPECIAL_REASONS = frozenset({"other_department", "research"})
 
 CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
 # Complaints are confidential: only these see the complainant's details (and the assignee).
@@ -173,6 +181,7 @@ class ActionInput:
     agreed_via: str | None = None
     agreed_at: datetime | None = None
     resolution: Resolution | None = None
+    special_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +228,12 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
     clocks = ticket.clocks
     if action is Action.START and ticket.assignee is None:
         return "the ticket has no assignee"
+    if action is Action.MARK_SPECIAL:
+        reply = clocks.get(ClockName.REPLY)
+        if ticket.special:
+            return "the consultation is special already"
+        if reply is None or reply.is_stopped:
+            return "the caller has already had the reply"
     if action is Action.PAUSE and not may_wait(ticket.type, ticket.subtype):
         return "a gas smell or an outage never waits for the customer"
     if action is Action.EXTEND:
@@ -247,6 +262,13 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
         if feedback is not None and not feedback.is_stopped:
             return "the caller must get feedback first"
     return None
+
+
+def check_special_reason(reason: str | None) -> None:
+    if not reason:
+        raise ActionInvalid("special_reason", N_("say why the consultation is special"))
+    if reason not in SPECIAL_REASONS:
+        raise ActionInvalid("special_reason", N_("not a reason for a special consultation"))
 
 
 def may_wait(ticket_type: TicketType, subtype: str | None) -> bool:
@@ -432,6 +454,15 @@ def apply_action(
                 policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RESOLVED
             ):
                 clocks[policy.clock] = sla.start_clock(policy, result_at, calendar, tz)
+        elif action is Action.MARK_SPECIAL:
+            check_special_reason(data.special_reason)
+            special = _policy(policies, replace(ticket, special=True), ClockName.REPLY)
+            reply = clocks[ClockName.REPLY]
+            # Found special too late: the ticket is special, the missed deadline stays missed.
+            breached = reply.breached_at is not None or at >= reply.due_at
+            if special is not None and not breached:
+                longer, _ = sla.policy_due(special, reply.started_at, calendar, tz)
+                clocks[ClockName.REPLY] = sla.retarget(reply, longer)
         elif action is Action.FEEDBACK:
             _stop(clocks, ClockName.FEEDBACK, at)
         elif action is Action.REOPEN:

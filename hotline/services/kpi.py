@@ -39,6 +39,9 @@ class TicketFigures:
     repairs_fixed_first_time: int = 0
     consultations_replied: int = 0
     consultations_in_time: int = 0
+    # Special consultations (24 h: another department, research), apart from the others.
+    special_consultations_replied: int = 0
+    special_consultations_in_time: int = 0
     complaints_replied: int = 0
     complaints_within_original: int = 0
     complaints_within_agreed: int = 0
@@ -67,6 +70,13 @@ class TicketFigures:
             "repair_timeliness": rate(self.repairs_in_time, self.repairs_fixed),
             "first_time_fix_rate": rate(self.repairs_fixed_first_time, self.repairs_fixed),
             "consultation_reply_rate": rate(self.consultations_in_time, self.consultations_replied),
+            "special_consultation_reply_rate": rate(
+                self.special_consultations_in_time, self.special_consultations_replied
+            ),
+            "special_consultation_share": rate(
+                self.special_consultations_replied,
+                self.special_consultations_replied + self.consultations_replied,
+            ),
             "complaint_reply_rate_original": rate(
                 self.complaints_within_original, self.complaints_replied
             ),
@@ -275,6 +285,7 @@ async def _replies(
             col(Ticket.department_id),
             col(Ticket.type),
             col(Ticket.resolution),
+            col(Ticket.special),
             func.count(),
             _count(col(reply.breached_at).is_(None)),
             _count(col(reply.stopped_at) <= col(reply.original_due_at)),
@@ -288,12 +299,22 @@ async def _replies(
             col(reply.stopped_at) >= start,
             col(reply.stopped_at) < end,
         )
-        .group_by(month, col(Ticket.department_id), col(Ticket.type), col(Ticket.resolution))
+        .group_by(
+            month,
+            col(Ticket.department_id),
+            col(Ticket.type),
+            col(Ticket.resolution),
+            col(Ticket.special),
+        )
     )
     result = []
-    for m, d, kind, resolution, n, in_time, original in await _rows(session, statement):
+    for m, d, kind, resolution, special, n, in_time, original in await _rows(session, statement):
         if resolution == Resolution.NOT_ACCEPTED.value:
             figures = TicketFigures(complaints_not_accepted=n)
+        elif special:
+            figures = TicketFigures(
+                special_consultations_replied=n, special_consultations_in_time=in_time
+            )
         elif kind == TicketType.CONSULTATION.value:
             figures = TicketFigures(consultations_replied=n, consultations_in_time=in_time)
         else:

@@ -48,6 +48,7 @@ class NewTicket:
     description: str
     subtype: str | None = None
     special: bool = False
+    special_reason: str | None = None
     priority: Priority | None = None
     department: str | None = None
     assignee: str | None = None
@@ -131,6 +132,8 @@ def _ticket_fields(ticket: Ticket, department: str, assignee: str | None) -> dic
         "appointment_end": _iso(ticket.appointment_end),
         "waiting_for": ticket.waiting_for,
         "resolution": ticket.resolution,
+        "special": ticket.special,
+        "special_reason": ticket.special_reason,
     }
 
 
@@ -172,6 +175,7 @@ async def create_ticket(
         type=data.type,
         subtype=data.subtype,
         special=data.special,
+        special_reason=data.special_reason,
         received_at=data.received_at,
         named_staff=frozenset(data.named_staff),
         assignee=data.assignee,
@@ -202,6 +206,7 @@ async def create_ticket(
         "type": data.type.value,
         "subtype": data.subtype,
         "special": data.special,
+        "special_reason": data.special_reason,
         "status": (Status.ASSIGNED if assignee else Status.NEW).value,
         "priority": effective_priority(data.type, data.subtype, data.priority).value,
         "department_id": department.id,
@@ -444,6 +449,7 @@ class ActionRequest:
     agreed_via: str | None = None
     agreed_at: datetime | None = None
     resolution: workflow.Resolution | None = None
+    special_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -498,6 +504,7 @@ async def perform_action(
                 agreed_via=request.agreed_via,
                 agreed_at=request.agreed_at,
                 resolution=request.resolution,
+                special_reason=request.special_reason,
             ),
             rulebook.policies,
             rulebook.calendar,
@@ -527,6 +534,9 @@ async def perform_action(
             await technician_time.follow_assignment(
                 session, ticket, new_assignee, rulebook.timezone, now, actor.username
             )
+    if action is Action.MARK_SPECIAL:
+        ticket.special = True
+        ticket.special_reason = request.special_reason
     if action is Action.REOPEN:
         ticket.reopened += 1
         ticket.resolution = ticket.resolution_reason = None

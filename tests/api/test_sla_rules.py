@@ -462,3 +462,41 @@ async def test_a_complaint_not_accepted_is_explained_and_counted_apart(
     )
     totals = report.json()["totals"]["tickets"]
     assert (totals["complaints_not_accepted"], totals["complaints_replied"]) == (1, 0)
+
+
+# --- 12. special consultations ----------------------------------------------------------------
+
+CONSULTATION = {
+    "type": "consultation",
+    "description": "燃气表改装政策",
+    "caller_phone": "13700000000",
+}
+
+
+async def test_special_consultations_have_a_reason_and_are_reported_apart(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    refused = await api.post("agent", "/api/tickets", {**CONSULTATION, "special": True})
+    assert refused.status_code == 422 and "special_reason" in refused.json()["error"]["fields"]
+    at_intake = await create(
+        api, {**CONSULTATION, "special": True, "special_reason": "other_department"}
+    )
+    later = await create(api, CONSULTATION)
+    plain = await create(api, CONSULTATION)
+    clock.advance(hours=1)
+    ticket = await act(api, "sup", later, "mark_special", {"special_reason": "research"})
+    assert (ticket["special"], ticket["special_reason"]) == (True, "research")
+    reply = clock_of(ticket, "reply")
+    assert moment(reply["due_at"]) - moment(reply["started_at"]) == timedelta(hours=24)
+    for number in (at_intake, later, plain):
+        await act(api, "sup", number, "assign", {"assignee": "agent"})
+        await act(api, "agent", number, "reply", {"note": "已答复"})
+    report = await api.get(
+        "sup",
+        "/api/reports/kpi",
+        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
+    )
+    totals = report.json()["totals"]["tickets"]
+    assert (totals["special_consultations_replied"], totals["consultations_replied"]) == (2, 1)
+    assert totals["special_consultation_share"] == 2 / 3

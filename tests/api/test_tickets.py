@@ -64,7 +64,12 @@ async def test_gas_smell_is_an_emergency_with_a_30_minute_handle_clock(api: Api)
 
 
 async def test_special_consultation_gets_24_hours(api: Api) -> None:
-    body = {"type": "consultation", "description": "需要工程部核实", "special": True}
+    body = {
+        "type": "consultation",
+        "description": "需要工程部核实",
+        "special": True,
+        "special_reason": "other_department",
+    }
     ticket = (await api.post("agent", "/api/tickets", body)).json()
     reply = next(c for c in ticket["clocks"] if c["name"] == "reply")
     due = datetime.fromisoformat(reply["due_at"]) - datetime.fromisoformat(ticket["received_at"])

@@ -96,9 +96,20 @@ def test_a_received_time_in_the_future_is_refused() -> None:
 
 
 def test_only_a_consultation_may_be_special() -> None:
-    assert check_new_ticket(draft(TicketType.CONSULTATION, special=True), NOW) == NOW
+    special = draft(TicketType.CONSULTATION, special=True, special_reason="research")
+    assert check_new_ticket(special, NOW) == NOW
     for ticket_type in set(TicketType) - {TicketType.CONSULTATION}:
         assert refused_fields(draft(ticket_type, special=True)) == {"special": "consultations only"}
+
+
+def test_a_special_consultation_needs_a_reason_chosen_at_intake() -> None:
+    for reason in (None, "老板说的"):
+        refused = refused_fields(
+            draft(TicketType.CONSULTATION, special=True, special_reason=reason)
+        )
+        assert set(refused) == {"special_reason"}
+    plain = draft(TicketType.CONSULTATION, special_reason="research")
+    assert set(refused_fields(plain)) == {"special_reason"}
 
 
 def test_only_a_complaint_may_name_staff() -> None:
@@ -196,6 +207,7 @@ def drafts(draw: st.DrawFn) -> TicketDraft:
         type=ticket_type,
         subtype=draw(st.none() | st.sampled_from([*known, "leaky_tap"])),
         special=draw(st.booleans()),
+        special_reason=draw(st.none() | st.sampled_from(["research", "other_department", "x"])),
         received_at=None if received is None else NOW + timedelta(minutes=received),
         named_staff=frozenset(draw(st.sets(st.sampled_from(STAFF), max_size=2))),
         assignee=draw(st.none() | st.sampled_from(STAFF)),
@@ -214,6 +226,15 @@ def broken_rules(ticket: TicketDraft) -> set[str]:
         broken.add("received_at")
     if ticket.special and ticket.type is not TicketType.CONSULTATION:
         broken.add("special")
+    reasons = ("research", "other_department")
+    if (
+        ticket.special
+        and ticket.type is TicketType.CONSULTATION
+        and ticket.special_reason not in reasons
+    ):
+        broken.add("special_reason")
+    if ticket.special_reason is not None and not ticket.special:
+        broken.add("special_reason")
     if ticket.named_staff and ticket.type is not TicketType.COMPLAINT:
         broken.add("named_staff")
     if ticket.type is TicketType.COMPLAINT and ticket.assignee in ticket.named_staff:

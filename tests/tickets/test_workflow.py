@@ -158,6 +158,7 @@ def full_input(ticket: TicketSnapshot) -> dict[str, Any]:
         "note": "已答复客户",
         "due_at": (reply.due_at if reply else T0) + timedelta(days=10),
         "agreed_via": "电话",
+        "special_reason": "research",
     }
 
 
@@ -270,11 +271,16 @@ def test_a_role_outside_action_roles_is_forbidden_whatever_the_state(
 A = Action
 ALLOWED_FOR_SUPERVISOR = {
     # (type, status, clocks) → what a supervisor may do on an assigned ticket
-    (TicketType.CONSULTATION, Status.NEW, "fresh"): [A.ASSIGN],
+    (TicketType.CONSULTATION, Status.NEW, "fresh"): [A.ASSIGN, A.MARK_SPECIAL],
     (TicketType.REPAIR, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.OUTAGE, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.COMPLAINT, Status.NEW, "fresh"): [A.ASSIGN],
-    (TicketType.CONSULTATION, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.REPLY],
+    (TicketType.CONSULTATION, Status.ASSIGNED, "fresh"): [
+        A.ASSIGN,
+        A.START,
+        A.REPLY,
+        A.MARK_SPECIAL,
+    ],
     (TicketType.REPAIR, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
     (TicketType.OUTAGE, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
     (TicketType.COMPLAINT, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.REPLY, A.EXTEND],
@@ -283,6 +289,7 @@ ALLOWED_FOR_SUPERVISOR = {
         A.PAUSE,
         A.REPLY,
         A.RESOLVE,
+        A.MARK_SPECIAL,
     ],
     (TicketType.REPAIR, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.ARRIVE, A.FIX],
     (TicketType.OUTAGE, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.ARRIVE, A.FIX],
@@ -292,6 +299,7 @@ ALLOWED_FOR_SUPERVISOR = {
         A.RESUME,
         A.REPLY,
         A.RESOLVE,
+        A.MARK_SPECIAL,
     ],
     (TicketType.REPAIR, Status.WAITING_CUSTOMER, "fresh"): [A.ASSIGN, A.RESUME],
     (TicketType.COMPLAINT, Status.WAITING_CUSTOMER, "fresh"): [
@@ -858,3 +866,16 @@ def test_a_complaint_not_accepted_is_resolved_with_its_reason() -> None:
     with pytest.raises(ActionInvalid) as refused:
         run(fixed, A.RESOLVE, resolution=Resolution.NOT_ACCEPTED, reason="x")
     assert refused.value.field == "resolution"
+
+
+def test_a_supervisor_marks_a_consultation_special_with_a_reason_before_its_deadline() -> None:
+    ticket = new_ticket(TicketType.CONSULTATION, status=Status.IN_PROGRESS, assignee="a")
+    with pytest.raises(ActionForbidden):
+        run(ticket, A.MARK_SPECIAL, Role.AGENT, special_reason="research")
+    with pytest.raises(ActionInvalid) as refused:
+        run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 1 * H)
+    assert refused.value.field == "special_reason"
+    marked = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 1 * H, special_reason="research")
+    assert marked.clocks[ClockName.REPLY].due_at == T0 + 24 * H
+    late = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 5 * H, special_reason="research")
+    assert late.clocks[ClockName.REPLY] == ticket.clocks[ClockName.REPLY]  # a breach stays

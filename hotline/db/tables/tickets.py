@@ -28,6 +28,8 @@ class Ticket(SQLModel, table=True):
     type: str = Field(max_length=20, index=True)
     subtype: str | None = Field(default=None, max_length=40)
     special: bool = False
+    # Why a consultation is special (SPECIAL_REASONS), chosen at intake or by a supervisor.
+    special_reason: str | None = Field(default=None, max_length=40)
     status: str = Field(max_length=20)
     priority: str = Field(max_length=20)
     department_id: int = Field(foreign_key="department.id")

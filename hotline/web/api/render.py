@@ -79,6 +79,7 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         "type": ticket.type,
         "subtype": ticket.subtype,
         "special": ticket.special,
+        "special_reason": ticket.special_reason,
         "status": ticket.status,
         "priority": ticket.priority,
         "department": view.department.code,

@@ -40,6 +40,8 @@ class TicketIn(Strict):
     type: TicketType
     subtype: str | None = Field(default=None, max_length=40)
     special: bool = False
+    # Why it is special: other_department or research (needed when special).
+    special_reason: str | None = Field(default=None, max_length=40)
     priority: Priority | None = None
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
     department: str | None = Field(default=None, max_length=40)
@@ -66,6 +68,8 @@ class ActionIn(Strict):
     agreed_at: AwareDatetime | None = None
     # A resolve: how it ended (a complaint may be not accepted, with the reason).
     resolution: Resolution | None = None
+    # mark_special: why the consultation needs 24 h (other_department or research).
+    special_reason: str | None = Field(default=None, max_length=40)
     due_at: AwareDatetime | None = None
     due_date: date | None = None
     reason: str | None = Field(default=None, max_length=REASON_MAX)

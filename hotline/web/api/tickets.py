@@ -48,6 +48,7 @@ async def create_ticket(request: Request, actor: Actor | None) -> Response:
         description=body.description,
         subtype=body.subtype,
         special=body.special,
+        special_reason=body.special_reason,
         priority=body.priority,
         department=body.department,
         assignee=body.assignee,
@@ -142,6 +143,7 @@ async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
             agreed_via=body.agreed_via,
             agreed_at=body.agreed_at,
             resolution=body.resolution,
+            special_reason=body.special_reason,
         ),
     )
     return JSONResponse(

@@ -156,6 +156,7 @@ ACTION_FIELDS: dict[Action, list[str]] = {
     Action.EXTEND: ["due_date", "agreed_via", "reason"],
     Action.PAUSE: ["reason", "note"],
     Action.REOPEN: ["reason", "note"],
+    Action.MARK_SPECIAL: ["special_reason", "note"],
 }
 
 

@@ -48,6 +48,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reopened", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("last_event_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("resolution", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("special_reason", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("resolution_reason", sa.String(length=500), nullable=True))
     with op.batch_alter_table("escalation") as batch_op:
         batch_op.add_column(sa.Column("withdrawn_at", UTCDateTime(timezone=True), nullable=True))
@@ -133,6 +134,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM sla_clock WHERE name = 'take_up'")
     op.execute("DELETE FROM sla_policy WHERE clock = 'take_up'")
     with op.batch_alter_table("ticket") as batch_op:
+        batch_op.drop_column("special_reason")
         batch_op.drop_column("resolution_reason")
         batch_op.drop_column("resolution")
         batch_op.drop_column("last_event_at")
