@@ -500,3 +500,25 @@ async def test_special_consultations_have_a_reason_and_are_reported_apart(
     totals = report.json()["totals"]["tickets"]
     assert (totals["special_consultations_replied"], totals["consultations_replied"]) == (2, 1)
     assert totals["special_consultation_share"] == 2 / 3
+
+
+# --- 13. callbacks outside their window; outages followed up ---------------------------------
+
+
+async def test_a_callback_before_its_time_needs_a_reason(api: Api, clock: FakeClock) -> None:
+    number = await started(api, INDOOR)
+    await act(api, "tech", number, "fix", {"note": "更换灶具阀门"})
+    [task] = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
+    path = f"/api/callbacks/{task['id']}/attempts"
+    early = await api.post("qa", path, {"outcome": "no_answer"})  # its time is 2 h after the fix
+    assert early.status_code == 422 and "reason" in early.json()["error"]["fields"]
+    asked = await api.post("qa", path, {"outcome": "no_answer", "reason": "客户要求现在回电"})
+    assert asked.status_code == 200, asked.text
+    assert [h["reason"] for h in asked.json()["history"]] == ["客户要求现在回电"]
+
+
+async def test_an_outage_restored_gets_a_follow_up_callback(api: Api, clock: FakeClock) -> None:
+    number = await started(api, OUTAGE)
+    await act(api, "tech", number, "fix", {"note": "已恢复供气"})
+    tasks = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
+    assert len(tasks) == 1

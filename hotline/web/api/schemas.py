@@ -149,6 +149,8 @@ class AttemptIn(Strict):
     at: AwareDatetime | None = None
     note: str | None = Field(default=None, max_length=1000)
     call_linkedid: str | None = Field(default=None, max_length=64)
+    # Needed for an attempt outside the callback's window (before its time, or quiet hours).
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class SurveyIn(Strict):

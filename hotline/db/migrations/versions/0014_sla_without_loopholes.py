@@ -50,6 +50,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("resolution", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("special_reason", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("resolution_reason", sa.String(length=500), nullable=True))
+    with op.batch_alter_table("callback_attempt") as batch_op:
+        batch_op.add_column(sa.Column("reason", sa.String(length=500), nullable=True))
     with op.batch_alter_table("escalation") as batch_op:
         batch_op.add_column(sa.Column("withdrawn_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("withdrawn_note", sa.String(length=500), nullable=True))
@@ -140,6 +142,8 @@ def downgrade() -> None:
         batch_op.drop_column("last_event_at")
         batch_op.drop_column("reopened")
         batch_op.drop_column("waiting_for")
+    with op.batch_alter_table("callback_attempt") as batch_op:
+        batch_op.drop_column("reason")
     with op.batch_alter_table("escalation") as batch_op:
         batch_op.drop_column("withdrawn_note")
         batch_op.drop_column("withdrawn_at")
