@@ -83,6 +83,8 @@ class SlaPolicy:
     # policy's deadline the last may reach, in all; 0: never extended.
     extension_limit: int = 0
     extension_days: int = 0
+    # The configured target gives more time than the rules (a second admin confirmed it).
+    looser: bool = False
 
     def matches(self, ticket_type: TicketType, subtype: str | None, special: bool) -> bool:
         return (
@@ -228,6 +230,8 @@ class Clock:
     # How and when the customer agreed to the latest extension.
     extension_agreed_via: str | None = None
     extension_agreed_at: datetime | None = None
+    # Its policy gives more time than the rules: shown on the ticket and in reports.
+    looser_than_rules: bool = False
 
     @property
     def pause_left_seconds(self) -> float:
@@ -306,6 +310,7 @@ def start_clock(
         pausable=policy.kind is TargetKind.MINUTES and policy.pause_limit > 0,
         estimated=estimated,
         pause_limit_seconds=float(policy.pause_limit * 60),
+        looser_than_rules=policy.looser,
     )
 
 

@@ -28,6 +28,7 @@ def clock_from_row(row: SlaClockRow) -> Clock:
         extensions=row.extensions,
         extension_agreed_via=row.extension_agreed_via,
         extension_agreed_at=row.extension_agreed_at,
+        looser_than_rules=row.looser_than_rules,
     )
 
 
@@ -48,6 +49,7 @@ def clock_values(clock: Clock) -> dict[str, Any]:
         "extensions": clock.extensions,
         "extension_agreed_via": clock.extension_agreed_via,
         "extension_agreed_at": clock.extension_agreed_at,
+        "looser_than_rules": clock.looser_than_rules,
         "paused_at": clock.paused_at,
         "stopped_at": clock.stopped_at,
         "warned_at": clock.warned_at,

@@ -4,6 +4,7 @@ visits, reopenings, back-dated facts, extensions, take-up, outcomes and honest r
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from conftest import Api, FakeClock
 
@@ -53,6 +54,14 @@ async def started(api: Api, body: dict[str, object]) -> str:
     return number
 
 
+async def month_totals(api: Api, day: datetime) -> dict[str, Any]:
+    """The KPI report's ticket totals for the 30 days from `day`: deadlines fall later."""
+    period = {"from": day.date().isoformat(), "to": (day + timedelta(days=30)).date().isoformat()}
+    response = await api.get("sup", "/api/reports/kpi", **period)
+    assert response.status_code == 200, response.text
+    return dict(response.json()["totals"]["tickets"])
+
+
 async def overdue(api: Api) -> set[str]:
     response = await api.get("sup", "/api/tickets", overdue="true")
     assert response.status_code == 200, response.text
@@ -100,13 +109,7 @@ async def test_the_report_counts_the_waiting(api: Api, clock: FakeClock) -> None
     clock.advance(hours=2)
     await act(api, "tech", number, "resume")
     await act(api, "tech", number, "fix", {"note": "更换调压器"})
-    response = await api.get(
-        "sup",
-        "/api/reports/kpi",
-        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
-    )
-    assert response.status_code == 200, response.text
-    totals = response.json()["totals"]["tickets"]
+    totals = await month_totals(api, day_start)
     assert totals["clocks_paused"] == 2  # handle and fix
     assert totals["paused_seconds_total"] == 2 * 2 * 3600
 
@@ -249,12 +252,7 @@ async def test_a_reopened_repair_is_fixed_again_with_its_own_callback(
     assert clock_of(ticket, "fix")["state"] == "met"
     tasks = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
     assert len(tasks) == 2  # one per fix
-    report = await api.get(
-        "sup",
-        "/api/reports/kpi",
-        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
-    )
-    totals = report.json()["totals"]["tickets"]
+    totals = await month_totals(api, day_start)
     assert (totals["repairs_fixed"], totals["repairs_fixed_first_time"]) == (1, 0)
 
 
@@ -339,12 +337,7 @@ async def test_the_customers_own_equipment_is_reached_at_once_and_reported(
     assert late in await overdue(api)
     scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
     await scheduler.sweep_once()
-    report = await api.get(
-        "sup",
-        "/api/reports/kpi",
-        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
-    )
-    totals = report.json()["totals"]["tickets"]
+    totals = await month_totals(api, day_start)
     assert (totals["own_equipment_arrivals"], totals["own_equipment_arrived_in_time"]) == (2, 1)
     assert totals["own_equipment_arrival_rate"] == 0.5
 
@@ -455,12 +448,7 @@ async def test_a_complaint_not_accepted_is_explained_and_counted_apart(
         api, "qa", number, "resolve", {"resolution": "not_accepted", "reason": "不属供气服务"}
     )
     assert (ticket["resolution"], ticket["resolution_reason"]) == ("not_accepted", "不属供气服务")
-    report = await api.get(
-        "sup",
-        "/api/reports/kpi",
-        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
-    )
-    totals = report.json()["totals"]["tickets"]
+    totals = await month_totals(api, day_start)
     assert (totals["complaints_not_accepted"], totals["complaints_replied"]) == (1, 0)
 
 
@@ -492,12 +480,7 @@ async def test_special_consultations_have_a_reason_and_are_reported_apart(
     for number in (at_intake, later, plain):
         await act(api, "sup", number, "assign", {"assignee": "agent"})
         await act(api, "agent", number, "reply", {"note": "已答复"})
-    report = await api.get(
-        "sup",
-        "/api/reports/kpi",
-        **{"from": day_start.date().isoformat(), "to": clock.now.date().isoformat()},
-    )
-    totals = report.json()["totals"]["tickets"]
+    totals = await month_totals(api, day_start)
     assert (totals["special_consultations_replied"], totals["consultations_replied"]) == (2, 1)
     assert totals["special_consultation_share"] == 2 / 3
 
@@ -522,3 +505,31 @@ async def test_an_outage_restored_gets_a_follow_up_callback(api: Api, clock: Fak
     await act(api, "tech", number, "fix", {"note": "已恢复供气"})
     tasks = (await api.get("qa", "/api/callbacks", ticket=number)).json()["items"]
     assert len(tasks) == 1
+
+
+# --- 14. honest KPIs -------------------------------------------------------------------------
+
+
+async def test_late_work_still_open_counts_against_the_kpis(api: Api, clock: FakeClock) -> None:
+    day_start = clock.now
+    done = await started(api, REPAIR)
+    await act(api, "tech", done, "fix", {"note": "已修复"})
+    late = await started(api, REPAIR)  # never fixed: its 24 h fix deadline passes
+    clock.advance(hours=25)
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    await scheduler.sweep_once()
+    totals = await month_totals(api, day_start)
+    assert (totals["repairs_due"], totals["repairs_fixed"], totals["repairs_in_time"]) == (2, 1, 1)
+    assert totals["repair_timeliness"] == 0.5
+    assert totals["first_time_fix_rate"] == 0.5
+    assert late  # breached and open, counted
+
+
+async def test_each_kpi_is_shown_next_to_its_target_from_the_rules(api: Api) -> None:
+    response = await api.get(
+        "sup", "/api/reports/kpi", **{"from": "2026-11-01", "to": "2026-11-30"}
+    )
+    targets = response.json()["targets"]
+    assert targets["repair_timeliness"] == {"rule": 1.0, "target": 1.0, "looser_than_rules": False}
+    assert targets["first_time_fix_rate"]["rule"] == 0.96
+    assert targets["callback_rate"]["rule"] == 1.0

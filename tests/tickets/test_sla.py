@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets import sla
+from tickets import regulations, sla
 from tickets.calendar import BusinessCalendar
 from tickets.sla import (
     Clock,
@@ -1041,3 +1041,18 @@ def test_an_extension_records_how_and_when_the_customer_agreed() -> None:
     )
     assert (extended.extensions, extended.extension_agreed_via) == (1, "电话")
     assert extended.extension_agreed_at == RECEIVED
+
+
+# --- the rules' own values --------------------------------------------------------------------
+
+
+@given(st.sampled_from(sla.DEFAULT_POLICIES), st.integers(0, 100_000))
+def test_a_target_is_looser_than_the_rules_exactly_when_it_gives_more_time(
+    policy: SlaPolicy, amount: int
+) -> None:
+    assert regulations.policy_looser(policy, amount) is (amount > policy.amount)
+
+
+@given(st.sampled_from(sorted(regulations.KPI_RULE_TARGETS)), st.floats(0, 1))
+def test_a_kpi_target_is_looser_exactly_when_it_asks_less(name: str, target: float) -> None:
+    assert regulations.kpi_looser(name, target) is (target < regulations.KPI_RULE_TARGETS[name])

@@ -7,7 +7,7 @@ from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.ivr import IvrSession
-from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
+from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, User
 
@@ -29,6 +29,7 @@ __all__ = [
     "Department",
     "Escalation",
     "IvrSession",
+    "KpiTargetRow",
     "RoutingRuleRow",
     "SlaClockRow",
     "SlaPolicyRow",

@@ -105,6 +105,7 @@ class SlaClockRow(SQLModel, table=True):
     extensions: int = 0
     extension_agreed_via: str | None = Field(default=None, max_length=100)
     extension_agreed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    looser_than_rules: bool = False
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -44,6 +44,7 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         "basis": clock.basis.value,
         "extension_reason": clock.extension_reason,
         "extensions": clock.extensions,
+        "looser_than_rules": clock.looser_than_rules,
         "extension_agreed_via": clock.extension_agreed_via,
         "extension_agreed_at": iso(clock.extension_agreed_at, tz),
         "estimated": clock.estimated,

@@ -32,12 +32,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("extension_days", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(sa.Column("pending_amount", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("pending_by", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("confirmed_by", sa.String(length=64), nullable=True))
     with op.batch_alter_table("sla_clock") as batch_op:
         batch_op.add_column(
             sa.Column("pause_limit_seconds", sa.Float(), nullable=False, server_default="0")
         )
         batch_op.add_column(
             sa.Column("extensions", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("looser_than_rules", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("extension_agreed_via", sa.String(length=100), nullable=True))
         batch_op.add_column(
@@ -80,6 +86,7 @@ def upgrade() -> None:
     )
     # Extensions already agreed count against the limit.
     op.execute(sa.text("UPDATE sla_clock SET extensions = 1 WHERE basis = 'extension'"))
+    _kpi_targets()
     policy = sa.table(
         "sla_policy",
         sa.column("clock", sa.String),
@@ -130,7 +137,37 @@ def upgrade() -> None:
     )
 
 
+def _kpi_targets() -> None:
+    table = op.create_table(
+        "kpi_target",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("target", sa.Float(), nullable=False),
+        sa.Column("pending_target", sa.Float(), nullable=True),
+        sa.Column("pending_by", sa.String(length=64), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    # The regulations' targets (tickets/regulations.py KPI_RULE_TARGETS).
+    op.bulk_insert(
+        table,
+        [
+            {"name": name, "target": target}
+            for name, target in (
+                ("repair_timeliness", 1.0),
+                ("first_time_fix_rate", 0.96),
+                ("callback_rate", 1.0),
+                ("consultation_reply_rate", 1.0),
+                ("complaint_reply_rate_agreed", 1.0),
+            )
+        ],
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("kpi_target")
     op.execute("DELETE FROM sla_policy WHERE clock = 'fix' AND subtype = 'gas_smell'")
     op.execute("DELETE FROM sla_policy WHERE clock = 'handle' AND subtype = 'indoor_equipment'")
     op.execute("DELETE FROM sla_clock WHERE name = 'take_up'")
@@ -150,9 +187,13 @@ def downgrade() -> None:
     with op.batch_alter_table("sla_clock") as batch_op:
         batch_op.drop_column("extension_agreed_at")
         batch_op.drop_column("extension_agreed_via")
+        batch_op.drop_column("looser_than_rules")
         batch_op.drop_column("extensions")
         batch_op.drop_column("pause_limit_seconds")
     with op.batch_alter_table("sla_policy") as batch_op:
+        batch_op.drop_column("confirmed_by")
+        batch_op.drop_column("pending_by")
+        batch_op.drop_column("pending_amount")
         batch_op.drop_column("extension_days")
         batch_op.drop_column("extension_limit")
         batch_op.drop_column("pause_limit")
