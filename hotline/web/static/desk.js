@@ -61,7 +61,10 @@
     if (body.type === "complaint" && named) {
       body.named_staff = named.split(/[,，、;；\s]+/).filter(Boolean);
     }
-    if (body.type !== "consultation") delete body.special;
+    if (body.type !== "consultation" || !body.special) {
+      delete body.special_reason;
+      if (body.type !== "consultation") delete body.special;
+    }
     if (body.received_at) body.received_at = localMoment(body.received_at);
     if (body.customer_id) body.customer_id = Number(body.customer_id);
     return body;
