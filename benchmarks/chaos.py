@@ -509,7 +509,7 @@ class Monitor:
                 self.locks.append(
                     (time.time(), {kind: held.get(key) for kind, key in LOCK_KEYS.items()})
                 )
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except Exception:
                 connection = None
             await asyncio.sleep(self.interval / 2)
 
@@ -533,11 +533,11 @@ class Monitor:
         return None
 
     def holder(self, what: str) -> int | None:
-        latest: dict[int, Sample] = {}
-        for sample in self.samples:
-            latest[sample.port] = sample
-        held = [port for port, sample in latest.items() if getattr(sample, what)]
-        return held[0] if len(held) == 1 else None
+        """The one worker that says it tracks / leads in the latest round it answered in."""
+        since = time.time() - max(2.0, 3 * self.interval)
+        recent = [sample for sample in self.samples if sample.at > since]
+        held = {sample.port for sample in recent if getattr(sample, what)}
+        return held.pop() if len(held) == 1 else None
 
 
 def log_times(worker: Worker, marker: str, after: float) -> list[float]:
@@ -661,7 +661,12 @@ def worker_on(run: Run, port: int) -> Worker:
 
 async def kill_leader(run: Run, what: str, name: str) -> Fault:
     port = run.monitor.holder(what)
-    if port is None:
+    for _ in range(40):
+        if port is not None:
+            break
+        await asyncio.sleep(0.25)
+        port = run.monitor.holder(what)
+    else:
         raise SystemExit(f"no single worker {what} before '{name}'")
     victim = worker_on(run, port)
     lost = tuple(kind for kind in ("tracking", "leading") if run.monitor.holder(kind) == port)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +21,16 @@ from hotline.events import EventBus
 from hotline.telephony.ami import AmiClient, AmiState
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage
+from hotline.telephony.handover import calls_to_take_over
 from hotline.telephony.model import CallRecord
 from hotline.telephony.numbers import dial_string, normalise_caller
 from hotline.telephony.tracker import CallTracker, CallUpdate, TrackerConfig
 from hotline.telephony.writer import CallWriter, OriginateLink
 
 log = logging.getLogger(__name__)
+
+# How far back a worker standing by remembers the PBX's events: longer than a takeover takes.
+HEARD_SECONDS = 30.0
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Line:
     tracker: CallTracker
     # Events that arrived after a CoreShowChannels list but before it was reconciled.
     held: list[AmiMessage] | None = None
+    # What a worker standing by heard lately, with when: folded in if it takes over.
+    heard: deque[tuple[float, AmiMessage, datetime]] = field(default_factory=deque)
 
 
 class Telephony:
@@ -53,6 +61,7 @@ class Telephony:
     ) -> None:
         self._bus = bus
         self._clock = clock
+        self._sessions = sessions
         self._local_area_code = local_area_code
         self.writer = CallWriter(sessions, clock)
         self.lines: dict[str, Line] = {}
@@ -98,10 +107,14 @@ class Telephony:
     def _event_handler(self, server: str) -> Callable[[AmiMessage], None]:
         def handle(message: AmiMessage) -> None:
             line = self.lines[server]
-            if not self.tracking:
-                return
             if line.held is not None:
                 line.held.append(message)
+                return
+            if not self.tracking:
+                received = time.monotonic()
+                line.heard.append((received, message, self._clock()))
+                while line.heard[0][0] < received - HEARD_SECONDS:
+                    line.heard.popleft()
                 return
             updates = line.tracker.apply(message, self._clock())
             if updates:
@@ -109,11 +122,11 @@ class Telephony:
 
         return handle
 
-    async def _rebuild(self, client: AmiClient) -> None:
+    async def _rebuild(self, client: AmiClient, taking_over: bool = False) -> None:
         """After every (re)connect: the channels Asterisk has up now are the truth. Calls we
         thought in progress without a live channel ended while we were away."""
         line = self.lines[client.endpoint.name]
-        if not self.tracking:
+        if not self.tracking and not taking_over:
             return
 
         def hold_what_follows() -> None:
@@ -124,19 +137,36 @@ class Telephony:
         try:
             result = await client.send("CoreShowChannels", on_complete=hold_what_follows)
             channels = [event for event in result.events if event.event == "CoreShowChannel"]
-            self._publish(line.tracker.reconcile(channels, self._clock()))
+            heard = [(message, at) for _, message, at in line.heard]
+            line.heard.clear()
+            self._publish(line.tracker.reconcile(channels, self._clock(), heard))
         finally:
             held, line.held = line.held or [], None
             for message in held:
                 self._publish(line.tracker.apply(message, self._clock()))
 
     async def take_over(self) -> None:
-        """Start tracking (this worker got the telephony lease): every connected PBX's
-        channels as they are now, then its events from there."""
-        self.tracking = True
-        for line in self.lines.values():
-            if line.client.state is AmiState.CONNECTED:
-                await self._rebuild(line.client)
+        """Start tracking (this worker got the telephony lease): the calls the last holder
+        left in progress or saw end lately (the call log), every connected PBX's channels as
+        they are now and what this worker heard meanwhile, then its events from there."""
+        try:
+            known = await calls_to_take_over(self._sessions, list(self.lines), self._clock())
+        except Exception:
+            log.exception("taking over: the call log could not be read")
+            known = {}
+        try:
+            for line in self.lines.values():
+                for record, last_seen in known.get(line.endpoint.name, []):
+                    line.tracker.adopt(record, last_seen)
+                if line.client.state is AmiState.CONNECTED:
+                    await self._rebuild(line.client, taking_over=True)
+        finally:
+            self.tracking = True
+            # Heard while another line was being rebuilt, after its own list: in order.
+            for line in self.lines.values():
+                for _, message, at in line.heard:
+                    self._publish(line.tracker.apply(message, at))
+                line.heard.clear()
 
     def step_down(self) -> None:
         """Stop tracking (the lease is lost): what this worker knew of calls in progress is
@@ -145,6 +175,7 @@ class Telephony:
         for line in self.lines.values():
             line.tracker = CallTracker(line.tracker.config)
             line.held = None
+            line.heard.clear()
 
     def _publish(self, updates: list[CallUpdate]) -> None:
         for update in updates:

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from string import hexdigits
@@ -72,6 +72,9 @@ _ORIGINATE_REASON = {
 _DURATION = re.compile(r"(\d{1,6}):(\d{2}):(\d{2})")
 # A customer id is a database bigint.
 _MAX_ID_DIGITS = 18
+
+# The stand-in channel of a call adopted from another tracker, holding its caller's number.
+_ADOPTED_LEG = "adopted"
 
 # Events that tell no more than which channel of which call is where.
 _CHANNEL_EVENTS = frozenset({"Newchannel", "Newexten", "NewCallerid", "Newstate", "DialBegin"})
@@ -192,6 +195,10 @@ class CallTracker:
         self._expected: OrderedDict[str, _Expected] = OrderedDict()
         # Uniqueid -> ActionID: an OriginateResponse that came before its channel's first event.
         self._awaited_channels: OrderedDict[str, str] = OrderedDict()
+        # While `reconcile` folds in what was heard before its list: the calls the list has,
+        # and the last hangup heard of each of the others.
+        self._catching_up: set[str] | None = None
+        self._hangups_heard: dict[str, datetime] = {}
         self._handlers: dict[str, Handler] = {
             "VarSet": self._on_varset,
             "Hangup": self._on_hangup,
@@ -236,31 +243,38 @@ class CallTracker:
         """The calls going on, as last reported."""
         return [call.record for call in self._calls.values() if call.record is not None]
 
-    def reconcile(self, live_channels: list[AmiMessage], now: datetime) -> list[CallUpdate]:
+    def reconcile(
+        self,
+        live_channels: list[AmiMessage],
+        now: datetime,
+        heard: Iterable[tuple[AmiMessage, datetime]] = (),
+    ) -> list[CallUpdate]:
         """Align with the `CoreShowChannel` events Asterisk lists after a (re)connect.
 
-        A call we track with no live channel left ended while we were not listening: it is
-        closed as incomplete, ended at the last event we saw of it (the only time we know it
-        was still up; talk and wait are lower bounds). A live call we do not know started
-        while we were away: it is rebuilt in progress, started `Duration` before `now` by its
-        oldest channel. Recently ended calls are not rebuilt."""
+        A live call we do not know started while we were away: it is rebuilt in progress,
+        started `Duration` before `now` by its oldest channel. Then the events `heard` before
+        the list while we were not tracking (a worker taking over from another) are folded
+        in, each with the time it was received: a call that ended meanwhile ends as it did.
+        A call we track with no live channel left and no end heard ended while we were not
+        listening: it is closed as incomplete, ended at the last event we saw of it (the only
+        time we know it was still up; talk and wait are lower bounds). Recently ended calls
+        are not rebuilt."""
         now = _aware(now)
         live: dict[str, list[AmiMessage]] = {}
         for channel in live_channels:
             linkedid, uniqueid = channel.get("Linkedid"), channel.get("Uniqueid")
             if linkedid and uniqueid:
                 live.setdefault(linkedid, []).append(channel)
+        listed_calls = set(live)
         updates: list[CallUpdate] = []
         for call in list(self._calls.values()):
             channels = live.pop(call.linkedid, None)
             if channels is None:
-                call.ended_at = call.last_event_at
-                call.incomplete = True
-            else:
-                listed = {channel["Uniqueid"] for channel in channels}
-                for uniqueid, known in call.channels.items():
-                    known.live = known.live and uniqueid in listed
-                self._rebuild(call, channels, now)
+                continue
+            listed = {channel["Uniqueid"] for channel in channels}
+            for uniqueid, known in call.channels.items():
+                known.live = known.live and uniqueid in listed
+            self._rebuild(call, channels, now)
             updates += self._publish(call)
         for linkedid, channels in live.items():
             if linkedid in self._ended:
@@ -268,7 +282,72 @@ class CallTracker:
             call = self._new_call(linkedid, now)
             self._rebuild(call, channels, now)
             updates += self._publish(call)
+        self._catching_up = listed_calls
+        try:
+            for message, received in heard:
+                updates += self.apply(message, received)
+        finally:
+            self._catching_up = None
+        for call in list(self._calls.values()):
+            if call.linkedid not in listed_calls:
+                hung_up = self._hangups_heard.pop(call.linkedid, None)
+                if hung_up is not None:
+                    call.ended_at = hung_up
+                else:
+                    call.ended_at = call.last_event_at
+                    call.incomplete = True
+                updates += self._publish(call)
+        self._hangups_heard.clear()
         return updates
+
+    def adopt(self, record: CallRecord, last_seen: datetime) -> None:
+        """Take on a call that another tracker followed (its row in the call log, when this
+        worker takes the telephony lease over): what it knew is kept, so that what follows
+        never replaces a fact with a poorer one. `last_seen` is when it last wrote the call.
+        A call in progress learns its channels from what comes next (`reconcile`); an ended
+        one is remembered as recently ended, so that its events heard again change nothing."""
+        if record.linkedid in self._calls or record.linkedid in self._ended:
+            return
+        started = _aware(record.started_at)
+        call = self._new_call(record.linkedid, started)
+        call.last_event_at = max(started, _aware(last_seen))
+        call.direction.earliest(record.direction, started)
+        if record.direction is Direction.INBOUND:
+            # The caller's number as the other tracker read it, held by a channel never live.
+            leg = call.channels[_ADOPTED_LEG] = _Channel("", live=False)
+            if record.caller:
+                leg.caller.earliest(record.caller, started)
+            call.inbound_leg.earliest(_ADOPTED_LEG, started)
+            if record.dialled:
+                call.inbound_exten.earliest(record.dialled, started)
+        elif record.dialled:
+            call.outbound_exten.earliest(record.dialled, started)
+        if record.ivr_choice:
+            call.ivr_choice.latest(record.ivr_choice, started)
+        if record.customer_id is not None:
+            call.customer_id.latest(record.customer_id, started)
+        if record.queue:
+            call.queue.earliest(record.queue, started)
+        if record.answered_at is not None:
+            call.answered_at = _aware(record.answered_at)
+            if record.wait_seconds is not None:
+                # The wait ended at the answer. (A wait that ended when the caller left the queue
+                # is not kept: when it left is not known, and a guess would be a wrong fact.)
+                call.queued_at = call.answered_at - timedelta(seconds=record.wait_seconds)
+        if record.agent_name or record.agent_interface:
+            call.agent.latest(
+                (record.agent_name, record.agent_interface), call.answered_at or started
+            )
+        if record.originate_action_id is not None:
+            call.originate_action_id = record.originate_action_id
+            call.originate_caller = record.caller
+        call.record = record
+        if record.ended_at is not None:
+            call.ended_at = _aware(record.ended_at)
+            call.incomplete = record.disposition is Disposition.INCOMPLETE
+            del self._calls[record.linkedid]
+            self._ended[record.linkedid] = call
+            _trim(self._ended, self.config.recently_ended_limit)
 
     # -- folding ------------------------------------------------------------------------------
 
@@ -331,6 +410,12 @@ class CallTracker:
 
     def _on_hangup(self, call: _Call, message: AmiMessage, at: datetime) -> None:
         call.channels[message["Uniqueid"]].live = False
+        if self._catching_up is not None and call.linkedid not in self._catching_up:
+            # Heard before a list that does not have it: it ended before the list, at its last
+            # hangup heard (what channels it had before we heard it is not known).
+            last = self._hangups_heard.get(call.linkedid)
+            self._hangups_heard[call.linkedid] = at if last is None or at > last else last
+            return
         if not call.has_live_channel():
             call.ended_at = at
 

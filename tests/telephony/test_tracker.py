@@ -762,3 +762,73 @@ def test_a_reconnect_at_any_point_loses_no_call(name: str, fraction: float) -> N
         elif linkedid in live_calls and linkedid in finished:
             assert finished[linkedid].ended_at == record.ended_at
             assert finished[linkedid].disposition is not Disposition.INCOMPLETE
+
+
+# -- a takeover by another worker (telephony/lease.py) -------------------------------------------
+
+
+def test_a_takeover_finishes_a_call_the_last_holder_answered() -> None:
+    """The last holder saw the answer and wrote it; the new one heard the rest while standing
+    by and finds no channel left: the call ends as it did, with its agent, not incomplete."""
+    stream = events("answered")
+    kill = cut_after("answered", "AgentConnect")
+    (written,) = latest(feed(CallTracker(CONFIG), stream[:kill])).values()
+    assert written.agent_name == "Agent1" and written.ended_at is None
+    tracker = CallTracker(CONFIG)
+    tracker.adopt(written, moment_of(stream[:kill]))
+    now = moment_of(stream)
+    (record,) = latest(tracker.reconcile([], now, [(m, now) for m in stream[kill:]])).values()
+    assert record == only("answered")
+
+
+def test_events_heard_again_of_a_call_that_ended_change_nothing() -> None:
+    stream = events("answered")
+    (written,) = latest(feed(CallTracker(CONFIG), stream)).values()
+    tracker = CallTracker(CONFIG)
+    tracker.adopt(written, written.ended_at or NOW)
+    heard = [(message, NOW) for message in stream[len(stream) // 2 :]]
+    assert tracker.reconcile([], NOW, heard) == []
+    assert tracker.in_progress() == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["burst", "combined"]),
+    st.floats(min_value=0, max_value=1),
+    st.floats(min_value=0, max_value=1),
+    st.integers(min_value=0, max_value=400),
+)
+def test_a_takeover_at_any_point_keeps_every_call_right(
+    name: str, kill_at: float, take_at: float, overlap: int
+) -> None:
+    """One tracker folds the events up to the kill and writes its calls (the call log);
+    another, which heard the PBX while standing by, adopts what was written, reconciles with
+    Asterisk's channels when it takes over and with what it heard, then goes on. Every call
+    ends as if one tracker had seen it all; only a wait that began before anything the new one
+    heard of an unanswered call is unknown (None), never wrong."""
+    stream = events(name)
+    kill = int(kill_at * len(stream))
+    take = kill + int(take_at * (len(stream) - kill))
+    written = latest(feed(CallTracker(CONFIG), stream[:kill]))
+    # The standby heard since some time before the kill, at least since the first event of
+    # every call the last holder had not written (the writer's last batch).
+    unwritten = [
+        index
+        for index, message in enumerate(stream[:kill])
+        if message.get("Linkedid") and message["Linkedid"] not in written
+    ]
+    heard_from = min([max(0, kill - overlap), *unwritten[:1]])
+
+    tracker = CallTracker(CONFIG)
+    for record in written.values():
+        tracker.adopt(record, moment_of(stream[:kill]))
+    now = moment_of(stream[:take])
+    heard = [(message, now) for message in stream[heard_from:take]]
+    final = written | latest(tracker.reconcile(live_channels(stream[:take], now), now, heard))
+    final |= latest(feed(tracker, stream[take:]))
+    assert tracker.in_progress() == []
+    for linkedid, truth in folded(name).items():
+        record = final[linkedid]
+        if record.wait_seconds is None:
+            record = replace(record, wait_seconds=truth.wait_seconds)
+        assert record == truth
