@@ -28,11 +28,9 @@ import json
 import logging
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -44,6 +42,10 @@ from typing import Any
 import asyncpg
 import httpx
 from support import free_port, percentile
+
+# The private cluster the database-restart tests use too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from private_postgres import PrivateCluster
 
 from hotline.application import rules as rule_cases
 from hotline.application import staff as staff_cases
@@ -60,7 +62,6 @@ from hotline.telephony.simulator.templates import restamp, template
 from tickets.types import TicketType
 from tickets.workflow import Action, Role
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AGENTS = 200
 # Agents 0..179 answer the hotline queue, the rest the emergency queue.
 HOTLINE_AGENTS = 180
@@ -86,96 +87,6 @@ EXPECTED_DISPOSITION = {
 
 def agent_interface(index: int) -> str:
     return f"PJSIP/9{index:03d}"
-
-
-# -- PostgreSQL of our own ---------------------------------------------------------------------
-
-
-class PrivateCluster:
-    """A PostgreSQL cluster in a temporary folder on a free loopback port, run as an
-    unprivileged user when we are root (PostgreSQL refuses root)."""
-
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="hotline-chaos-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self._as_user: list[str] = []
-        if os.geteuid() == 0:
-            user = "postgres" if _user_exists("postgres") else "nobody"
-            self._as_user = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups"]
-            shutil.chown(self.root, user, user)
-            self.root.chmod(0o700)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://chaos@127.0.0.1:{self.port}/hotline"
-
-    def _run(self, *command: str) -> None:
-        subprocess.run(
-            [*self._as_user, *command],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=self.root,
-        )
-
-    def create(self) -> None:
-        self._run(
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "chaos",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-        )
-        self.start()
-        self._run(
-            str(PG_BIN / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            "chaos",
-            "hotline",
-        )
-
-    def start(self) -> None:
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c max_connections=300"
-        )
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "postgres.log"),
-            "-o",
-            options,
-            "-w",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def destroy(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
 
 
 # -- the fake Asterisk, in its own process -----------------------------------------------------
@@ -250,6 +161,8 @@ async def run_fake(port: int, secret: str) -> None:
         "hotline": [(agent_interface(i), f"Agent{i}") for i in range(HOTLINE_AGENTS)],
         "emergency": [(agent_interface(i), f"Agent{i}") for i in range(HOTLINE_AGENTS, AGENTS)],
     }
+    # A killed worker's connection takes a moment to notice; asyncio warns of every write.
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
     fake = StormFake(port=port, secret=secret, members=members)
     fake.played = {}
     await fake.start()
@@ -532,6 +445,16 @@ class Monitor:
                 return sample.at
         return None
 
+    def tracker_at(self, moment: float) -> int | None:
+        """The worker that said it tracks the calls in the last round before `moment`."""
+        tracking = None
+        for sample in self.samples:
+            if sample.at > moment:
+                break
+            if sample.tracking:
+                tracking = sample.port
+        return tracking
+
     def holder(self, what: str) -> int | None:
         """The one worker that says it tracks / leads in the latest round it answered in."""
         since = time.time() - max(2.0, 3 * self.interval)
@@ -571,7 +494,9 @@ class Feed:
     token: str
     ports: list[int]
     first: int
-    received: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # Linkedid -> (when, the worker's port) of each screen pop received.
+    received: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    port: int = 0
     escalations: Counter[int] = field(default_factory=Counter)
     callbacks: Counter[tuple[int, int]] = field(default_factory=Counter)
     up: list[Interval] = field(default_factory=list)
@@ -585,7 +510,7 @@ class Feed:
         attempt = self.first
         headers = {"Authorization": f"Bearer {self.token}"}
         while True:
-            port = self.ports[attempt % len(self.ports)]
+            port = self.port = self.ports[attempt % len(self.ports)]
             try:
                 async with client.stream(
                     "GET", f"http://127.0.0.1:{port}/api/events", headers=headers
@@ -613,7 +538,7 @@ class Feed:
 
     def _event(self, topic: str, data: dict[str, Any]) -> None:
         if topic == "screenpop":
-            self.received[data["call"]["linkedid"]].append(time.time())
+            self.received[data["call"]["linkedid"]].append((time.time(), self.port))
         elif topic.startswith("sla."):
             self.escalations[int(data["id"])] += 1
         elif topic == "callback.due":
@@ -924,12 +849,13 @@ def pops(run: Run) -> tuple[list[str], bool]:
     ]
     lines = [
         "screen pops                     expected delivered  missed: feed down / up  twice"
-        "   p50 ms   p99 ms"
+        "   p50 ms   p99 ms  (p50 same worker / via relay)"
     ]
     met = True
     for name, start, end in phases:
         expected = delivered = feed_down = feed_up = twice = 0
         latencies: list[float] = []
+        by_path: dict[bool, list[float]] = {True: [], False: []}
         for call in run.played:
             if call.connected_at is None or not start <= call.connected_at < end:
                 continue
@@ -940,18 +866,28 @@ def pops(run: Run) -> tuple[list[str], bool]:
             if received:
                 delivered += 1
                 twice += len(received) - 1
-                latencies.append((received[0] - call.connected_at) * 1000)
+                at, port = received[0]
+                latency = (at - call.connected_at) * 1000
+                latencies.append(latency)
+                by_path[port == run.monitor.tracker_at(call.connected_at)].append(latency)
             elif feed.was_up(call.connected_at):
                 feed_up += 1
             else:
                 feed_down += 1
-        p50 = percentile(latencies, 0.5) if latencies else float("nan")
-        p99 = percentile(latencies, 0.99) if latencies else float("nan")
+        p50, p99 = (
+            (percentile(latencies, 0.5), percentile(latencies, 0.99))
+            if latencies
+            else (float("nan"), float("nan"))
+        )
+        paths = " / ".join(
+            f"{percentile(by_path[local], 0.5):.0f}" if by_path[local] else "-"
+            for local in (True, False)
+        )
         late = bool(latencies) and p99 >= POP_P99_TARGET_MS
         met = met and not late and twice == 0
         lines.append(
             f"  {name:<30} {expected:8d} {delivered:9d} {feed_down:13d} {feed_up:5d} {twice:6d}"
-            f" {p50:8.1f} {p99:8.1f}{'   p99 MISSED' if late else ''}"
+            f" {p50:8.1f} {p99:8.1f}  ({paths}){'   p99 MISSED' if late else ''}"
         )
     return lines, met
 
