@@ -463,6 +463,20 @@ class Monitor:
         return held.pop() if len(held) == 1 else None
 
 
+@dataclass
+class LoopLag:
+    """How late this process's event loop wakes up (a 10 ms sleep, overslept): the SSE
+    clients' receive times are only as good as this."""
+
+    samples: list[float] = field(default_factory=list)
+
+    async def run(self) -> None:
+        while True:
+            started = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.samples.append((time.monotonic() - started - 0.01) * 1000)
+
+
 def log_times(worker: Worker, marker: str, after: float) -> list[float]:
     """When the worker's log says `marker`, after `after` (log times are local, milliseconds)."""
     moments = []
@@ -482,6 +496,7 @@ def log_times(worker: Worker, marker: str, after: float) -> list[float]:
 @dataclass
 class Interval:
     start: float
+    port: int
     end: float | None = None
 
 
@@ -502,6 +517,12 @@ class Feed:
     up: list[Interval] = field(default_factory=list)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     reconnects: int = 0
+
+    def port_at(self, moment: float) -> int | None:
+        for up in self.up:
+            if up.start <= moment and (up.end is None or moment <= up.end):
+                return up.port
+        return None
 
     def was_up(self, moment: float) -> bool:
         return any(up.start <= moment and (up.end is None or moment <= up.end) for up in self.up)
@@ -529,7 +550,7 @@ class Feed:
         topic = None
         async for line in response.aiter_lines():
             if line == ": connected":
-                self.up.append(Interval(time.time()))
+                self.up.append(Interval(time.time(), self.port))
                 self.connected.set()
             elif line.startswith("event: "):
                 topic = line[7:]
@@ -781,20 +802,23 @@ async def escalations_and_callbacks(
         f"escalations: {', '.join(f'{n} {k}' for k, n in kinds.items())}; duplicated "
         f"{duplicated} (unique {escalation_key}); breaches due and not recorded: {unbreached}"
     )
-    sse_extra, sse_missed = 0, 0
+    sse_extra, missed = 0, []
     for feed in run.supervisors:
         sse_extra += sum(count - 1 for count in feed.escalations.values())
-        sse_missed += sum(
-            1
+        missed += [
+            f"#{row['id']} recorded at +{float(row['at']) - run.storm_started:.1f} s, "
+            f"{feed.username} on :{feed.port_at(float(row['at']))}"
             for row in recorded
             if row["id"] not in feed.escalations
+            and feed.was_up(float(row["at"]))
             and feed.was_up(float(row["at"]) + 1)
             and float(row["at"]) > run.storm_started
-        )
+        ]
     lines.append(
         f"  live feeds of {len(run.supervisors)} supervisors (one per worker): "
-        f"{sse_extra} delivered twice, {sse_missed} missed while the feed was up"
+        f"{sse_extra} delivered twice, {len(missed)} missed while the feed was up"
     )
+    lines += [f"      e.g. {example}" for example in missed[:4]]
     task_key = await connection.fetchval(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = 'callback_task'::regclass AND contype = 'u'"
@@ -927,7 +951,8 @@ def fake_asterisk(port: int, secret: str) -> Iterator[subprocess.Popen[str]]:
 
 
 async def chaos(args: argparse.Namespace) -> int:
-    cluster = PrivateCluster()
+    # Statements slower than 50 ms are logged (postgres.log, kept with --keep).
+    cluster = PrivateCluster({"log_min_duration_statement": "50"})
     workers: list[Worker] = []
     try:
         cluster.create()
@@ -986,7 +1011,9 @@ async def chaos(args: argparse.Namespace) -> int:
                 await asyncio.wait_for(
                     asyncio.gather(*(f.connected.wait() for f in feeds + supervisors)), 60
                 )
+                lag = LoopLag()
                 background += [
+                    asyncio.create_task(lag.run()),
                     asyncio.create_task(monitor.run(poller)),
                     asyncio.create_task(monitor.watch_locks(cluster.url)),
                 ]
@@ -1017,6 +1044,19 @@ async def chaos(args: argparse.Namespace) -> int:
         for lines, met in sections:
             print("\n".join(lines))
             print(f"  -> {'met' if met else 'NOT MET'}", flush=True)
+        print(
+            f"this process's event loop (the clients' clock): late by p50 "
+            f"{percentile(lag.samples, 0.5):.1f} ms, p99 {percentile(lag.samples, 0.99):.1f} ms, "
+            f"max {max(lag.samples):.0f} ms; load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores"
+        )
+        if args.keep:
+            dump = {
+                "played": [call.__dict__ for call in run.played],
+                "received": {feed.username: feed.received for feed in run.feeds},
+                "faults": [fault.__dict__ for fault in run.faults],
+            }
+            (cluster.root / "run.json").write_text(json.dumps(dump))
         return 0 if all(met for _, met in sections) else 1
     finally:
         for worker in workers:

@@ -36,7 +36,9 @@ def _free_port() -> int:
 
 
 class PrivateCluster:
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        # postgresql.conf settings beyond those that make it private (say, statement logging).
+        self.settings = settings or {}
         self.root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -78,7 +80,7 @@ class PrivateCluster:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.root} -c max_connections=300"
-        )
+        ) + "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(
             str(PG_BIN / "pg_ctl"),
             *("-D", str(self.data), "-l", str(self.root / "postgres.log")),

@@ -1,7 +1,8 @@
 """Several workers through a restart of PostgreSQL, on a cluster of the tests' own (the shared
 one is never stopped): the worker tracking the calls goes on while the database is away and
 takes its lease back, so a call that ends meanwhile is logged complete; one scheduler leads
-again, never two at once; the event relay delivers across workers again."""
+again, never two at once; the event relay delivers across workers again, an event told while
+the database was away included."""
 
 from __future__ import annotations
 
@@ -152,19 +153,24 @@ async def test_one_scheduler_and_the_relay_again_after_a_restart(cluster: Privat
                 leading.append(sum(scheduler.running for scheduler in schedulers))
                 await asyncio.sleep(0.02)
 
+        (_, first), (_, second) = workers
+        feed = await stack.enter_async_context(second.subscribe("ticket"))
+
+        async def away() -> None:
+            # Long enough for the leader to learn its lock is gone; an event told meanwhile.
+            first.publish("ticket.updated", datetime.now(UTC), {"number": "T-1"})
+            await until(lambda: not any(s.leader for s in schedulers))
+
         watcher = asyncio.create_task(watch())
         try:
             await until(lambda: sum(s.running for s in schedulers) == 1)
-            # Away long enough for the leader to learn its lock is gone.
-            await restart(cluster, until(lambda: not any(s.leader for s in schedulers)))
+            await restart(cluster, away())
             await until(lambda: sum(s.leader for s in schedulers) == 1)
             await until(lambda: any(s.running and s.stats.last_error is None for s in schedulers))
         finally:
             watcher.cancel()
         assert max(leading) == 1, "never two schedulers at once"
 
-        (_, first), (_, second) = workers
-        async with second.subscribe("ticket") as feed:
-            first.publish("ticket.updated", datetime.now(UTC), {"number": "T-1"})
-            event = await feed.next(timeout=15)
-        assert event.data == {"number": "T-1"}
+        assert (await feed.next(timeout=15)).data == {"number": "T-1"}
+        first.publish("ticket.updated", datetime.now(UTC), {"number": "T-2"})
+        assert (await feed.next(timeout=15)).data == {"number": "T-2"}
