@@ -26,7 +26,7 @@ from hotline.telephony.service import Telephony
 log = logging.getLogger(__name__)
 
 # How often a worker standing by tries the lease, and the holder checks it still holds it.
-CHECK_SECONDS = 1.0
+CHECK_SECONDS = 0.5
 # How often a holder whose lock went with the database tries to take it back.
 REGAIN_SECONDS = 0.25
 # After the database was away, how long a worker standing by leaves the holder to take the
