@@ -168,7 +168,7 @@ def test_compose_runs_two_replicas_reachable_only_through_the_https_proxy() -> N
     caddy = found["caddy"]
     assert {"80:80", "443:443"} <= set(caddy["ports"])
     mounts = [str(volume).split(":") for volume in caddy["volumes"]]
-    [(source, target, *_)] = [mount for mount in mounts if mount[1] == "/etc/caddy/Caddyfile"]
+    [(source, *_)] = [mount for mount in mounts if mount[1] == "/etc/caddy/Caddyfile"]
     caddyfile = (ROOT / source).read_text(encoding="utf-8")
     # Every replica by the compose DNS name, SSE unbuffered.
     assert "dynamic a app 8000" in caddyfile

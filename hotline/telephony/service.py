@@ -29,8 +29,10 @@ from hotline.telephony.writer import CallWriter, OriginateLink
 
 log = logging.getLogger(__name__)
 
-# How far back a worker standing by remembers the PBX's events: longer than a takeover takes.
+# How far back a worker standing by remembers the PBX's events: longer than a takeover takes
+# (and no more of them than this, at a storm's rate).
 HEARD_SECONDS = 30.0
+HEARD_LIMIT = 50_000
 
 
 @dataclass
@@ -43,7 +45,9 @@ class Line:
     # Events that arrived after a CoreShowChannels list but before it was reconciled.
     held: list[AmiMessage] | None = None
     # What a worker standing by heard lately, with when: folded in if it takes over.
-    heard: deque[tuple[float, AmiMessage, datetime]] = field(default_factory=deque)
+    heard: deque[tuple[float, AmiMessage, datetime]] = field(
+        default_factory=lambda: deque(maxlen=HEARD_LIMIT)
+    )
 
 
 class Telephony:
