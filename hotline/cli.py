@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from hotline.application import staff as staff_cases
@@ -74,16 +73,15 @@ def serve() -> None:
     # APScheduler logs every run of every job (the sweep runs every 2 s): only its troubles.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     calm_garbage_collection()
-    # Several workers share the HTTP port (and the FastAGI port: SO_REUSEPORT), their events
-    # relayed through PostgreSQL (hotline/relay.py).
-    uvicorn.run(
-        "hotline.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_level="info",
-        workers=settings.workers,
-    )
+    if settings.workers > 1:
+        from hotline.web.workers import run_workers
+
+        run_workers(settings)
+        return
+    from hotline.web.app import create_app
+    from hotline.web.server import HotlineServer
+
+    HotlineServer(create_app(settings), host, port).run()
 
 
 def calm_garbage_collection() -> None:
@@ -116,7 +114,8 @@ def users_add(
         bool, typer.Option("--password-stdin", help="read the password from stdin")
     ] = False,
     interface: Annotated[
-        str | None, typer.Option(help="queue-member interface, e.g. PJSIP/8001")
+        str | None,
+        typer.Option(help="queue-member interface, e.g. PJSIP/8001 or Local/8001@from-queue/n"),
     ] = None,
     display_name: Annotated[str | None, typer.Option(help="the name people see")] = None,
 ) -> None:

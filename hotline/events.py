@@ -41,14 +41,29 @@ class Subscription:
         self.queue.put_nowait(event)
 
     async def next(self, timeout: float | None = None) -> Event:
-        return await asyncio.wait_for(self.queue.get(), timeout)
+        """The next event; BusClosed once the bus is closed and what it had is read."""
+        event = await asyncio.wait_for(self.queue.get(), timeout)
+        if event is _CLOSED:
+            self.queue.put_nowait(_CLOSED)
+            raise BusClosed
+        return event
 
     def drain(self) -> list[Event]:
         """Every event waiting now, without waiting for more."""
         events = []
         while not self.queue.empty():
             events.append(self.queue.get_nowait())
+        if events and events[-1] is _CLOSED:
+            self.queue.put_nowait(events.pop())
         return events
+
+
+class BusClosed(Exception):
+    """The bus closed (the server is shutting down): a subscriber's feed ends."""
+
+
+# Put behind the last event of every subscription when the bus closes.
+_CLOSED = Event(topic="", at=datetime.min, data={})
 
 
 class EventBus:
@@ -59,6 +74,14 @@ class EventBus:
         # Called with each event published here (not with those relayed from other workers):
         # the relay (hotline/relay.py) sends them on to the other workers.
         self.outbound: Callable[[Event], None] | None = None
+        self.closed = False
+
+    def close(self) -> None:
+        """The server is shutting down: every subscription ends after what it has queued, so
+        that long-lived feeds (SSE) finish and their connections close."""
+        self.closed = True
+        for subscription in list(self._subscriptions):
+            subscription.offer(_CLOSED)
 
     def publish(self, topic: str, at: datetime, data: dict[str, Any]) -> Event:
         event = self.deliver(topic, at, data)
@@ -84,6 +107,8 @@ class EventBus:
         subscription = Subscription(
             frozenset(topics) if topics else None, asyncio.Queue(queue_size)
         )
+        if self.closed:
+            subscription.offer(_CLOSED)
         self._subscriptions.append(subscription)
         try:
             yield subscription

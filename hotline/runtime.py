@@ -1,7 +1,7 @@
 """The composition root: everything a running hotline is made of, built from the settings in
 one place and started and stopped in order — the database, the core the use cases run on,
 the scheduler, telephony with the screen pop, the FastAGI server with its scripts, and the
-survey dialler. The web app only mounts routes on top of it."""
+survey and ring-back diallers. The web app only mounts routes on top of it."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.lease import TelephonyLease
-from hotline.telephony.menu_calls import MenuScripts
+from hotline.telephony.menu_calls import MenuScripts, menu_scripts
 from hotline.telephony.model import CallRecord
+from hotline.telephony.ringback_calls import RingbackCalls
 from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
@@ -110,6 +111,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         mode=settings.scheduler,
         sweep_interval=settings.sweep_interval_seconds,
         callback_interval=settings.callback_interval_seconds,
+        ringback_interval=settings.callback_interval_seconds,
     )
     runtime = Runtime(engine, core, scheduler)
     try:
@@ -132,7 +134,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind
-            runtime.menu = MenuScripts(core)
+            runtime.menu = menu_scripts(core, runtime.telephony)
             scripts = {"survey": survey_script(core), **runtime.menu.scripts()}
             runtime.agi = FastAgiServer(host, port, scripts)
             await runtime.agi.start()
@@ -141,6 +143,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
                 # The demo's callers go through the real menu, as the dialplan sends them.
                 simulator.agi_endpoint = ("127.0.0.1", runtime.agi.port)
             scheduler.dialler = survey_dialler(runtime.telephony, settings)
+            scheduler.ringback_phone = RingbackCalls(runtime.telephony, settings)
     except BaseException:
         await runtime.stop()
         raise

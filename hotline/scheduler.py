@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.application import callbacks as callback_cases
 from hotline.application import dispatch as dispatch_cases
+from hotline.application import ringbacks as ringback_cases
 from hotline.application.sla import sweep_due
 from hotline.application.unit import Core
 from hotline.leader import Leadership
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sla-sweep"
 CALLBACK_JOB = "callbacks-due"
+RINGBACK_JOB = "ringbacks"
 STOP_GRACE_SECONDS = 5
 
 
@@ -54,6 +56,9 @@ class SchedulerService:
     # Dials a survey call for a task and returns the Originate's ActionID; set by the
     # composition root when telephony runs.
     dialler: Callable[[callback_service.TaskView], Awaitable[str]] | None = None
+    # Rings back callers when agents are free; set by the composition root with telephony.
+    ringback_phone: ringback_cases.RingbackPhone | None = None
+    ringback_interval: float = 5.0
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
@@ -125,6 +130,13 @@ class SchedulerService:
             # At start too: tasks that fell due while no process led are put forward at once.
             next_run_time=datetime.now(UTC),
         )
+        scheduler.add_job(
+            self._scheduled_ringbacks,
+            "interval",
+            seconds=self.ringback_interval,
+            id=RINGBACK_JOB,
+            next_run_time=datetime.now(UTC),
+        )
         scheduler.start()
         self._scheduler = scheduler
         log.info("scheduler started: SLA sweep every %.1f s", self.sweep_interval)
@@ -136,6 +148,33 @@ class SchedulerService:
         await self._tracked(self.offer_callbacks_once())
         await self._tracked(self.dial_surveys_once())
         await self._tracked(self.mark_missed_visits_once())
+
+    async def _scheduled_ringbacks(self) -> None:
+        await self._tracked(self.scan_missed_calls_once())
+        await self._tracked(self.dial_ringbacks_once())
+
+    async def scan_missed_calls_once(self) -> int:
+        """Abandoned queue calls become ring-backs (a gas smell at once, with the dispatchers'
+        alarm); callers who got through meanwhile need theirs no more."""
+        try:
+            return await ringback_cases.scan_missed_calls(self.core)
+        except Exception:
+            log.exception("scanning missed calls failed")
+            return 0
+
+    async def dial_ringbacks_once(self) -> int:
+        """Settle ring-backs being dialled; ring back the first callers in line that a free
+        agent can take."""
+        if self.ringback_phone is None or self._stopping:
+            return 0
+        try:
+            return await ringback_cases.dial_ringbacks(
+                self.core, self.ringback_phone, lambda: self._stopping
+            )
+        except Exception:
+            # A ring-back left dialling is settled as not answered after its timeout.
+            log.exception("dialling ring-backs failed")
+            return 0
 
     async def mark_missed_visits_once(self) -> int:
         """Visits whose window passed with nobody there: missed, and the dispatchers told."""

@@ -282,8 +282,10 @@ def callback_offer(caller: Caller, journal: Journal, policy: Policy = Policy()) 
     to the queue."""
     if caller.number is None or not policy.offer_callbacks:
         return Ending()
-    wait = yield EstimateWait(Queue.HOTLINE)
-    place = yield from _offer_callback(caller, _seconds(wait), None, policy, journal)
+    wait = _seconds((yield EstimateWait(Queue.HOTLINE)))
+    # Under a minute to go is not worth announcing to someone who has waited this long.
+    known = wait if wait is not None and wait >= 60 else None
+    place = yield from _offer_callback(caller, known, None, policy, journal)
     if place is None:
         return Ending()
     return Ending(finished=Finished.CALLBACK_BOOKED)
@@ -415,4 +417,6 @@ def spoken_number(e164: str) -> str:
 
 
 def _seconds(answer: object) -> float | None:
-    return float(answer) if isinstance(answer, int | float) and answer >= 0 else None
+    if not isinstance(answer, int | float) or not math.isfinite(answer) or answer < 0:
+        return None
+    return float(answer)

@@ -14,6 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from tickets.callbacks import CallbackKind, Outcome, TaskStatus
+from tickets.ringbacks import RingbackReason, RingbackStatus
 from tickets.sla import ClockName
 from tickets.types import SUBTYPES, Priority, TicketType
 from tickets.visits import VisitStatus
@@ -77,6 +78,7 @@ def test_every_word_of_the_domain_has_a_chinese_translation() -> None:
     """Enum values are shown through `_(value)` and the pages' labels: none may stay English."""
     words = {*TicketType, *Priority, *Status, *ClockName, *Action, *Role}
     words |= {*Outcome, *TaskStatus, *CallbackKind, *VisitStatus}
+    words |= {*RingbackReason, *RingbackStatus}
     words |= {name for names in SUBTYPES.values() for name in names}
     chinese = catalogue("zh_CN")
     untranslated = sorted(

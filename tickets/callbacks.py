@@ -18,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from tickets.types import TicketType
+from tickets.wording import N_
 from tickets.workflow import Action
 
 NOON = time(12, 0)
@@ -113,10 +114,12 @@ class CallbackPolicy:
     automated_calls: bool = False
 
 
-# The ticket events that call for a callback. Visits add theirs when they are completed.
+# The ticket events that call for a callback. Visits add theirs when they are completed. An
+# outage's customers get a follow-up like a repair's once the gas is back.
 _TRIGGERS = {
     (TicketType.COMPLAINT, Action.RESOLVE): CallbackKind.COMPLAINT,
     (TicketType.REPAIR, Action.FIX): CallbackKind.REPAIR,
+    (TicketType.OUTAGE, Action.FIX): CallbackKind.REPAIR,
     (TicketType.CONSULTATION, Action.RESOLVE): CallbackKind.CONSULTATION,
 }
 
@@ -124,8 +127,8 @@ _TRIGGERS = {
 def callback_for(
     ticket_type: TicketType, action: Action, ticket_number: str, policy: CallbackPolicy
 ) -> CallbackKind | None:
-    """The callback an action on a ticket calls for, if any: every resolved complaint and
-    every fixed repair; resolved consultations in the sample."""
+    """The callback an action on a ticket calls for, if any: every resolved complaint, every
+    fixed repair and restored outage; resolved consultations in the sample."""
     kind = _TRIGGERS.get((ticket_type, action))
     if kind is CallbackKind.CONSULTATION and not sampled(ticket_number, policy.consultation_sample):
         return None
@@ -197,14 +200,28 @@ class TaskState:
     attempts: tuple[tuple[datetime, Outcome], ...] = ()
 
 
+def outside_window(task: TaskState, at: datetime, policy: CallbackPolicy, tz: ZoneInfo) -> bool:
+    """An attempt before the task's time (its not-before) or in the quiet hours."""
+    local = at.astimezone(tz).time().replace(tzinfo=None)
+    return at < task.not_before or policy.quiet.holds(local)
+
+
 def record_attempt(
-    task: TaskState, outcome: Outcome, at: datetime, policy: CallbackPolicy, tz: ZoneInfo
+    task: TaskState,
+    outcome: Outcome,
+    at: datetime,
+    policy: CallbackPolicy,
+    tz: ZoneInfo,
+    reason: str | None = None,
 ) -> TaskState:
-    """The task after an attempt at `at` with `outcome`."""
+    """The task after an attempt at `at` with `outcome`. An attempt outside the task's window
+    (too early, or in the quiet hours) says why — the customer asked to be called then."""
     if task.status is not TaskStatus.PENDING:
         raise CallbackError("status", f"a task {task.status.value} takes no more attempts")
     if task.attempts and at < task.attempts[-1][0]:
         raise CallbackError("at", "an attempt cannot come before the previous one")
+    if outside_window(task, at, policy, tz) and not (reason or "").strip():
+        raise CallbackError("reason", N_("an attempt outside the callback's window needs a reason"))
     attempts = (*task.attempts, (at, outcome))
     if outcome is Outcome.REACHED:
         return TaskState(TaskStatus.IN_PROGRESS, task.not_before, attempts)

@@ -13,7 +13,13 @@ from tickets.calendar import BusinessCalendar
 from tickets.sla import Clock, ClockName, SlaPolicy, StartEvent
 from tickets.types import GAS_SMELL, TicketRuleError, TicketType, check_subtype
 from tickets.wording import N_
-from tickets.workflow import ActionInvalid, Appointment, check_appointment, check_assignment
+from tickets.workflow import (
+    ActionInvalid,
+    Appointment,
+    check_appointment,
+    check_assignment,
+    check_special_reason,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class TicketDraft:
     named_staff: frozenset[str] = frozenset()
     assignee: str | None = None
     appointment: Appointment | None = None
+    special_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,19 @@ def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
                 "special", N_("only consultations are marked special"), N_("consultations only")
             )
         )
+    if draft.special and draft.type is TicketType.CONSULTATION:
+        try:
+            check_special_reason(draft.special_reason)
+        except ActionInvalid as error:
+            refusals.append(Refusal(error.field, error.message, error.message))
+    if draft.special_reason is not None and not draft.special:
+        refusals.append(
+            Refusal(
+                "special_reason",
+                N_("only a special consultation has a reason to be"),
+                N_("special consultations only"),
+            )
+        )
     if draft.named_staff and draft.type is not TicketType.COMPLAINT:
         refusals.append(
             Refusal("named_staff", N_("only complaints name staff"), N_("complaints only"))
@@ -141,4 +161,7 @@ def opening_clocks(
     }
     if draft.appointment is not None and ClockName.HANDLE in clocks:
         clocks[ClockName.HANDLE] = sla.appoint(clocks[ClockName.HANDLE], draft.appointment.end, now)
+    if draft.assignee is not None and ClockName.TAKE_UP in clocks:
+        # Filed straight to a person: the receipt on record names who took it up.
+        clocks[ClockName.TAKE_UP] = sla.stop(clocks[ClockName.TAKE_UP], received_at)
     return clocks

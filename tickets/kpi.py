@@ -26,17 +26,21 @@ class Repair:
     subtype: str | None
     received_at: datetime
     fixed_at: datetime | None
+    # Reopened after it was resolved: not fixed the first time, whatever came after.
+    reopened: bool = False
 
 
 def repeat_repairs(repairs: Iterable[Repair]) -> set[str]:
-    """The fixed repairs that were not fixed the first time: the same customer called again
-    about the same fault (subtype) within 30 days of the fix. Repairs with no customer on file
-    cannot be matched and count as fixed first time."""
+    """The fixed repairs that were not fixed the first time: reopened, or the same customer
+    called again about the same fault (subtype) within 30 days of the fix. Repairs with no
+    customer on file cannot be matched and count as fixed first time unless reopened."""
     by_fault: dict[tuple[int, str | None], list[Repair]] = {}
+    misses: set[str] = set()
     for repair in repairs:
+        if repair.reopened:
+            misses.add(repair.ticket)
         if repair.customer is not None:
             by_fault.setdefault((repair.customer, repair.subtype), []).append(repair)
-    misses: set[str] = set()
     for same in by_fault.values():
         for repair in same:
             fixed_at = repair.fixed_at

@@ -4,8 +4,11 @@ appointments move it.
 A clock starts at an event (receipt, or resolution for the feedback clock) and is due by its
 policy: a wall-clock duration (the service runs 24/7), a number of working days on the business
 calendar (due at 24:00 local time of the last one), or the end of the local day. Duration clocks
-pause while the ticket waits for the customer and their due time moves by the paused time;
-deadlines agreed with the customer (an appointment, a complaint extension) are fixed instants.
+pause while the ticket waits for the customer, up to the pause allowance of their policy: their
+due time moves by the paused time, never by more than the allowance, and a pause that runs past
+the allowance counts as running time. A clock whose policy allows no pause (a gas smell, an
+outage) never stops for waiting. Deadlines agreed with the customer (an appointment, a complaint
+extension) are fixed instants.
 At 80 % of its time a clock warns; at its due time it breaches — each exactly once.
 """
 
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tickets.calendar import BusinessCalendar
 from tickets.types import TicketType
+from tickets.wording import N_
 
 WARNING_FRACTION = 0.8
 
@@ -29,6 +33,8 @@ class ClockName(StrEnum):
     FIX = "fix"
     RESTORE = "restore"
     FEEDBACK = "feedback"
+    # Someone takes the new ticket on (上传下达): it is given to a person, not left unassigned.
+    TAKE_UP = "take_up"
 
 
 class ClockState(StrEnum):
@@ -71,6 +77,14 @@ class SlaPolicy:
     subtype: str | None = None
     special: bool | None = None
     starts_on: StartEvent = StartEvent.RECEIVED
+    # Minutes of waiting for the customer this clock may be paused for, in all; 0: never.
+    pause_limit: int = 0
+    # Extensions agreed with the customer: how many, and how many working days past the
+    # policy's deadline the last may reach, in all; 0: never extended.
+    extension_limit: int = 0
+    extension_days: int = 0
+    # The configured target gives more time than the rules (a second admin confirmed it).
+    looser: bool = False
 
     def matches(self, ticket_type: TicketType, subtype: str | None, special: bool) -> bool:
         return (
@@ -85,18 +99,70 @@ class SlaPolicy:
 
 
 _HOUR = 60
+# How long, in all, a clock may wait for the customer unless its policy says otherwise.
+DEFAULT_PAUSE_LIMIT = 48 * _HOUR
+# A complaint not settled in five working days: at most two extensions agreed with the
+# complainant, reaching at most ten working days past the original deadline.
+DEFAULT_EXTENSION_LIMIT = 2
+DEFAULT_EXTENSION_DAYS = 10
 DEFAULT_POLICIES: tuple[SlaPolicy, ...] = (
-    SlaPolicy(ClockName.REPLY, TargetKind.MINUTES, 4 * _HOUR, TicketType.CONSULTATION),
     SlaPolicy(
-        ClockName.REPLY, TargetKind.MINUTES, 24 * _HOUR, TicketType.CONSULTATION, special=True
+        ClockName.REPLY,
+        TargetKind.MINUTES,
+        4 * _HOUR,
+        TicketType.CONSULTATION,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
     ),
-    SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.REPAIR),
+    SlaPolicy(
+        ClockName.REPLY,
+        TargetKind.MINUTES,
+        24 * _HOUR,
+        TicketType.CONSULTATION,
+        special=True,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
+    SlaPolicy(
+        ClockName.HANDLE,
+        TargetKind.MINUTES,
+        6 * _HOUR,
+        TicketType.REPAIR,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 30, TicketType.REPAIR, "gas_smell"),
-    SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR),
+    # The customer's own equipment: a technician goes at once (立即赶到) unless agreed
+    # otherwise — the urban pledge of 30 minutes.
+    SlaPolicy(
+        ClockName.HANDLE,
+        TargetKind.MINUTES,
+        30,
+        TicketType.REPAIR,
+        "indoor_equipment",
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
+    SlaPolicy(
+        ClockName.FIX,
+        TargetKind.MINUTES,
+        24 * _HOUR,
+        TicketType.REPAIR,
+        pause_limit=DEFAULT_PAUSE_LIMIT,
+    ),
+    SlaPolicy(ClockName.FIX, TargetKind.MINUTES, 24 * _HOUR, TicketType.REPAIR, "gas_smell"),
     SlaPolicy(ClockName.HANDLE, TargetKind.MINUTES, 6 * _HOUR, TicketType.OUTAGE),
     SlaPolicy(ClockName.RESTORE, TargetKind.MINUTES, 24 * _HOUR, TicketType.OUTAGE),
-    SlaPolicy(ClockName.REPLY, TargetKind.WORKING_DAYS, 5, TicketType.COMPLAINT),
+    SlaPolicy(
+        ClockName.REPLY,
+        TargetKind.WORKING_DAYS,
+        5,
+        TicketType.COMPLAINT,
+        extension_limit=DEFAULT_EXTENSION_LIMIT,
+        extension_days=DEFAULT_EXTENSION_DAYS,
+    ),
     SlaPolicy(ClockName.FEEDBACK, TargetKind.END_OF_DAY, 0, starts_on=StartEvent.RESOLVED),
+    # Every new ticket is taken up by a person within the day it came in (上传下达), per type.
+    *(
+        SlaPolicy(ClockName.TAKE_UP, TargetKind.END_OF_DAY, 0, ticket_type)
+        for ticket_type in TicketType
+    ),
 )
 
 
@@ -152,25 +218,46 @@ class Clock:
     pausable: bool
     basis: DueBasis = DueBasis.POLICY
     estimated: bool = False
+    # Every second waited, for the record; only `pause_limit_seconds` of it moves the clock.
     paused_seconds: float = 0.0
     paused_at: datetime | None = None
     stopped_at: datetime | None = None
     warned_at: datetime | None = None
     breached_at: datetime | None = None
     extension_reason: str | None = None
+    pause_limit_seconds: float = 0.0
+    extensions: int = 0
+    # How and when the customer agreed to the latest extension.
+    extension_agreed_via: str | None = None
+    extension_agreed_at: datetime | None = None
+    # Its policy gives more time than the rules: shown on the ticket and in reports.
+    looser_than_rules: bool = False
+
+    @property
+    def pause_left_seconds(self) -> float:
+        """The allowance not yet used by completed pauses."""
+        return max(self.pause_limit_seconds - self.paused_seconds, 0.0)
+
+    def _shift(self) -> timedelta:
+        """How far pauses move the due time: completed ones within the allowance, and a pause
+        in progress by what is left of it — the latest the clock can fall due while waiting."""
+        if not self.pausable:
+            return timedelta(0)
+        credited = min(self.paused_seconds, self.pause_limit_seconds)
+        if self.paused_at is not None:
+            credited = self.pause_limit_seconds
+        return timedelta(seconds=credited)
 
     @property
     def due_at(self) -> datetime:
-        """Due time counting completed pauses; a pause in progress moves it further still."""
-        if not self.pausable:
-            return self.target_due_at
-        return self.target_due_at + timedelta(seconds=self.paused_seconds)
+        """Due time counting completed pauses; while paused, the due time the clock reaches if
+        the customer never answers (the pause allowance used up)."""
+        return self.target_due_at + self._shift()
 
     @property
     def warn_at(self) -> datetime:
         span = self.target_due_at - self.started_at
-        shift = timedelta(seconds=self.paused_seconds) if self.pausable else timedelta(0)
-        return self.started_at + span * WARNING_FRACTION + shift
+        return self.started_at + span * WARNING_FRACTION + self._shift()
 
     @property
     def is_stopped(self) -> bool:
@@ -181,25 +268,27 @@ class Clock:
         return self.paused_at is not None
 
     def due_at_as_of(self, now: datetime) -> datetime:
-        if self.paused_at is not None and now > self.paused_at:
-            return self.due_at + (now - self.paused_at)
-        return self.due_at
+        """The due time if the clock resumed at `now`."""
+        if self.paused_at is None:
+            return self.due_at
+        return resume(self, max(now, self.paused_at)).due_at
 
     def state(self, now: datetime) -> ClockState:
         if self.stopped_at is not None:
             if self.breached_at is None and self.stopped_at < self.due_at:
                 return ClockState.MET
             return ClockState.BREACHED
-        if self.breached_at is not None:
+        if self.breached_at is not None or now >= self.due_at:
             return ClockState.BREACHED
         if self.paused_at is not None:
             return ClockState.PAUSED
-        return ClockState.BREACHED if now >= self.due_at else ClockState.RUNNING
+        return ClockState.RUNNING
 
     def next_check_at(self) -> datetime | None:
         """The next instant the sweeper must look at this clock, or None while nothing can
-        happen (stopped, paused, or already warned and breached)."""
-        if self.stopped_at is not None or self.paused_at is not None:
+        happen (stopped, or already warned and breached). A paused clock is looked at when its
+        pause allowance would run out."""
+        if self.stopped_at is not None:
             return None
         if self.warned_at is None:
             return self.warn_at
@@ -218,18 +307,28 @@ def start_clock(
         started_at=started_at,
         target_due_at=due,
         original_due_at=due,
-        pausable=policy.kind is TargetKind.MINUTES,
+        pausable=policy.kind is TargetKind.MINUTES and policy.pause_limit > 0,
         estimated=estimated,
+        pause_limit_seconds=float(policy.pause_limit * 60),
+        looser_than_rules=policy.looser,
+    )
+
+
+def can_pause(clock: Clock, at: datetime) -> bool:
+    """Waiting for the customer stops this clock at `at`: it may pause, has allowance left,
+    and has not yet breached (recorded or not: waiting cannot undo a breach)."""
+    return (
+        clock.pausable
+        and not clock.is_stopped
+        and not clock.is_paused
+        and clock.pause_left_seconds > 0
+        and clock.breached_at is None
+        and at < clock.due_at
     )
 
 
 def pause(clock: Clock, at: datetime) -> Clock:
-    if not clock.pausable or clock.is_stopped or clock.is_paused:
-        return clock
-    if clock.breached_at is not None or at >= clock.due_at:
-        # Past its due time the clock has breached, recorded or not: waiting cannot undo it.
-        return clock
-    return replace(clock, paused_at=at)
+    return replace(clock, paused_at=at) if can_pause(clock, at) else clock
 
 
 def resume(clock: Clock, at: datetime) -> Clock:
@@ -243,12 +342,18 @@ def resume(clock: Clock, at: datetime) -> Clock:
 
 def stop(clock: Clock, at: datetime) -> Clock:
     """Stop the clock at `at`. Stopping late records the breach at the due instant, so a breach
-    the sweeper had not yet noticed is still recorded exactly once."""
+    the sweeper had not yet noticed is still recorded exactly once. A fact entered afterwards
+    is judged by its own time: a warning or breach the sweeper recorded after that time, while
+    the fact was not yet on record, did not happen and is taken back."""
     if clock.is_stopped:
         return clock
     if at < clock.started_at:
         raise ClockError("a clock cannot stop before it started")
     running = resume(clock, at)
+    if running.breached_at is not None and at < running.breached_at:
+        running = replace(running, breached_at=None)
+    if running.warned_at is not None and at < running.warned_at:
+        running = replace(running, warned_at=None)
     stopped = replace(running, stopped_at=at)
     if stopped.breached_at is None and at >= stopped.due_at:
         stopped = replace(stopped, breached_at=stopped.due_at)
@@ -257,8 +362,43 @@ def stop(clock: Clock, at: datetime) -> Clock:
     return stopped
 
 
-def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clock:
-    """A deadline agreed with the customer replaces the policy's; the original stays on record."""
+def deadline_day(due_at: datetime, tz: ZoneInfo) -> date:
+    """The local day a deadline ends: 24:00 is the end of the day before."""
+    return (due_at - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def extension_refusal(
+    clock: Clock,
+    new_due_at: datetime,
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> str | None:
+    """Why the policy does not allow this extension, or None: too many already, a deadline
+    on a day off, or further past the original deadline than the policy's working days."""
+    if clock.extensions >= policy.extension_limit:
+        return N_("the extensions the rules allow are used up")
+    day = deadline_day(new_due_at, tz)
+    if not calendar.is_workday(day):
+        return N_("an agreed deadline must fall on a working day")
+    furthest = calendar.working_days_after(
+        deadline_day(clock.original_due_at, tz), policy.extension_days
+    )
+    if day > furthest.day:
+        return N_("the agreed deadline lies further than the rules allow")
+    return None
+
+
+def extend(
+    clock: Clock,
+    new_due_at: datetime,
+    reason: str,
+    at: datetime,
+    agreed_via: str | None = None,
+    agreed_at: datetime | None = None,
+) -> Clock:
+    """A deadline agreed with the customer replaces the policy's; the original stays on record,
+    and so does how and when the customer agreed."""
     _require_aware(new_due_at, "new due time")
     if not reason.strip():
         raise ClockError("an extension needs a reason")
@@ -276,16 +416,23 @@ def extend(clock: Clock, new_due_at: datetime, reason: str, at: datetime) -> Clo
         basis=DueBasis.EXTENSION,
         extension_reason=reason.strip(),
         paused_at=None,
+        extensions=clock.extensions + 1,
+        extension_agreed_via=agreed_via,
+        extension_agreed_at=agreed_at,
     )
 
 
 def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
-    """An appointment agreed with the customer makes the window's end the handle deadline."""
+    """An appointment agreed with the customer makes the window's end the handle deadline —
+    unless the deadline has already passed: a breach, recorded or not, stays a breach, and the
+    visit is booked against the deadline that was missed."""
     _require_aware(window_end, "appointment end")
     if clock.is_stopped:
         raise ClockError("the clock has already stopped")
     if window_end <= at:
         raise ClockError("the appointment window must end in the future")
+    if clock.breached_at is not None or at >= clock.due_at:
+        return clock
     running = resume(clock, at)
     return replace(
         running,
@@ -295,14 +442,37 @@ def appoint(clock: Clock, window_end: datetime, at: datetime) -> Clock:
     )
 
 
+def retarget(clock: Clock, target_due_at: datetime) -> Clock:
+    """The policy's deadline changed for this ticket (a consultation found special): the new
+    one is the original too; pauses and what was recorded stay."""
+    return replace(clock, target_due_at=target_due_at, original_due_at=target_due_at)
+
+
+def withdraw_appointment(clock: Clock, next_window_end: datetime | None) -> Clock:
+    """A cancelled visit gives the clock back the deadline it had without it: the next booked
+    visit's window end, or else its own policy deadline (with the pauses it had before the
+    appointment). A recorded breach stays."""
+    if clock.is_stopped or clock.basis is not DueBasis.APPOINTMENT:
+        return clock
+    if next_window_end is not None:
+        return replace(clock, target_due_at=next_window_end)
+    return replace(
+        clock,
+        target_due_at=clock.original_due_at,
+        basis=DueBasis.POLICY,
+        pausable=clock.kind is TargetKind.MINUTES and clock.pause_limit_seconds > 0,
+    )
+
+
 class DueEvent(StrEnum):
     WARNING = "warning"
     BREACH = "breach"
 
 
 def due_events(clock: Clock, now: datetime) -> list[DueEvent]:
-    """What has come due on a running clock by `now` and is not yet recorded, warning first."""
-    if clock.is_stopped or clock.is_paused:
+    """What has come due on a clock by `now` and is not yet recorded, warning first. A paused
+    clock comes due once its pause allowance is used up."""
+    if clock.is_stopped:
         return []
     events = []
     if clock.warned_at is None and now >= clock.warn_at:

@@ -7,7 +7,7 @@ new → assigned → in_progress ⇄ waiting_customer → resolved → closed, a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -55,6 +55,16 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     CLOSE = "close"
     REOPEN = "reopen"
+    # A supervisor finds a consultation needs another department or research: 24 h to reply.
+    MARK_SPECIAL = "mark_special"
+
+
+class Resolution(StrEnum):
+    """How a ticket ended: settled, or — a complaint only — not accepted, the complainant told
+    why and the matter explained (对不予受理的投诉请求，应告知投诉人并做好解释、疏导工作)."""
+
+    SETTLED = "settled"
+    NOT_ACCEPTED = "not_accepted"
 
 
 _WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
@@ -66,13 +76,15 @@ FROM_STATUSES: dict[Action, frozenset[Status]] = {
     Action.PAUSE: frozenset({Status.IN_PROGRESS}),
     Action.RESUME: frozenset({Status.WAITING_CUSTOMER}),
     Action.REPLY: frozenset(_WORKING),
-    Action.EXTEND: frozenset({Status.NEW, *_WORKING}),
+    # An extension is agreed by whoever handles the complaint: someone must have taken it.
+    Action.EXTEND: frozenset(_WORKING),
     Action.ARRIVE: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}),
     Action.FIX: frozenset({Status.IN_PROGRESS}),
     Action.RESOLVE: frozenset({Status.IN_PROGRESS, Status.WAITING_CUSTOMER}),
     Action.FEEDBACK: frozenset({Status.RESOLVED, Status.CLOSED}),
     Action.CLOSE: frozenset({Status.RESOLVED}),
     Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
+    Action.MARK_SPECIAL: frozenset({Status.NEW, *_WORKING}),
 }
 
 TARGET_STATUS: dict[Action, Status] = {
@@ -87,6 +99,7 @@ TARGET_STATUS: dict[Action, Status] = {
 ACTION_TICKET_TYPES: dict[Action, frozenset[TicketType]] = {
     Action.REPLY: frozenset({TicketType.CONSULTATION, TicketType.COMPLAINT}),
     Action.EXTEND: frozenset({TicketType.COMPLAINT}),
+    Action.MARK_SPECIAL: frozenset({TicketType.CONSULTATION}),
     Action.ARRIVE: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
     Action.FIX: frozenset({TicketType.REPAIR, TicketType.OUTAGE}),
 }
@@ -105,7 +118,11 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.FEEDBACK: _MANAGERS | {Role.AGENT, Role.QUALITY},
     Action.CLOSE: _MANAGERS | {Role.AGENT, Role.QUALITY},
     Action.REOPEN: _MANAGERS | {Role.AGENT, Role.QUALITY},
+    Action.MARK_SPECIAL: _MANAGERS,
 }
+
+# Why a consultation is special (24 h instead of 4 h), chosen when it is marked.
+SPECIAL_REASONS = frozenset({"other_department", "research"})
 
 CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
 # Complaints are confidential: only these see the complainant's details (and the assignee).
@@ -122,6 +139,9 @@ FILE_OPENERS = _MANAGERS | {Role.AGENT}
 QUEUE_AGENTS = frozenset({Role.AGENT})
 # Calls placed from the console (click-to-call); technicians call from the field.
 CALLERS = frozenset(Role) - {Role.TECHNICIAN}
+# Repairs done at the customer's premises, the only work booked by appointment: a network
+# fault is the utility's own, and its clock does not wait for anyone's convenience.
+AT_PREMISES = frozenset({"indoor_equipment"})
 
 # The clock an action completes, per ticket type.
 _ARRIVAL_CLOCK = ClockName.HANDLE
@@ -138,6 +158,8 @@ _RESOLVE_NEEDS: dict[TicketType, ClockName] = {
 class Appointment:
     start: datetime
     end: datetime
+    # A window moves a clock only when the customer agreed to it (除和用户另有约定外).
+    customer_agreed: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +188,11 @@ class ActionInput:
     due_at: datetime | None = None
     reason: str | None = None
     note: str | None = None
+    # How and when the customer agreed (an extension); when: at the action unless said.
+    agreed_via: str | None = None
+    agreed_at: datetime | None = None
+    resolution: Resolution | None = None
+    special_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +203,8 @@ class Outcome:
     department: str | None
     appointment: Appointment | None
     removed_clocks: frozenset[ClockName] = field(default_factory=frozenset)
+    # Set by a resolve (how it ended) and cleared by a reopen; None: unchanged.
+    resolution: Resolution | None = None
 
 
 class ActionNotAllowed(Exception):
@@ -222,6 +251,14 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
     clocks = ticket.clocks
     if action is Action.START and ticket.assignee is None:
         return "the ticket has no assignee"
+    if action is Action.MARK_SPECIAL:
+        reply = clocks.get(ClockName.REPLY)
+        if ticket.special:
+            return "the consultation is special already"
+        if reply is None or reply.is_stopped:
+            return "the caller has already had the reply"
+    if action is Action.PAUSE and not may_wait(ticket.type, ticket.subtype):
+        return "a gas smell or an outage never waits for the customer"
     if action is Action.EXTEND:
         reply = clocks.get(ClockName.REPLY)
         if reply is None or reply.is_stopped:
@@ -248,6 +285,19 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
         if feedback is not None and not feedback.is_stopped:
             return "the caller must get feedback first"
     return None
+
+
+def check_special_reason(reason: str | None) -> None:
+    if not reason:
+        raise ActionInvalid("special_reason", N_("say why the consultation is special"))
+    if reason not in SPECIAL_REASONS:
+        raise ActionInvalid("special_reason", N_("not a reason for a special consultation"))
+
+
+def may_wait(ticket_type: TicketType, subtype: str | None) -> bool:
+    """Safety work is never put on hold: a gas smell and an outage run their clocks whatever
+    the customer does."""
+    return ticket_type is not TicketType.OUTAGE and subtype != GAS_SMELL
 
 
 def allowed_actions(ticket: TicketSnapshot, role: Role) -> list[Action]:
@@ -292,10 +342,46 @@ def check_appointment(
         raise ActionInvalid("appointment", N_("only repairs are booked by appointment"))
     if subtype == GAS_SMELL:
         raise ActionInvalid("appointment", N_("a gas smell is an emergency and is not deferred"))
+    if subtype not in AT_PREMISES:
+        raise ActionInvalid(
+            "appointment", N_("only work at the customer's premises is booked by appointment")
+        )
+    if not appointment.customer_agreed:
+        raise ActionInvalid("customer_agreed", N_("the customer must agree to the appointment"))
     if appointment.end <= appointment.start:
         raise ActionInvalid("appointment", N_("the appointment window must end after it starts"))
     if appointment.end <= now:
         raise ActionInvalid("appointment", N_("the appointment window lies in the past"))
+
+
+def _policy(
+    policies: Sequence[SlaPolicy], ticket: TicketSnapshot, name: ClockName
+) -> SlaPolicy | None:
+    """The policy the ticket's clock `name` runs by."""
+    for policy in sla.select_policies(
+        policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RECEIVED
+    ):
+        if policy.clock is name:
+            return policy
+    return None
+
+
+def result_time(
+    ticket_type: TicketType, clocks: Mapping[ClockName, Clock], resolved_at: datetime
+) -> datetime:
+    """When the result the caller is told about existed: the fix (or restoration) of a repair
+    or an outage, the reply to a consultation or a complaint — not when someone got round to
+    resolving the ticket. Same-day feedback runs from then. A result the caller already had
+    feedback on (a reopened ticket resolved again on the same reply) is no new result: the
+    new feedback runs from the resolve."""
+    needed = _FIX_CLOCKS.get(ticket_type, ClockName.REPLY)
+    done = clocks.get(needed)
+    earlier = clocks.get(ClockName.FEEDBACK)
+    if done is None or done.stopped_at is None:
+        return resolved_at
+    if earlier is not None and done.stopped_at <= earlier.started_at:
+        return resolved_at
+    return min(done.stopped_at, resolved_at)
 
 
 def apply_action(
@@ -315,6 +401,7 @@ def apply_action(
     department = ticket.department
     appointment = ticket.appointment
     removed: set[ClockName] = set()
+    resolution: Resolution | None = None
 
     try:
         if action is Action.ASSIGN:
@@ -322,13 +409,18 @@ def apply_action(
                 raise ActionInvalid("assignee", N_("name an assignee or a department"))
             check_assignment(ticket.type, ticket.named_staff, data.assignee)
             assignee = data.assignee if data.assignee is not None else ticket.assignee
+            if assignee is not None:
+                _stop(clocks, ClockName.TAKE_UP, at)
             department = data.department if data.department is not None else ticket.department
             if ticket.status is Status.NEW:
                 status = Status.ASSIGNED
             if data.appointment is not None:
                 check_appointment(ticket.type, ticket.subtype, data.appointment, at)
                 appointment = data.appointment
-                if ClockName.HANDLE in clocks:
+                handle = clocks.get(ClockName.HANDLE)
+                # After the first arrival a visit is a return trip (parts, a second crew): it
+                # is booked and held to the 2 h notice rule, the arrival stays as recorded.
+                if handle is not None and not handle.is_stopped:
                     clocks[ClockName.HANDLE] = sla.appoint(
                         clocks[ClockName.HANDLE], data.appointment.end, at
                     )
@@ -347,8 +439,24 @@ def apply_action(
                 raise ActionInvalid("due_at", N_("give the deadline agreed with the complainant"))
             if not (data.reason or "").strip():
                 raise ActionInvalid("reason", N_("give the reason for the extension"))
+            if not (data.agreed_via or "").strip():
+                raise ActionInvalid("agreed_via", N_("say how the complainant agreed"))
+            agreed_at = data.agreed_at or at
+            if agreed_at > at:
+                raise ActionInvalid("agreed_at", N_("the agreement lies in the future"))
+            reply = clocks[ClockName.REPLY]
+            policy = _policy(policies, ticket, ClockName.REPLY)
+            if policy is not None:
+                refusal = sla.extension_refusal(reply, data.due_at, policy, calendar, tz)
+                if refusal is not None:
+                    raise ActionInvalid("due_at", refusal)
             clocks[ClockName.REPLY] = sla.extend(
-                clocks[ClockName.REPLY], data.due_at, data.reason or "", at
+                reply,
+                data.due_at,
+                data.reason or "",
+                at,
+                agreed_via=(data.agreed_via or "").strip(),
+                agreed_at=agreed_at,
             )
         elif action is Action.ARRIVE:
             _stop(clocks, _ARRIVAL_CLOCK, at)
@@ -356,12 +464,28 @@ def apply_action(
             _stop(clocks, _ARRIVAL_CLOCK, at)
             _stop(clocks, _FIX_CLOCKS[ticket.type], at)
         elif action is Action.RESOLVE:
+            resolution = data.resolution or Resolution.SETTLED
+            if resolution is Resolution.NOT_ACCEPTED:
+                if ticket.type is not TicketType.COMPLAINT:
+                    raise ActionInvalid("resolution", N_("only a complaint is not accepted"))
+                if not (data.reason or "").strip():
+                    raise ActionInvalid("reason", N_("say why the complaint is not accepted"))
             clocks = _map_clocks(clocks, lambda clock: sla.resume(clock, at))
             _stop(clocks, ClockName.REPLY, at)
+            result_at = result_time(ticket.type, clocks, at)
             for policy in sla.select_policies(
                 policies, ticket.type, ticket.subtype, ticket.special, StartEvent.RESOLVED
             ):
-                clocks[policy.clock] = sla.start_clock(policy, at, calendar, tz)
+                clocks[policy.clock] = sla.start_clock(policy, result_at, calendar, tz)
+        elif action is Action.MARK_SPECIAL:
+            check_special_reason(data.special_reason)
+            special = _policy(policies, replace(ticket, special=True), ClockName.REPLY)
+            reply = clocks[ClockName.REPLY]
+            # Found special too late: the ticket is special, the missed deadline stays missed.
+            breached = reply.breached_at is not None or at >= reply.due_at
+            if special is not None and not breached:
+                longer, _ = sla.policy_due(special, reply.started_at, calendar, tz)
+                clocks[ClockName.REPLY] = sla.retarget(reply, longer)
         elif action is Action.FEEDBACK:
             _stop(clocks, ClockName.FEEDBACK, at)
         elif action is Action.REOPEN:
@@ -370,6 +494,12 @@ def apply_action(
             if feedback is not None and not feedback.is_stopped:
                 del clocks[ClockName.FEEDBACK]
                 removed.add(ClockName.FEEDBACK)
+            # A repair (or a restoration) reopened is not done: its fix clock runs again from
+            # the reopening, and the ticket cannot be resolved before a new fix.
+            fix_clock = _FIX_CLOCKS.get(ticket.type)
+            fix_policy = _policy(policies, ticket, fix_clock) if fix_clock else None
+            if fix_policy is not None:
+                clocks[fix_policy.clock] = sla.start_clock(fix_policy, at, calendar, tz)
     except sla.ClockError as error:
         raise ActionInvalid(_clock_error_field(action), str(error)) from error
 
@@ -380,6 +510,7 @@ def apply_action(
         department=department,
         appointment=appointment,
         removed_clocks=frozenset(removed),
+        resolution=resolution,
     )
 
 

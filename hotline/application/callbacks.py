@@ -40,6 +40,7 @@ async def record_attempt(
     at: datetime | None = None,
     note: str | None = None,
     call_linkedid: str | None = None,
+    reason: str | None = None,
 ) -> service.TaskView:
     async with unit_of_work(core) as work:
         return await service.record_attempt(
@@ -52,6 +53,7 @@ async def record_attempt(
             tz=work.tz,
             note=note,
             call_linkedid=call_linkedid,
+            reason=reason,
         )
 
 

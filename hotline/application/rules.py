@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from hotline.application.unit import Core, unit_of_work
-from hotline.db.tables import CallbackPolicyRow, Department
+from hotline.db.tables import CallbackPolicyRow, Department, KpiTargetRow, SlaPolicyRow
 from hotline.services import callbacks, departments, routing_rules, sla_policies
 from hotline.services.actor import Actor, require
 from hotline.services.departments import DepartmentForm
@@ -65,12 +65,41 @@ async def delete_routing_rule(core: Core, actor: Actor, rule_id: int) -> None:
         work.changed_rules()
 
 
-async def set_sla_target(core: Core, actor: Actor, policy_id: int, amount: int) -> None:
-    """A new target for tickets received from now on; running clocks keep theirs."""
+async def set_sla_target(core: Core, actor: Actor, policy_id: int, amount: int) -> SlaPolicyRow:
+    """A new target for tickets received from now on; running clocks keep theirs. One looser
+    than the rules waits for a second admin (`pending_amount`)."""
     require(actor, ADMINS)
     async with unit_of_work(core) as work:
-        await sla_policies.set_target(work.session, policy_id, amount, work.now, actor.username)
+        policy = await sla_policies.set_target(
+            work.session, policy_id, amount, work.now, actor.username
+        )
         work.changed_rules()
+    return policy
+
+
+async def confirm_sla_target(core: Core, actor: Actor, policy_id: int) -> SlaPolicyRow:
+    """A second admin puts a target looser than the rules in force."""
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        policy = await sla_policies.confirm_target(
+            work.session, policy_id, work.now, actor.username
+        )
+        work.changed_rules()
+    return policy
+
+
+async def set_kpi_target(core: Core, actor: Actor, name: str, target: float) -> KpiTargetRow:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        return await sla_policies.set_kpi_target(
+            work.session, name, target, work.now, actor.username
+        )
+
+
+async def confirm_kpi_target(core: Core, actor: Actor, name: str) -> KpiTargetRow:
+    require(actor, ADMINS)
+    async with unit_of_work(core) as work:
+        return await sla_policies.confirm_kpi_target(work.session, name, work.now, actor.username)
 
 
 async def set_callback_policy(

@@ -8,6 +8,7 @@ from typing import Any
 
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Ticket
+from hotline.services import escalations
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Forbidden
@@ -57,6 +58,10 @@ async def act_within(
         work.session, rulebook, actor, number, action, request, work.now
     )
     work.escalated(result.breaches)
+    for escalation in result.withdrawn:
+        work.announce(
+            f"sla.{escalations.WITHDRAWN}", escalations.as_json(escalation, work.tz), at=work.now
+        )
     work.announce(
         "ticket.updated",
         {

@@ -253,13 +253,14 @@ async def record_attempt(
     tz: ZoneInfo,
     note: str | None = None,
     call_linkedid: str | None = None,
+    reason: str | None = None,
 ) -> TaskView:
     if at > now:
         raise Invalid(N_("the attempt lies in the future"), {"at": N_("lies in the future")})
     view = await get_task(session, task_id, lock=True)
     policy = await load_policy(session)
     try:
-        after = rules.record_attempt(_state(view), outcome, at, policy, tz)
+        after = rules.record_attempt(_state(view), outcome, at, policy, tz, reason)
     except rules.CallbackError as error:
         raise _refused(error) from error
     task = view.task
@@ -270,6 +271,7 @@ async def record_attempt(
         by=by,
         note=note,
         call_linkedid=call_linkedid,
+        reason=(reason or "").strip() or None,
     )
     session.add(attempt)
     before = {"status": task.status, "not_before": task.not_before.isoformat()}
@@ -294,6 +296,7 @@ async def record_attempt(
             "not_before": task.not_before.isoformat(),
             "outcome": outcome.value,
             "at": at.isoformat(),
+            "reason": attempt.reason,
         },
         note=note,
     )

@@ -24,6 +24,11 @@ def clock_from_row(row: SlaClockRow) -> Clock:
         warned_at=row.warned_at,
         breached_at=row.breached_at,
         extension_reason=row.extension_reason,
+        pause_limit_seconds=row.pause_limit_seconds,
+        extensions=row.extensions,
+        extension_agreed_via=row.extension_agreed_via,
+        extension_agreed_at=row.extension_agreed_at,
+        looser_than_rules=row.looser_than_rules,
     )
 
 
@@ -40,6 +45,11 @@ def clock_values(clock: Clock) -> dict[str, Any]:
         "pausable": clock.pausable,
         "estimated": clock.estimated,
         "paused_seconds": clock.paused_seconds,
+        "pause_limit_seconds": clock.pause_limit_seconds,
+        "extensions": clock.extensions,
+        "extension_agreed_via": clock.extension_agreed_via,
+        "extension_agreed_at": clock.extension_agreed_at,
+        "looser_than_rules": clock.looser_than_rules,
         "paused_at": clock.paused_at,
         "stopped_at": clock.stopped_at,
         "warned_at": clock.warned_at,

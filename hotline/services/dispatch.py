@@ -225,7 +225,8 @@ async def book_visit(
         number,
         Action.ASSIGN,
         ticket_service.ActionRequest(
-            assignee=user.username, appointment=Appointment(window.start, window.end)
+            assignee=user.username,
+            appointment=Appointment(window.start, window.end, customer_agreed=consent),
         ),
         now,
     )
@@ -408,8 +409,27 @@ async def cancel_visit(
     customer_told_at: datetime | None,
     now: datetime,
 ) -> Visit:
-    visit, _ticket = await _booked(session, visit_id)
+    visit, ticket = await _booked(session, visit_id)
     await _change(session, visit, VisitStatus.CANCELLED, reason, customer_told_at, actor, now)
+    following = (
+        await session.exec(
+            select(Visit)
+            .where(
+                col(Visit.ticket_id) == visit.ticket_id,
+                col(Visit.status) == VisitStatus.BOOKED.value,
+                col(Visit.id) != visit.id,
+            )
+            .order_by(col(Visit.window_start))
+        )
+    ).first()
+    next_window = (
+        Appointment(following.window_start, following.window_end, customer_agreed=True)
+        if following is not None
+        else None
+    )
+    await ticket_service.withdraw_appointment(
+        session, ticket.number, next_window, actor.username, now
+    )
     return visit
 
 
@@ -480,8 +500,8 @@ async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit,
     found = []
     for visit, ticket, handle in (await session.exec(statement)).all():
         arrived = handle.stopped_at if handle is not None else None
-        if arrived is not None and arrived < visit.window_start - timedelta(days=1):
-            arrived = None  # an arrival on an earlier visit does not keep this one
+        if arrived is not None and arrived < visit.created_at:
+            arrived = None  # an arrival before this visit was booked (a return trip) is not its
         if not missed(Window(visit.window_start, visit.window_end), arrived, now):
             continue
         visit.against_crew = True

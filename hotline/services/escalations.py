@@ -115,6 +115,41 @@ async def insert(session: AsyncSession, escalations: Sequence[Escalation]) -> li
     return recorded
 
 
+WITHDRAWN = "withdrawn"
+
+
+async def withdraw(
+    session: AsyncSession,
+    ticket_id: int,
+    clock: Clock,
+    events: Sequence[sla.DueEvent],
+    met_at: datetime | None,
+    now: datetime,
+) -> list[Escalation]:
+    """Take back the warnings or breaches of one clock run that the facts, entered later at
+    their own times, show never happened; each says why."""
+    found = (
+        await session.exec(
+            select(Escalation).where(
+                col(Escalation.ticket_id) == ticket_id,
+                col(Escalation.clock) == clock.name.value,
+                col(Escalation.clock_started_at) == clock.started_at,
+                col(Escalation.kind).in_([event.value for event in events]),
+                col(Escalation.withdrawn_at).is_(None),
+            )
+        )
+    ).all()
+    for escalation in found:
+        escalation.withdrawn_at = now
+        escalation.withdrawn_note = (
+            f"met at {met_at.isoformat()}, before the {escalation.kind} was due"
+            if met_at is not None
+            else "the deadline was met"
+        )
+        session.add(escalation)
+    return list(found)
+
+
 async def listing(
     session: AsyncSession, *, limit: int, since: datetime | None = None, ticket: str | None = None
 ) -> Sequence[Escalation]:
@@ -152,5 +187,7 @@ def as_json(escalation: Escalation, tz: ZoneInfo) -> dict[str, Any]:
         "happened_at": _local(escalation.happened_at, tz),
         "recorded_at": _local(escalation.recorded_at, tz),
         "notify": escalation.notify,
+        "withdrawn_at": _local(escalation.withdrawn_at, tz) if escalation.withdrawn_at else None,
+        "withdrawn_note": escalation.withdrawn_note,
         **details,
     }

@@ -18,33 +18,64 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallbackTask, CallRow, Department, SlaClockRow, Ticket
+from hotline.db.tables import (
+    CallbackTask,
+    CallRow,
+    Department,
+    KpiTargetRow,
+    RingbackRow,
+    SlaClockRow,
+    Ticket,
+)
 from hotline.telephony.model import Direction, Disposition
 from tickets.callbacks import REACHED
 from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
+from tickets.regulations import KPI_RULE_TARGETS, kpi_looser
+from tickets.ringbacks import EMERGENCY_QUEUE, HOTLINE_QUEUE, RingbackReason, RingbackStatus
 from tickets.sla import ClockName
 from tickets.types import TicketType
+from tickets.workflow import Resolution
 
 SATISFIED_SCORE = 4
+OWN_EQUIPMENT = "indoor_equipment"
 
 
 @dataclass
 class TicketFigures:
-    """Counts for one local month and one department; the rates follow from them."""
+    """Counts for one local month and one department; the rates follow from them. Every ticket
+    whose deadline fell in the month counts once it is decided (met, or breached — open or
+    closed), not only the work done."""
 
+    repairs_due: int = 0
     repairs_fixed: int = 0
     repairs_in_time: int = 0
     repairs_fixed_first_time: int = 0
+    consultations_due: int = 0
     consultations_replied: int = 0
     consultations_in_time: int = 0
+    # Special consultations (24 h: another department, research), apart from the others.
+    special_consultations_due: int = 0
+    special_consultations_replied: int = 0
+    special_consultations_in_time: int = 0
+    complaints_due: int = 0
     complaints_replied: int = 0
+    complaints_extended: int = 0
     complaints_within_original: int = 0
     complaints_within_agreed: int = 0
+    # Complaints not accepted (the complainant told why), apart from those replied to.
+    complaints_not_accepted: int = 0
     callbacks_due: int = 0
     callbacks_reached: int = 0
     surveys: int = 0
     survey_score_total: int = 0
     surveys_satisfied: int = 0
+    # The customer's own equipment: arrivals whose deadline fell in the period and is decided
+    # (arrived, or breached), and those in time.
+    own_equipment_arrivals: int = 0
+    own_equipment_arrived_in_time: int = 0
+    # Clocks stopped in the period that waited for the customer, and how long in all.
+    clocks_paused: int = 0
+    paused_seconds_total: float = 0.0
 
     def add(self, other: TicketFigures) -> None:
         for name in self.__dataclass_fields__:
@@ -53,20 +84,29 @@ class TicketFigures:
     def json(self) -> dict[str, Any]:
         return {
             **{name: getattr(self, name) for name in self.__dataclass_fields__},
-            "repair_timeliness": rate(self.repairs_in_time, self.repairs_fixed),
-            "first_time_fix_rate": rate(self.repairs_fixed_first_time, self.repairs_fixed),
-            "consultation_reply_rate": rate(self.consultations_in_time, self.consultations_replied),
+            "repair_timeliness": rate(self.repairs_in_time, self.repairs_due),
+            "first_time_fix_rate": rate(self.repairs_fixed_first_time, self.repairs_due),
+            "consultation_reply_rate": rate(self.consultations_in_time, self.consultations_due),
+            "special_consultation_reply_rate": rate(
+                self.special_consultations_in_time, self.special_consultations_due
+            ),
+            "special_consultation_share": rate(
+                self.special_consultations_due,
+                self.special_consultations_due + self.consultations_due,
+            ),
             "complaint_reply_rate_original": rate(
-                self.complaints_within_original, self.complaints_replied
+                self.complaints_within_original, self.complaints_due
             ),
-            "complaint_reply_rate_agreed": rate(
-                self.complaints_within_agreed, self.complaints_replied
-            ),
+            "complaint_reply_rate_agreed": rate(self.complaints_within_agreed, self.complaints_due),
+            "complaint_extension_share": rate(self.complaints_extended, self.complaints_due),
             "callback_rate": rate(self.callbacks_reached, self.callbacks_due),
             "satisfaction_average": (
                 round(self.survey_score_total / self.surveys, 2) if self.surveys else None
             ),
             "satisfied_rate": rate(self.surveys_satisfied, self.surveys),
+            "own_equipment_arrival_rate": rate(
+                self.own_equipment_arrived_in_time, self.own_equipment_arrivals
+            ),
         }
 
 
@@ -77,6 +117,14 @@ class CallFigures:
     abandoned: int = 0
     answered_within_20s: int = 0
     talk_seconds_total: float = 0.0
+    # Callers to call back (virtual hold, missed calls), by the month they were asked for:
+    # reached, not reached after every attempt, no longer needed (got through, withdrawn).
+    ringbacks_requested: int = 0
+    ringbacks_connected: int = 0
+    ringbacks_failed: int = 0
+    ringbacks_dropped: int = 0
+    # From first joining the queue to the ring-back answered, summed over the connected ones.
+    ring_back_seconds_total: float = 0.0
 
     def add(self, other: CallFigures) -> None:
         for name in self.__dataclass_fields__:
@@ -91,6 +139,14 @@ class CallFigures:
             "average_handle_seconds": (
                 round(self.talk_seconds_total / self.answered, 1) if self.answered else None
             ),
+            "ring_back_rate": rate(
+                self.ringbacks_connected, self.ringbacks_connected + self.ringbacks_failed
+            ),
+            "average_ring_back_seconds": (
+                round(self.ring_back_seconds_total / self.ringbacks_connected, 1)
+                if self.ringbacks_connected
+                else None
+            ),
         }
 
 
@@ -100,6 +156,8 @@ class KpiReport:
     end: datetime
     tickets: dict[tuple[str, str], TicketFigures] = field(default_factory=dict)
     calls: dict[tuple[str, str], CallFigures] = field(default_factory=dict)
+    # Each KPI's target in force, by name (the rules' when no admin set one).
+    targets: dict[str, float] = field(default_factory=dict)
 
     def ticket_row(self, month: str, department: str) -> TicketFigures:
         return self.tickets.setdefault((month, department), TicketFigures())
@@ -125,6 +183,14 @@ class KpiReport:
                 for (month, queue), calls in sorted(self.calls.items())
             ],
             "totals": {"tickets": ticket_total.json(), "calls": call_total.json()},
+            "targets": {
+                name: {
+                    "rule": rule,
+                    "target": self.targets.get(name, rule),
+                    "looser_than_rules": kpi_looser(name, self.targets.get(name, rule)),
+                }
+                for name, rule in KPI_RULE_TARGETS.items()
+            },
         }
 
 
@@ -175,7 +241,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 async def kpi_report(
     sessions: async_sessionmaker[AsyncSession], start: datetime, end: datetime, tz: ZoneInfo
 ) -> KpiReport:
-    """The four counts run at once, each on its own connection: the report takes as long as
+    """The five counts run at once, each on its own connection: the report takes as long as
     the slowest of them."""
 
     async def run(part: Callable[..., Awaitable[Any]]) -> Any:
@@ -184,13 +250,22 @@ async def kpi_report(
 
     async with sessions() as session:
         departments = dict(await _rows(session, select(col(Department.id), col(Department.code))))
-    repairs, replies, callbacks, calls = await asyncio.gather(
-        run(_repairs), run(_replies), run(_callbacks), run(_calls)
+        targets = dict(
+            await _rows(session, select(col(KpiTargetRow.name), col(KpiTargetRow.target)))
+        )
+    repairs, replies, callbacks, pauses, arrivals, calls, ringbacks = await asyncio.gather(
+        run(_repairs),
+        run(_replies),
+        run(_callbacks),
+        run(_pauses),
+        run(_arrivals),
+        run(_calls),
+        run(_ringbacks),
     )
-    report = KpiReport(start, end)
-    for month, department_id, figures in [*repairs, *replies, *callbacks]:
+    report = KpiReport(start, end, targets=targets)
+    for month, department_id, figures in [*repairs, *replies, *callbacks, *pauses, *arrivals]:
         report.ticket_row(month, departments.get(department_id, "?")).add(figures)
-    for month, queue, call_figures in calls:
+    for month, queue, call_figures in [*calls, *ringbacks]:
         report.call_row(month, queue).add(call_figures)
     return report
 
@@ -198,13 +273,15 @@ async def kpi_report(
 async def _repairs(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, int, TicketFigures]]:
-    """Repairs fixed in the period: in time when neither their handle nor their fix clock
-    breached; fixed the first time unless the same customer reported the same fault again
-    within 30 days of the fix."""
+    """Repairs whose fix deadline fell in the period and is decided — fixed, or breached and
+    perhaps still open: in time when fixed with neither the handle nor the fix clock breached;
+    fixed the first time unless reopened or the same customer reported the same fault again
+    within 30 days of the fix. A breached repair still open counts against both."""
     fix = aliased(SlaClockRow)
     handle = aliased(SlaClockRow)
     repeat = aliased(Ticket)
-    month = _month(col(fix.stopped_at), start, end, tz)
+    month = _month(col(fix.due_at), start, end, tz)
+    fixed = col(fix.stopped_at).is_not(None)
     repeated = exists().where(
         col(repeat.customer_id) == Ticket.customer_id,
         col(repeat.type) == Ticket.type,
@@ -218,8 +295,15 @@ async def _repairs(
             month,
             col(Ticket.department_id),
             func.count(),
-            _count(and_(col(fix.breached_at).is_(None), col(handle.breached_at).is_(None))),
-            _count(or_(col(Ticket.customer_id).is_(None), ~repeated)),
+            _count(fixed),
+            _count(and_(_in_time(fix), col(handle.breached_at).is_(None))),
+            _count(
+                and_(
+                    fixed,
+                    col(Ticket.reopened) == 0,
+                    or_(col(Ticket.customer_id).is_(None), ~repeated),
+                )
+            ),
         )
         .select_from(Ticket)
         .join(fix, and_(col(fix.ticket_id) == Ticket.id, col(fix.name) == ClockName.FIX.value))
@@ -230,33 +314,50 @@ async def _repairs(
         )
         .where(
             col(Ticket.type) == TicketType.REPAIR.value,
-            col(fix.stopped_at) >= start,
-            col(fix.stopped_at) < end,
+            _decided(fix),
+            col(fix.due_at) >= start,
+            col(fix.due_at) < end,
         )
         .group_by(month, col(Ticket.department_id))
     )
     rows = await _rows(session, statement)
     return [
-        (m, d, TicketFigures(repairs_fixed=n, repairs_in_time=t, repairs_fixed_first_time=f))
-        for m, d, n, t, f in rows
+        (
+            m,
+            d,
+            TicketFigures(
+                repairs_due=n,
+                repairs_fixed=f,
+                repairs_in_time=t,
+                repairs_fixed_first_time=first,
+            ),
+        )
+        for m, d, n, f, t, first in rows
     ]
 
 
 async def _replies(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, int, TicketFigures]]:
-    """Consultations and complaints whose reply clock stopped in the period; a complaint
-    against its original five-working-day deadline and against the one agreed with it."""
+    """Consultations and complaints whose reply deadline fell in the period and is decided —
+    replied, or breached and perhaps still open; a complaint against its original
+    five-working-day deadline and against the one agreed with it, and whether it was
+    extended. Special consultations and complaints not accepted are counted apart."""
     reply = aliased(SlaClockRow)
-    month = _month(col(reply.stopped_at), start, end, tz)
+    month = _month(col(reply.due_at), start, end, tz)
+    replied = col(reply.stopped_at).is_not(None)
     statement = (
         select(
             month,
             col(Ticket.department_id),
             col(Ticket.type),
+            col(Ticket.resolution),
+            col(Ticket.special),
             func.count(),
-            _count(col(reply.breached_at).is_(None)),
-            _count(col(reply.stopped_at) <= col(reply.original_due_at)),
+            _count(replied),
+            _count(_in_time(reply)),
+            _count(and_(replied, col(reply.stopped_at) <= col(reply.original_due_at))),
+            _count(col(reply.extensions) > 0),
         )
         .select_from(Ticket)
         .join(
@@ -264,20 +365,40 @@ async def _replies(
         )
         .where(
             col(Ticket.type).in_([TicketType.CONSULTATION.value, TicketType.COMPLAINT.value]),
-            col(reply.stopped_at) >= start,
-            col(reply.stopped_at) < end,
+            _decided(reply),
+            col(reply.due_at) >= start,
+            col(reply.due_at) < end,
         )
-        .group_by(month, col(Ticket.department_id), col(Ticket.type))
+        .group_by(
+            month,
+            col(Ticket.department_id),
+            col(Ticket.type),
+            col(Ticket.resolution),
+            col(Ticket.special),
+        )
     )
     result = []
-    for m, d, kind, n, in_time, original in await _rows(session, statement):
-        if kind == TicketType.CONSULTATION.value:
-            figures = TicketFigures(consultations_replied=n, consultations_in_time=in_time)
+    for row in await _rows(session, statement):
+        m, d, kind, resolution, special, n, done, in_time, original, extended = row
+        if resolution == Resolution.NOT_ACCEPTED.value:
+            figures = TicketFigures(complaints_not_accepted=n)
+        elif kind == TicketType.CONSULTATION.value and special:
+            figures = TicketFigures(
+                special_consultations_due=n,
+                special_consultations_replied=done,
+                special_consultations_in_time=in_time,
+            )
+        elif kind == TicketType.CONSULTATION.value:
+            figures = TicketFigures(
+                consultations_due=n, consultations_replied=done, consultations_in_time=in_time
+            )
         else:
             figures = TicketFigures(
-                complaints_replied=n,
+                complaints_due=n,
+                complaints_replied=done,
                 complaints_within_original=original,
                 complaints_within_agreed=in_time,
+                complaints_extended=extended,
             )
         result.append((m, d, figures))
     return result
@@ -321,6 +442,67 @@ async def _callbacks(
     ]
 
 
+async def _pauses(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Clocks stopped in the period after waiting for the customer: how many, how long."""
+    clock = aliased(SlaClockRow)
+    month = _month(col(clock.stopped_at), start, end, tz)
+    statement = (
+        select(month, col(Ticket.department_id), func.count(), func.sum(col(clock.paused_seconds)))
+        .select_from(Ticket)
+        .join(clock, col(clock.ticket_id) == Ticket.id)
+        .where(
+            col(clock.paused_seconds) > 0,
+            col(clock.stopped_at) >= start,
+            col(clock.stopped_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id))
+    )
+    return [
+        (m, d, TicketFigures(clocks_paused=n, paused_seconds_total=float(total)))
+        for m, d, n, total in await _rows(session, statement)
+    ]
+
+
+def _decided(clock: Any) -> ColumnElement[bool]:
+    """A clock whose outcome is known: stopped, or breached while still running."""
+    return or_(col(clock.stopped_at).is_not(None), col(clock.breached_at).is_not(None))
+
+
+def _in_time(clock: Any) -> ColumnElement[bool]:
+    return and_(col(clock.stopped_at).is_not(None), col(clock.breached_at).is_(None))
+
+
+async def _arrivals(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, int, TicketFigures]]:
+    """Repairs of the customer's own equipment whose arrival deadline fell in the period,
+    arrived or not yet: a technician goes at once."""
+    handle = aliased(SlaClockRow)
+    month = _month(col(handle.due_at), start, end, tz)
+    statement = (
+        select(month, col(Ticket.department_id), func.count(), _count(_in_time(handle)))
+        .select_from(Ticket)
+        .join(
+            handle,
+            and_(col(handle.ticket_id) == Ticket.id, col(handle.name) == ClockName.HANDLE.value),
+        )
+        .where(
+            col(Ticket.type) == TicketType.REPAIR.value,
+            col(Ticket.subtype) == OWN_EQUIPMENT,
+            _decided(handle),
+            col(handle.due_at) >= start,
+            col(handle.due_at) < end,
+        )
+        .group_by(month, col(Ticket.department_id))
+    )
+    return [
+        (m, d, TicketFigures(own_equipment_arrivals=n, own_equipment_arrived_in_time=t))
+        for m, d, n, t in await _rows(session, statement)
+    ]
+
+
 async def _calls(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, str, CallFigures]]:
@@ -359,4 +541,56 @@ async def _calls(
             ),
         )
         for m, q, n, a, ab, fast, talk in await _rows(session, statement)
+    ]
+
+
+def _seconds(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
+    """The seconds from one stored moment to another, in the database."""
+    if _postgres(session):
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+async def _ringbacks(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> Iterable[tuple[str, str, CallFigures]]:
+    """Ring-backs asked for in the period, per the queue the caller waited in: connected,
+    failed, dropped, and how long the connected ones waited from joining the queue."""
+    month = _month(col(RingbackRow.requested_at), start, end, tz)
+    status = col(RingbackRow.status)
+    connected = status == RingbackStatus.CONNECTED.value
+    queue = func.coalesce(
+        col(RingbackRow.queue),
+        case(
+            (col(RingbackRow.reason) == RingbackReason.GAS_SMELL_MISSED.value, EMERGENCY_QUEUE),
+            else_=HOTLINE_QUEUE,
+        ),
+    )
+    waited = _seconds(session, col(RingbackRow.arrived_at), col(RingbackRow.finished_at))
+    statement = (
+        select(
+            month,
+            queue,
+            func.count(),
+            _count(connected),
+            _count(status == RingbackStatus.FAILED.value),
+            _count(status == RingbackStatus.DROPPED.value),
+            func.coalesce(func.sum(case((connected, waited), else_=0)), 0),
+        )
+        .where(col(RingbackRow.requested_at) >= start, col(RingbackRow.requested_at) < end)
+        .group_by(month, queue)
+    )
+    return [
+        (
+            m,
+            q,
+            CallFigures(
+                ringbacks_requested=n,
+                ringbacks_connected=c,
+                ringbacks_failed=f,
+                ringbacks_dropped=d,
+                ring_back_seconds_total=float(w),
+            ),
+        )
+        for m, q, n, c, f, d, w in await _rows(session, statement)
     ]

@@ -4,7 +4,7 @@ business calendar. Read often, changed rarely, so kept in memory and reloaded on
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -19,6 +19,7 @@ from hotline.db.tables import (
     SlaPolicyRow,
 )
 from tickets.calendar import BusinessCalendar
+from tickets.regulations import policy_looser
 from tickets.routing import RoutingRule
 from tickets.sla import ClockName, SlaPolicy, StartEvent, TargetKind
 from tickets.types import TicketType
@@ -41,7 +42,7 @@ class Rulebook:
 
 
 def policy_from_row(row: SlaPolicyRow) -> SlaPolicy:
-    return SlaPolicy(
+    policy = SlaPolicy(
         clock=ClockName(row.clock),
         kind=TargetKind(row.kind),
         amount=row.amount,
@@ -49,7 +50,11 @@ def policy_from_row(row: SlaPolicyRow) -> SlaPolicy:
         subtype=row.subtype,
         special=row.special,
         starts_on=StartEvent(row.starts_on),
+        pause_limit=row.pause_limit,
+        extension_limit=row.extension_limit,
+        extension_days=row.extension_days,
     )
+    return replace(policy, looser=policy_looser(policy, row.amount))
 
 
 async def load_calendar(session: AsyncSession) -> BusinessCalendar:

@@ -15,7 +15,8 @@ from hotline.db.tables import Department, User
 from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.errors import Invalid, NotFound
-from hotline.services.users import INTERFACE, add_user, user_facts
+from hotline.services.users import add_user, user_facts
+from hotline.telephony.endpoints import InterfaceError, parse_interface
 from tickets.workflow import Role
 
 REFUSED = N_("the user was not saved")
@@ -50,19 +51,24 @@ async def list_staff(session: AsyncSession) -> list[StaffMember]:
     return [StaffMember(user, department) for user, department in rows.all()]
 
 
-async def _check(session: AsyncSession, form: StaffForm, user_id: int | None) -> Department | None:
+async def _check(
+    session: AsyncSession, form: StaffForm, user_id: int | None
+) -> tuple[Department | None, str | None]:
+    """The form's department and its interface as Asterisk writes it, or why not."""
     errors: dict[str, str] = {}
     if not form.display_name.strip() or len(form.display_name) > 100:
         errors["display_name"] = N_("a name of 1 to 100 characters")
     if form.role not in set(Role):
         errors["role"] = N_("unknown role")
-    if form.interface and not INTERFACE.match(form.interface):
-        errors["interface"] = N_("an interface looks like PJSIP/8001")
-    elif form.interface:
+    interface = None
+    if form.interface:
+        try:
+            interface = parse_interface(form.interface)
+        except InterfaceError:
+            errors["interface"] = N_("an interface looks like PJSIP/8001")
+    if interface:
         holder = await session.exec(
-            select(User.username).where(
-                col(User.interface) == form.interface, col(User.id) != user_id
-            )
+            select(User.username).where(col(User.interface) == interface, col(User.id) != user_id)
         )
         if holder.first() is not None:
             errors["interface"] = N_("this interface belongs to another user")
@@ -75,7 +81,7 @@ async def _check(session: AsyncSession, form: StaffForm, user_id: int | None) ->
             errors["department"] = N_("no such department")
     if errors:
         raise Invalid(REFUSED, errors)
-    return department
+    return department, interface
 
 
 async def update_staff(
@@ -84,7 +90,7 @@ async def update_staff(
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
-    department = await _check(session, form, user_id)
+    department, interface = await _check(session, form, user_id)
     if user.username == by and (not form.active or form.role != Role.ADMIN):
         raise Invalid(REFUSED, {"role": N_("you cannot take away your own admin access")})
     old_department = None
@@ -94,7 +100,7 @@ async def update_staff(
     before = user_facts(user, old_department)
     user.display_name = form.display_name.strip()
     user.role = form.role
-    user.interface = form.interface or None
+    user.interface = interface
     user.department_id = department.id if department else None
     user.active = form.active
     session.add(user)
@@ -114,7 +120,7 @@ async def create_staff(
     session: AsyncSession, username: str, form: StaffForm, now: datetime, by: str
 ) -> tuple[User, str]:
     """The new user and their one-time password."""
-    department = await _check(session, form, None)
+    department, interface = await _check(session, form, None)
     password = one_time_password()
     user = await add_user(
         session,
@@ -123,7 +129,7 @@ async def create_staff(
         password=password,
         now=now,
         display_name=form.display_name.strip(),
-        interface=form.interface or None,
+        interface=interface,
         department=department,
         active=form.active,
         by=by,

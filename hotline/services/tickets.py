@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import exists, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +48,7 @@ class NewTicket:
     description: str
     subtype: str | None = None
     special: bool = False
+    special_reason: str | None = None
     priority: Priority | None = None
     department: str | None = None
     assignee: str | None = None
@@ -134,6 +135,10 @@ def _ticket_fields(ticket: Ticket, department: str, assignee: str | None) -> dic
         "assignee": assignee,
         "appointment_start": _iso(ticket.appointment_start),
         "appointment_end": _iso(ticket.appointment_end),
+        "waiting_for": ticket.waiting_for,
+        "resolution": ticket.resolution,
+        "special": ticket.special,
+        "special_reason": ticket.special_reason,
     }
 
 
@@ -175,6 +180,7 @@ async def create_ticket(
         type=data.type,
         subtype=data.subtype,
         special=data.special,
+        special_reason=data.special_reason,
         received_at=data.received_at,
         named_staff=frozenset(data.named_staff),
         assignee=data.assignee,
@@ -205,6 +211,7 @@ async def create_ticket(
         "type": data.type.value,
         "subtype": data.subtype,
         "special": data.special,
+        "special_reason": data.special_reason,
         "status": (Status.ASSIGNED if assignee else Status.NEW).value,
         "priority": effective_priority(data.type, data.subtype, data.priority).value,
         "department_id": department.id,
@@ -220,6 +227,7 @@ async def create_ticket(
         "appointment_start": data.appointment.start if data.appointment else None,
         "appointment_end": data.appointment.end if data.appointment else None,
         "received_at": received_at,
+        "last_event_at": received_at,
         "created_at": now,
         "updated_at": now,
         "created_by": actor.username,
@@ -304,10 +312,8 @@ def _overdue_clause(now: datetime) -> Any:
     return exists().where(
         col(SlaClockRow.ticket_id) == col(Ticket.id),
         col(SlaClockRow.stopped_at).is_(None),
-        or_(
-            col(SlaClockRow.breached_at).is_not(None),
-            and_(col(SlaClockRow.paused_at).is_(None), col(SlaClockRow.due_at) <= now),
-        ),
+        # A paused clock's due time is the one it reaches when its pause allowance runs out.
+        or_(col(SlaClockRow.breached_at).is_not(None), col(SlaClockRow.due_at) <= now),
     )
 
 
@@ -445,12 +451,18 @@ class ActionRequest:
     reason: str | None = None
     note: str | None = None
     at: datetime | None = None
+    agreed_via: str | None = None
+    agreed_at: datetime | None = None
+    resolution: workflow.Resolution | None = None
+    special_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class ActionResult:
     view: TicketView
     breaches: list[Escalation]
+    # Warnings and breaches a fact entered at its own earlier time showed never happened.
+    withdrawn: list[Escalation] = field(default_factory=list)
 
 
 async def perform_action(
@@ -494,6 +506,10 @@ async def perform_action(
                 due_at=request.due_at,
                 reason=request.reason,
                 note=request.note,
+                agreed_via=request.agreed_via,
+                agreed_at=request.agreed_at,
+                resolution=request.resolution,
+                special_reason=request.special_reason,
             ),
             rulebook.policies,
             rulebook.calendar,
@@ -523,13 +539,34 @@ async def perform_action(
             await technician_time.follow_assignment(
                 session, ticket, new_assignee, rulebook.timezone, now, actor.username
             )
+    if action is Action.MARK_SPECIAL:
+        ticket.special = True
+        ticket.special_reason = request.special_reason
+    if action is Action.REOPEN:
+        ticket.reopened += 1
+        ticket.resolution = ticket.resolution_reason = None
+    if outcome.resolution is not None:
+        ticket.resolution = outcome.resolution.value
+        ticket.resolution_reason = (
+            (request.reason or "").strip()
+            if outcome.resolution is workflow.Resolution.NOT_ACCEPTED
+            else None
+        )
+    if outcome.status is Status.WAITING_CUSTOMER:
+        if action is Action.PAUSE:
+            ticket.waiting_for = (request.reason or "").strip()
+    else:
+        ticket.waiting_for = None
     if outcome.appointment is not None:
         ticket.appointment_start = outcome.appointment.start
         ticket.appointment_end = outcome.appointment.end
     ticket.updated_at = now
+    ticket.last_event_at = max(at, ticket.last_event_at or ticket.received_at)
     session.add(ticket)
 
-    breaches = await _write_clocks(session, view, outcome.clocks, outcome.removed_clocks, now)
+    breaches, withdrawn = await _write_clocks(
+        session, view, outcome.clocks, outcome.removed_clocks, now
+    )
     after = {
         **_ticket_fields(ticket, department.code, outcome.assignee),
         **_clock_fields(dict(outcome.clocks)),
@@ -550,11 +587,49 @@ async def perform_action(
     await callbacks.create_for_action(session, ticket, action, at, now, rulebook.timezone)
     await session.flush()
     view.department = department
-    return ActionResult(await _load_view(session, ticket, full=True), breaches)
+    return ActionResult(await _load_view(session, ticket, full=True), breaches, withdrawn)
+
+
+async def withdraw_appointment(
+    session: AsyncSession, number: str, next_window: Appointment | None, by: str, now: datetime
+) -> None:
+    """A visit cancelled: the ticket shows the next booked window or none, and its handle
+    clock goes back to that window's end or to its own deadline."""
+    ticket = await _lock_ticket(session, number)
+    view = await _load_view(session, ticket, full=False)
+    clocks = {clock.name: clock for clock in view.clocks}
+    before = {
+        **_ticket_fields(ticket, view.department.code, None),
+        **_clock_fields(clocks),
+    }
+    handle = clocks.get(ClockName.HANDLE)
+    if handle is not None:
+        clocks[ClockName.HANDLE] = sla.withdraw_appointment(
+            handle, next_window.end if next_window else None
+        )
+    ticket.appointment_start = next_window.start if next_window else None
+    ticket.appointment_end = next_window.end if next_window else None
+    ticket.updated_at = now
+    session.add(ticket)
+    await _write_clocks(session, view, clocks, frozenset(), now)
+    changed_before, changed_after = audit.changed_fields(
+        before,
+        {**_ticket_fields(ticket, view.department.code, None), **_clock_fields(clocks)},
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="ticket",
+        key=ticket.number,
+        action="appointment_withdrawn",
+        before=changed_before,
+        after=changed_after,
+    )
 
 
 def _latest_event(view: TicketView) -> datetime:
-    moments = [view.ticket.received_at]
+    moments = [view.ticket.received_at, view.ticket.last_event_at or view.ticket.received_at]
     for clock in view.clocks:
         moments += [m for m in (clock.started_at, clock.stopped_at, clock.paused_at) if m]
     return max(moments)
@@ -566,12 +641,14 @@ async def _write_clocks(
     clocks: dict[ClockName, Clock] | Any,
     removed: frozenset[ClockName],
     now: datetime,
-) -> list[Escalation]:
+) -> tuple[list[Escalation], list[Escalation]]:
     """Persist the outcome's clocks. A clock stopped after its due time breached: if the
-    sweeper had not yet recorded that, record it here, once."""
+    sweeper had not yet recorded that, record it here, once. A warning or breach the clock
+    no longer has (the fact's own time came before it) is withdrawn, and said so."""
     assert view.ticket.id is not None
     rows = dict(view.clock_rows)
     breaches: list[Escalation] = []
+    withdrawn: list[Escalation] = []
     for name in removed:
         await session.delete(rows.pop(name))
     for name, clock in clocks.items():
@@ -585,8 +662,20 @@ async def _write_clocks(
             session.add(row)
             continue
         newly_breached = row.breached_at is None and clock.breached_at is not None
+        taken_back = [
+            event
+            for event, before, after in (
+                (sla.DueEvent.WARNING, row.warned_at, clock.warned_at),
+                (sla.DueEvent.BREACH, row.breached_at, clock.breached_at),
+            )
+            if before is not None and after is None
+        ]
         write_clock(row, clock)
         session.add(row)
         if newly_breached:
             breaches.append(escalations.build(view, clock, sla.DueEvent.BREACH, now))
-    return await escalations.insert(session, breaches)
+        if taken_back:
+            withdrawn += await escalations.withdraw(
+                session, view.ticket.id, clock, taken_back, clock.stopped_at, now
+            )
+    return await escalations.insert(session, breaches), withdrawn

@@ -15,10 +15,20 @@ from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.telephony.endpoints import InterfaceError, parse_interface
 from tickets.workflow import Role
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
-INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@-]+$")
+
+
+def member_interface(text: str) -> str:
+    """A queue member's interface as Asterisk reports it (any technology: `PJSIP/8001`,
+    FreePBX's `Local/8001@from-queue/n`, `SIP/…`, `IAX2/…`), or a clear refusal."""
+    try:
+        return parse_interface(text)
+    except InterfaceError as error:
+        message = N_("an interface looks like PJSIP/8001")
+        raise Invalid(message, {"interface": message}) from error
 
 
 def _actor(user: User) -> Actor:
@@ -59,9 +69,8 @@ async def add_user(
     if role not in {member.value for member in Role}:
         roles = ", ".join(member.value for member in Role)
         raise Invalid(f"unknown role {role!r}; one of {roles}", {"role": N_("unknown role")})
-    if interface is not None and not INTERFACE.match(interface):
-        message = N_("an interface looks like PJSIP/8001")
-        raise Invalid(message, {"interface": message})
+    if interface is not None:
+        interface = member_interface(interface)
     if (await session.exec(select(User).where(User.username == username))).first():
         raise Conflict(f"user {username!r} exists already")
     if interface and (await session.exec(select(User).where(User.interface == interface))).first():

@@ -1,58 +1,24 @@
-"""The supervisor's wallboard figures: the queues now (from Asterisk), today's calls (from the
-call log) and today's SLA escalations."""
+"""The supervisor's wallboard figures from the database: today's calls (from the call log),
+today's SLA escalations and ring-backs. The queues now come from Asterisk through
+`Telephony.queues_now`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Escalation
-from hotline.telephony.frames import AmiMessage
+from hotline.db.tables import CallRow, Escalation, RingbackRow
 from hotline.telephony.model import Direction, Disposition
 from tickets.kpi import SERVICE_LEVEL_SECONDS, rate
+from tickets.ringbacks import OPEN, RingbackStatus
 from tickets.sla import DueEvent
 
 # The calls the service level counts: those that waited in a queue for an agent.
 REACHED_A_QUEUE = [Disposition.ANSWERED.value, Disposition.ABANDONED.value]
-
-
-@dataclass
-class QueueNow:
-    waiting: int = 0
-    longest_wait_seconds: int = 0
-    ready: int = 0
-    busy: int = 0
-    away: int = 0
-    # One row per member and queue; an agent in two queues counts once.
-    seen_members: set[str] = field(default_factory=set)
-
-
-def queue_now(events: list[AmiMessage]) -> QueueNow:
-    """Fold a QueueStatus answer: callers waiting, the longest wait, members by state."""
-    now = QueueNow()
-    for event in events:
-        if event.event == "QueueEntry":
-            now.waiting += 1
-            wait = event.get("Wait") or "0"
-            now.longest_wait_seconds = max(
-                now.longest_wait_seconds, int(wait) if wait.isdigit() else 0
-            )
-        elif event.event == "QueueMember":
-            member = event.get("StateInterface") or event.get("Location") or ""
-            if member in now.seen_members:
-                continue
-            now.seen_members.add(member)
-            if event.get("Paused") == "1":
-                now.away += 1
-            elif event.get("InCall") == "1" or event.get("Status") in ("2", "3", "6"):
-                now.busy += 1
-            else:
-                now.ready += 1
-    return now
 
 
 @dataclass(frozen=True)
@@ -115,4 +81,36 @@ async def today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> Today:
         answered_within_target=int(quick),
         warnings=int(escalations.get(DueEvent.WARNING.value, 0)),
         breaches=int(escalations.get(DueEvent.BREACH.value, 0)),
+    )
+
+
+@dataclass(frozen=True)
+class RingbacksToday:
+    waiting: int  # open now, whenever asked for
+    requested: int
+    connected: int
+    failed: int
+
+
+async def ringbacks_today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> RingbacksToday:
+    """Callers waiting to be called back now, and today's ring-backs by outcome."""
+    since = start_of_local_day(now, tz)
+    status = col(RingbackRow.status)
+    waiting = (
+        await session.exec(select(func.count()).where(status.in_([state.value for state in OPEN])))
+    ).one()
+    counts = dict(
+        (
+            await session.exec(
+                select(RingbackRow.status, func.count())
+                .where(col(RingbackRow.requested_at) >= since)
+                .group_by(status)
+            )
+        ).all()
+    )
+    return RingbacksToday(
+        waiting=int(waiting),
+        requested=sum(int(count) for count in counts.values()),
+        connected=int(counts.get(RingbackStatus.CONNECTED.value, 0)),
+        failed=int(counts.get(RingbackStatus.FAILED.value, 0)),
     )

@@ -8,6 +8,14 @@ own (a Chinese caller name split across two reads loses characters). Those are e
 parts a hotline must own, so the connection is ours: asyncio streams and our frame reader,
 with capped exponential backoff, a Pong watchdog, and actions that fail, never repeat, when the
 connection drops under them.
+
+A PBX restarting gracefully (`core restart gracefully`) lets its calls finish first: meanwhile
+it answers every action, Ping included, and every login with "Asterisk is shutting down", and
+still sends the events of the calls it drains. That is neither a dead connection nor a refused
+secret: the connection is kept while it lasts (its events are the ends of those calls), and
+logins are retried with the normal backoff, so hotline is back within seconds of the PBX.
+
+The connection comes from a factory (`connect`): TCP by default, an in-memory pair in tests.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage, FrameReader, FrameStats, encode
@@ -33,6 +42,8 @@ Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 READ_BYTES = 64 * 1024
 # A refused login is retried slowly: the secret has to be fixed by a person first.
 AUTH_RETRY_SECONDS = 30.0
+# How Asterisk answers actions and logins while it shuts down (to restart, or to stop).
+SHUTTING_DOWN = "asterisk is shutting down"
 
 
 class AmiState(StrEnum):
@@ -41,6 +52,26 @@ class AmiState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     AUTH_FAILED = "auth_failed"
+    # Asterisk said it is shutting down (`Shutdown` event, or actions and logins answered
+    # "Asterisk is shutting down"): a graceful restart. Until it takes a login again.
+    RESTARTING = "restarting"
+
+
+class AmiReader(Protocol):
+    async def read(self, n: int) -> bytes: ...
+
+
+class AmiWriter(Protocol):
+    def write(self, data: bytes) -> None: ...
+    async def drain(self) -> None: ...
+    def close(self) -> None: ...
+
+
+Connector = Callable[[AmiEndpoint], Awaitable[tuple[AmiReader, AmiWriter]]]
+
+
+async def tcp_connection(endpoint: AmiEndpoint) -> tuple[AmiReader, AmiWriter]:
+    return await asyncio.open_connection(endpoint.host, endpoint.port)
 
 
 class AmiError(Exception):
@@ -58,6 +89,10 @@ class ConnectionLost(AmiError):
 
 class LoginRefused(AmiError):
     pass
+
+
+class PbxShuttingDown(AmiError):
+    """The login was answered "Asterisk is shutting down": a restart, not a wrong secret."""
 
 
 class ActionFailed(AmiError):
@@ -132,22 +167,29 @@ class AmiClient:
         *,
         on_event: Callable[[AmiMessage], None],
         on_ready: Callable[[AmiClient], Awaitable[None]] | None = None,
+        on_lost: Callable[[float], None] | None = None,
+        connect: Connector = tcp_connection,
         ping_interval: float = 10.0,
         action_timeout: float = 10.0,
         connect_timeout: float = 5.0,
         backoff: Backoff | None = None,
     ) -> None:
+        """`on_lost(silence)`: a logged-in connection was lost, and the PBX had said nothing
+        on it for the last `silence` seconds (when it was last known to be there)."""
         self.endpoint = endpoint
         self.state = AmiState.STOPPED
         self.stats = ClientStats()
         self.frames = FrameStats()
         self._on_event = on_event
         self._on_ready = on_ready
+        self._on_lost = on_lost
+        self._connect = connect
         self._ping_interval = ping_interval
         self._action_timeout = action_timeout
         self._connect_timeout = connect_timeout
         self._backoff = backoff or Backoff()
-        self._writer: asyncio.StreamWriter | None = None
+        self._writer: AmiWriter | None = None
+        self._heard_at = 0.0
         self._pending: dict[str, _Pending] = {}
         self._ids = itertools.count(1)
         self._prefix = f"hotline-{random.getrandbits(32):08x}"
@@ -198,16 +240,18 @@ class AmiClient:
         """Send one action and wait for its response (and its event list, if it has one).
         Raises ActionFailed on `Response: Error`, ConnectionLost if the connection drops first,
         NotConnected if there is no connection, TimeoutError if Asterisk stays silent.
+        While the PBX drains its calls to restart the connection lasts, and actions are sent
+        (Asterisk refuses them: ActionFailed).
 
         `on_complete` runs as soon as the answer is complete, before the events that follow it
         on the wire are dispatched: the caller can hold those until it has used the answer."""
-        if self._writer is None or not self.connected:
+        if self._writer is None or not self._logged_in:
             raise NotConnected(f"not connected to {self.endpoint}")
         return await self._send(self._writer, action, headers, action_id, timeout, on_complete)
 
     async def _send(
         self,
-        writer: asyncio.StreamWriter,
+        writer: AmiWriter,
         action: str,
         headers: Headers,
         action_id: str | None,
@@ -232,7 +276,8 @@ class AmiClient:
     async def _run(self) -> None:
         attempt = 0
         while not self._stopping:
-            self.state = AmiState.CONNECTING
+            if self.state is not AmiState.RESTARTING:
+                self.state = AmiState.CONNECTING
             self._logged_in = False
             try:
                 await self._session()
@@ -242,6 +287,12 @@ class AmiClient:
                 self.state = AmiState.AUTH_FAILED
                 self.stats.last_error = f"login refused: {error}"
                 log.error("AMI %s refused the login: %s", self.endpoint, error)
+            except PbxShuttingDown as error:
+                self.state = AmiState.RESTARTING
+                self.stats.last_error = str(error)
+                self._trouble.warning(
+                    "restart", "AMI %s: the PBX is restarting; logging in again", self.endpoint
+                )
             except Exception as error:
                 self.stats.last_error = f"{type(error).__name__}: {error}"
                 self._trouble.warning(
@@ -254,17 +305,17 @@ class AmiClient:
             attempt = 0 if self._logged_in else attempt + 1
             if self.state is AmiState.AUTH_FAILED:
                 await asyncio.sleep(AUTH_RETRY_SECONDS)
-            else:
+                continue
+            if self.state is not AmiState.RESTARTING:
+                # A restarting PBX stays "restarting" while it cannot be reached: it is coming.
                 self.state = AmiState.DISCONNECTED
-                await asyncio.sleep(self._backoff.delay(attempt))
+            await asyncio.sleep(self._backoff.delay(attempt))
 
     async def _session(self) -> None:
         """One connection, from connect to its loss (which always ends it with an exception)."""
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.endpoint.host, self.endpoint.port),
-            self._connect_timeout,
-        )
+        reader, writer = await asyncio.wait_for(self._connect(self.endpoint), self._connect_timeout)
         self._writer = writer
+        self._heard_at = time.monotonic()
         frames = FrameReader()
         self.frames = frames.stats
         pump = asyncio.create_task(self._pump(reader, frames))
@@ -284,7 +335,7 @@ class AmiClient:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
 
-    async def _login(self, writer: asyncio.StreamWriter) -> None:
+    async def _login(self, writer: AmiWriter) -> None:
         credentials = [
             ("Username", self.endpoint.username),
             ("Secret", self.endpoint.secret),
@@ -293,6 +344,8 @@ class AmiClient:
         try:
             await self._send(writer, "Login", credentials, None, self._action_timeout)
         except ActionFailed as error:
+            if _shutting_down(error.response):
+                raise PbxShuttingDown(str(error)) from error
             raise LoginRefused(str(error)) from error
 
     async def _ready(self) -> None:
@@ -306,22 +359,31 @@ class AmiClient:
 
     async def _watch(self, pump: asyncio.Task[None]) -> None:
         """Ping every interval; an unanswered Ping means a dead connection even when TCP has not
-        noticed yet."""
+        noticed yet. Any answer, an error included, shows the connection alive."""
         while not pump.done():
             done, _ = await asyncio.wait({pump}, timeout=self._ping_interval)
             if done:
                 break
             try:
                 await self.send("Ping", timeout=self._ping_interval)
+            except ActionFailed as refused:
+                if _shutting_down(refused.response):
+                    self._restarting()
             except (TimeoutError, AmiError) as error:
                 raise ConnectionLost("Ping went unanswered") from error
         pump.result()
 
-    async def _pump(self, reader: asyncio.StreamReader, frames: FrameReader) -> None:
+    def _restarting(self) -> None:
+        if self.state is not AmiState.RESTARTING:
+            log.warning("AMI %s: the PBX is shutting down to restart", self.endpoint)
+        self.state = AmiState.RESTARTING
+
+    async def _pump(self, reader: AmiReader, frames: FrameReader) -> None:
         while True:
             chunk = await reader.read(READ_BYTES)
             if not chunk:
                 raise ConnectionLost("Asterisk closed the connection")
+            self._heard_at = time.monotonic()
             before = (frames.stats.malformed_lines, frames.stats.oversized_lines)
             for message in frames.feed(chunk):
                 self._dispatch(message)
@@ -343,11 +405,22 @@ class AmiClient:
                 return
         if message.event is not None:
             self.stats.events += 1
+            if message.event == "Shutdown" and self._logged_in:
+                self._shutdown_announced(message)
             try:
                 self._on_event(message)
             except Exception:
                 # One bad event must not cut the connection every other call depends on.
                 log.exception("AMI event handler failed on a %s event", message.event)
+
+    def _shutdown_announced(self, message: AmiMessage) -> None:
+        """`Event: Shutdown` comes just before the PBX closes the connection: `Restart: True`
+        for a restart; otherwise it is stopping, and will not be back by itself."""
+        if (message.get("Restart") or "").lower() in ("true", "yes", "1"):
+            self._restarting()
+        else:
+            log.warning("AMI %s: the PBX is shutting down, not to restart", self.endpoint)
+            self.state = AmiState.DISCONNECTED
 
     @staticmethod
     def _answer(pending: _Pending, message: AmiMessage) -> bool:
@@ -375,7 +448,7 @@ class AmiClient:
             pending.on_complete()
 
     def _lost(self) -> None:
-        was_connected = self.state is AmiState.CONNECTED
+        was_connected = self._logged_in
         self._connected.clear()
         self._close_writer()
         for action_id, pending in list(self._pending.items()):
@@ -386,8 +459,14 @@ class AmiClient:
             self.stats.disconnects += 1
             self.stats.connected_since = None
             log.warning("AMI %s disconnected: %s", self.endpoint, self.stats.last_error)
+            if self._on_lost is not None:
+                self._on_lost(time.monotonic() - self._heard_at)
 
     def _close_writer(self) -> None:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+
+def _shutting_down(response: AmiMessage) -> bool:
+    return (response.get("Message") or "").lower().startswith(SHUTTING_DOWN)

@@ -3,6 +3,7 @@ Asterisk server. The secret never leaves this object in a printable form."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -63,3 +64,52 @@ def _masked(text: str) -> str:
         return "<AMI URL>"
     user = credentials.partition(":")[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+class InterfaceError(ValueError):
+    pass
+
+
+# A queue member's interface as Asterisk writes it: `TECH/resource`, optionally more `/parts`
+# (`Local/8001@from-queue/n`: FreePBX's member, with the Local channel's option). Nothing that
+# would end a header or split a dial string (`,`, `&`, `|`, `;`, spaces).
+_INTERFACE = re.compile(
+    r"[A-Za-z][A-Za-z0-9_]*/[A-Za-z0-9_.@+#*:=-]+(?:/[A-Za-z0-9_.@+#*:=-]+){0,2}"
+)
+# Asterisk matches technology names without regard to case and writes them this way.
+_TECHNOLOGIES = {name.lower(): name for name in ("PJSIP", "SIP", "IAX2", "Local", "DAHDI")}
+MAX_INTERFACE_LENGTH = 128
+
+
+def parse_interface(text: str) -> str:
+    """A queue member's interface (`PJSIP/8001`, `Local/8001@from-queue/n`, `SIP/8001`,
+    `IAX2/8001`, …) in the form Asterisk reports it in AgentConnect and QueueStatus, so that it
+    matches the member exactly: surrounding blanks dropped, the technology in its usual case."""
+    value = text.strip()
+    if len(value) > MAX_INTERFACE_LENGTH or not _INTERFACE.fullmatch(value):
+        raise InterfaceError(f"not a queue-member interface: {value[:40]!r}")
+    technology, _, resource = value.partition("/")
+    return f"{_TECHNOLOGIES.get(technology.lower(), technology)}/{resource}"
+
+
+def member_base(interface: str) -> str:
+    """What a member interface and the interface of a channel it rang (`channel_interface`)
+    have in common, for telling which member a channel belongs to: `Local/8001@from-queue/n`
+    rings `Local/8001@from-queue-0000001a;1`, `PJSIP/8001` rings `PJSIP/8001-0000002b`; both
+    give `local/8001@from-queue` and `pjsip/8001` (technology names ignore case)."""
+    technology, _, resource = interface.partition("/")
+    if technology.lower() == "local":
+        resource = resource.split("/", 1)[0]
+    return f"{technology.lower()}/{resource}"
+
+
+def channel_interface(name: str) -> str:
+    """The interface a channel was made from: its Local half (`;1`) and the sequence Asterisk
+    appends (`-0000002b`, or the call number of an IAX2 channel, `-4711`) dropped:
+    `PJSIP/8001-0000002b` gives `PJSIP/8001`, `Local/8001@from-queue-0000001a;1` gives
+    `Local/8001@from-queue` (the Local options of the member are not in the name)."""
+    name = name.split(";", 1)[0]
+    stem, dash, sequence = name.rpartition("-")
+    if dash and "/" in stem and sequence.isalnum():
+        return stem
+    return name

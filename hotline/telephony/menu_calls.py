@@ -12,20 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import col, select
 
 from hotline.application import ivr as ivr_cases
+from hotline.application import ringbacks as ringback_cases
 from hotline.application.unit import Core
 from hotline.db.tables import CallRow
 from hotline.telephony.fastagi import Script
 from hotline.telephony.menu_log import MenuLog
 from hotline.telephony.numbers import normalise_caller
+from hotline.telephony.queues import expected_wait_seconds
+from hotline.telephony.service import Telephony
 from ivr import menu
 from ivr.agi import AgiChannel
 from tickets.phones import mask_phone
+from tickets.ringbacks import RingbackReason
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ class CallbackBooking:
 
 WaitEstimator = Callable[[menu.Queue], Awaitable[float | None]]
 CallbackBooker = Callable[[CallbackBooking], Awaitable[int | None]]
+# The expected wait over which a callback is offered (the ring-back policy admins edit).
+OfferLimit = Callable[[], Awaitable[float]]
 
 
 class MenuScripts:
@@ -56,10 +62,12 @@ class MenuScripts:
         *,
         estimate_wait: WaitEstimator | None = None,
         book_callback: CallbackBooker | None = None,
+        offer_limit: OfferLimit | None = None,
     ) -> None:
         self.core = core
         self.estimate_wait = estimate_wait
         self.book_callback = book_callback
+        self._offer_limit = offer_limit
         self._log = MenuLog(core)
         self._policy = menu.Policy(
             local_area_code=core.settings.local_area_code,
@@ -74,6 +82,11 @@ class MenuScripts:
 
     async def _callback_offer(self, channel: AgiChannel) -> None:
         await self._session(channel, "callback-offer", menu.callback_offer)
+
+    async def _policy_now(self) -> menu.Policy:
+        if self._offer_limit is None:
+            return self._policy
+        return replace(self._policy, offer_callback_over_seconds=await self._offer_limit())
 
     async def flush(self) -> None:
         """Write the menu sessions that have ended."""
@@ -93,22 +106,25 @@ class MenuScripts:
             channel.headers.get("agi_callerid"), self.core.settings.local_area_code
         )
         # Who is calling is looked up while the greeting plays: the caller hears no silence.
-        lookup = asyncio.ensure_future(ivr_cases.caller(self.core, number))
+        lookup = asyncio.ensure_future(
+            asyncio.gather(ivr_cases.caller(self.core, number), self._policy_now())
+        )
         try:
             linkedid = await channel.get_variable("CHANNEL(linkedid)") or channel.headers.get(
                 "agi_uniqueid"
             )
             if script == "menu":
                 await channel.stream_file(menu.WELCOME)
-            caller = await lookup
+            caller, policy = await lookup
         finally:
             lookup.cancel()
         journal = menu.Journal()
         session = _Session(self, channel, caller, linkedid, script)
         ending: menu.Ending | None = None
         try:
-            ending = await session.carry_out(conversation(caller, journal, self._policy))
-            await _tell_dialplan(channel, caller, ending)
+            ending = await session.carry_out(conversation(caller, journal, policy))
+            # At the queue's callback offer the caller's choice is made: it stays the call's.
+            await _tell_dialplan(channel, caller, ending, choice_made=script != "menu")
         finally:
             self._log.add(
                 ivr_cases.SessionRecord(
@@ -207,7 +223,9 @@ class _Session:
         return core.clock()
 
 
-async def _tell_dialplan(channel: AgiChannel, caller: menu.Caller, ending: menu.Ending) -> None:
+async def _tell_dialplan(
+    channel: AgiChannel, caller: menu.Caller, ending: menu.Ending, *, choice_made: bool
+) -> None:
     route = ending.route
     if route is not None:
         await channel.set_variable("TICKETTYPE", route.service.value)
@@ -218,6 +236,50 @@ async def _tell_dialplan(channel: AgiChannel, caller: menu.Caller, ending: menu.
             await channel.set_variable("HOTLINE_PRIORITY", str(route.priority))
         await channel.set_variable("HOTLINE_IVR", "done")
     elif ending.finished is not None:
-        # The call log's IVR choice says what the caller did by themselves.
-        await channel.set_variable("TICKETTYPE", ending.finished.value)
+        if not choice_made:
+            # The call log's IVR choice says what the caller did by themselves.
+            await channel.set_variable("TICKETTYPE", ending.finished.value)
         await channel.set_variable("HOTLINE_IVR", "goodbye")
+
+
+def menu_scripts(core: Core, telephony: Telephony) -> MenuScripts:
+    """The menu on a running hotline: the expected wait from Asterisk's queues now, callbacks
+    booked as ring-back requests that keep the caller's place, the offer's limit from the
+    ring-back policy."""
+
+    async def estimate_wait(queue: menu.Queue) -> float | None:
+        queues = await telephony.queues_now(timeout=WAIT_ESTIMATE_TIMEOUT)
+        if queues is None or queue.value not in queues:
+            return None
+        return expected_wait_seconds(queues[queue.value])
+
+    async def offer_limit() -> float:
+        return float((await ringback_cases.ringback_policy(core)).offer_wait_seconds)
+
+    return MenuScripts(
+        core,
+        estimate_wait=estimate_wait,
+        book_callback=ringback_booker(core),
+        offer_limit=offer_limit,
+    )
+
+
+def ringback_booker(core: Core) -> CallbackBooker:
+    """A callback the caller chose in the menu: a ring-back request keeping their place."""
+
+    async def book(booking: CallbackBooking) -> int | None:
+        receipt = await ringback_cases.request_ringback(
+            core,
+            ringback_cases.RingbackRequest(
+                number=booking.number,
+                customer_id=booking.customer_id,
+                reason=RingbackReason.VIRTUAL_HOLD,
+                ticket_type=booking.service,
+                arrived_at=booking.arrived_at,
+                call_linkedid=booking.linkedid,
+                queue=menu.Queue.HOTLINE.value,
+            ),
+        )
+        return receipt.place
+
+    return book

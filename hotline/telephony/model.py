@@ -20,7 +20,8 @@ class Disposition(StrEnum):
     NO_ANSWER = "no_answer"
     BUSY = "busy"
     FAILED = "failed"
-    # The end of the call was never seen (AMI was down when it hung up).
+    # The end of the call was never seen (AMI was down when it hung up): it ended when the
+    # connection was lost or later, so its end and talk are lower bounds.
     INCOMPLETE = "incomplete"
 
 
@@ -53,6 +54,12 @@ class CallRecord:
         return self.ended_at is None
 
 
+def times_are_lower_bounds(disposition: str | None) -> bool:
+    """An incomplete call ended at its `ended_at` or later: the end, the talk and (if it never
+    left the queue) the wait are at least what is shown."""
+    return disposition == Disposition.INCOMPLETE
+
+
 def iso_in(moment: datetime | None, tz: tzinfo) -> str | None:
     return moment.astimezone(tz).isoformat() if moment is not None else None
 
@@ -77,6 +84,7 @@ def call_json(call: CallLike, tz: tzinfo) -> dict[str, Any]:
         "wait_seconds": call.wait_seconds,
         "talk_seconds": call.talk_seconds,
         "disposition": str(call.disposition) if call.disposition is not None else None,
+        "times_are_lower_bounds": times_are_lower_bounds(call.disposition),
         "originate_action_id": call.originate_action_id,
     }
 

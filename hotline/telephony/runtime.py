@@ -87,6 +87,7 @@ async def start_telephony(
         local_area_code=settings.local_area_code,
         inbound_contexts=settings.inbound_contexts,
         outbound_contexts=frozenset({settings.outbound_context}),
+        timezone=settings.timezone,
     )
     telephony.on_agent_connected = on_agent_connected
     await telephony.start()

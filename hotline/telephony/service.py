@@ -11,21 +11,22 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.events import EventBus
-from hotline.telephony.ami import AmiClient, AmiState
+from hotline.telephony.ami import AmiClient, AmiError, AmiState, Connector, tcp_connection
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage
-from hotline.telephony.handover import calls_to_take_over
-from hotline.telephony.model import CallRecord
+from hotline.telephony.handover import calls_ended_lately
+from hotline.telephony.model import CallRecord, call_json
 from hotline.telephony.numbers import dial_string, normalise_caller
-from hotline.telephony.tracker import CallTracker, CallUpdate, TrackerConfig
-from hotline.telephony.writer import CallWriter, OriginateLink
+from hotline.telephony.queues import QueueNow, fold_queue_status, merge_servers
+from hotline.telephony.tracker import CallTracker, CallUpdate, QueueSnapshot, TrackerConfig
+from hotline.telephony.writer import CallWriter, OriginateLink, calls_in_progress
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,14 @@ class Telephony:
         inbound_contexts: frozenset[str] = frozenset({"hotline-in"}),
         outbound_contexts: frozenset[str] = frozenset({"callback-out"}),
         ping_interval: float = 10.0,
+        timezone: tzinfo = UTC,
+        connect: Connector = tcp_connection,
     ) -> None:
         self._bus = bus
         self._clock = clock
-        self._sessions = sessions
         self._local_area_code = local_area_code
+        self._timezone = timezone
+        self._sessions = sessions
         self.writer = CallWriter(sessions, clock)
         self.lines: dict[str, Line] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -87,11 +91,17 @@ class Telephony:
                 endpoint,
                 on_event=self._event_handler(endpoint.name),
                 on_ready=self._rebuild,
+                on_lost=self._loss_handler(endpoint.name),
+                connect=connect,
                 ping_interval=ping_interval,
             )
             self.lines[endpoint.name] = Line(endpoint, client, tracker)
 
     async def start(self) -> None:
+        """The calls the log holds in progress (hotline restarted with calls up) are known
+        again before the first event: the rebuild then adds to what the log knows of them."""
+        for line in self.lines.values():
+            line.tracker.resume(await self._stored_calls(line))
         self.writer.start()
         for line in self.lines.values():
             line.client.start()
@@ -126,12 +136,20 @@ class Telephony:
 
         return handle
 
+    def _loss_handler(self, server: str) -> Callable[[float], None]:
+        def lost(silence: float) -> None:
+            last_heard = self._clock() - timedelta(seconds=silence)
+            self.lines[server].tracker.connection_lost(last_heard)
+
+        return lost
+
     async def _rebuild(self, client: AmiClient, taking_over: bool = False) -> None:
         """After every (re)connect: the channels Asterisk has up now are the truth. Calls we
         thought in progress without a live channel ended while we were away."""
         line = self.lines[client.endpoint.name]
         if not self.tracking and not taking_over:
             return
+        await self._read_pbx_clock(line)
 
         def hold_what_follows() -> None:
             # The list is Asterisk's state at one moment; what comes after it on the wire
@@ -140,10 +158,12 @@ class Telephony:
 
         try:
             result = await client.send("CoreShowChannels", on_complete=hold_what_follows)
+            listed_at = self._clock()
             channels = [event for event in result.events if event.event == "CoreShowChannel"]
+            queues = await self._queue_status(client)
             heard = [(message, at) for _, message, at in line.heard]
             line.heard.clear()
-            self._publish(line.tracker.reconcile(channels, self._clock(), heard))
+            self._publish(line.tracker.reconcile(channels, listed_at, queues, heard))
         finally:
             held, line.held = line.held or [], None
             for message in held:
@@ -154,14 +174,9 @@ class Telephony:
         left in progress or saw end lately (the call log), every connected PBX's channels as
         they are now and what this worker heard meanwhile, then its events from there."""
         try:
-            known = await calls_to_take_over(self._sessions, list(self.lines), self._clock())
-        except Exception:
-            log.exception("taking over: the call log could not be read")
-            known = {}
-        try:
             for line in self.lines.values():
-                for record, last_seen in known.get(line.endpoint.name, []):
-                    line.tracker.adopt(record, last_seen)
+                line.tracker.resume(await self._stored_calls(line))
+                line.tracker.resume(await self._ended_lately(line))
                 if line.client.state is AmiState.CONNECTED:
                     await self._rebuild(line.client, taking_over=True)
         finally:
@@ -181,21 +196,61 @@ class Telephony:
             line.held = None
             line.heard.clear()
 
+    async def _read_pbx_clock(self, line: Line) -> None:
+        """A Ping's answer carries the PBX's time: the tracker's clock offset before it
+        converts the listing's durations (events bring more samples later)."""
+        response = (await line.client.send("Ping")).response
+        stamp = response.timestamp
+        if stamp is not None:
+            line.tracker.observe_clock(datetime.fromtimestamp(stamp, UTC), self._clock())
+
+    async def _stored_calls(self, line: Line) -> list[CallRecord]:
+        try:
+            return await calls_in_progress(self._sessions, line.endpoint.name)
+        except Exception as error:
+            # Without them the rebuild starts from what Asterisk lists; the writer still keeps
+            # every stored fact the rebuild lacks.
+            log.warning("calls in progress could not be read from the call log: %s", error)
+            return []
+
+    async def _ended_lately(self, line: Line) -> list[CallRecord]:
+        try:
+            return await calls_ended_lately(self._sessions, line.endpoint.name, self._clock())
+        except Exception as error:
+            # Without them a call that ended lately, heard again in part, may be logged again
+            # with less; the writer still keeps every stored fact.
+            log.warning("calls ended lately could not be read from the call log: %s", error)
+            return []
+
+    async def _queue_status(self, client: AmiClient) -> QueueSnapshot:
+        """Queue members (who is which agent) and how long callers have waited; without it
+        (refused, or an old Asterisk) calls are still rebuilt, with less."""
+        try:
+            result = await client.send("QueueStatus")
+        except (AmiError, TimeoutError) as error:
+            log.warning("AMI %s: QueueStatus failed: %s", client.endpoint, error)
+            return QueueSnapshot()
+        return QueueSnapshot.of(result.events)
+
     def _publish(self, updates: list[CallUpdate]) -> None:
         for update in updates:
             record = self._normalised(update.record)
             self.writer.put(record)
-            self._bus.publish(f"call.{update.kind}", self._clock(), {"call": record})
+            payload = {"call": call_json(record, self._timezone)}
+            self._bus.publish(f"call.{update.kind}", self._clock(), payload)
             if update.kind == "agent_connected" and self.on_agent_connected is not None:
                 task = asyncio.create_task(self.on_agent_connected(record))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
 
     def _normalised(self, record: CallRecord) -> CallRecord:
+        """Numbers in the customer file's form, the caller and the number dialled alike (an
+        outbound call's dialled number is the customer's)."""
         caller = normalise_caller(record.caller, self._local_area_code)
-        if caller == record.caller:
+        dialled = normalise_caller(record.dialled, self._local_area_code)
+        if (caller, dialled) == (record.caller, record.dialled):
             return record
-        return replace(record, caller=caller)
+        return replace(record, caller=caller, dialled=dialled)
 
     async def originate(
         self,
@@ -215,7 +270,9 @@ class Telephony:
         was reserved). The outcome arrives later as an OriginateResponse and shows on the call."""
         line = self.line(server)
         action_id = action_id or line.client.next_action_id()
-        line.tracker.expect_originate(action_id, caller=number, now=self._clock())
+        line.tracker.expect_originate(
+            action_id, caller=number, now=self._clock(), agent_interface=interface
+        )
         self.writer.link(action_id, OriginateLink(ticket_id, requested_by_user_id))
         headers = [
             ("Channel", interface),
@@ -263,6 +320,23 @@ class Telephony:
         await line.client.send("Originate", headers, action_id=action_id)
         return action_id
 
+    async def queues_now(self, timeout: float = 2.0) -> dict[str, QueueNow] | None:
+        """Every queue right now, summed over every PBX line; None when telephony has no
+        line or an Asterisk does not answer in time (a partial picture would mislead: the
+        wallboard says "unknown" and the ring-back dialler waits)."""
+        if not self.lines:
+            return None
+
+        async def ask(line: Line) -> dict[str, QueueNow]:
+            result = await line.client.send("QueueStatus", timeout=timeout)
+            return fold_queue_status(list(result.events))
+
+        try:
+            answers = await asyncio.gather(*(ask(line) for line in self.lines.values()))
+        except (AmiError, TimeoutError):
+            return None
+        return merge_servers(answers)
+
     def health(self) -> dict[str, Any]:
         servers = []
         for name, line in self.lines.items():
@@ -281,9 +355,16 @@ class Telephony:
                 }
             )
         writer = self.writer.stats
-        connected = all(line.client.state is AmiState.CONNECTED for line in self.lines.values())
+        states = {line.client.state for line in self.lines.values()}
+        if AmiState.RESTARTING in states:
+            # Said apart from a failure: the PBX announced it, and hotline reconnects by itself.
+            state = "restarting"
+        elif states == {AmiState.CONNECTED} and writer.failing_since is None:
+            state = "ok"
+        else:
+            state = "degraded"
         return {
-            "state": "ok" if connected and writer.failing_since is None else "degraded",
+            "state": state,
             "tracking": self.tracking,
             "servers": servers,
             "call_log": {

@@ -4,6 +4,12 @@ The tracker produces a snapshot per change; only the newest snapshot of each cal
 the buffer keeps one per call and a batch is one upsert statement. While the database is down
 the buffer holds what arrived (bounded: past the bound the oldest calls in progress are
 dropped first, and counted) and writes it all when the database is back.
+
+A snapshot never takes a fact away from a row: a call rebuilt after a reconnect or a restart
+knows less than the row may (no IVR choice, no agent, an answer time it can only estimate), so
+on conflict what the snapshot lacks is kept from the row, a written answer stays and the
+earliest start wins. (The tracker resumes the calls in progress from the log too:
+`calls_in_progress`.)
 """
 
 from __future__ import annotations
@@ -20,36 +26,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, CustomerPhone, User
 from hotline.db.writes import table_of
-from hotline.telephony.model import CallRecord
+from hotline.telephony.model import CallRecord, Direction, Disposition
 
 log = logging.getLogger(__name__)
 
 CallKey = tuple[str, str]
 
-_UPDATED_ON_CONFLICT = (
-    "direction",
-    "caller",
-    "dialled",
-    "ivr_choice",
-    "queue",
-    "agent_name",
-    "agent_interface",
-    "answered_at",
-    "ended_at",
-    "wait_seconds",
-    "talk_seconds",
-    "disposition",
-    "updated_at",
-)
+_UPDATED_ON_CONFLICT = ("direction", "caller", "dialled", "ended_at", "disposition", "updated_at")
+# Facts a later snapshot may change but never erase.
+_KEPT_WHEN_MISSING = ("ivr_choice", "wait_seconds", "talk_seconds")
+# The interface and the member name are one fact: taken together.
+_AGENT = ("agent_name", "agent_interface")
 
 
 @cache
@@ -96,14 +92,23 @@ def _upsert(dialect: str) -> Any:
     )
     excluded = statement.excluded
     updates: dict[str, Any] = {name: excluded[name] for name in _UPDATED_ON_CONFLICT}
+    for name in _KEPT_WHEN_MISSING:
+        updates[name] = func.coalesce(excluded[name], table.c[name])
+    # The first queue the call reached.
+    updates["queue"] = func.coalesce(table.c.queue, excluded.queue)
+    new_agent = or_(*(excluded[name].is_not(None) for name in _AGENT))
+    for name in _AGENT:
+        updates[name] = case((new_agent, excluded[name]), else_=table.c[name])
     updates["customer_id"] = func.coalesce(table.c.customer_id, excluded.customer_id)
     updates["agent_user_id"] = func.coalesce(excluded.agent_user_id, table.c.agent_user_id)
     for kept in ("originate_action_id", "ticket_id", "requested_by_user_id"):
         updates[kept] = func.coalesce(table.c[kept], excluded[kept])
-    # A call's start is the earliest moment any snapshot saw (a rebuild after a reconnect
-    # may only estimate it).
+    # A call's start is the earliest moment any snapshot saw (a rebuild after a reconnect may
+    # only estimate it, from whole seconds: late). Its answer, once written, stays: a rebuild
+    # can only estimate it.
     earliest = func.least if dialect == "postgresql" else func.min
     updates["started_at"] = earliest(table.c.started_at, excluded.started_at)
+    updates["answered_at"] = func.coalesce(table.c.answered_at, excluded.answered_at)
     return statement.on_conflict_do_update(index_elements=["server", "linkedid"], set_=updates)
 
 
@@ -276,3 +281,43 @@ class CallWriter:
                 type(error).__name__,
                 len(self._pending),
             )
+
+
+# Enough for every call a PBX can have up at once.
+RESUMED_LIMIT = 10_000
+
+
+async def calls_in_progress(
+    sessions: async_sessionmaker[AsyncSession], server: str
+) -> list[CallRecord]:
+    """The calls of `server` the call log holds in progress, as the tracker wrote them."""
+    async with sessions() as session:
+        rows = await session.exec(
+            select(CallRow)
+            .where(col(CallRow.server) == server, col(CallRow.ended_at).is_(None))
+            .order_by(col(CallRow.started_at).desc())
+            .limit(RESUMED_LIMIT)
+        )
+        return [record_of(row) for row in rows.all()]
+
+
+def record_of(row: CallRow) -> CallRecord:
+    return CallRecord(
+        linkedid=row.linkedid,
+        server=row.server,
+        direction=Direction(row.direction),
+        caller=row.caller,
+        dialled=row.dialled,
+        ivr_choice=row.ivr_choice,
+        queue=row.queue,
+        agent_name=row.agent_name,
+        agent_interface=row.agent_interface,
+        started_at=row.started_at,
+        answered_at=row.answered_at,
+        ended_at=row.ended_at,
+        wait_seconds=row.wait_seconds,
+        talk_seconds=row.talk_seconds,
+        disposition=Disposition(row.disposition) if row.disposition else None,
+        customer_id=row.customer_id,
+        originate_action_id=row.originate_action_id,
+    )

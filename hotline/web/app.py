@@ -29,6 +29,7 @@ from hotline.web.api import (
     health,
     me,
     reports,
+    ringbacks,
     tickets,
     wallboard,
 )
@@ -44,6 +45,7 @@ from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
 from hotline.web.pages import my_work as my_work_pages
 from hotline.web.pages import reports as report_pages
+from hotline.web.pages import ringbacks as ringback_pages
 from hotline.web.pages import tickets as ticket_pages
 from hotline.web.session import session_middleware
 
@@ -65,6 +67,7 @@ API_ROUTES: list[ApiRoute] = [
     *events.ROUTES,
     *agent_status.ROUTES,
     *wallboard.ROUTES,
+    *ringbacks.ROUTES,
 ]
 
 
@@ -92,6 +95,7 @@ def create_app(
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
+    routes += ringback_pages.ROUTES
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,

@@ -75,6 +75,11 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/dispatch", "Dispatch", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
     ("/my-work", "My work", frozenset({Role.TECHNICIAN})),
     ("/callbacks", "Callbacks", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
+    (
+        "/ringbacks",
+        "Ring-backs",
+        frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER}),
+    ),
     ("/reports", "Reports", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     ("/admin/calendar", "Calendar", frozenset({Role.SUPERVISOR})),
     ("/admin", "Admin", frozenset({Role.ADMIN})),

@@ -144,7 +144,13 @@ async def test_appointment_replaces_the_handle_clock(api: Api, clock: FakeClock)
         "start": (clock.now + timedelta(days=1)).isoformat(),
         "end": (clock.now + timedelta(days=1, hours=2)).isoformat(),
     }
-    ticket = await _act(api, "disp", number, "assign", {"assignee": "tech", "appointment": window})
+    ticket = await _act(
+        api,
+        "disp",
+        number,
+        "assign",
+        {"assignee": "tech", "appointment": window, "customer_agreed": True},
+    )
     handle = _clock(ticket, "handle")
     assert handle["basis"] == "appointment"
     assert datetime.fromisoformat(str(handle["due_at"])) == clock.now + timedelta(days=1, hours=2)
@@ -168,7 +174,7 @@ async def test_complaint_extension_keeps_the_original_deadline(api: Api) -> None
         "qa",
         number,
         "extend",
-        {"due_date": "2026-12-10", "reason": "需第三方检测，投诉人同意"},
+        {"due_date": "2026-12-10", "reason": "需第三方检测，投诉人同意", "agreed_via": "电话"},
     )
     reply = _clock(ticket, "reply")
     assert reply["due_at"] == "2026-12-11T00:00:00+08:00"
@@ -182,10 +188,14 @@ async def test_extension_needs_a_later_date_and_a_reason(api: Api) -> None:
     number = await _create(api, COMPLAINT)
     await _act(api, "sup", number, "assign", {"assignee": "qa"})
     earlier = await api.post(
-        "qa", f"/api/tickets/{number}/actions/extend", {"due_date": "2026-11-21", "reason": "x"}
+        "qa",
+        f"/api/tickets/{number}/actions/extend",
+        {"due_date": "2026-11-21", "reason": "x", "agreed_via": "电话"},
     )
     no_reason = await api.post(
-        "qa", f"/api/tickets/{number}/actions/extend", {"due_date": "2026-12-10"}
+        "qa",
+        f"/api/tickets/{number}/actions/extend",
+        {"due_date": "2026-12-10", "agreed_via": "电话"},
     )
     assert earlier.status_code == 422 and "due_at" in earlier.json()["error"]["fields"]
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["fields"]

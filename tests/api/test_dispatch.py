@@ -203,7 +203,7 @@ async def test_a_technician_is_not_booked_twice_at_once(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
     first = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    second = await create(api, repair("network_fault", "北区", "楼栋调压箱漏气声"))
+    second = await create(api, repair("indoor_equipment", "北区", "壁挂炉漏气声"))
     booked = await book(api, first, "tech", window(clock, 24))
     assert booked.status_code == 201, booked.text
     clash = await book(api, second, "tech", window(clock, 25))
@@ -226,7 +226,7 @@ async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
     number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 4))).json()
     # tech2 is busy at the same time with another customer: the hand-over is refused whole.
-    other = await create(api, repair("network_fault", "南区", "调压箱异响"))
+    other = await create(api, repair("indoor_equipment", "南区", "燃气表异响"))
     busy = await book(api, other, "tech2", window(clock, 5))
     assert busy.status_code == 201, busy.text
     refused = await api.post("disp", f"/api/tickets/{number}/actions/assign", {"assignee": "tech2"})

@@ -35,9 +35,10 @@ async def test_repair_is_numbered_routed_and_clocked(api: Api, clock: FakeClock)
     assert ticket["department"] == "hotline"
     assert ticket["caller_phone"] == "+8613812345678"
     clocks = {c["name"]: c for c in ticket["clocks"]}
-    assert set(clocks) == {"handle", "fix"}
+    assert set(clocks) == {"take_up", "handle", "fix"}
     received = datetime.fromisoformat(ticket["received_at"])
-    assert datetime.fromisoformat(clocks["handle"]["due_at"]) == received + timedelta(hours=6)
+    # The customer's own equipment: a technician goes at once, within 30 minutes.
+    assert datetime.fromisoformat(clocks["handle"]["due_at"]) == received + timedelta(minutes=30)
     assert datetime.fromisoformat(clocks["fix"]["due_at"]) == received + timedelta(hours=24)
     assert all(c["state"] == "running" for c in ticket["clocks"])
     assert ticket["received_at"].endswith("+08:00")
@@ -63,10 +64,14 @@ async def test_gas_smell_is_an_emergency_with_a_30_minute_handle_clock(api: Api)
 
 
 async def test_special_consultation_gets_24_hours(api: Api) -> None:
-    body = {"type": "consultation", "description": "需要工程部核实", "special": True}
+    body = {
+        "type": "consultation",
+        "description": "需要工程部核实",
+        "special": True,
+        "special_reason": "other_department",
+    }
     ticket = (await api.post("agent", "/api/tickets", body)).json()
-    reply = ticket["clocks"][0]
-    assert reply["name"] == "reply"
+    reply = next(c for c in ticket["clocks"] if c["name"] == "reply")
     due = datetime.fromisoformat(reply["due_at"]) - datetime.fromisoformat(ticket["received_at"])
     assert due == timedelta(hours=24)
 
@@ -79,7 +84,7 @@ async def test_december_complaint_runs_into_estimated_2027(api: Api, clock: Fake
     }
     clock.now = datetime(2026, 12, 29, 1, 0, tzinfo=SHANGHAI)
     ticket = (await api.post("qa", "/api/tickets", body)).json()
-    reply = ticket["clocks"][0]
+    reply = next(c for c in ticket["clocks"] if c["name"] == "reply")
     assert reply["estimated"] is True
     # Tue 12-29, Wed 12-30, Thu 12-31, (New Year and the weekend), Mon 01-04, Tue 01-05
     assert reply["due_at"] == "2027-01-06T00:00:00+08:00"
@@ -215,8 +220,10 @@ async def test_ticket_page_has_history_and_allowed_actions(api: Api) -> None:
 
 
 async def test_list_filters_and_pages(api: Api, clock: FakeClock) -> None:
+    network_fault = {**REPAIR, "subtype": "network_fault"}
     for area in ("北区", "南区", "北区"):
-        await api.post("agent", "/api/tickets", {**REPAIR, "area": area, "address": f"{area} 某路"})
+        body = {**network_fault, "area": area, "address": f"{area} 某路"}
+        await api.post("agent", "/api/tickets", body)
         clock.advance(minutes=1)
     await api.post("agent", "/api/tickets", {"type": "consultation", "description": "气价咨询"})
 

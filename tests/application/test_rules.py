@@ -19,7 +19,7 @@ from hotline.services.departments import DepartmentForm
 from hotline.services.errors import Forbidden, Invalid
 from hotline.services.routing_rules import RuleForm
 from hotline.services.tickets import NewTicket, TicketView
-from tickets.sla import ClockName
+from tickets.sla import Clock, ClockName, TargetKind
 from tickets.types import TicketType
 
 
@@ -49,6 +49,7 @@ async def test_the_next_ticket_follows_the_rules_just_changed(core: CoreServices
                 select(SlaPolicyRow).where(
                     col(SlaPolicyRow.ticket_type) == "consultation",
                     col(SlaPolicyRow.special).is_(None),
+                    col(SlaPolicyRow.clock) == "reply",
                 )
             )
         ).one()
@@ -75,16 +76,22 @@ async def test_only_admins_change_the_rules_and_a_refusal_writes_nothing(
     assert await audited(core) == written
 
 
+def working_days_clock(view: TicketView) -> Clock:
+    """A complaint's five-working-day clock (beside its take-up clock)."""
+    [clock] = [clock for clock in view.clocks if clock.kind is TargetKind.WORKING_DAYS]
+    return clock
+
+
 async def test_a_calendar_correction_moves_the_next_complaint_deadline(
     core: CoreServices, clock: FakeClock
 ) -> None:
     supervisor, agent = await actor_named(core, "sup"), await actor_named(core, "agent")
     complaint = NewTicket(type=TicketType.COMPLAINT, description="服务态度差")
-    [first] = (await tickets.open_ticket(core, agent, complaint)).clocks
+    first = working_days_clock(await tickets.open_ticket(core, agent, complaint))
     # Due at 24:00 of the fifth working day: the next day's midnight.
     last_working_day = first.due_at.astimezone(SHANGHAI).date() - timedelta(days=1)
     await calendar.override_day(core, supervisor, last_working_day, False, "停电检修")
-    [second] = (await tickets.open_ticket(core, agent, complaint)).clocks
+    second = working_days_clock(await tickets.open_ticket(core, agent, complaint))
     assert second.due_at.astimezone(SHANGHAI).date() - timedelta(days=1) > last_working_day
     assert clock.now < first.due_at < second.due_at
 

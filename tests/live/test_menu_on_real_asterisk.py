@@ -7,6 +7,7 @@ CDR and queue_log Asterisk wrote."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -204,4 +205,64 @@ def test_a_caller_keys_their_tickets_number_and_hears_its_status(
         "finished status-read, 1 lookup",
         f"{session['outcome']} {session['finished']}, {session['status_lookups']} lookup",
     )
+    conclude(verdict, legs, queue, call)
+
+
+@pytest.fixture
+def short_emergency_wait(pbx: LivePbx) -> Iterator[None]:
+    """The emergency queue's wait before the on-call phones ring, shortened for one test."""
+    pbx.pbx.cli("dialplan set global EMERGENCY_WAIT 4")
+    try:
+        yield
+    finally:
+        if pbx.pbx.running:
+            pbx.pbx.cli("dialplan set global EMERGENCY_WAIT 60")
+
+
+@pytest.mark.scenario("menu: gas smell, emergency desk silent, on-call dispatcher answers")
+def test_a_gas_smell_nobody_at_the_desk_takes_is_answered_by_the_on_call_dispatcher(
+    pbx: LivePbx,
+    hotline: Hotline,
+    parties: Phones,
+    short_emergency_wait: None,
+    verdict: Verdict,
+) -> None:
+    caller = "13800138205"
+    for desk in ("8003", "8004"):
+        parties.phone(desk, PHONES_IP, pbx.ports.agents[desk], answer=False)
+    on_call = parties.phone("8005", PHONES_IP, pbx.ports.agents["8005"], ring_ms=500, talk_ms=2000)
+    customer = parties.customer(
+        caller,
+        keys=[Key("4", after_ms=MENU_KEY_MS)],
+        stay_ms=30000,
+        host=CARRIER_IP,
+        dialled=HOTLINE_NUMBER,
+    )
+    said = finished(customer)
+    assert "answered" in finished(on_call)
+    call = inbound_call(hotline, caller)
+    legs, queue = records(pbx, call["linkedid"])
+
+    kinds = [line.event for line in queue]
+    verdict.holds(
+        "queue_log",
+        " ".join(kinds),
+        "ENTERQUEUE … EXITWITHTIMEOUT",
+        kinds[:1] == ["ENTERQUEUE"] and "EXITWITHTIMEOUT" in kinds and "CONNECT" not in kinds,
+    )
+    dial = [row for row in legs if row.lastapp == "Dial" and row.disposition == "ANSWERED"]
+    verdict.holds(
+        "CDR",
+        "; ".join(f"{row.disposition} {row.lastapp}→{row.dstchannel}" for row in legs),
+        "ANSWERED Dial→PJSIP/8005-…",
+        len(dial) == 1 and dial[0].dstchannel.startswith("PJSIP/8005-"),
+    )
+    verdict.same("the on-call dispatcher hung up on the caller", "the PBX hung up", said[-1])
+    verdict.same("IVR choice", "gas-smell", call["ivr_choice"])
+    verdict.same("queue", "emergency", call["queue"])
+    verdict.same("disposition", "answered", call["disposition"])
+    agent = call["agent"] or {}
+    verdict.same("answered by", "PJSIP/8005", agent.get("interface"))
+    judge_caller(verdict, legs[0].src, call)
+    judge_span(verdict, legs, call)
     conclude(verdict, legs, queue, call)

@@ -86,7 +86,7 @@ async def test_one_worker_tracks_the_calls_and_another_takes_over(
         # A long call, still up when the leader goes.
         fake_asterisk.place_call(caller="13800138001", scenario="answered", stretch=40.0)
         first = await feeds[0].next(timeout=5)
-        linkedid = first.data["call"].linkedid
+        linkedid = first.data["call"]["linkedid"]
         assert feeds[1].drain() == []
 
         # The leader's worker ends: its lock goes with it.

@@ -12,11 +12,11 @@ from sqlmodel import col, select
 
 from hotline.application import tickets as ticket_cases
 from hotline.application.unit import CoreServices
-from hotline.db.tables import IvrSession
+from hotline.db.tables import IvrSession, RingbackRow
 from hotline.services import ivr_lookups
 from hotline.services.tickets import NewTicket
 from hotline.telephony.fastagi import FastAgiServer
-from hotline.telephony.menu_calls import CallbackBooking, MenuScripts
+from hotline.telephony.menu_calls import CallbackBooking, MenuScripts, ringback_booker
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from ivr import menu
@@ -145,24 +145,35 @@ async def test_a_caller_hears_their_own_ticket_but_nobody_elses(core: CoreServic
     assert stranger.variables["HOTLINE_CHOICE"] == "0"
 
 
-async def test_a_long_wait_books_a_callback_instead(core: CoreServices) -> None:
-    booked: list[CallbackBooking] = []
+async def expect_a_long_wait(queue: menu.Queue) -> float:
+    """Asterisk's queue as it might be on an outage evening: a quarter of an hour."""
+    return 900.0
 
-    async def expect_a_long_wait(queue: menu.Queue) -> float:
-        return 900.0
 
-    async def book(booking: CallbackBooking) -> int:
-        booked.append(booking)
-        return len(booked)
-
-    scripts = MenuScripts(core, estimate_wait=expect_a_long_wait, book_callback=book)
+async def test_a_long_wait_books_a_ring_back_that_keeps_the_callers_place(
+    core: CoreServices,
+) -> None:
+    scripts = MenuScripts(
+        core, estimate_wait=expect_a_long_wait, book_callback=ringback_booker(core)
+    )
     caller = await call(scripts, ScriptedCaller(keys=["2", "1", "1"]))
     assert caller.variables["HOTLINE_IVR"] == "goodbye"
-    [booking] = booked
-    assert (booking.number, booking.service) == (CUSTOMER_PHONE, "repair")
-    assert booking.linkedid == "1800000001.7"
+    assert caller.variables["TICKETTYPE"] == "callback-booked"
+    async with core.sessions() as session:
+        [ringback] = (await session.exec(select(RingbackRow))).all()
+    assert (ringback.number, ringback.reason, ringback.ticket_type) == (
+        CUSTOMER_PHONE,
+        "virtual_hold",
+        "repair",
+    )
+    assert ringback.call_linkedid == "1800000001.7"
     [logged] = await sessions(core)
     assert (logged.finished, logged.callback_place) == ("callback-booked", 1)
+
+    # Calling again and asking again keeps the one request, and the earlier place.
+    await call(scripts, ScriptedCaller(keys=["2", "1", "1"]))
+    async with core.sessions() as session:
+        assert len((await session.exec(select(RingbackRow))).all()) == 1
 
 
 async def test_a_wait_estimate_that_does_not_come_lets_the_caller_queue(

@@ -19,7 +19,10 @@ from conftest import (
     add_customer,
     serve_with_phones,
 )
+from sqlmodel import select
 
+from hotline.db.tables import CallRow
+from hotline.services import users as user_service
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.context import AppContext
 
@@ -185,6 +188,49 @@ async def test_an_unknown_caller_pops_as_unknown(
     assert pop["suggested"] == {"type": "repair", "subtype": "gas_smell", "emergency": True}
 
 
+async def test_an_agent_on_a_local_member_interface_gets_the_pop_and_the_call(
+    live_phone: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    """FreePBX's queue member `Local/8003@from-queue/n`: the user set up with it (not refused)
+    is the agent AgentConnect names, for the pop and for the call log alike."""
+    context = live_phone.app_context
+    assert isinstance(context, AppContext) and context.telephony is not None
+    async with context.sessions() as session, session.begin():
+        user = await user_service.add_user(
+            session,
+            username="zhou.agent",
+            role="agent",
+            password="a long enough password",
+            now=T0,
+            interface="Local/8003@from-queue/n",
+        )
+        token = await user_service.issue_token(session, "zhou.agent", T0)
+    live_phone.tokens["zhou.agent"] = token
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        theirs = await feed(client, live_phone, "zhou.agent")
+        try:
+            await asyncio.sleep(0.2)
+            call = fake_asterisk.place_call(
+                caller="13800138001",
+                ticket_type="complaint",
+                agent_interface="Local/8003@from-queue/n",
+                agent_name="Agent3",
+            )
+            _, pop = await theirs.next("screenpop")
+            await call
+        finally:
+            theirs.close()
+        assert pop["user"] == "zhou.agent"
+        assert pop["call"]["agent"]["interface"] == "Local/8003@from-queue/n"
+        await asyncio.sleep(0.3)
+        await context.telephony.writer.flushed()
+    async with context.sessions() as session:
+        row = (
+            await session.exec(select(CallRow).where(CallRow.linkedid == pop["call"]["linkedid"]))
+        ).one()
+    assert row.agent_user_id == user.id
+
+
 @pytest.mark.parametrize(
     ("number", "disposition"), [("13800138001", "answered"), ("13800138002", "no_answer")]
 )
@@ -220,7 +266,9 @@ async def test_click_to_call_is_logged_on_the_ticket(
             await asyncio.sleep(0.1)
         assert found, "the outbound call never reached the call log"
         assert found[0]["disposition"] == disposition
-        assert found[0]["caller"] == f"+86{number}"
+        assert found[0]["caller"] == found[0]["dialled"] == f"+86{number}"
+        # The agent who clicked: their phone rang first.
+        assert found[0]["agent"] == {"name": None, "interface": "PJSIP/8001"}
         detail = await client.get(
             f"/api/calls/{found[0]['linkedid']}", headers=live_phone.auth("sup")
         )

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,8 @@ from hypothesis import strategies as st
 from truth import capture_names, captures_dir, compare_with_truth
 
 from hotline.telephony.frames import AmiMessage, parse_stream
-from hotline.telephony.model import CallRecord, Direction, Disposition
-from hotline.telephony.tracker import CallTracker, CallUpdate, TrackerConfig
+from hotline.telephony.model import CallRecord, Direction, Disposition, call_json
+from hotline.telephony.tracker import CallTracker, CallUpdate, QueueSnapshot, TrackerConfig
 
 CAPTURES = (
     "answered",
@@ -657,20 +658,49 @@ def test_a_call_that_started_while_we_were_away_is_rebuilt() -> None:
     assert after.ended_at == folded("answered")["1795344995.0"].ended_at
 
 
-def test_a_call_already_talking_when_rebuilt_counts_as_answered_by_now() -> None:
+def test_a_call_answered_while_we_were_away_is_rebuilt_answered_with_its_agent() -> None:
+    """Answered no earlier than the agent's phone began to ring: the agent's channel is the one
+    in the caller's bridge, and QueueStatus names its member."""
+    cut = max(i for i, message in enumerate(events("answered")) if message.event == "BridgeEnter")
+    now = moment_of(events("answered")[: cut + 1])
+    members = QueueSnapshot.of(
+        [event(Event="QueueMember", Name="Agent1", Location="Local/agent1@agents/n")]
+    )
+    tracker = CallTracker(CONFIG)
+    live = live_channels(events("answered")[: cut + 1], now)
+    updates = tracker.reconcile(live, now, members)
+    assert [update.kind for update in updates] == ["started", "agent_connected"]
+    record = updates[-1].record
+    assert record.disposition is Disposition.ANSWERED
+    assert (record.agent_name, record.agent_interface) == ("Agent1", "Local/agent1@agents/n")
+    ringing = next(
+        message
+        for message in events("answered")
+        if message.event == "Newchannel" and message["Channel"].startswith("Local/agent1@")
+    )
+    rang_for = int(now.timestamp() - (ringing.timestamp or 0))
+    assert record.answered_at == now - timedelta(seconds=rang_for)
+    assert record.answered_at <= folded("answered")["1795344995.0"].answered_at  # type: ignore[operator]
+
+
+def test_without_queue_status_the_agent_is_the_bridged_channel_s_interface() -> None:
     cut = max(i for i, message in enumerate(events("answered")) if message.event == "BridgeEnter")
     now = moment_of(events("answered")[: cut + 1])
     tracker = CallTracker(CONFIG)
-    (update,) = tracker.reconcile(live_channels(events("answered")[: cut + 1], now), now)
-    assert update.record.answered_at == now
-    assert update.record.disposition is Disposition.ANSWERED
+    (_, connected) = tracker.reconcile(live_channels(events("answered")[: cut + 1], now), now)
+    assert (connected.record.agent_name, connected.record.agent_interface) == (
+        None,
+        "Local/agent1@agents",
+    )
 
 
 def test_a_reconnect_drops_the_channels_that_hung_up_meanwhile() -> None:
     cut = cut_after("callback-answered", "BridgeEnter")
     tracker = CallTracker(CONFIG)
     feed(tracker, events("callback-answered")[:cut])
-    live = live_channels(events("callback-answered")[:cut], NOW)
+    live = live_channels(
+        events("callback-answered")[:cut], moment_of(events("callback-answered")[:cut])
+    )
     survivor = next(channel for channel in live if channel["Context"] == "callback-out")
     assert tracker.reconcile([survivor], NOW) == []
     hangup = next(
@@ -737,7 +767,8 @@ def test_a_reconnect_at_any_point_loses_no_call(name: str, fraction: float) -> N
 
     tracker = CallTracker(CONFIG)
     seen = latest(feed(tracker, stream[:cut]))
-    seen |= latest(tracker.reconcile(live, now))
+    # Listed at `now` on the PBX's clock: NOW on ours, the clock the events arrived by.
+    seen |= latest(tracker.reconcile(live, NOW))
     in_progress = {record.linkedid: record for record in tracker.in_progress()}
     assert live_hotline_calls <= in_progress.keys()
     for linkedid, record in seen.items():
@@ -746,7 +777,7 @@ def test_a_reconnect_at_any_point_loses_no_call(name: str, fraction: float) -> N
             assert record == in_progress[linkedid]
         else:
             assert record == folded(name)[linkedid]  # it ended before the cut
-    closed = latest(tracker.reconcile([], now + timedelta(minutes=5)))
+    closed = latest(tracker.reconcile([], NOW + timedelta(minutes=5)))
     assert closed.keys() == in_progress.keys()
     assert all(record.disposition is Disposition.INCOMPLETE for record in closed.values())
     assert tracker.in_progress() == []
@@ -764,6 +795,275 @@ def test_a_reconnect_at_any_point_loses_no_call(name: str, fraction: float) -> N
             assert finished[linkedid].disposition is not Disposition.INCOMPLETE
 
 
+# -- queue timeouts on the real Asterisk (tests/telephony/captures/README.md) --------------------
+
+TIMEOUT_CAPTURES = Path(__file__).parent / "captures"
+
+
+def timeout_call(name: str) -> CallRecord:
+    messages = parse_stream((TIMEOUT_CAPTURES / f"queue-{name}.ami").read_bytes())
+    (record,) = latest(feed(CallTracker(CONFIG), messages)).values()
+    return record
+
+
+def queue_log_seconds(name: str, first: str, last: str) -> int:
+    """Seconds between the first `first` and the last `last` line of the capture's queue_log."""
+    text = (TIMEOUT_CAPTURES / f"queue-{name}.queue_log").read_text()
+    lines = [line.split("|") for line in text.splitlines()]
+    start = next(int(fields[0]) for fields in lines if fields[4] == first)
+    end = [int(fields[0]) for fields in lines if fields[4] == last][-1]
+    return end - start
+
+
+def test_a_caller_queued_again_after_a_timeout_is_one_answered_call_waiting_all_along() -> None:
+    record = timeout_call("timeout-answered")
+    assert record.disposition is Disposition.ANSWERED
+    assert record.agent_name == "Agent1"
+    # From the first ENTERQUEUE to CONNECT, across two EXITWITHTIMEOUTs.
+    assert record.wait_seconds == pytest.approx(
+        queue_log_seconds("timeout-answered", "ENTERQUEUE", "CONNECT"), abs=1.0
+    )
+
+
+def test_a_caller_who_hangs_up_in_the_queue_after_timeouts_abandoned_after_the_whole_wait() -> None:
+    record = timeout_call("timeout-abandoned")
+    assert record.disposition is Disposition.ABANDONED
+    assert record.wait_seconds == pytest.approx(
+        queue_log_seconds("timeout-abandoned", "ENTERQUEUE", "ABANDON"), abs=1.0
+    )
+
+
+def test_a_caller_who_books_a_callback_at_the_timeout_did_not_abandon() -> None:
+    """The queue timed out, the IVR offered a callback, the caller took it and the dialplan
+    said goodbye: served by self-service, not lost."""
+    record = timeout_call("timeout-callback")
+    assert record.disposition is Disposition.IVR_ONLY
+    assert record.queue == "hotline"
+    assert record.wait_seconds == pytest.approx(
+        queue_log_seconds("timeout-callback", "ENTERQUEUE", "EXITWITHTIMEOUT"), abs=1.0
+    )
+
+
+def test_a_goodbye_before_the_caller_queued_again_does_not_make_the_hang_up_in_the_queue_ok() -> (
+    None
+):
+    goodbye = (5.0, "VarSet", {"Variable": "HOTLINE_IVR", "Value": "goodbye"})
+    messages = trunk_call(
+        (0.0, "Newexten", {}),
+        (1.0, "QueueCallerJoin", {"Queue": "hotline"}),
+        (4.0, "QueueCallerAbandon", {"Queue": "hotline"}),
+        (4.0, "QueueCallerLeave", {"Queue": "hotline"}),
+        goodbye,
+        (6.0, "QueueCallerJoin", {"Queue": "hotline"}),
+        (9.0, "QueueCallerAbandon", {"Queue": "hotline"}),
+        (9.0, "QueueCallerLeave", {"Queue": "hotline"}),
+        (9.1, "Hangup", {}),
+    )
+    record = latest(feed(CallTracker(CONFIG), messages))["1795350100.1"]
+    assert record.disposition is Disposition.ABANDONED
+    assert record.wait_seconds == pytest.approx(8.0)
+
+
+# -- the connection lost, hotline restarted -------------------------------------------------------
+
+
+def test_an_incomplete_call_ends_when_the_connection_was_lost_not_at_its_last_event() -> None:
+    """Answered, then nothing is heard of it while it talks (a talk sends no events) until the
+    connection drops 40 s later: it was up until then at least."""
+    before = events("answered")[: cut_after("answered", "AgentConnect")]
+    last_event = moment_of(before)
+    tracker = CallTracker(CONFIG)
+    feed_arriving(tracker, before)
+    tracker.connection_lost(last_heard=last_event + timedelta(seconds=40) - CLOCKS_APART)
+    (update,) = tracker.reconcile([], NOW)
+    record = update.record
+    assert record.disposition is Disposition.INCOMPLETE
+    assert record.ended_at == pytest.approx(last_event + timedelta(seconds=40), abs=DELAY)
+    assert record.answered_at is not None
+    assert record.talk_seconds == pytest.approx(
+        (last_event + timedelta(seconds=40) - record.answered_at).total_seconds(), abs=0.01
+    )
+    assert call_json(record, UTC)["times_are_lower_bounds"] is True
+    assert call_json(folded("answered")["1795344995.0"], UTC)["times_are_lower_bounds"] is False
+
+
+CLOCKS_APART = timedelta(hours=3)
+DELAY = timedelta(milliseconds=2)
+
+
+def arrival(message: AmiMessage) -> datetime:
+    """When a message of the PBX reaches us, on our clock (3 h behind the PBX's)."""
+    assert message.timestamp is not None
+    return datetime.fromtimestamp(message.timestamp, UTC) - CLOCKS_APART + DELAY
+
+
+def feed_arriving(tracker: CallTracker, messages: Iterable[AmiMessage]) -> list[CallUpdate]:
+    """Each message at its `arrival`; one without a Timestamp with the one before it."""
+    updates: list[CallUpdate] = []
+    now = NOW
+    for message in messages:
+        now = arrival(message) if message.timestamp is not None else now
+        updates += tracker.apply(message, now)
+    return updates
+
+
+def test_a_call_rebuilt_after_a_reconnect_has_its_times_on_the_pbx_clock() -> None:
+    """Our clock 3 h behind the PBX's: the listing's `Duration` is counted back from the PBX's
+    time, never from ours, so the call's times are all on one clock."""
+    stream = events("answered")
+    cut = cut_after("answered", "QueueCallerJoin")
+    pbx_now = moment_of(stream[:cut])
+    tracker = CallTracker(CONFIG)
+    tracker.observe_clock(pbx_now, pbx_now - CLOCKS_APART)
+    tracker.reconcile(live_channels(stream[:cut], pbx_now), pbx_now - CLOCKS_APART)
+    ended = latest(feed_arriving(tracker, stream[cut:]))["1795344995.0"]
+    truth = folded("answered")["1795344995.0"]
+    assert ended.started_at == pytest.approx(truth.started_at, abs=timedelta(seconds=1))
+    assert (ended.answered_at, ended.ended_at) == (truth.answered_at, truth.ended_at)
+    assert ended.talk_seconds == truth.talk_seconds
+
+
+def test_an_event_without_a_timestamp_is_placed_on_the_pbx_clock() -> None:
+    tracker = CallTracker(CONFIG)
+    stamped, *_ = trunk_call((0.0, "Newexten", {}))
+    tracker.apply(stamped, arrival(stamped))
+    bare = AmiMessage(tuple((k, v) for k, v in stamped.headers if k != "Timestamp"))
+    hangup = replace(bare, headers=(("Event", "Hangup"), *bare.headers[1:]))
+    (update,) = tracker.apply(hangup, arrival(stamped) + timedelta(seconds=30))
+    # 30 s after the first event, by the offset it showed.
+    assert update.record.ended_at == datetime.fromtimestamp(1795350130, UTC)
+
+
+def stored(record: CallRecord) -> CallRecord:
+    """A call as the call log holds it (numbers normalised, no channel known)."""
+    return replace(record, caller="+86" + (record.caller or ""))
+
+
+def test_a_restart_with_calls_up_keeps_every_stored_fact() -> None:
+    """hotline stops while a call talks and starts again: the new tracker resumes the call from
+    the log and the rebuild adds only what it knows better."""
+    stream = events("answered")
+    cut = cut_after("answered", "BridgeEnter") + 1
+    before_restart = latest(feed(CallTracker(CONFIG), stream[:cut]))["1795344995.0"]
+    assert before_restart.answered_at is not None and before_restart.ivr_choice == "repair"
+    pbx_now = moment_of(stream[:cut]) + timedelta(seconds=1)
+
+    restarted = CallTracker(CONFIG)
+    restarted.resume([stored(before_restart)])
+    updates = restarted.reconcile(live_channels(stream[:cut], pbx_now), pbx_now)
+    assert all(update.kind == "updated" for update in updates)  # no second start, no pop
+    (rebuilt,) = restarted.in_progress()
+    for fact in ("answered_at", "ivr_choice", "queue", "agent_name", "agent_interface"):
+        assert getattr(rebuilt, fact) == getattr(before_restart, fact), fact
+    assert rebuilt.started_at == before_restart.started_at
+    finished = latest(feed(restarted, stream[cut:]))["1795344995.0"]
+    truth = folded("answered")["1795344995.0"]
+    for fact in ("answered_at", "ended_at", "wait_seconds", "talk_seconds", "disposition"):
+        assert getattr(finished, fact) == getattr(truth, fact), fact
+
+
+def test_a_resumed_call_gone_when_hotline_is_back_ends_incomplete_at_its_last_known_moment() -> (
+    None
+):
+    stream = events("answered")
+    cut = cut_after("answered", "AgentConnect")
+    before_restart = latest(feed(CallTracker(CONFIG), stream[:cut]))["1795344995.0"]
+    restarted = CallTracker(CONFIG)
+    restarted.resume([stored(before_restart)])
+    (update,) = restarted.reconcile([], NOW)
+    assert update.record.disposition is Disposition.INCOMPLETE
+    assert update.record.ended_at == before_restart.answered_at
+    assert update.record.agent_name == "Agent1"
+
+
+# -- click-to-call -------------------------------------------------------------------------------
+
+
+def test_a_click_to_call_carries_the_agent_it_rang_first_without_a_screen_pop() -> None:
+    tracker = CallTracker(CONFIG)
+    tracker.reconcile(
+        [],
+        NOW,
+        QueueSnapshot.of([event(Event="QueueMember", Name="Agent1", Location="PJSIP/8001")]),
+    )
+    tracker.expect_originate("hl-7", caller="+8613800138009", now=NOW, agent_interface="PJSIP/8001")
+    updates = feed(tracker, agent_first_callback(busy_customer=False))
+    assert "agent_connected" not in {update.kind for update in updates}
+    record = updates[-1].record
+    assert (record.agent_name, record.agent_interface) == ("Agent1", "PJSIP/8001")
+    assert record.direction is Direction.OUTBOUND
+
+
+def test_an_agent_on_a_local_member_interface_is_found_by_its_channel() -> None:
+    """FreePBX's members are `Local/8001@from-queue/n`; the channel in the caller's bridge is
+    `Local/8001@from-queue-0000001a;1`."""
+    members = QueueSnapshot.of(
+        [event(Event="QueueMember", Name="Li Wei", Location="Local/8001@from-queue/n")]
+    )
+    caller = {
+        "Event": "CoreShowChannel",
+        "Channel": "PJSIP/trunk-00000007",
+        "Uniqueid": "1795350200.1",
+        "Linkedid": "1795350200.1",
+        "CallerIDNum": "13800138001",
+        "Context": "hotline-in",
+        "Exten": "96777",
+        "Application": "Queue",
+        "ApplicationData": "hotline,,,,120",
+        "Duration": "00:00:40",
+        "BridgeId": "b-1",
+    }
+    agent = {
+        **caller,
+        "Channel": "Local/8001@from-queue-0000001a;1",
+        "Uniqueid": "1795350210.2",
+        "Context": "from-queue",
+        "Exten": "8001",
+        "Application": "AppQueue",
+        "ApplicationData": "(Outgoing Line)",
+        "Duration": "00:00:30",
+    }
+    now = datetime.fromtimestamp(1795350240, UTC)
+    updates = CallTracker(CONFIG).reconcile(
+        [AmiMessage.of(caller), AmiMessage.of(agent)], now, members
+    )
+    record = updates[-1].record
+    assert (record.agent_name, record.agent_interface) == ("Li Wei", "Local/8001@from-queue/n")
+    assert record.answered_at == now - timedelta(seconds=30)
+    assert record.started_at == now - timedelta(seconds=40)
+
+
+def test_a_rebuilt_call_takes_what_the_ivr_set_from_the_listed_channel_variables() -> None:
+    """Asterisk 22 with our manager.conf `channelvars` lists them with each channel."""
+    listed = AmiMessage.of(
+        [
+            ("Event", "CoreShowChannel"),
+            ("Channel", "PJSIP/trunk-00000000"),
+            ("CallerIDNum", "13800138202"),
+            ("Context", "hotline-in"),
+            ("Exten", "96777"),
+            ("Uniqueid", "1796057526.0"),
+            ("Linkedid", "1796057526.0"),
+            ("ChanVariable", "TICKETTYPE=repair"),
+            ("ChanVariable", "HOTLINE_CHOICE=2"),
+            ("ChanVariable", "HOTLINE_CUSTOMER_ID=42"),
+            ("ChanVariable", "HOTLINE_ORIGINATE="),
+            ("Application", "Queue"),
+            ("ApplicationData", "hotline,,,,120"),
+            ("Duration", "00:00:06"),
+            ("BridgeId", ""),
+        ]
+    )
+    waiting = QueueSnapshot.of(
+        [event(Event="QueueEntry", Queue="hotline", Uniqueid="1796057526.0", Wait="2")]
+    )
+    now = datetime.fromtimestamp(1796057533, UTC)
+    (started,) = CallTracker(CONFIG).reconcile([listed], now, waiting)
+    record = started.record
+    assert (record.ivr_choice, record.customer_id, record.queue) == ("repair", 42, "hotline")
+    assert record.disposition is None
+
+
 # -- a takeover by another worker (telephony/lease.py) -------------------------------------------
 
 
@@ -775,9 +1075,10 @@ def test_a_takeover_finishes_a_call_the_last_holder_answered() -> None:
     (written,) = latest(feed(CallTracker(CONFIG), stream[:kill])).values()
     assert written.agent_name == "Agent1" and written.ended_at is None
     tracker = CallTracker(CONFIG)
-    tracker.adopt(written, moment_of(stream[:kill]))
+    tracker.resume([written])
     now = moment_of(stream)
-    (record,) = latest(tracker.reconcile([], now, [(m, now) for m in stream[kill:]])).values()
+    heard = [(message, now) for message in stream[kill:]]
+    (record,) = latest(tracker.reconcile([], now, heard=heard)).values()
     assert record == only("answered")
 
 
@@ -785,9 +1086,9 @@ def test_events_heard_again_of_a_call_that_ended_change_nothing() -> None:
     stream = events("answered")
     (written,) = latest(feed(CallTracker(CONFIG), stream)).values()
     tracker = CallTracker(CONFIG)
-    tracker.adopt(written, written.ended_at or NOW)
+    tracker.resume([written])
     heard = [(message, NOW) for message in stream[len(stream) // 2 :]]
-    assert tracker.reconcile([], NOW, heard) == []
+    assert tracker.reconcile([], NOW, heard=heard) == []
     assert tracker.in_progress() == []
 
 
@@ -802,7 +1103,7 @@ def test_a_takeover_at_any_point_keeps_every_call_right(
     name: str, kill_at: float, take_at: float, overlap: int
 ) -> None:
     """One tracker folds the events up to the kill and writes its calls (the call log);
-    another, which heard the PBX while standing by, adopts what was written, reconciles with
+    another, which heard the PBX while standing by, resumes what was written, reconciles with
     Asterisk's channels when it takes over and with what it heard, then goes on. Every call
     ends as if one tracker had seen it all; only a wait that began before anything the new one
     heard of an unanswered call is unknown (None), never wrong."""
@@ -820,11 +1121,10 @@ def test_a_takeover_at_any_point_keeps_every_call_right(
     heard_from = min([max(0, kill - overlap), *unwritten[:1]])
 
     tracker = CallTracker(CONFIG)
-    for record in written.values():
-        tracker.adopt(record, moment_of(stream[:kill]))
+    tracker.resume(written.values())
     now = moment_of(stream[:take])
     heard = [(message, now) for message in stream[heard_from:take]]
-    final = written | latest(tracker.reconcile(live_channels(stream[:take], now), now, heard))
+    final = written | latest(tracker.reconcile(live_channels(stream[:take], now), now, heard=heard))
     final |= latest(feed(tracker, stream[take:]))
     assert tracker.in_progress() == []
     for linkedid, truth in folded(name).items():

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hotline.db.engine import create_engine, session_factory
 from hotline.db.tables import CallRow, Customer, CustomerPhone, User
 from hotline.telephony.model import CallRecord, Direction, Disposition
-from hotline.telephony.writer import CallWriter, OriginateLink
+from hotline.telephony.writer import CallWriter, OriginateLink, calls_in_progress
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime(2026, 11, 22, 10, 56, 35, tzinfo=UTC)
@@ -123,6 +123,80 @@ async def test_the_database_fills_in_customer_agent_and_originate_link(
     first, second = await rows(sessions)
     assert first.customer_id == customer.id and first.agent_user_id == agent.id
     assert second.requested_by_user_id == agent.id and second.originate_action_id == "orig-1"
+
+
+async def test_a_poorer_snapshot_of_a_call_never_erases_a_stored_fact(sessions: Sessions) -> None:
+    """What a rebuild from CoreShowChannels may send for a call the log knows better: no IVR
+    choice, no agent, no wait, a later estimate of the answer. The row keeps what it had; the
+    snapshot still moves what only it knows (the end)."""
+    known = call(
+        "4.0",
+        agent_name="Agent1",
+        agent_interface="PJSIP/8001",
+        answered_at=T0 + timedelta(seconds=2),
+        wait_seconds=1.5,
+        customer_id=None,
+    )
+    rebuilt = call(
+        "4.0",
+        ivr_choice=None,
+        queue=None,
+        started_at=T0 + timedelta(seconds=1),
+        answered_at=T0 + timedelta(seconds=30),
+        ended_at=T0 + timedelta(seconds=40),
+        talk_seconds=10.0,
+        disposition=Disposition.ANSWERED,
+    )
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.start()
+    try:
+        writer.put(known)
+        await writer.flushed()
+        writer.put(rebuilt)
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    (row,) = await rows(sessions)
+    assert (row.ivr_choice, row.queue) == ("repair", "hotline")
+    assert (row.agent_name, row.agent_interface) == ("Agent1", "PJSIP/8001")
+    assert (row.started_at, row.answered_at) == (T0, T0 + timedelta(seconds=2))
+    assert row.wait_seconds == 1.5
+    assert (row.ended_at, row.disposition) == (T0 + timedelta(seconds=40), "answered")
+
+
+async def test_a_new_agent_replaces_the_stored_one_whole(sessions: Sessions) -> None:
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.start()
+    try:
+        writer.put(call("5.0", agent_name="Agent1", agent_interface="PJSIP/8001"))
+        await writer.flushed()
+        writer.put(call("5.0", agent_name=None, agent_interface="PJSIP/8002"))
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    (row,) = await rows(sessions)
+    assert (row.agent_name, row.agent_interface) == (None, "PJSIP/8002")
+
+
+async def test_calls_in_progress_come_back_as_they_were_written(sessions: Sessions) -> None:
+    talking = call(
+        "6.0",
+        agent_name="Agent1",
+        agent_interface="PJSIP/8001",
+        answered_at=T0 + timedelta(seconds=2),
+        wait_seconds=1.5,
+        customer_id=None,
+    )
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.start()
+    try:
+        writer.put(talking)
+        writer.put(call("7.0", ended_at=T0, disposition=Disposition.IVR_ONLY, queue=None))
+        writer.put(replace(talking, linkedid="8.0", server="another"))
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    assert await calls_in_progress(sessions, "pbx") == [talking]
 
 
 async def test_overflow_drops_calls_in_progress_first_and_counts(sessions: Sessions) -> None:

@@ -21,6 +21,7 @@ from tickets.callbacks import (
     TaskStatus,
     callback_for,
     half_day,
+    outside_window,
     record_attempt,
     record_survey,
     sampled,
@@ -196,7 +197,9 @@ def test_retries_are_on_new_half_days_outside_quiet_hours(
         if task.status is not TaskStatus.PENDING:
             break
         at = max(at, task.not_before) + gap
-        task = record_attempt(task, Outcome.NO_ANSWER, at, POLICY, TZ)
+        # A time the gap puts in the quiet hours: the customer asked to be called then.
+        reason = "客户要求此时回电" if outside_window(task, at, POLICY, TZ) else None
+        task = record_attempt(task, Outcome.NO_ANSWER, at, POLICY, TZ, reason)
         if task.status is TaskStatus.PENDING:
             assert task.not_before >= at
             assert not POLICY.quiet.holds(task.not_before.astimezone(TZ).time())
@@ -231,3 +234,19 @@ def test_resolved_consultations_get_a_callback_in_the_sample_only() -> None:
         CallbackKind.CONSULTATION
     )
     assert callback_for(TicketType.CONSULTATION, Action.RESOLVE, number, none) is None
+
+
+@pytest.mark.parametrize(
+    "at", [local(20, 8, 59), local(20, 22)], ids=["before its time", "in the quiet hours"]
+)
+def test_an_attempt_outside_the_window_needs_a_reason(at: datetime) -> None:
+    task = TaskState(TaskStatus.PENDING, local(20, 9))
+    with pytest.raises(CallbackError) as refused:
+        record_attempt(task, Outcome.NO_ANSWER, at, POLICY, TZ)
+    assert refused.value.field == "reason"
+    after = record_attempt(task, Outcome.NO_ANSWER, at, POLICY, TZ, "客户要求现在回电")
+    assert after.attempts == ((at, Outcome.NO_ANSWER),)
+
+
+def test_an_outage_restored_gets_a_follow_up_callback_like_a_repair() -> None:
+    assert callback_for(TicketType.OUTAGE, Action.FIX, "TQ-1", POLICY) is CallbackKind.REPAIR

@@ -96,9 +96,20 @@ def test_a_received_time_in_the_future_is_refused() -> None:
 
 
 def test_only_a_consultation_may_be_special() -> None:
-    assert check_new_ticket(draft(TicketType.CONSULTATION, special=True), NOW) == NOW
+    special = draft(TicketType.CONSULTATION, special=True, special_reason="research")
+    assert check_new_ticket(special, NOW) == NOW
     for ticket_type in set(TicketType) - {TicketType.CONSULTATION}:
         assert refused_fields(draft(ticket_type, special=True)) == {"special": "consultations only"}
+
+
+def test_a_special_consultation_needs_a_reason_chosen_at_intake() -> None:
+    for reason in (None, "老板说的"):
+        refused = refused_fields(
+            draft(TicketType.CONSULTATION, special=True, special_reason=reason)
+        )
+        assert set(refused) == {"special_reason"}
+    plain = draft(TicketType.CONSULTATION, special_reason="research")
+    assert set(refused_fields(plain)) == {"special_reason"}
 
 
 def test_only_a_complaint_may_name_staff() -> None:
@@ -123,7 +134,7 @@ def test_a_repair_or_outage_needs_a_known_subtype() -> None:
 
 
 def test_a_gas_smell_is_not_booked_for_later() -> None:
-    window = Appointment(NOW + H, NOW + 3 * H)
+    window = Appointment(NOW + H, NOW + 3 * H, customer_agreed=True)
     gas_smell = draft(TicketType.REPAIR, subtype=GAS_SMELL, appointment=window)
     assert set(refused_fields(gas_smell)) == {"appointment"}
     assert check_new_ticket(draft(TicketType.REPAIR, appointment=window), NOW) == NOW
@@ -136,7 +147,7 @@ def test_every_broken_rule_is_named_at_once_and_the_first_one_speaks() -> None:
         special=True,
         named_staff=frozenset({"wang"}),
         received_at=NOW + H,
-        appointment=Appointment(NOW - 3 * H, NOW - H),
+        appointment=Appointment(NOW - 3 * H, NOW - H, customer_agreed=True),
     )
     with pytest.raises(TicketRefused) as refused:
         check_new_ticket(ticket, NOW)
@@ -161,12 +172,12 @@ def test_a_special_consultation_opens_a_24_hour_reply_clock() -> None:
         TZ,
         NOW,
     )
-    assert list(clocks) == [ClockName.REPLY]
+    assert list(clocks) == [ClockName.REPLY, ClockName.TAKE_UP]
     assert clocks[ClockName.REPLY].due_at == earlier + 24 * H
 
 
 def test_an_appointment_on_the_call_sets_the_handle_deadline_to_the_window_end() -> None:
-    window = Appointment(NOW + 20 * H, NOW + 22 * H)
+    window = Appointment(NOW + 20 * H, NOW + 22 * H, customer_agreed=True)
     clocks = opening_clocks(
         draft(TicketType.REPAIR, appointment=window), NOW, sla.DEFAULT_POLICIES, CALENDAR, TZ, NOW
     )
@@ -188,12 +199,15 @@ def drafts(draw: st.DrawFn) -> TicketDraft:
     appointment = None
     if draw(st.booleans()):
         start = NOW + timedelta(minutes=draw(minutes))
-        appointment = Appointment(start, start + timedelta(minutes=draw(minutes)))
+        appointment = Appointment(
+            start, start + timedelta(minutes=draw(minutes)), customer_agreed=True
+        )
     received = draw(st.none() | minutes)
     return TicketDraft(
         type=ticket_type,
         subtype=draw(st.none() | st.sampled_from([*known, "leaky_tap"])),
         special=draw(st.booleans()),
+        special_reason=draw(st.none() | st.sampled_from(["research", "other_department", "x"])),
         received_at=None if received is None else NOW + timedelta(minutes=received),
         named_staff=frozenset(draw(st.sets(st.sampled_from(STAFF), max_size=2))),
         assignee=draw(st.none() | st.sampled_from(STAFF)),
@@ -212,6 +226,15 @@ def broken_rules(ticket: TicketDraft) -> set[str]:
         broken.add("received_at")
     if ticket.special and ticket.type is not TicketType.CONSULTATION:
         broken.add("special")
+    reasons = ("research", "other_department")
+    if (
+        ticket.special
+        and ticket.type is TicketType.CONSULTATION
+        and ticket.special_reason not in reasons
+    ):
+        broken.add("special_reason")
+    if ticket.special_reason is not None and not ticket.special:
+        broken.add("special_reason")
     if ticket.named_staff and ticket.type is not TicketType.COMPLAINT:
         broken.add("named_staff")
     if ticket.type is TicketType.COMPLAINT and ticket.assignee in ticket.named_staff:
@@ -219,7 +242,7 @@ def broken_rules(ticket: TicketDraft) -> set[str]:
     window = ticket.appointment
     if window is not None and (
         ticket.type is not TicketType.REPAIR
-        or ticket.subtype == GAS_SMELL
+        or ticket.subtype != "indoor_equipment"
         or window.end <= window.start
         or window.end <= NOW
     ):
@@ -258,6 +281,9 @@ def test_an_accepted_draft_opens_its_clocks_when_it_was_received(ticket: TicketD
     for clock in clocks.values():
         assert clock.started_at == received_at
         assert clock.due_at > received_at
-        assert not clock.is_stopped
+        # Filed straight to a person, it was taken up when it came in.
+        taken = clock.name is ClockName.TAKE_UP and ticket.assignee is not None
+        assert clock.is_stopped == taken
+        assert not taken or clock.stopped_at == received_at
     if ticket.appointment is not None and ClockName.HANDLE in clocks:
         assert clocks[ClockName.HANDLE].due_at == ticket.appointment.end

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets import sla
+from tickets import regulations, sla
 from tickets.calendar import BusinessCalendar
 from tickets.sla import (
     Clock,
@@ -87,7 +88,7 @@ MINUTES, WORKING_DAYS = TargetKind.MINUTES, TargetKind.WORKING_DAYS
             TicketType.REPAIR,
             "indoor_equipment",
             False,
-            {ClockName.HANDLE: (MINUTES, 360), ClockName.FIX: (MINUTES, 1440)},
+            {ClockName.HANDLE: (MINUTES, 30), ClockName.FIX: (MINUTES, 1440)},
         ),
         (
             TicketType.REPAIR,
@@ -126,7 +127,9 @@ def test_default_policies_give_each_ticket_kind_its_clocks(
     chosen = sla.select_policies(
         sla.DEFAULT_POLICIES, ticket_type, subtype, special, StartEvent.RECEIVED
     )
-    assert {p.clock: (p.kind, p.amount) for p in chosen} == expected
+    # Every ticket is also to be taken up by a person within the day (上传下达).
+    take_up = {ClockName.TAKE_UP: (TargetKind.END_OF_DAY, 0)}
+    assert {p.clock: (p.kind, p.amount) for p in chosen} == {**take_up, **expected}
 
 
 @pytest.mark.parametrize("ticket_type", list(TicketType))
@@ -153,6 +156,7 @@ def test_the_most_specific_policy_wins_in_any_order() -> None:
         assert [(p.clock, p.amount) for p in chosen] == [
             (ClockName.HANDLE, 30),
             (ClockName.FIX, 1440),
+            (ClockName.TAKE_UP, 0),
         ]
 
 
@@ -194,7 +198,7 @@ def test_selected_policies_come_in_clock_order() -> None:
         False,
         StartEvent.RECEIVED,
     )
-    assert [p.clock for p in chosen] == [ClockName.HANDLE, ClockName.RESTORE]
+    assert [p.clock for p in chosen] == [ClockName.HANDLE, ClockName.RESTORE, ClockName.TAKE_UP]
 
 
 @settings(max_examples=100, deadline=None)
@@ -225,7 +229,7 @@ def test_policy_selection_does_not_depend_on_the_table_order(
 HOUR_TARGETS = [
     (TicketType.CONSULTATION, None, False, ClockName.REPLY, 4 * H),
     (TicketType.CONSULTATION, None, True, ClockName.REPLY, 24 * H),
-    (TicketType.REPAIR, "indoor_equipment", False, ClockName.HANDLE, 6 * H),
+    (TicketType.REPAIR, "indoor_equipment", False, ClockName.HANDLE, 30 * M),
     (TicketType.REPAIR, "network_fault", False, ClockName.HANDLE, 6 * H),
     (TicketType.REPAIR, "gas_smell", False, ClockName.HANDLE, 30 * M),
     (TicketType.REPAIR, "indoor_equipment", False, ClockName.FIX, 24 * H),
@@ -250,7 +254,9 @@ def test_hour_clocks_are_due_after_their_target_on_the_wall_clock(
     clock = start(ticket_type, subtype, received, special)[name]
     assert clock.due_at == local(2026, 11, 20, 10) + target
     assert clock.original_due_at == clock.due_at
-    assert clock.kind is TargetKind.MINUTES and clock.pausable
+    assert clock.kind is TargetKind.MINUTES
+    # Safety clocks never wait for the customer.
+    assert clock.pausable is (subtype != "gas_smell" and ticket_type is not TicketType.OUTAGE)
     assert clock.basis is DueBasis.POLICY and not clock.estimated
     assert clock.state(received) is ClockState.RUNNING
 
@@ -344,7 +350,8 @@ def test_waiting_for_the_customer_moves_an_hour_clock_by_the_paused_time() -> No
     clock = handle()
     paused = sla.pause(clock, RECEIVED + 1 * H)
     assert paused.paused_at == RECEIVED + 1 * H
-    assert paused.due_at == clock.due_at  # completed pauses only
+    # While waiting, the due time is the one reached if the customer never answers.
+    assert paused.due_at == clock.due_at + timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
     resumed = sla.resume(paused, RECEIVED + 3 * H)
     assert resumed.paused_at is None
     assert resumed.paused_seconds == 2 * 3600
@@ -651,10 +658,14 @@ def test_recording_the_same_events_again_changes_nothing() -> None:
     assert sla.record_due_events(once, [DueEvent.WARNING, DueEvent.BREACH]) == once
 
 
-def test_paused_and_stopped_clocks_have_nothing_due_and_no_next_check() -> None:
+def test_a_paused_clock_is_next_checked_when_its_allowance_would_run_out() -> None:
     paused = sla.pause(handle(), RECEIVED + 1 * H)
     assert sla.due_events(paused, RECEIVED + 30 * H) == []
-    assert paused.next_check_at() is None
+    allowance = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    assert paused.next_check_at() == RECEIVED + 4 * H + 48 * M + allowance
+
+
+def test_a_stopped_clock_has_nothing_due_and_no_next_check() -> None:
     stopped = sla.stop(handle(), RECEIVED + 1 * H)
     assert sla.due_events(stopped, RECEIVED + 30 * H) == []
     assert stopped.next_check_at() is None
@@ -735,7 +746,9 @@ def test_pausing_never_makes_a_clock_due_sooner(
             current = sla.resume(current, cursor)
             assert current.due_at >= before
         assert current.due_at >= clock.due_at
-        expected = clock.due_at + waited if clock.pausable else clock.due_at
+        # Waiting moves a clock by the time waited, up to the pause allowance of its policy.
+        allowance = timedelta(seconds=clock.pause_limit_seconds)
+        expected = clock.due_at + min(waited, allowance) if clock.pausable else clock.due_at
         assert current.due_at == expected
 
 
@@ -867,3 +880,179 @@ def test_stopping_now_keeps_the_state_the_clock_shows_now(
             (ClockState.RUNNING, ClockState.MET),
             (ClockState.BREACHED, ClockState.BREACHED),
         )
+
+
+# --- pause allowance: safety clocks never wait, others wait a limited time ---------------------
+
+
+def test_a_gas_smell_clock_never_pauses() -> None:
+    for name, clock in start(TicketType.REPAIR, "gas_smell", RECEIVED).items():
+        assert sla.pause(clock, RECEIVED + 1 * M) == clock, name
+
+
+def test_an_outage_clock_never_pauses() -> None:
+    for name, clock in start(TicketType.OUTAGE, "unplanned", RECEIVED).items():
+        assert sla.pause(clock, RECEIVED + 1 * M) == clock, name
+
+
+def test_a_pause_past_the_allowance_counts_as_running_time() -> None:
+    limit = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    clock = sla.pause(handle(), RECEIVED + 1 * H)
+    # Never answered: the clock falls due the allowance after its own due time.
+    assert clock.due_at == RECEIVED + 6 * H + limit
+    assert clock.state(RECEIVED + 6 * H + limit - 1 * M) is ClockState.PAUSED
+    assert clock.state(RECEIVED + 6 * H + limit) is ClockState.BREACHED
+    swept, events = sweep(clock, RECEIVED + 6 * H + limit)
+    assert events == [DueEvent.WARNING, DueEvent.BREACH]
+    assert swept.breached_at == RECEIVED + 6 * H + limit
+    # Resumed long after: the whole wait is on record, only the allowance moved the clock.
+    resumed = sla.resume(clock, RECEIVED + 1 * H + limit + 10 * H)
+    assert resumed.paused_seconds == (limit + 10 * H).total_seconds()
+    assert resumed.due_at == RECEIVED + 6 * H + limit
+
+
+def test_a_clock_whose_allowance_is_used_up_does_not_pause_again() -> None:
+    limit = timedelta(minutes=sla.DEFAULT_PAUSE_LIMIT)
+    clock = sla.resume(sla.pause(handle(), RECEIVED), RECEIVED + limit)
+    assert clock.pause_left_seconds == 0
+    assert sla.pause(clock, RECEIVED + limit + 1 * M) == clock
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(st.integers(0, 100 * 60), st.integers(0, 100 * 60)), min_size=1, max_size=6),
+    st.integers(0, 72 * 60),
+)
+def test_pauses_never_move_a_clock_by_more_than_its_allowance(
+    pauses: list[tuple[int, int]], limit: int
+) -> None:
+    policy = SlaPolicy(
+        ClockName.HANDLE, TargetKind.MINUTES, 6 * 60, TicketType.REPAIR, pause_limit=limit
+    )
+    clock = sla.start_clock(policy, RECEIVED, CALENDAR, TZ)
+    moment = RECEIVED
+    for gap, length in pauses:
+        moment += timedelta(minutes=gap)
+        clock = sla.pause(clock, moment)
+        moment += timedelta(minutes=length)
+        assert clock.due_at - clock.target_due_at <= timedelta(minutes=limit)
+        clock = sla.resume(clock, moment)
+        assert timedelta(0) <= clock.due_at - clock.target_due_at <= timedelta(minutes=limit)
+
+
+# --- appointments never erase a breach ----------------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 48 * 60), st.integers(1, 72 * 60))
+def test_an_appointment_never_turns_a_breach_into_a_running_clock(
+    booked_after: int, window_ends_in: int
+) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=booked_after)
+    appointed = sla.appoint(clock, at + timedelta(minutes=window_ends_in), at)
+    if at >= clock.due_at:
+        assert appointed == clock
+        assert appointed.state(at) is ClockState.BREACHED
+    else:
+        assert appointed.basis is DueBasis.APPOINTMENT
+
+
+# --- a cancelled visit gives the clock its own deadline back -----------------------------------
+
+
+def test_a_withdrawn_appointment_gives_back_the_policy_deadline_and_its_pauses() -> None:
+    clock = sla.resume(sla.pause(handle(), RECEIVED + 1 * H), RECEIVED + 2 * H)
+    booked = sla.appoint(clock, RECEIVED + 30 * H, RECEIVED + 3 * H)
+    withdrawn = sla.withdraw_appointment(booked, None)
+    assert withdrawn.due_at == clock.due_at == RECEIVED + 7 * H
+    assert withdrawn.basis is DueBasis.POLICY and withdrawn.pausable
+    assert withdrawn.state(RECEIVED + 8 * H) is ClockState.BREACHED
+
+
+def test_a_withdrawn_appointment_gives_way_to_the_next_booked_visit() -> None:
+    booked = sla.appoint(handle(), RECEIVED + 30 * H, RECEIVED + 1 * H)
+    withdrawn = sla.withdraw_appointment(booked, RECEIVED + 20 * H)
+    assert withdrawn.due_at == RECEIVED + 20 * H
+    assert withdrawn.basis is DueBasis.APPOINTMENT
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 5 * 60), st.integers(1, 72 * 60))
+def test_booking_then_withdrawing_changes_no_policy_deadline(booked_at: int, ends_in: int) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=booked_at)
+    booked = sla.appoint(clock, at + timedelta(minutes=ends_in), at)
+    assert sla.withdraw_appointment(booked, None) == clock
+
+
+# --- facts entered later are judged by their own times ------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 6 * 60 - 1), st.integers(0, 100 * 60))
+def test_a_fact_is_judged_by_its_time_whether_or_not_the_sweep_ran_first(
+    stopped_after: int, swept_after: int
+) -> None:
+    clock = handle()
+    at = RECEIVED + timedelta(minutes=stopped_after)
+    swept, _ = sweep(clock, RECEIVED + timedelta(minutes=swept_after))
+    judged = sla.stop(swept, at)
+    assert judged.breached_at is None
+    assert judged.state(at + 100 * H) is ClockState.MET
+    # A warning stays only if it came before the fact.
+    assert judged.warned_at is None or judged.warned_at <= at
+
+
+# --- complaint extensions: agreed, on a working day, within the policy ------------------------
+
+COMPLAINT_REPLY_POLICY = next(
+    p for p in sla.DEFAULT_POLICIES if p.ticket_type is TicketType.COMPLAINT
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 3))
+def test_an_allowed_extension_lands_on_a_working_day_within_the_policy(
+    days_later: int, earlier_extensions: int
+) -> None:
+    clock = replace(complaint_reply(), extensions=earlier_extensions)
+    new_due = sla.end_of_local_day(
+        sla.deadline_day(clock.original_due_at, TZ) + timedelta(days=days_later), TZ
+    )
+    refusal = sla.extension_refusal(clock, new_due, COMPLAINT_REPLY_POLICY, CALENDAR, TZ)
+    day = sla.deadline_day(new_due, TZ)
+    furthest = CALENDAR.working_days_after(
+        sla.deadline_day(clock.original_due_at, TZ), sla.DEFAULT_EXTENSION_DAYS
+    ).day
+    allowed = (
+        earlier_extensions < sla.DEFAULT_EXTENSION_LIMIT
+        and CALENDAR.is_workday(day)
+        and day <= furthest
+    )
+    assert (refusal is None) == allowed
+
+
+def test_an_extension_records_how_and_when_the_customer_agreed() -> None:
+    clock = complaint_reply()
+    new_due = clock.due_at + timedelta(days=3)
+    extended = sla.extend(
+        clock, new_due, "需检测", RECEIVED + 1 * H, agreed_via="电话", agreed_at=RECEIVED
+    )
+    assert (extended.extensions, extended.extension_agreed_via) == (1, "电话")
+    assert extended.extension_agreed_at == RECEIVED
+
+
+# --- the rules' own values --------------------------------------------------------------------
+
+
+@given(st.sampled_from(sla.DEFAULT_POLICIES), st.integers(0, 100_000))
+def test_a_target_is_looser_than_the_rules_exactly_when_it_gives_more_time(
+    policy: SlaPolicy, amount: int
+) -> None:
+    assert regulations.policy_looser(policy, amount) is (amount > policy.amount)
+
+
+@given(st.sampled_from(sorted(regulations.KPI_RULE_TARGETS)), st.floats(0, 1))
+def test_a_kpi_target_is_looser_exactly_when_it_asks_less(name: str, target: float) -> None:
+    assert regulations.kpi_looser(name, target) is (target < regulations.KPI_RULE_TARGETS[name])

@@ -238,3 +238,13 @@ def test_a_miss_is_exactly_a_fixed_repair_with_a_repeat_within_30_days(
         assert (repair.ticket in misses) == repeated
     result = first_time_fix_rate(repairs)
     assert result is None or 0 <= result <= 1
+
+
+def test_a_reopened_repair_was_not_fixed_first_time() -> None:
+    day = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    repairs = [
+        Repair("R1", None, "indoor_equipment", day, day + timedelta(hours=2), reopened=True),
+        Repair("R2", None, "indoor_equipment", day, day + timedelta(hours=2)),
+    ]
+    assert repeat_repairs(repairs) == {"R1"}
+    assert first_time_fix_rate(repairs) == 0.5

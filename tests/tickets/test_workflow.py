@@ -25,6 +25,7 @@ from tickets.workflow import (
     ActionNotAllowed,
     Appointment,
     Outcome,
+    Resolution,
     Role,
     Status,
     TicketSnapshot,
@@ -156,6 +157,8 @@ def full_input(ticket: TicketSnapshot) -> dict[str, Any]:
         "reason": "客户需提供资料",
         "note": "已答复客户",
         "due_at": (reply.due_at if reply else T0) + timedelta(days=10),
+        "agreed_via": "电话",
+        "special_reason": "research",
     }
 
 
@@ -268,11 +271,16 @@ def test_a_role_outside_action_roles_is_forbidden_whatever_the_state(
 A = Action
 ALLOWED_FOR_SUPERVISOR = {
     # (type, status, clocks) → what a supervisor may do on an assigned ticket
-    (TicketType.CONSULTATION, Status.NEW, "fresh"): [A.ASSIGN],
+    (TicketType.CONSULTATION, Status.NEW, "fresh"): [A.ASSIGN, A.MARK_SPECIAL],
     (TicketType.REPAIR, Status.NEW, "fresh"): [A.ASSIGN],
     (TicketType.OUTAGE, Status.NEW, "fresh"): [A.ASSIGN],
-    (TicketType.COMPLAINT, Status.NEW, "fresh"): [A.ASSIGN, A.EXTEND],
-    (TicketType.CONSULTATION, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.REPLY],
+    (TicketType.COMPLAINT, Status.NEW, "fresh"): [A.ASSIGN],
+    (TicketType.CONSULTATION, Status.ASSIGNED, "fresh"): [
+        A.ASSIGN,
+        A.START,
+        A.REPLY,
+        A.MARK_SPECIAL,
+    ],
     (TicketType.REPAIR, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
     (TicketType.OUTAGE, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.ARRIVE],
     (TicketType.COMPLAINT, Status.ASSIGNED, "fresh"): [A.ASSIGN, A.START, A.REPLY, A.EXTEND],
@@ -281,15 +289,17 @@ ALLOWED_FOR_SUPERVISOR = {
         A.PAUSE,
         A.REPLY,
         A.RESOLVE,
+        A.MARK_SPECIAL,
     ],
     (TicketType.REPAIR, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.ARRIVE, A.FIX],
-    (TicketType.OUTAGE, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.ARRIVE, A.FIX],
+    (TicketType.OUTAGE, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.ARRIVE, A.FIX],
     (TicketType.COMPLAINT, Status.IN_PROGRESS, "fresh"): [A.ASSIGN, A.PAUSE, A.REPLY, A.EXTEND],
     (TicketType.CONSULTATION, Status.WAITING_CUSTOMER, "fresh"): [
         A.ASSIGN,
         A.RESUME,
         A.REPLY,
         A.RESOLVE,
+        A.MARK_SPECIAL,
     ],
     (TicketType.REPAIR, Status.WAITING_CUSTOMER, "fresh"): [A.ASSIGN, A.RESUME],
     (TicketType.COMPLAINT, Status.WAITING_CUSTOMER, "fresh"): [
@@ -383,7 +393,7 @@ def test_repair_from_call_to_closure() -> None:
         do(ticket, A.RESOLVE, Role.TECHNICIAN, T0 + 6 * M)
     ticket = do(ticket, A.PAUSE, Role.TECHNICIAN, T0 + 1 * H, reason="客户不在家")
     assert ticket.status is Status.WAITING_CUSTOMER
-    assert all(clock.is_paused for clock in ticket.clocks.values())
+    assert all(clock.is_paused for clock in ticket.clocks.values() if not clock.is_stopped)
     ticket = do(ticket, A.RESUME, Role.TECHNICIAN, T0 + 2 * H)
     assert ticket.clocks[ClockName.HANDLE].due_at == T0 + 7 * H
     assert ticket.clocks[ClockName.FIX].due_at == T0 + 25 * H
@@ -582,22 +592,24 @@ def test_the_named_staff_rule_applies_to_complaints_only() -> None:
 
 def test_an_appointment_replaces_the_handle_clock_by_the_window_end() -> None:
     ticket = new_ticket(TicketType.REPAIR, "indoor_equipment")
-    window = Appointment(T0 + timedelta(days=1), T0 + timedelta(days=1, hours=2))
+    window = Appointment(
+        T0 + timedelta(days=1), T0 + timedelta(days=1, hours=2), customer_agreed=True
+    )
     outcome = run(ticket, A.ASSIGN, Role.DISPATCHER, assignee="tech", appointment=window)
     handle = outcome.clocks[ClockName.HANDLE]
     assert handle.due_at == window.end
     assert handle.basis is DueBasis.APPOINTMENT
-    assert handle.original_due_at == T0 + 6 * H
+    assert handle.original_due_at == T0 + 30 * M
     assert outcome.clocks[ClockName.FIX] == ticket.clocks[ClockName.FIX]
     assert outcome.appointment == window
 
 
 def test_a_new_appointment_while_waiting_reschedules_the_visit() -> None:
-    first = Appointment(T0 + 2 * H, T0 + 4 * H)
+    first = Appointment(T0 + 2 * H, T0 + 4 * H, customer_agreed=True)
     ticket = do(new_ticket(TicketType.REPAIR), A.ASSIGN, assignee="t", appointment=first)
     ticket = do(ticket, A.START, Role.TECHNICIAN, T0 + 20 * M)
     ticket = do(ticket, A.PAUSE, Role.TECHNICIAN, T0 + 30 * M, reason="客户改约")
-    second = Appointment(T0 + 24 * H, T0 + 26 * H)
+    second = Appointment(T0 + 24 * H, T0 + 26 * H, customer_agreed=True)
     ticket = do(ticket, A.ASSIGN, Role.DISPATCHER, T0 + 40 * M, assignee="t", appointment=second)
     assert ticket.status is Status.WAITING_CUSTOMER
     assert ticket.appointment == second
@@ -615,14 +627,15 @@ def test_a_new_appointment_while_waiting_reschedules_the_visit() -> None:
         (TicketType.REPAIR, "indoor_equipment", (3, 1), "end after it starts"),
         (TicketType.REPAIR, "indoor_equipment", (3, 3), "end after it starts"),
         (TicketType.REPAIR, "indoor_equipment", (-5, -3), "past"),
-        (TicketType.REPAIR, "network_fault", (-1, 0), "past"),
+        (TicketType.REPAIR, "network_fault", (1, 3), "customer's premises"),
+        (TicketType.REPAIR, "indoor_equipment", (-1, 0), "past"),
     ],
 )
 def test_bad_appointments_are_refused(
     ticket_type: TicketType, subtype: str | None, window: tuple[int, int], message: str
 ) -> None:
     now = T0 + 10 * M
-    appointment = Appointment(now + window[0] * H, now + window[1] * H)
+    appointment = Appointment(now + window[0] * H, now + window[1] * H, customer_agreed=True)
     with pytest.raises(ActionInvalid, match=message) as refused:
         run(
             new_ticket(ticket_type, subtype),
@@ -638,21 +651,22 @@ def test_bad_appointments_are_refused(
 
 def test_an_appointment_window_already_begun_but_not_over_is_accepted() -> None:
     now = T0 + 10 * M
-    check_appointment(TicketType.REPAIR, "indoor_equipment", Appointment(now - H, now + H), now)
+    check_appointment(
+        TicketType.REPAIR,
+        "indoor_equipment",
+        Appointment(now - H, now + H, customer_agreed=True),
+        now,
+    )
 
 
-def test_no_appointment_once_the_crew_has_arrived() -> None:
+def test_a_return_trip_after_the_first_arrival_is_booked_and_keeps_the_arrival() -> None:
     ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
-    ticket = do(ticket, A.ARRIVE, Role.TECHNICIAN, T0 + 1 * H)
-    with pytest.raises(ActionInvalid) as refused:
-        run(
-            ticket,
-            A.ASSIGN,
-            at=T0 + 2 * H,
-            assignee="t",
-            appointment=Appointment(T0 + 3 * H, T0 + 4 * H),
-        )
-    assert refused.value.field == "appointment"
+    arrived = do(ticket, A.ARRIVE, Role.TECHNICIAN, T0 + 1 * H)
+    return_trip = Appointment(T0 + 26 * H, T0 + 28 * H, customer_agreed=True)
+    booked = do(arrived, A.ASSIGN, at=T0 + 2 * H, assignee="t", appointment=return_trip)
+    assert booked.appointment == return_trip
+    assert booked.clocks[ClockName.HANDLE] == arrived.clocks[ClockName.HANDLE]
+    assert booked.clocks[ClockName.FIX] == arrived.clocks[ClockName.FIX]
 
 
 # --- extension, pause and reply input -----------------------------------------------------------
@@ -662,7 +676,9 @@ def test_extending_a_complaint_sets_the_agreed_deadline_and_reason() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     original = ticket.clocks[ClockName.REPLY].due_at
     agreed = original + timedelta(days=10)
-    outcome = run(ticket, A.EXTEND, Role.QUALITY, due_at=agreed, reason="需第三方检测")
+    outcome = run(
+        ticket, A.EXTEND, Role.QUALITY, due_at=agreed, reason="需第三方检测", agreed_via="电话"
+    )
     reply = outcome.clocks[ClockName.REPLY]
     assert (reply.due_at, reply.original_due_at) == (agreed, original)
     assert (reply.basis, reply.extension_reason) == (DueBasis.EXTENSION, "需第三方检测")
@@ -681,7 +697,7 @@ def test_extending_a_complaint_sets_the_agreed_deadline_and_reason() -> None:
 def test_an_extension_needs_a_later_deadline_and_a_reason(data: dict[str, Any], field: str) -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     with pytest.raises(ActionInvalid) as refused:
-        run(ticket, A.EXTEND, Role.QUALITY, **data)
+        run(ticket, A.EXTEND, Role.QUALITY, **data, agreed_via="电话")
     assert refused.value.field == field
 
 
@@ -689,7 +705,15 @@ def test_an_extension_after_the_deadline_is_refused() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     due = ticket.clocks[ClockName.REPLY].due_at
     with pytest.raises(ActionInvalid, match="passed") as refused:
-        run(ticket, A.EXTEND, Role.QUALITY, due + H, due_at=due + timedelta(days=5), reason="x")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due + H,
+            due_at=due + timedelta(days=5),
+            reason="x",
+            agreed_via="电话",
+        )
     assert refused.value.field == "due_at"
 
 
@@ -697,14 +721,21 @@ def test_an_extension_after_the_reply_is_not_allowed() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     ticket = do(ticket, A.REPLY, Role.QUALITY, note="已答复")
     with pytest.raises(ActionNotAllowed, match="already had the reply"):
-        run(ticket, A.EXTEND, Role.QUALITY, due_at=T0 + timedelta(days=30), reason="x")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=T0 + timedelta(days=30),
+            reason="x",
+            agreed_via="电话",
+        )
 
 
 @pytest.mark.parametrize("ticket_type", [TicketType.CONSULTATION, TicketType.REPAIR])
 def test_only_complaints_are_extended(ticket_type: TicketType) -> None:
     ticket = new_ticket(ticket_type, status=Status.IN_PROGRESS, assignee="x")
     with pytest.raises(ActionNotAllowed, match=f"on a {ticket_type} ticket"):
-        run(ticket, A.EXTEND, due_at=T0 + timedelta(days=30), reason="x")
+        run(ticket, A.EXTEND, due_at=T0 + timedelta(days=30), reason="x", agreed_via="电话")
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -738,7 +769,7 @@ def test_waiting_pauses_hour_clocks_only() -> None:
         A.ASSIGN,
         Role.DISPATCHER,
         assignee="t",
-        appointment=Appointment(T0 + 3 * H, T0 + 5 * H),
+        appointment=Appointment(T0 + 3 * H, T0 + 5 * H, customer_agreed=True),
     )
     paused = do(booked, A.PAUSE, Role.TECHNICIAN, T0 + 1 * H, reason="x")
     assert not paused.clocks[ClockName.HANDLE].is_paused  # an agreed window does not move
@@ -749,12 +780,19 @@ def test_a_refused_action_changes_nothing() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     clocks = dict(ticket.clocks)
     with pytest.raises(ActionInvalid):
-        run(ticket, A.EXTEND, Role.QUALITY, due_at=T0 + timedelta(days=30), reason="")
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=T0 + timedelta(days=30),
+            reason="",
+            agreed_via="电话",
+        )
     assert ticket.clocks == clocks and ticket.status is Status.IN_PROGRESS
 
 
 def test_waiting_does_not_pause_a_clock_already_past_its_due_time() -> None:
-    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    ticket = new_ticket(TicketType.REPAIR, "network_fault", status=Status.IN_PROGRESS, assignee="t")
     late = T0 + 6 * H + 1 * M  # handle due at T0 + 6 h, not yet swept; fix due at T0 + 24 h
     waiting = do(ticket, A.PAUSE, Role.TECHNICIAN, late, reason="客户不在家")
     assert waiting.status is Status.WAITING_CUSTOMER
@@ -765,3 +803,79 @@ def test_waiting_does_not_pause_a_clock_already_past_its_due_time() -> None:
     assert fixed.clocks[ClockName.HANDLE].state(late + 4 * H) is ClockState.BREACHED
     assert fixed.clocks[ClockName.HANDLE].breached_at == T0 + 6 * H
     assert fixed.clocks[ClockName.FIX].state(late + 4 * H) is ClockState.MET
+
+
+@pytest.mark.parametrize(
+    ("ticket_type", "subtype"),
+    [(TicketType.REPAIR, "gas_smell"), (TicketType.OUTAGE, "unplanned")],
+)
+def test_a_gas_smell_or_an_outage_never_waits_for_the_customer(
+    ticket_type: TicketType, subtype: str
+) -> None:
+    ticket = new_ticket(ticket_type, subtype, status=Status.IN_PROGRESS, assignee="t")
+    with pytest.raises(ActionNotAllowed, match="never waits"):
+        run(ticket, A.PAUSE, Role.TECHNICIAN, reason="客户不在家")
+    assert A.PAUSE not in allowed_actions(ticket, Role.TECHNICIAN)
+
+
+def test_a_reopened_repair_runs_a_fix_clock_again_and_needs_a_new_fix() -> None:
+    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    ticket = do(ticket, A.FIX, Role.TECHNICIAN, T0 + 2 * H)
+    ticket = do(ticket, A.RESOLVE, Role.TECHNICIAN, T0 + 3 * H)
+    reopened = do(ticket, A.REOPEN, Role.QUALITY, T0 + 30 * H)
+    fix = reopened.clocks[ClockName.FIX]
+    assert (fix.started_at, fix.due_at, fix.is_stopped) == (T0 + 30 * H, T0 + 54 * H, False)
+    assert reopened.clocks[ClockName.HANDLE] == ticket.clocks[ClockName.HANDLE]
+    started = do(reopened, A.START, Role.TECHNICIAN, T0 + 31 * H)
+    with pytest.raises(ActionNotAllowed, match="the fix must be recorded first"):
+        run(started, A.RESOLVE, Role.TECHNICIAN, T0 + 32 * H)
+    fixed = do(started, A.FIX, Role.TECHNICIAN, T0 + 33 * H)
+    assert fixed.clocks[ClockName.FIX].state(T0 + 33 * H) is ClockState.MET
+
+
+def test_same_day_feedback_runs_from_the_fix_not_from_the_resolve() -> None:
+    ticket = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    fixed = do(ticket, A.FIX, Role.TECHNICIAN, T0 + 2 * H)  # Friday the 20th, 12:00
+    resolved = do(fixed, A.RESOLVE, Role.TECHNICIAN, T0 + 50 * H)  # Sunday the 22nd
+    feedback = resolved.clocks[ClockName.FEEDBACK]
+    assert feedback.started_at == T0 + 2 * H
+    assert feedback.due_at == datetime(2026, 11, 21, tzinfo=TZ)
+    assert feedback.state(T0 + 50 * H) is ClockState.BREACHED
+
+
+@pytest.mark.parametrize("ticket_type", [TicketType.CONSULTATION, TicketType.COMPLAINT])
+def test_same_day_feedback_runs_from_the_reply(ticket_type: TicketType) -> None:
+    ticket = new_ticket(ticket_type, status=Status.IN_PROGRESS, assignee="a")
+    replied = do(ticket, A.REPLY, Role.SUPERVISOR, T0 + 1 * H, note="已答复")
+    resolved = do(replied, A.RESOLVE, Role.SUPERVISOR, T0 + 30 * H)
+    assert resolved.clocks[ClockName.FEEDBACK].started_at == T0 + 1 * H
+
+
+def test_a_complaint_not_accepted_is_resolved_with_its_reason() -> None:
+    ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
+    replied = do(ticket, A.REPLY, Role.QUALITY, note="已向投诉人解释：不属于本公司服务范围")
+    with pytest.raises(ActionInvalid) as refused:
+        run(replied, A.RESOLVE, Role.QUALITY, resolution=Resolution.NOT_ACCEPTED)
+    assert refused.value.field == "reason"
+    outcome = run(
+        replied, A.RESOLVE, Role.QUALITY, resolution=Resolution.NOT_ACCEPTED, reason="非供气服务"
+    )
+    assert (outcome.status, outcome.resolution) == (Status.RESOLVED, Resolution.NOT_ACCEPTED)
+    repair = new_ticket(TicketType.REPAIR, status=Status.IN_PROGRESS, assignee="t")
+    fixed = do(repair, A.FIX, Role.TECHNICIAN)
+    with pytest.raises(ActionInvalid) as refused:
+        run(fixed, A.RESOLVE, resolution=Resolution.NOT_ACCEPTED, reason="x")
+    assert refused.value.field == "resolution"
+
+
+def test_a_supervisor_marks_a_consultation_special_with_a_reason_before_its_deadline() -> None:
+    ticket = new_ticket(TicketType.CONSULTATION, status=Status.IN_PROGRESS, assignee="a")
+    with pytest.raises(ActionForbidden):
+        run(ticket, A.MARK_SPECIAL, Role.AGENT, special_reason="research")
+    with pytest.raises(ActionInvalid) as refused:
+        run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 1 * H)
+    assert refused.value.field == "special_reason"
+    marked = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 1 * H, special_reason="research")
+    assert marked.clocks[ClockName.REPLY].due_at == T0 + 24 * H
+    late = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 5 * H, special_reason="research")
+    assert late.clocks[ClockName.REPLY] == ticket.clocks[ClockName.REPLY]  # a breach stays

@@ -319,6 +319,33 @@ async def test_a_new_user_gets_a_one_time_password_shown_once(admin: httpx.Async
     assert row.after["interface"] == "PJSIP/8010"
 
 
+async def test_an_agent_on_any_asterisk_interface_can_be_set_up(
+    admin: httpx.AsyncClient,
+) -> None:
+    """FreePBX's queue members are Local channels (`Local/8001@from-queue/n`): such an agent
+    is stored as Asterisk reports the member, so their calls find them."""
+    async with context_of(admin).sessions() as session:
+        ids = {u.username: u.id for u in (await session.exec(select(User))).all()}
+    changed = await post(
+        admin,
+        "/admin/users",
+        f"/admin/users/{ids['agent2']}/update",
+        {"display_name": "李四", "role": "agent", "interface": "local/8002@from-queue/n"},
+    )
+    assert changed.status_code == 303, changed.text
+    async with context_of(admin).sessions() as session:
+        agent2 = await session.get(User, ids["agent2"])
+    assert agent2 is not None and agent2.interface == "Local/8002@from-queue/n"
+    refused = await post(
+        admin,
+        "/admin/users",
+        f"/admin/users/{ids['agent2']}/update",
+        {"display_name": "李四", "role": "agent", "interface": "PJSIP/8002&PJSIP/8003"},
+    )
+    assert refused.status_code == 422
+    assert field_errors(refused.text) == ["an interface looks like PJSIP/8001"]
+
+
 async def test_user_changes_are_validated_and_an_admin_cannot_lock_themself_out(
     admin: httpx.AsyncClient,
 ) -> None:

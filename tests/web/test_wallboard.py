@@ -13,8 +13,6 @@ from conftest import (
 )
 
 from hotline.db.tables import CallRow
-from hotline.services.wallboard import queue_now
-from hotline.telephony.frames import AmiMessage
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.context import AppContext
 
@@ -56,33 +54,14 @@ async def test_figures_for_today(
     body = board.json()
     assert body["today"]["answered"] == 2 and body["today"]["abandoned"] == 1
     assert body["today"]["service_level"] == round(1 / 3, 3)
-    assert body["queues"] == {
-        "waiting": 0,
-        "longest_wait_seconds": 0,
-        "agents": {"ready": 4, "busy": 0, "away": 0},
-    }
+    queues = body["queues"]
+    assert (queues["waiting"], queues["longest_wait_seconds"]) == (0, 0)
+    assert queues["agents"] == {"ready": 4, "busy": 0, "away": 0}
+    assert queues["by_queue"]["hotline"]["agents"] == {"ready": 2, "busy": 0, "away": 0}
+    assert queues["by_queue"]["emergency"]["expected_wait_seconds"] == 0
 
 
 async def test_no_phone_system_means_unknown_queues(live: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live.base_url) as client:
         board = await client.get("/api/wallboard", headers=live.auth("admin"))
     assert board.status_code == 200 and board.json()["queues"] is None
-
-
-def test_queue_status_folds_into_waiting_and_agent_states() -> None:
-    events = [
-        AmiMessage.of({"Event": "QueueMember", "StateInterface": "PJSIP/8001", "Paused": "1"}),
-        AmiMessage.of(
-            {"Event": "QueueMember", "StateInterface": "PJSIP/8002", "InCall": "1", "Paused": "0"}
-        ),
-        AmiMessage.of(
-            {"Event": "QueueMember", "StateInterface": "PJSIP/8003", "Paused": "0", "Status": "1"}
-        ),
-        # The same phone in a second queue counts once.
-        AmiMessage.of({"Event": "QueueMember", "StateInterface": "PJSIP/8003", "Paused": "0"}),
-        AmiMessage.of({"Event": "QueueEntry", "Wait": "12"}),
-        AmiMessage.of({"Event": "QueueEntry", "Wait": "40"}),
-    ]
-    now = queue_now(events)
-    assert (now.waiting, now.longest_wait_seconds) == (2, 40)
-    assert (now.ready, now.busy, now.away) == (1, 1, 1)

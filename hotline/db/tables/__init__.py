@@ -8,7 +8,8 @@ from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.relay import RelayedEvent
-from hotline.db.tables.rules import Department, RoutingRuleRow, SlaPolicyRow
+from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
+from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, User
 
@@ -30,7 +31,11 @@ __all__ = [
     "Department",
     "Escalation",
     "IvrSession",
+    "KpiTargetRow",
     "RelayedEvent",
+    "RingbackPolicyRow",
+    "RingbackRow",
+    "RingbackScan",
     "RoutingRuleRow",
     "SlaClockRow",
     "SlaPolicyRow",

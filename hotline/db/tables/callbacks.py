@@ -82,3 +82,5 @@ class CallbackAttempt(SQLModel, table=True):
     by: str = Field(max_length=64)
     call_linkedid: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=1000)
+    # Why an attempt was made outside the task's window (the customer asked to be called now).
+    reason: str | None = Field(default=None, max_length=500)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Field, SQLModel
 
+from hotline.db.types import UTCDateTime
 from tickets.sla import StartEvent
 
 
@@ -40,3 +43,26 @@ class SlaPolicyRow(SQLModel, table=True):
     subtype: str | None = Field(default=None, max_length=40)
     special: bool | None = None
     starts_on: str = Field(default=StartEvent.RECEIVED.value, max_length=20)
+    pause_limit: int = 0
+    extension_limit: int = 0
+    extension_days: int = 0
+    # A target looser than the rules, asked for by one admin, waiting for another's confirmation;
+    # and who confirmed the one in force when it is looser.
+    pending_amount: int | None = None
+    pending_by: str | None = Field(default=None, max_length=64)
+    confirmed_by: str | None = Field(default=None, max_length=64)
+
+
+class KpiTargetRow(SQLModel, table=True):
+    """A KPI's target, a share from 0 to 1, next to the rules' (tickets/regulations.py). A
+    value looser than the rules waits as `pending_target` until a second admin confirms it."""
+
+    __tablename__ = "kpi_target"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, unique=True)
+    target: float
+    pending_target: float | None = None
+    pending_by: str | None = Field(default=None, max_length=64)
+    confirmed_by: str | None = Field(default=None, max_length=64)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -28,6 +28,8 @@ class Ticket(SQLModel, table=True):
     type: str = Field(max_length=20, index=True)
     subtype: str | None = Field(default=None, max_length=40)
     special: bool = False
+    # Why a consultation is special (SPECIAL_REASONS), chosen at intake or by a supervisor.
+    special_reason: str | None = Field(default=None, max_length=40)
     status: str = Field(max_length=20)
     priority: str = Field(max_length=20)
     department_id: int = Field(foreign_key="department.id")
@@ -42,6 +44,16 @@ class Ticket(SQLModel, table=True):
     named_staff: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     appointment_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The time of the latest fact on record (receipt, or an action at its own time): a fact
+    # entered later with an earlier time would rewrite what was already judged.
+    last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Reopened after it was resolved: it was not fixed (settled) the first time.
+    reopened: int = 0
+    # How it ended (settled, or a complaint not accepted) and, if not accepted, why.
+    resolution: str | None = Field(default=None, max_length=20)
+    resolution_reason: str | None = Field(default=None, max_length=500)
+    # What the customer is to provide while the ticket waits for them.
+    waiting_for: str | None = Field(default=None, max_length=500)
     received_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -89,6 +101,11 @@ class SlaClockRow(SQLModel, table=True):
     pausable: bool
     estimated: bool = False
     paused_seconds: float = 0.0
+    pause_limit_seconds: float = 0.0
+    extensions: int = 0
+    extension_agreed_via: str | None = Field(default=None, max_length=100)
+    extension_agreed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    looser_than_rules: bool = False
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -113,6 +130,9 @@ class Escalation(SQLModel, table=True):
     # Who must act: the assignee for a warning, the department lead and supervisors for a breach.
     notify: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Taken back: a fact entered later with its own earlier time showed the deadline was met.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_note: str | None = Field(default=None, max_length=500)
 
 
 class TicketSequence(SQLModel, table=True):

@@ -4,7 +4,15 @@ and for `hotline simulate`.
 It answers Login/Logoff, Ping, Events, Originate, CoreShowChannels, QueueStatus, QueueSummary
 and QueuePause with ActionIDs and event lists as Asterisk does, and sends events to every
 logged-in connection: replayed byte for byte from a capture, or generated from the captures'
-calls under new names. Faults can be injected: raw bytes, dropped connections, a restart."""
+calls under new names. Faults can be injected: raw bytes, dropped connections, a restart (at
+once, or graceful: calls go on while logins and actions are refused, as Asterisk 22 does).
+
+Its clock is one PBX's clock: a replayed capture sets it to the capture's time, so what it
+says afterwards (a Ping's Timestamp, how long a channel has been up, the next calls) follows
+on from the recording.
+
+Clients reach it over TCP (`start`) or in memory (`connect_in_memory`, the AMI client's
+`connect` factory)."""
 
 from __future__ import annotations
 
@@ -18,9 +26,12 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.telephony.ami import AmiReader, AmiWriter
+from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage, FrameReader, encode
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from hotline.telephony.simulator.capture import RecordedEvent, load_capture
+from hotline.telephony.simulator.memory import memory_connection
 from hotline.telephony.simulator.state import CHANNEL_FIELDS, PbxState
 from hotline.telephony.simulator.templates import Identities, restamp, template
 from ivr import menu
@@ -28,6 +39,8 @@ from ivr import menu
 log = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+# Asterisk 22's answer to every login and action while it drains its calls to shut down.
+SHUTTING_DOWN = "Asterisk is shutting down"
 DEFAULT_MEMBERS = {
     "hotline": [("Local/agent1@agents/n", "Agent1"), ("Local/agent2@agents/n", "Agent2")],
     "emergency": [("Local/agent3@agents/n", "Agent3"), ("Local/agent4@agents/n", "Agent4")],
@@ -58,8 +71,8 @@ class _GeneratedCall:
 
 @dataclass
 class _Connection:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    reader: AmiReader
+    writer: AmiWriter
     logged_in: bool = False
 
 
@@ -81,6 +94,8 @@ class FakeAsterisk:
     # Generated calls run this many times faster than life; their Timestamps follow suit.
     speed: float = 1.0
     state: PbxState = field(default_factory=PbxState)
+    # `core restart gracefully` under way: logins and actions are refused.
+    shutting_down: bool = False
     sent_events: int = 0
     # When each kind of event last went out (monotonic clock), for latency measurements.
     emitted_at: dict[str, float] = field(default_factory=dict)
@@ -129,6 +144,40 @@ class FakeAsterisk:
         for connection in list(self._connections):
             connection.writer.close()
         self._connections.clear()
+
+    async def connect_in_memory(self, _endpoint: AmiEndpoint) -> tuple[AmiReader, AmiWriter]:
+        """A connection to this fake without a socket: the AMI client's `connect` factory."""
+        (client_reader, client_writer), (reader, writer) = memory_connection()
+        task = asyncio.create_task(self._serve(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return client_reader, client_writer
+
+    def shut_down_gracefully(self) -> None:
+        """`core restart gracefully`: the calls up go on to their end (their events still go
+        out), while every login and every action, Ping included, is refused with "Asterisk is
+        shutting down"; `restart` ends it."""
+        self.shutting_down = True
+
+    async def restart(self) -> None:
+        """The restart itself (`core restart now`, or the end of a graceful one): `Shutdown`
+        goes to every connection and they are cut; the restarted PBX has no call up and takes
+        logins again at once."""
+        self.emit(
+            AmiMessage.of(
+                [
+                    ("Event", "Shutdown"),
+                    ("Privilege", "system,all"),
+                    ("Timestamp", f"{self.sim_time():.6f}"),
+                    ("Shutdown", "Cleanly"),
+                    ("Restart", "True"),
+                ]
+            )
+        )
+        await self.drain()
+        self.drop_connections()
+        self.state.forget_calls()
+        self.shutting_down = False
 
     def pause(self) -> None:
         self._flowing.clear()
@@ -183,6 +232,7 @@ class FakeAsterisk:
                 await asyncio.sleep(max(0.0, (stamp - previous) / speed))
             if stamp is not None:
                 previous = stamp
+                self.set_clock(stamp)
             self.emit(recorded.message, recorded.raw)
             if speed is None:
                 await asyncio.sleep(0)
@@ -200,6 +250,10 @@ class FakeAsterisk:
         """The simulated PBX's clock: wall time at start, running `speed` times faster."""
         wall, monotonic = self._origin
         return wall + (time.monotonic() - monotonic) * self.speed
+
+    def set_clock(self, moment: float) -> None:
+        """The PBX's clock says `moment` now (a replayed event's Timestamp)."""
+        self._origin = (moment, time.monotonic())
 
     def identities(self) -> Identities:
         if self._identities is None:
@@ -326,7 +380,7 @@ class FakeAsterisk:
 
     # -- actions in --------------------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: AmiReader, writer: AmiWriter) -> None:
         connection = _Connection(reader, writer)
         self._connections.append(connection)
         frames = FrameReader()
@@ -350,6 +404,9 @@ class FakeAsterisk:
     async def _act(self, connection: _Connection, action: AmiMessage) -> bool:
         name = (action.get_ignoring_case("Action") or "").lower()
         reply = _Replies(connection.writer, action.get_ignoring_case("ActionID"))
+        if self.shutting_down and name != "logoff":
+            reply.response("Error", Message=SHUTTING_DOWN)
+            return True
         if name == "login":
             if (
                 action.get_ignoring_case("Username") == self.username
@@ -414,7 +471,18 @@ class FakeAsterisk:
             self._originate_survey(action, reply.action_id)
             return
         scenario = "callback_noanswer" if exten in self.unanswered_numbers else "callback_answered"
-        self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+        call = self.place_call(caller=exten, scenario=scenario, action_id=reply.action_id)
+        # Agent first: the Originate's channel is an agent's phone, in use until the call ends,
+        # as its device state tells the queues on a real PBX.
+        phones = self.state.members_at(action.get_ignoring_case("Channel") or "")
+        for member in phones:
+            member.in_call = True
+
+        def hung_up(_call: asyncio.Task[None]) -> None:
+            for member in phones:
+                member.in_call = False
+
+        call.add_done_callback(hung_up)
 
     def _originate_survey(self, action: AmiMessage, action_id: str | None) -> None:
         """The customer is the Originate's channel (Local/<number>@callback-out); answered,
@@ -477,8 +545,8 @@ class FakeAsterisk:
                 Max="0",
                 Strategy="ringall" if queue == "emergency" else "rrmemory",
                 Calls=str(len(entries)),
-                Holdtime="0",
-                TalkTime="0",
+                Holdtime=str(self.state.holdtime.get(queue, 0)),
+                TalkTime=str(self.state.talktime.get(queue, 0)),
                 Completed=str(self.state.completed.get(queue, 0)),
                 Abandoned=str(self.state.abandoned.get(queue, 0)),
                 ServiceLevel="20",
@@ -543,8 +611,8 @@ class FakeAsterisk:
                 LoggedIn=str(len(members)),
                 Available=str(len(self.state.free_members(queue))),
                 Callers=str(len(entries)),
-                HoldTime="0",
-                TalkTime="0",
+                HoldTime=str(self.state.holdtime.get(queue, 0)),
+                TalkTime=str(self.state.talktime.get(queue, 0)),
                 LongestHoldTime=str(longest),
             )
             items += 1
@@ -605,7 +673,7 @@ def _stamped(message: AmiMessage, moment: float) -> AmiMessage:
 
 @dataclass
 class _Replies:
-    writer: asyncio.StreamWriter
+    writer: AmiWriter
     action_id: str | None
 
     def response(self, status: str, **headers: str) -> None:

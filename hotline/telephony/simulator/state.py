@@ -60,6 +60,9 @@ class PbxState:
     entries: dict[str, QueueEntry] = field(default_factory=dict)
     completed: dict[str, int] = field(default_factory=dict)
     abandoned: dict[str, int] = field(default_factory=dict)
+    # Asterisk's rolling averages per queue, in whole seconds, as QueueParams reports them.
+    holdtime: dict[str, int] = field(default_factory=dict)
+    talktime: dict[str, int] = field(default_factory=dict)
 
     def add_member(self, queue: str, interface: str, name: str) -> None:
         self.members[(queue, interface)] = Member(queue, interface, name)
@@ -111,7 +114,24 @@ class PbxState:
                 member.in_call = event == "AgentConnect"
                 if event == "AgentComplete":
                     member.calls_taken += 1
-                    self.completed[queue] = self.completed.get(queue, 0) + 1
+            if event == "AgentConnect":
+                _average(self.holdtime, queue, message.get("HoldTime"), self._calls(queue))
+            else:
+                self.completed[queue] = self.completed.get(queue, 0) + 1
+                _average(self.talktime, queue, message.get("TalkTime"), self.completed[queue] - 1)
+
+    def _calls(self, queue: str) -> int:
+        return self.completed.get(queue, 0) + self.abandoned.get(queue, 0)
+
+    def members_at(self, interface: str) -> list[Member]:
+        return [member for member in self.members.values() if member.interface == interface]
+
+    def forget_calls(self) -> None:
+        """A restarted PBX: no channel, nobody waiting, no member on a call."""
+        self.channels.clear()
+        self.entries.clear()
+        for member in self.members.values():
+            member.in_call = False
 
     def free_members(self, queue: str) -> list[Member]:
         return [
@@ -119,3 +139,12 @@ class PbxState:
             for (name, _), member in self.members.items()
             if name == queue and not member.paused and not member.in_call
         ]
+
+
+def _average(averages: dict[str, int], queue: str, seconds: str | None, earlier: int) -> None:
+    """Asterisk's exponential average (app_queue.c): the first call sets it, each later one
+    weighs a quarter, in whole seconds."""
+    if seconds is None or not seconds.isdigit():
+        return
+    new = int(seconds)
+    averages[queue] = new if earlier == 0 else (averages.get(queue, 0) * 3 + new) >> 2

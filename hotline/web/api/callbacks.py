@@ -44,6 +44,7 @@ def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, 
                 "outcome": attempt.outcome,
                 "by": attempt.by,
                 "note": attempt.note,
+                "reason": attempt.reason,
                 "call_linkedid": attempt.call_linkedid,
             }
             for attempt in view.attempts
@@ -112,6 +113,7 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
         at=body.at,
         note=body.note,
         call_linkedid=body.call_linkedid,
+        reason=body.reason,
     )
     return JSONResponse(task_json(view, context.clock(), context.settings.timezone))
 

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from hotline.events import Event, EventBus
+from hotline.events import BusClosed, Event, EventBus
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import context_of
@@ -22,6 +22,9 @@ CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
 # Who works the follow-up callbacks as they fall due.
 CALLBACK_WORKERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+# Who calls callers back; the dispatchers hear of a gas smell given up at once.
+RINGBACK_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+GAS_SMELL_ALARM = "ringback.gas_smell"
 
 
 def topics_for(actor: Actor) -> tuple[str, ...]:
@@ -30,8 +33,14 @@ def topics_for(actor: Actor) -> tuple[str, ...]:
     nothing."""
     if actor.role in CALL_WATCHERS:
         return ()
-    topics = (f"screenpop.{actor.username}", "sla", "ticket")
-    return (*topics, "callback") if actor.role in CALLBACK_WORKERS else topics
+    topics: tuple[str, ...] = (f"screenpop.{actor.username}", "sla", "ticket")
+    if actor.role in CALLBACK_WORKERS:
+        topics = (*topics, "callback")
+    if actor.role in RINGBACK_WORKERS:
+        topics = (*topics, "ringback")
+    if actor.role == Role.DISPATCHER:
+        topics = (*topics, GAS_SMELL_ALARM)
+    return topics
 
 
 def visible_to(event: Event, actor: Actor) -> bool:
@@ -48,6 +57,10 @@ def visible_to(event: Event, actor: Actor) -> bool:
         return f"user:{actor.username}" in targets
     if topic.startswith("callback."):
         return actor.role in CALLBACK_WORKERS
+    if topic.startswith("ringback."):
+        return actor.role in RINGBACK_WORKERS or (
+            topic == GAS_SMELL_ALARM and actor.role == Role.DISPATCHER
+        )
     return topic.startswith("ticket.")
 
 
@@ -59,6 +72,9 @@ def sse_frame(event: Event) -> bytes:
 
 
 async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator[bytes]:
+    """Until the client goes, or the bus closes at shutdown: the response then ends, and the
+    server can close the connection instead of waiting for it forever (the browser's
+    EventSource comes back to the restarted server by itself)."""
     async with bus.subscribe(*topics_for(actor)) as subscription:
         # Tell the browser how soon to come back after a drop, and that the feed is open.
         yield b"retry: 2000\n: connected\n\n"
@@ -69,6 +85,8 @@ async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
+            except BusClosed:
+                return
             if subscription.dropped != reported_drops:
                 lost = subscription.dropped - reported_drops
                 reported_drops = subscription.dropped
@@ -95,7 +113,8 @@ ROUTES = [
         "/api/events",
         events,
         "Live events as server-sent events: `screenpop` (for you), `sla.warning`, `sla.breach`, "
-        "`call.*` (supervisors), `ticket.*`",
+        "`call.*` (supervisors), `ticket.*`, `ringback.*` (agents, supervisors; "
+        "`ringback.gas_smell` to dispatchers too)",
         frozenset(Role),
         responses={200: "text/event-stream"},
         tag="operations",

@@ -43,7 +43,12 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
         "original_due_at": iso(clock.original_due_at, tz),
         "basis": clock.basis.value,
         "extension_reason": clock.extension_reason,
+        "extensions": clock.extensions,
+        "looser_than_rules": clock.looser_than_rules,
+        "extension_agreed_via": clock.extension_agreed_via,
+        "extension_agreed_at": iso(clock.extension_agreed_at, tz),
         "estimated": clock.estimated,
+        "pause_limit_seconds": clock.pause_limit_seconds,
         "remaining_seconds": None
         if clock.stopped_at is not None
         else round((due_at - now).total_seconds(), 3),
@@ -71,6 +76,7 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         "type": ticket.type,
         "subtype": ticket.subtype,
         "special": ticket.special,
+        "special_reason": ticket.special_reason,
         "status": ticket.status,
         "priority": ticket.priority,
         "department": view.department.code,
@@ -90,6 +96,10 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         }
         if ticket.appointment_start is not None
         else None,
+        "waiting_for": ticket.waiting_for,
+        "reopened": ticket.reopened,
+        "resolution": ticket.resolution,
+        "resolution_reason": ticket.resolution_reason,
         "received_at": iso(ticket.received_at, tz),
         "created_at": iso(ticket.created_at, tz),
         "updated_at": iso(ticket.updated_at, tz),

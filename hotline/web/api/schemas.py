@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from tickets.callbacks import Outcome, TaskStatus
 from tickets.types import Priority, TicketType
-from tickets.workflow import Status
+from tickets.workflow import Resolution, Status
 
 DESCRIPTION_MAX = 4000
 NOTE_MAX = 2000
@@ -40,6 +40,8 @@ class TicketIn(Strict):
     type: TicketType
     subtype: str | None = Field(default=None, max_length=40)
     special: bool = False
+    # Why it is special: other_department or research (needed when special).
+    special_reason: str | None = Field(default=None, max_length=40)
     priority: Priority | None = None
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
     department: str | None = Field(default=None, max_length=40)
@@ -59,6 +61,15 @@ class ActionIn(Strict):
     assignee: str | None = Field(default=None, max_length=64)
     department: str | None = Field(default=None, max_length=40)
     appointment: AppointmentIn | None = None
+    # The customer agreed to the appointment's window (it moves the handle clock).
+    customer_agreed: bool = False
+    # An extension: how (phone, in person, …) and when the complainant agreed to it.
+    agreed_via: str | None = Field(default=None, max_length=100)
+    agreed_at: AwareDatetime | None = None
+    # A resolve: how it ended (a complaint may be not accepted, with the reason).
+    resolution: Resolution | None = None
+    # mark_special: why the consultation needs 24 h (other_department or research).
+    special_reason: str | None = Field(default=None, max_length=40)
     due_at: AwareDatetime | None = None
     due_date: date | None = None
     reason: str | None = Field(default=None, max_length=REASON_MAX)
@@ -138,6 +149,8 @@ class AttemptIn(Strict):
     at: AwareDatetime | None = None
     note: str | None = Field(default=None, max_length=1000)
     call_linkedid: str | None = Field(default=None, max_length=64)
+    # Needed for an attempt outside the callback's window (before its time, or quiet hours).
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class SurveyIn(Strict):

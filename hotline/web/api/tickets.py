@@ -23,8 +23,10 @@ from tickets.types import TicketType
 from tickets.workflow import CREATE_ROLES, Action, Appointment
 
 
-def _appointment(value: AppointmentIn | None) -> Appointment | None:
-    return Appointment(value.start, value.end) if value is not None else None
+def _appointment(value: AppointmentIn | None, customer_agreed: bool) -> Appointment | None:
+    if value is None:
+        return None
+    return Appointment(value.start, value.end, customer_agreed=customer_agreed)
 
 
 def _actor(actor: Actor | None) -> Actor:
@@ -46,6 +48,7 @@ async def create_ticket(request: Request, actor: Actor | None) -> Response:
         description=body.description,
         subtype=body.subtype,
         special=body.special,
+        special_reason=body.special_reason,
         priority=body.priority,
         department=body.department,
         assignee=body.assignee,
@@ -57,7 +60,8 @@ async def create_ticket(request: Request, actor: Actor | None) -> Response:
         call_linkedid=body.call_linkedid,
         received_at=body.received_at,
         named_staff=tuple(body.named_staff),
-        appointment=_appointment(body.appointment),
+        # A window given on the call is the one the caller agreed to.
+        appointment=_appointment(body.appointment, customer_agreed=True),
     )
     view = await ticket_cases.open_ticket(context, _actor(actor), data)
     payload = ticket_json(view, _actor(actor), context.clock(), context.settings.timezone)
@@ -131,11 +135,15 @@ async def act_on_ticket(request: Request, actor: Actor | None) -> Response:
         service.ActionRequest(
             assignee=body.assignee,
             department=body.department,
-            appointment=_appointment(body.appointment),
+            appointment=_appointment(body.appointment, body.customer_agreed),
             due_at=due_at,
             reason=body.reason,
             note=body.note,
             at=body.at,
+            agreed_via=body.agreed_via,
+            agreed_at=body.agreed_at,
+            resolution=body.resolution,
+            special_reason=body.special_reason,
         ),
     )
     return JSONResponse(

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from hotline.services import wallboard as service
 from hotline.services.actor import Actor
-from hotline.telephony.ami import AmiError
+from hotline.telephony.queues import expected_wait_seconds, floor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 from tickets.kpi import SERVICE_LEVEL_SECONDS
@@ -26,22 +26,25 @@ async def _queues(context: AppContext) -> dict[str, Any] | None:
     telephony = context.telephony
     if telephony is None:
         return None
-    total = service.QueueNow()
-    for line in telephony.lines.values():
-        try:
-            result = await line.client.send("QueueStatus", timeout=QUEUE_STATUS_TIMEOUT)
-        except (AmiError, TimeoutError):
-            return None
-        now = service.queue_now(list(result.events))
-        total.waiting += now.waiting
-        total.longest_wait_seconds = max(total.longest_wait_seconds, now.longest_wait_seconds)
-        total.ready += now.ready
-        total.busy += now.busy
-        total.away += now.away
+    queues = await telephony.queues_now(QUEUE_STATUS_TIMEOUT)
+    if queues is None:
+        return None
+    total = floor(queues)
     return {
         "waiting": total.waiting,
         "longest_wait_seconds": total.longest_wait_seconds,
         "agents": {"ready": total.ready, "busy": total.busy, "away": total.away},
+        "by_queue": {
+            name: {
+                "waiting": queue.waiting,
+                "longest_wait_seconds": queue.longest_wait_seconds,
+                "agents": {"ready": queue.ready, "busy": queue.busy, "away": queue.away},
+                "holdtime_seconds": queue.holdtime_seconds,
+                "talktime_seconds": queue.talktime_seconds,
+                "expected_wait_seconds": round(expected_wait_seconds(queue)),
+            }
+            for name, queue in sorted(queues.items())
+        },
     }
 
 
@@ -50,11 +53,12 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
     now = context.clock()
     tz = context.settings.timezone
 
-    async def figures() -> service.Today:
+    async def figures() -> tuple[service.Today, service.RingbacksToday]:
         async with context.sessions() as session:
-            return await service.today(session, now, tz)
+            calls = await service.today(session, now, tz)
+            return calls, await service.ringbacks_today(session, now, tz)
 
-    queues, today = await asyncio.gather(_queues(context), figures())
+    queues, (today, ringbacks) = await asyncio.gather(_queues(context), figures())
     level = today.service_level
     return JSONResponse(
         {
@@ -68,6 +72,12 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
                 "sla_warnings": today.warnings,
                 "sla_breaches": today.breaches,
             },
+            "ringbacks": {
+                "waiting": ringbacks.waiting,
+                "requested_today": ringbacks.requested,
+                "connected_today": ringbacks.connected,
+                "failed_today": ringbacks.failed,
+            },
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -78,8 +88,9 @@ ROUTES = [
         "GET",
         "/api/wallboard",
         wallboard,
-        "The floor now: callers waiting and the longest wait, agents ready/busy/away, today's "
-        "answered and abandoned calls, service level within 20 s, SLA warnings and breaches",
+        "The floor now: callers waiting and the longest wait, agents ready/busy/away (and per "
+        "queue with the expected wait), today's answered and abandoned calls, service level "
+        "within 20 s, SLA warnings and breaches, callers waiting to be called back",
         WATCHERS,
         responses={200: "the figures; `queues` is null when Asterisk cannot be asked"},
         tag="operations",

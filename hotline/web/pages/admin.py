@@ -11,19 +11,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hotline.application import ringbacks as ringback_cases
 from hotline.application import rules
 from hotline.application import staff as staff_cases
-from hotline.db.tables import CallbackPolicyRow
+from hotline.db.tables import CallbackPolicyRow, RingbackPolicyRow
 from hotline.i18n import N_
 from hotline.services import callbacks as callback_service
-from hotline.services import departments, routing_rules, sla_policies, staff
+from hotline.services import departments, ringback_policy, routing_rules, sla_policies, staff
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
+from hotline.services.rulebook import policy_from_row
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext
+from tickets.regulations import KPI_RULE_TARGETS, rule_amount
 from tickets.sla import TargetKind
 from tickets.types import SUBTYPES, TicketType
 from tickets.workflow import ADMINS, Role
@@ -34,6 +37,7 @@ SECTIONS = [
     ("/admin/routing", "Routing rules"),
     ("/admin/sla", "SLA targets"),
     ("/admin/callbacks", "Callback policy"),
+    ("/admin/ringbacks", "Ring-back policy"),
     ("/admin/calendar", "Calendar"),
 ]
 
@@ -125,22 +129,54 @@ async def change_rule(request: Request, actor: Actor, form: FormData, row: int |
 async def show_sla(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
     async with context_of(request).sessions() as session:
         policies = await sla_policies.list_policies(session)
+        kpi_targets = await sla_policies.list_kpi_targets(session)
     values = {
         "policies": policies,
+        # The rules' own value next to each configured one, and whether it is looser.
+        "rule_amounts": {row.id: rule_amount(policy_from_row(row)) for row in policies},
+        "looser": {row.id: policy_from_row(row).looser for row in policies},
+        "kpi_targets": kpi_targets,
+        "kpi_rules": KPI_RULE_TARGETS,
         "bounds": {kind.value: sla_policies.bounds(kind) for kind in TargetKind},
     }
     return _shown(request, actor, "admin_sla.html", values, outcome)
 
 
 async def set_target(request: Request, actor: Actor, form: FormData, row: int | None) -> str:
+    """A policy's target (`/admin/sla/{row}`), a second admin's confirmation of a looser one
+    (`/admin/sla/{row}/confirm`), or a KPI target (`/admin/sla/kpi`, with `kpi`, `target`
+    and maybe `confirm`)."""
     context = context_of(request)
-    raw = text(form, "amount", 10)
+    _ = current_gettext()
     if row is None:
-        raise NotFound("no such SLA policy")
+        name = text(form, "kpi", 40)
+        if form.get("confirm"):
+            await rules.confirm_kpi_target(context, actor, name)
+            return _("Confirmed.")
+        target = await rules.set_kpi_target(context, actor, name, _share(text(form, "target", 10)))
+        return _("Saved.") if target.pending_target is None else _(LOOSER_WAITS)
+    if request.url.path.endswith("/confirm"):
+        await rules.confirm_sla_target(context, actor, row)
+        return _("Confirmed. Tickets received from now on get the new target.")
+    raw = text(form, "amount", 10)
     if not raw.isdigit():
         raise Invalid(N_("the SLA target was not saved"), {"amount": N_("a whole number")})
-    await rules.set_sla_target(context, actor, row, int(raw))
-    return current_gettext()("Saved. Tickets received from now on get the new target.")
+    policy = await rules.set_sla_target(context, actor, row, int(raw))
+    if policy.pending_amount is not None:
+        return _(LOOSER_WAITS)
+    return _("Saved. Tickets received from now on get the new target.")
+
+
+LOOSER_WAITS = N_("Looser than the rules: it applies once a second admin confirms it.")
+
+
+def _share(raw: str) -> float:
+    """A KPI target typed as a percentage."""
+    try:
+        return float(raw) / 100
+    except ValueError as error:
+        message = N_("a share from 0 to 1")
+        raise Invalid(N_("the KPI target was not saved"), {"target": message}) from error
 
 
 # Callback policy
@@ -169,6 +205,29 @@ async def save_callback_policy(
         form.get("automated_calls") == "on",
     )
     return current_gettext()("Saved. Callbacks made from now on follow the new policy.")
+
+
+# Ring-back policy
+
+
+async def show_ringback_policy(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
+    async with context_of(request).sessions() as session:
+        row = await session.get(RingbackPolicyRow, 1) or RingbackPolicyRow()
+    values = {"policy": row, "bounds": ringback_policy.POLICY_FIELDS}
+    return _shown(request, actor, "admin_ringbacks.html", values, outcome)
+
+
+async def save_ringback_policy(
+    request: Request, actor: Actor, form: FormData, _row: int | None
+) -> str:
+    numbers = {}
+    for name in ringback_policy.POLICY_FIELDS:
+        raw = text(form, name, 8)
+        numbers[name] = int(raw) if raw.isdigit() else -1
+    await ringback_cases.update_policy(
+        context_of(request), actor, numbers, form.get("automatic_dialling") == "on"
+    )
+    return current_gettext()("Saved. Ring-backs follow the new policy from their next attempt.")
 
 
 # Users
@@ -240,7 +299,14 @@ ROUTES = [
         "/admin/routing",
         ["/admin/routing/{operation}", "/admin/routing/{row}/{operation}"],
     ),
-    *form_page("/admin/sla", ADMINS, show_sla, set_target, "/admin/sla", ["/admin/sla/{row}"]),
+    *form_page(
+        "/admin/sla",
+        ADMINS,
+        show_sla,
+        set_target,
+        "/admin/sla",
+        ["/admin/sla/kpi", "/admin/sla/{row}", "/admin/sla/{row}/confirm"],
+    ),
     *form_page(
         "/admin/callbacks",
         ADMINS,
@@ -248,6 +314,14 @@ ROUTES = [
         save_callback_policy,
         "/admin/callbacks",
         ["/admin/callbacks"],
+    ),
+    *form_page(
+        "/admin/ringbacks",
+        ADMINS,
+        show_ringback_policy,
+        save_ringback_policy,
+        "/admin/ringbacks",
+        ["/admin/ringbacks"],
     ),
     *form_page(
         "/admin/users",

@@ -64,6 +64,8 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "statuses": {status.value: _(status.value) for status in Status},
         "dispositions": {end.value: _(end.value) for end in Disposition},
         "states": {"ready": _("ready"), "away": _("away")},
+        "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
+        % {"number": "{number}"},
     }
 
 
@@ -122,6 +124,8 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "breach": _("SLA breach"),
         "unhappy": _("Unhappy callback survey: ticket reopened"),
         "created": _("New ticket"),
+        "gas_smell_missed": _("Gas smell call given up: call back now"),
+        "ringback_failed": _("Ring-back not answered after every attempt"),
         "clocks": {name.value: _(name.value) for name in ClockName},
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)

@@ -18,6 +18,7 @@ from hotline.application import tickets as ticket_cases
 from hotline.db.tables import Ticket, User, Visit
 from hotline.i18n import N_
 from hotline.services import dispatch as service
+from hotline.services import ringbacks as ringback_service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
@@ -27,6 +28,7 @@ from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
+from tickets.ringbacks import RingbackReason
 from tickets.workflow import Action, Role
 
 
@@ -74,6 +76,12 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
     today = now.astimezone(tz).date()
     async with context.sessions() as session:
         board = await service.board(session, rulebook, now, tz)
+        # Gas-smell calls given up: the caller must be called back before anything else.
+        gas_ringbacks = [
+            view
+            for view in await ringback_service.list_open(session)
+            if view.row.reason == RingbackReason.GAS_SMELL_MISSED.value
+        ]
         technicians = (
             await session.exec(
                 select(User.username, User.display_name)
@@ -94,6 +102,16 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
         "dispatch.html",
         {
             "emergencies": [_order(v, now, tz) for v in board.emergencies],
+            "gas_ringbacks": [
+                {
+                    "number": view.row.number,
+                    "customer": view.customer_name,
+                    "arrived": f"{view.row.arrived_at.astimezone(tz):%H:%M}",
+                    "status": view.row.status,
+                }
+                for view in gas_ringbacks
+            ],
+            "can_call": bool(actor.interface),
             "areas": {a: [_order(v, now, tz) for v in vs] for a, vs in board.by_area.items()},
             "crews": [
                 {

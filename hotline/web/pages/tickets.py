@@ -152,9 +152,10 @@ ROUTES = [Route("/tickets", page(frozenset(Role), ticket_list), methods=["GET"])
 # The fields each action's form asks for (the API validates them).
 ACTION_FIELDS: dict[Action, list[str]] = {
     Action.ASSIGN: ["assignee", "department", "note"],
-    Action.EXTEND: ["due_date", "reason"],
+    Action.EXTEND: ["due_date", "agreed_via", "reason"],
     Action.PAUSE: ["reason", "note"],
     Action.REOPEN: ["reason", "note"],
+    Action.MARK_SPECIAL: ["special_reason", "note"],
 }
 
 

@@ -61,7 +61,10 @@
     if (body.type === "complaint" && named) {
       body.named_staff = named.split(/[,，、;；\s]+/).filter(Boolean);
     }
-    if (body.type !== "consultation") delete body.special;
+    if (body.type !== "consultation" || !body.special) {
+      delete body.special_reason;
+      if (body.type !== "consultation") delete body.special;
+    }
     if (body.received_at) body.received_at = localMoment(body.received_at);
     if (body.customer_id) body.customer_id = Number(body.customer_id);
     return body;
@@ -257,5 +260,13 @@
   document.getElementById("customer-form").addEventListener("submit", openCustomerFile);
   const feed = new EventSource("/api/events");
   feed.addEventListener("screenpop", (event) => pop(JSON.parse(event.data)));
+  // The ring-back dialler rings this agent's phone for a caller: say whom, before they pick up.
+  const ringingBack = document.getElementById("ringback-now");
+  feed.addEventListener("ringback.dialling", (event) => {
+    const ringback = JSON.parse(event.data);
+    if (ringback.agent !== ringingBack.dataset.user) return;
+    ringingBack.textContent = texts.ringing_back.replace("{number}", ringback.number);
+    ringingBack.hidden = false;
+  });
   feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
 })();

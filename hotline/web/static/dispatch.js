@@ -1,12 +1,14 @@
 // The board does not reload itself (a booking may be half typed): repairs reported while it is
 // open are announced above it — a gas smell as an alarm with its number and address, the rest
-// counted — with a link that shows the board afresh.
+// counted — with a link that shows the board afresh; so is a gas-smell call given up, with
+// the number to call back.
 "use strict";
 
 (function () {
   const texts = JSON.parse(document.getElementById("dispatch-text").textContent);
   const alarm = document.getElementById("new-emergency");
   const waiting = document.getElementById("new-waiting");
+  const givenUp = document.getElementById("gas-ringbacks");
   let count = 0;
 
   function emergency(ticket) {
@@ -19,8 +21,17 @@
     alarm.hidden = false;
   }
 
+  function gasCallGivenUp(ringback) {
+    const line = document.createElement("li");
+    const arrived = (ringback.arrived_at || "").slice(11, 16);
+    line.textContent = `${arrived} ${ringback.customer || ""} ${ringback.number}`;
+    givenUp.querySelector("ul").append(line);
+    givenUp.hidden = false;
+  }
+
   const feed = new EventSource("/api/events");
   feed.addEventListener("open", () => { document.body.dataset.feed = "open"; });
+  feed.addEventListener("ringback.gas_smell", (event) => gasCallGivenUp(JSON.parse(event.data)));
   feed.addEventListener("ticket.created", (event) => {
     const ticket = JSON.parse(event.data).ticket || {};
     if (ticket.type !== "repair") return;

@@ -36,6 +36,9 @@
     put("w-level", today.service_level == null ? null : `${Math.round(today.service_level * 100)}%`);
     put("w-warnings", today.sla_warnings);
     put("w-breaches", today.sla_breaches);
+    put("w-ringbacks", figures.ringbacks.waiting);
+    put("w-rungback", figures.ringbacks.connected_today);
+    put("w-ringbacks-failed", figures.ringbacks.failed_today);
     document.body.dataset.refreshed = figures.at;
   }
 
@@ -62,6 +65,16 @@
   feed.addEventListener("sla.unhappy", (event) => {
     const data = JSON.parse(event.data);
     note("escalation", `${texts.unhappy} ${data.ticket || ""}`);
+  });
+  feed.addEventListener("ringback.gas_smell", (event) => {
+    const data = JSON.parse(event.data);
+    note("escalation", `${texts.gas_smell_missed} ${data.number || ""}`);
+    refresh();
+  });
+  feed.addEventListener("ringback.failed", (event) => {
+    const data = JSON.parse(event.data);
+    note("warning", `${texts.ringback_failed} ${data.number || ""}`);
+    refresh();
   });
   feed.addEventListener("ticket.created", (event) => {
     const data = JSON.parse(event.data);

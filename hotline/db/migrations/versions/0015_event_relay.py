@@ -1,7 +1,7 @@
 """events on their way between workers
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from hotline.db.types import UTCDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,33 @@
+"""`hotline serve`'s HTTP server: uvicorn, with a shutdown that ends the live feeds first.
+
+uvicorn's graceful shutdown waits for every response to finish, and a live feed (SSE) never
+does: on SIGTERM with a browser connected the server hung, and since the app's own shutdown
+never ran it kept the FastAGI port, so the next start failed with "address already in use".
+Closing the event bus first ends every feed; their connections close, and the app's shutdown
+(FastAGI, AMI, the scheduler, the database) runs at once. Any other request still running
+after GRACE_SECONDS is cancelled."""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from starlette.applications import Starlette
+
+GRACE_SECONDS = 2
+
+
+class HotlineServer(uvicorn.Server):
+    def __init__(self, app: Starlette, host: str, port: int) -> None:
+        super().__init__(
+            uvicorn.Config(
+                app, host=host, port=port, log_level="info", timeout_graceful_shutdown=GRACE_SECONDS
+            )
+        )
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        context = getattr(self._app.state, "context", None)
+        if context is not None:
+            context.bus.close()
+        await super().shutdown(sockets)
