@@ -98,7 +98,7 @@ async def test_the_call_tracker_goes_on_through_a_restart_and_loses_no_call(
         calls = await stack.enter_async_context(holder.bus.subscribe("call.agent_connected"))
 
         call = fake_asterisk.place_call(caller="13800138001", scenario="answered", stretch=40.0)
-        linkedid = (await calls.next(timeout=10)).data["call"].linkedid
+        linkedid = (await calls.next(timeout=10)).data["call"]["linkedid"]
         fake_asterisk.pause()
         await holder.telephony.writer.flushed()
 
