@@ -1,6 +1,8 @@
-"""Leadership: exactly one process runs the scheduler. On PostgreSQL a session advisory lock
-held on a dedicated connection; on SQLite (one machine) an exclusive file lock beside the
-database. Either is released by the operating system or the database when the process dies."""
+"""Leadership: exactly one process runs the scheduler (or tracks a PBX's calls). On PostgreSQL a
+session advisory lock held on a dedicated connection; on SQLite (one machine) an exclusive file
+lock beside the database. Either is released by the operating system or the database when the
+process dies; a PostgreSQL lock also when the database restarts, which its holder learns from
+`still_held`."""
 
 from __future__ import annotations
 
@@ -35,6 +37,20 @@ class Leadership:
         """The connection holding the advisory lock (PostgreSQL): the lock lives as long as it."""
         return self._connection
 
+    async def still_held(self) -> bool:
+        """Whether the lock is still ours: on PostgreSQL its connection still answers (the lock
+        ends with it: a restart of the database takes it away); a file lock stays until
+        released. The check's transaction is ended, so that the connection holding the lock
+        never sits idle in a transaction, holding back vacuum."""
+        if self._connection is None:
+            return self._file is not None
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:
+            return False
+        return True
+
     async def forget(self) -> None:
         """The lock's connection is gone, and the lock with it: let go of what is left."""
         if self._connection is not None:
@@ -51,12 +67,17 @@ class Leadership:
 
     async def _try_advisory_lock(self) -> bool:
         connection = await self._engine.connect()
-        got = (
-            await connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self._name)}
-            )
-        ).scalar_one()
-        await connection.commit()
+        try:
+            got = (
+                await connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self._name)}
+                )
+            ).scalar_one()
+            await connection.commit()
+        except BaseException:
+            # The database went away mid-way: this connection is no use to the pool either.
+            await connection.invalidate()
+            raise
         if got:
             self._connection = connection
         else:

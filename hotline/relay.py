@@ -141,8 +141,14 @@ class EventRelay:
         pruned_at = 0.0
         while True:
             try:
-                connection = await asyncpg.connect(self._dsn)
-            except (OSError, asyncpg.PostgresError) as error:
+                # Live events, not records: a commit need not wait for the disk (the rows the
+                # events tell of are committed by their own transactions), and a screen pop
+                # reaches the other workers without an fsync on its way. A crash of the
+                # database may lose the last few; their feeds were cut by it anyway.
+                connection = await asyncpg.connect(
+                    self._dsn, server_settings={"synchronous_commit": "off"}
+                )
+            except Exception as error:  # the database away or starting: any error, again
                 self.last_error = f"sending: {error}"
                 await asyncio.sleep(RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)])
                 attempt += 1
@@ -161,7 +167,10 @@ class EventRelay:
                             float(RETAIN_SECONDS),
                         )
                         pruned_at = time.monotonic()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except Exception as error:
+                # Whatever the connection's end looks like (asyncpg raises more than its
+                # PostgresError and InterfaceError, e.g. InternalClientError when the server
+                # cut it mid-operation): never an end of the relay.
                 self.last_error = f"sending: {error}"
                 log.warning("event relay: sending failed (%s); reconnecting", error)
             finally:
@@ -192,6 +201,7 @@ class EventRelay:
     async def _listen_forever(self) -> None:
         attempt = 0
         while True:
+            connection: asyncpg.Connection | None = None
             try:
                 connection = await asyncpg.connect(self._dsn)
                 await connection.add_listener(CHANNEL, self._notified)
@@ -211,9 +221,11 @@ class EventRelay:
                         self._listening_since = await connection.fetchval(
                             "SELECT clock_timestamp()"
                         )
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except Exception as error:  # as for sending: never an end of the relay
                 self.last_error = f"listening: {error}"
                 log.warning("event relay: listener lost (%s); reconnecting", error)
+            if connection is not None and not connection.is_closed():
+                connection.terminate()
             self._listener_up.clear()
             await asyncio.sleep(RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)])
             attempt += 1

@@ -1,6 +1,8 @@
 """The scheduler: APScheduler in the one process that holds the scheduler leadership, running
 the SLA sweep every few seconds. Other processes keep trying to take over, so a dead leader is
-replaced within `takeover_seconds`."""
+replaced within `takeover_seconds` or so; the leader checks as often that it still holds the
+leadership (a restart of PostgreSQL ends its lock) and stops its jobs when it does not, so
+that two schedulers never run side by side. A database away is waited out, never fatal."""
 
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ class SchedulerService:
     core: Core
     mode: str = "auto"
     sweep_interval: float = 2.0
-    takeover_seconds: float = 5.0
+    # How often a standby tries the leadership and the leader checks it still holds it.
+    takeover_seconds: float = 1.0
     callback_interval: float = 5.0
     # Dials a survey call for a task and returns the Originate's ActionID; set by the
     # composition root when telephony runs.
@@ -59,7 +62,7 @@ class SchedulerService:
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
-    _campaign: asyncio.Task[None] | None = None
+    _lead: asyncio.Task[None] | None = None
     _stopping: bool = False
     _running_jobs: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -75,19 +78,37 @@ class SchedulerService:
         if self.mode == "off":
             return
         self._leadership = Leadership(self.engine, "scheduler")
-        if await self._leadership.try_acquire():
+        try:
+            acquired = await self._leadership.try_acquire()
+        except Exception as error:
+            if self.mode == "on":
+                raise
+            # A worker started while the database is away serves what it can meanwhile.
+            log.warning("scheduler leadership: %s; trying again", error)
+            acquired = False
+        if acquired:
             self._start_scheduler()
         elif self.mode == "on":
             raise RuntimeError("HOTLINE_SCHEDULER=on but another process runs the scheduler")
-        else:
-            self._campaign = asyncio.create_task(self._campaign_for_leadership())
+        self._lead = asyncio.create_task(self._keep_leading(), name="scheduler leadership")
 
-    async def _campaign_for_leadership(self) -> None:
-        assert self._leadership is not None
-        while not await self._leadership.try_acquire():
+    async def _keep_leading(self) -> None:
+        """Standing by: try to take over. Leading: check the leadership is still ours."""
+        leadership = self._leadership
+        assert leadership is not None
+        while True:
             await asyncio.sleep(self.takeover_seconds)
-        log.info("took over the scheduler")
-        self._start_scheduler()
+            try:
+                if not leadership.held:
+                    if await leadership.try_acquire():
+                        log.info("took over the scheduler")
+                        self._start_scheduler()
+                elif not await leadership.still_held():
+                    log.warning("scheduler leadership lost (the database went away): stopping")
+                    await self._stop_jobs()
+                    await leadership.forget()
+            except Exception as error:  # the database away: try again at the next check
+                log.warning("scheduler leadership: %s", error)
 
     def _start_scheduler(self) -> None:
         scheduler = AsyncIOScheduler(
@@ -220,11 +241,18 @@ class SchedulerService:
     async def stop(self) -> None:
         # A job between batches stops there; the rest waits in the database for the next leader.
         self._stopping = True
-        if self._campaign is not None:
-            self._campaign.cancel()
+        if self._lead is not None:
+            self._lead.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._campaign
-            self._campaign = None
+                await self._lead
+            self._lead = None
+        await self._stop_jobs()
+        if self._leadership is not None:
+            # A lock whose connection is gone (the database away) went with it.
+            with contextlib.suppress(Exception):
+                await self._leadership.release()
+
+    async def _stop_jobs(self) -> None:
         if self._scheduler is not None:
             self._scheduler.pause()
         # Running jobs finish before APScheduler's shutdown, which would cancel them in the
@@ -238,8 +266,6 @@ class SchedulerService:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        if self._leadership is not None:
-            await self._leadership.release()
 
     def health(self) -> dict[str, Any]:
         return {

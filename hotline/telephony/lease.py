@@ -2,16 +2,22 @@
 PostgreSQL advisory lock on its own connection, hotline/leader.py) turns the PBX's events into
 the call log and the screen pops; the others stand by with their AMI connections open for
 actions. A holder that dies loses the lock with its connection, and another worker takes over
-within a second or two, rebuilding the calls in progress from Asterisk (CoreShowChannels)."""
+within a second or two, rebuilding the calls in progress from Asterisk (CoreShowChannels).
+
+A restart of PostgreSQL ends the holder's lock too, but nobody can take it while the database
+is away: the holder goes on tracking (the call log writer keeps what it cannot write yet) and
+takes the lease back as soon as the database answers again. The others, having seen the
+database away, leave it HANDBACK_SECONDS to do so before they try: a takeover would rebuild
+the calls from Asterisk and lose what happened while the database was away."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.leader import Leadership
@@ -20,18 +26,31 @@ from hotline.telephony.service import Telephony
 log = logging.getLogger(__name__)
 
 # How often a worker standing by tries the lease, and the holder checks it still holds it.
-CHECK_SECONDS = 1.0
+CHECK_SECONDS = 0.5
+# How often a holder whose lock went with the database tries to take it back.
+REGAIN_SECONDS = 0.25
+# After the database was away, how long a worker standing by leaves the holder to take the
+# lease back before trying itself.
+HANDBACK_SECONDS = 3.0
 
 
 class TelephonyLease:
     def __init__(
-        self, engine: AsyncEngine, telephony: Telephony, check_seconds: float = CHECK_SECONDS
+        self,
+        engine: AsyncEngine,
+        telephony: Telephony,
+        check_seconds: float = CHECK_SECONDS,
+        handback_seconds: float = HANDBACK_SECONDS,
     ) -> None:
         self._leadership = Leadership(engine, "telephony")
         self._telephony = telephony
         self._check_seconds = check_seconds
+        self._handback_seconds = handback_seconds
         self._task: asyncio.Task[None] | None = None
+        # A worker standing by tries the lease from then on (monotonic clock).
+        self._not_before = 0.0
         self.takeovers = 0
+        self.taken_back = 0
 
     def start(self) -> None:
         self._telephony.step_down()
@@ -51,33 +70,36 @@ class TelephonyLease:
         return self._leadership.held
 
     def health(self) -> dict[str, Any]:
-        return {"held": self.held, "takeovers": self.takeovers}
+        return {"held": self.held, "takeovers": self.takeovers, "taken_back": self.taken_back}
 
     async def _hold(self) -> None:
         while True:
             try:
-                if not self._leadership.held:
-                    if await self._leadership.try_acquire():
-                        self.takeovers += 1
-                        log.info("telephony lease taken: this worker tracks the calls")
-                        await self._telephony.take_over()
-                elif not await self._still_held():
-                    log.warning("telephony lease lost: another worker takes over the calls")
-                    self._telephony.step_down()
-                    await self._leadership.forget()
+                await self._check()
             except Exception as error:  # the database away: try again at the next check
                 log.warning("telephony lease: %s", error)
-                if self._leadership.held and not await self._still_held():
-                    self._telephony.step_down()
-                    await self._leadership.forget()
-            await asyncio.sleep(self._check_seconds)
+                if not self._telephony.tracking:
+                    self._not_before = time.monotonic() + self._handback_seconds
+            regaining = self._telephony.tracking and not self._leadership.held
+            await asyncio.sleep(REGAIN_SECONDS if regaining else self._check_seconds)
 
-    async def _still_held(self) -> bool:
-        connection = self._leadership.connection
-        if connection is None:
-            return self._leadership.held
-        try:
-            await connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
+    async def _check(self) -> None:
+        leadership = self._leadership
+        if leadership.held:
+            if await leadership.still_held():
+                return
+            log.warning("telephony lease: its lock went with its connection; taking it back")
+            await leadership.forget()
+        if self._telephony.tracking:
+            # Ours until the database went away: tracking goes on until it answers again.
+            if await leadership.try_acquire():
+                self.taken_back += 1
+                log.info("telephony lease taken back: this worker still tracks the calls")
+            else:
+                log.warning("telephony lease lost: another worker takes over the calls")
+                self._telephony.step_down()
+            return
+        if time.monotonic() >= self._not_before and await leadership.try_acquire():
+            self.takeovers += 1
+            log.info("telephony lease taken: this worker tracks the calls")
+            await self._telephony.take_over()

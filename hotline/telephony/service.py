@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -19,6 +21,7 @@ from hotline.events import EventBus
 from hotline.telephony.ami import AmiClient, AmiError, AmiState, Connector, tcp_connection
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage
+from hotline.telephony.handover import calls_ended_lately
 from hotline.telephony.model import CallRecord, call_json
 from hotline.telephony.numbers import dial_string, normalise_caller
 from hotline.telephony.queues import QueueNow, fold_queue_status, merge_servers
@@ -26,6 +29,11 @@ from hotline.telephony.tracker import CallTracker, CallUpdate, QueueSnapshot, Tr
 from hotline.telephony.writer import CallWriter, OriginateLink, calls_in_progress
 
 log = logging.getLogger(__name__)
+
+# How far back a worker standing by remembers the PBX's events: longer than a takeover takes
+# (and no more of them than this, at a storm's rate).
+HEARD_SECONDS = 30.0
+HEARD_LIMIT = 50_000
 
 
 @dataclass
@@ -37,6 +45,10 @@ class Line:
     tracker: CallTracker
     # Events that arrived after a CoreShowChannels list but before it was reconciled.
     held: list[AmiMessage] | None = None
+    # What a worker standing by heard lately, with when: folded in if it takes over.
+    heard: deque[tuple[float, AmiMessage, datetime]] = field(
+        default_factory=lambda: deque(maxlen=HEARD_LIMIT)
+    )
 
 
 class Telephony:
@@ -109,10 +121,14 @@ class Telephony:
     def _event_handler(self, server: str) -> Callable[[AmiMessage], None]:
         def handle(message: AmiMessage) -> None:
             line = self.lines[server]
-            if not self.tracking:
-                return
             if line.held is not None:
                 line.held.append(message)
+                return
+            if not self.tracking:
+                received = time.monotonic()
+                line.heard.append((received, message, self._clock()))
+                while line.heard[0][0] < received - HEARD_SECONDS:
+                    line.heard.popleft()
                 return
             updates = line.tracker.apply(message, self._clock())
             if updates:
@@ -127,11 +143,11 @@ class Telephony:
 
         return lost
 
-    async def _rebuild(self, client: AmiClient) -> None:
+    async def _rebuild(self, client: AmiClient, taking_over: bool = False) -> None:
         """After every (re)connect: the channels Asterisk has up now are the truth. Calls we
         thought in progress without a live channel ended while we were away."""
         line = self.lines[client.endpoint.name]
-        if not self.tracking:
+        if not self.tracking and not taking_over:
             return
         await self._read_pbx_clock(line)
 
@@ -145,19 +161,31 @@ class Telephony:
             listed_at = self._clock()
             channels = [event for event in result.events if event.event == "CoreShowChannel"]
             queues = await self._queue_status(client)
-            self._publish(line.tracker.reconcile(channels, listed_at, queues))
+            heard = [(message, at) for _, message, at in line.heard]
+            line.heard.clear()
+            self._publish(line.tracker.reconcile(channels, listed_at, queues, heard))
         finally:
             held, line.held = line.held or [], None
             for message in held:
                 self._publish(line.tracker.apply(message, self._clock()))
 
     async def take_over(self) -> None:
-        """Start tracking (this worker got the telephony lease): every connected PBX's
-        channels as they are now, then its events from there."""
-        self.tracking = True
-        for line in self.lines.values():
-            if line.client.state is AmiState.CONNECTED:
-                await self._rebuild(line.client)
+        """Start tracking (this worker got the telephony lease): the calls the last holder
+        left in progress or saw end lately (the call log), every connected PBX's channels as
+        they are now and what this worker heard meanwhile, then its events from there."""
+        try:
+            for line in self.lines.values():
+                line.tracker.resume(await self._stored_calls(line))
+                line.tracker.resume(await self._ended_lately(line))
+                if line.client.state is AmiState.CONNECTED:
+                    await self._rebuild(line.client, taking_over=True)
+        finally:
+            self.tracking = True
+            # Heard while another line was being rebuilt, after its own list: in order.
+            for line in self.lines.values():
+                for _, message, at in line.heard:
+                    self._publish(line.tracker.apply(message, at))
+                line.heard.clear()
 
     def step_down(self) -> None:
         """Stop tracking (the lease is lost): what this worker knew of calls in progress is
@@ -166,6 +194,7 @@ class Telephony:
         for line in self.lines.values():
             line.tracker = CallTracker(line.tracker.config)
             line.held = None
+            line.heard.clear()
 
     async def _read_pbx_clock(self, line: Line) -> None:
         """A Ping's answer carries the PBX's time: the tracker's clock offset before it
@@ -182,6 +211,15 @@ class Telephony:
             # Without them the rebuild starts from what Asterisk lists; the writer still keeps
             # every stored fact the rebuild lacks.
             log.warning("calls in progress could not be read from the call log: %s", error)
+            return []
+
+    async def _ended_lately(self, line: Line) -> list[CallRecord]:
+        try:
+            return await calls_ended_lately(self._sessions, line.endpoint.name, self._clock())
+        except Exception as error:
+            # Without them a call that ended lately, heard again in part, may be logged again
+            # with less; the writer still keeps every stored fact.
+            log.warning("calls ended lately could not be read from the call log: %s", error)
             return []
 
     async def _queue_status(self, client: AmiClient) -> QueueSnapshot:

@@ -260,6 +260,10 @@ class CallTracker:
         self._members: dict[str, tuple[str | None, str]] = {}
         # When the connection was lost (PBX clock), until the reconcile after the reconnect.
         self._lost_at: datetime | None = None
+        # While `reconcile` folds in what was heard before its listing, and the last hangup
+        # heard of each call meanwhile.
+        self._catching_up = False
+        self._hangups_heard: dict[str, datetime] = {}
         self._handlers: dict[str, Handler] = {
             "VarSet": self._on_varset,
             "Hangup": self._on_hangup,
@@ -328,6 +332,7 @@ class CallTracker:
         live_channels: Sequence[AmiMessage],
         now: datetime,
         queues: QueueSnapshot | None = None,
+        heard: Iterable[tuple[AmiMessage, datetime]] = (),
     ) -> list[CallUpdate]:
         """Align with the `CoreShowChannel` events (and the `QueueStatus` of `queues`) Asterisk
         lists after a (re)connect; `now` is when they were listed, on our clock.
@@ -341,7 +346,12 @@ class CallTracker:
         (joined `Wait` before now), a caller talking (answered while we were away: the agent
         is the queue member whose channel shares the caller's bridge, answered no earlier than
         that channel began to ring, which is taken as the answer). Recently ended calls are
-        not rebuilt."""
+        not rebuilt.
+
+        `heard`: the events received before the listing while we were not tracking (a worker
+        taking over from another), each with when it came; folded in first, so that a call
+        answered meanwhile keeps its answer and agent as they were, and a call that ended
+        meanwhile (not listed) ends as it did, at its last hangup heard, not incomplete."""
         now = self.clock.pbx_time(_aware(now))
         queues = queues or QueueSnapshot()
         self._members.update(queues.members)
@@ -352,9 +362,21 @@ class CallTracker:
             if linkedid and uniqueid:
                 live.setdefault(linkedid, []).append(channel)
         updates: list[CallUpdate] = []
+        # What was heard comes first: a call it shows answered is not given the listing's
+        # estimate of the answer. No call ends by a hangup heard: which channels a call had
+        # before it was heard is not known, the listing says which calls are still up.
+        self._catching_up = True
+        try:
+            for message, received in heard:
+                updates += self.apply(message, received)
+        finally:
+            self._catching_up = False
         for call in list(self._calls.values()):
             channels = live.pop(call.linkedid, None)
-            if channels is None:
+            hung_up = self._hangups_heard.pop(call.linkedid, None)
+            if channels is None and hung_up is not None:
+                call.ended_at = hung_up  # ended while we listened, before the listing
+            elif channels is None:
                 call.ended_at = max(call.last_event_at, lost_at or call.last_event_at)
                 call.incomplete = True
             else:
@@ -363,6 +385,7 @@ class CallTracker:
                     known.live = known.live and uniqueid in listed
                 self._rebuild(call, channels, now, queues.waiting)
             updates += self._publish(call)
+        self._hangups_heard.clear()
         for linkedid, channels in live.items():
             if linkedid in self._ended:
                 continue
@@ -376,10 +399,12 @@ class CallTracker:
         restarted, or another worker led before): known again with every fact stored, before
         the first `reconcile`. The rebuild then only adds to them (times keep the earliest, an
         answer stays answered, the IVR choice and agent stay unless an event changes them),
-        and a call no longer up ends incomplete at the last moment the log knew it up."""
+        and a call no longer up ends incomplete at the last moment the log knew it up.
+        Calls it holds ended (another worker saw them end lately) are remembered as recently
+        ended: their events heard again change nothing."""
         for record in records:
             linkedid = record.linkedid
-            if record.ended_at is not None or linkedid in self._calls or linkedid in self._ended:
+            if linkedid in self._calls or linkedid in self._ended:
                 continue
             at = record.started_at
             call = self._new_call(linkedid, at)
@@ -407,6 +432,12 @@ class CallTracker:
             if record.originate_action_id is not None:
                 call.originate_caller = record.caller
             call.record = record
+            if record.ended_at is not None:
+                call.ended_at = record.ended_at
+                call.incomplete = record.disposition is Disposition.INCOMPLETE
+                del self._calls[linkedid]
+                self._ended[linkedid] = call
+                _trim(self._ended, self.config.recently_ended_limit)
 
     # -- folding ------------------------------------------------------------------------------
 
@@ -482,6 +513,12 @@ class CallTracker:
 
     def _on_hangup(self, call: _Call, message: AmiMessage, at: datetime) -> None:
         call.channels[message["Uniqueid"]].live = False
+        if self._catching_up:
+            # Heard before a listing (reconcile): if the listing does not have the call, it
+            # ended at its last hangup heard.
+            last = self._hangups_heard.get(call.linkedid)
+            self._hangups_heard[call.linkedid] = at if last is None or at > last else last
+            return
         if not call.has_live_channel():
             call.ended_at = at
 

@@ -89,9 +89,30 @@ async def test_one_worker_tracks_the_calls_and_another_takes_over(
         linkedid = first.data["call"]["linkedid"]
         assert feeds[1].drain() == []
 
+        # The leader's worker ends: its lock goes with it.
+        await leader.lease.stop()
+        await until(lambda: follower.telephony.tracking)
+        assert follower.lease.takeovers == 1 and not leader.telephony.tracking
+        # The new holder knows the call in progress (the call log, Asterisk's channels).
+        line = follower.telephony.line()
+        assert linkedid in {call.linkedid for call in line.tracker.in_progress()}
+
+
+async def test_a_lock_connection_cut_leaves_one_worker_tracking(
+    postgres_url: str, fake_asterisk: FakeAsterisk
+) -> None:
+    """The holder's lock connection ends while the database stays up (an administrator's
+    pg_terminate_backend): the holder takes the lease back or the other takes over, never
+    both, and the call in progress is still followed."""
+    async with AsyncExitStack() as stack:
+        workers = [
+            await stack.enter_async_context(worker(postgres_url, fake_asterisk)) for _ in range(2)
+        ]
+        await until(lambda: any(w.telephony.tracking for w in workers))
+        fake_asterisk.place_call(caller="13800138001", scenario="answered", stretch=40.0)
+        await until(lambda: any(w.telephony.line().tracker.in_progress() for w in workers))
         admin = await asyncpg.connect(asyncpg_dsn(postgres_url))
         try:
-            # The leader's lock connection ends, as when its process is killed.
             await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
                 "WHERE locktype = 'advisory' AND objid = $1 AND granted",
@@ -99,8 +120,8 @@ async def test_one_worker_tracks_the_calls_and_another_takes_over(
             )
         finally:
             await admin.close()
-        await until(lambda: follower.telephony.tracking and not leader.telephony.tracking)
-        assert follower.lease.takeovers == 1
-        # The new holder knows the call in progress from Asterisk's channels.
-        line = follower.telephony.line()
-        assert linkedid in {call.linkedid for call in line.tracker.in_progress()}
+        await until(lambda: sum(w.lease.taken_back + w.lease.takeovers for w in workers) == 2)
+        await asyncio.sleep(0.6)  # several checks: it stays that way
+        tracking = [w for w in workers if w.telephony.tracking]
+        assert len(tracking) == 1 and tracking[0].lease.held
+        assert tracking[0].telephony.line().tracker.in_progress() != []

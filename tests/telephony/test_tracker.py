@@ -1062,3 +1062,73 @@ def test_a_rebuilt_call_takes_what_the_ivr_set_from_the_listed_channel_variables
     record = started.record
     assert (record.ivr_choice, record.customer_id, record.queue) == ("repair", 42, "hotline")
     assert record.disposition is None
+
+
+# -- a takeover by another worker (telephony/lease.py) -------------------------------------------
+
+
+def test_a_takeover_finishes_a_call_the_last_holder_answered() -> None:
+    """The last holder saw the answer and wrote it; the new one heard the rest while standing
+    by and finds no channel left: the call ends as it did, with its agent, not incomplete."""
+    stream = events("answered")
+    kill = cut_after("answered", "AgentConnect")
+    (written,) = latest(feed(CallTracker(CONFIG), stream[:kill])).values()
+    assert written.agent_name == "Agent1" and written.ended_at is None
+    tracker = CallTracker(CONFIG)
+    tracker.resume([written])
+    now = moment_of(stream)
+    heard = [(message, now) for message in stream[kill:]]
+    (record,) = latest(tracker.reconcile([], now, heard=heard)).values()
+    assert record == only("answered")
+
+
+def test_events_heard_again_of_a_call_that_ended_change_nothing() -> None:
+    stream = events("answered")
+    (written,) = latest(feed(CallTracker(CONFIG), stream)).values()
+    tracker = CallTracker(CONFIG)
+    tracker.resume([written])
+    heard = [(message, NOW) for message in stream[len(stream) // 2 :]]
+    assert tracker.reconcile([], NOW, heard=heard) == []
+    assert tracker.in_progress() == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["burst", "combined"]),
+    st.floats(min_value=0, max_value=1),
+    st.floats(min_value=0, max_value=1),
+    st.integers(min_value=0, max_value=400),
+)
+def test_a_takeover_at_any_point_keeps_every_call_right(
+    name: str, kill_at: float, take_at: float, overlap: int
+) -> None:
+    """One tracker folds the events up to the kill and writes its calls (the call log);
+    another, which heard the PBX while standing by, resumes what was written, reconciles with
+    Asterisk's channels when it takes over and with what it heard, then goes on. Every call
+    ends as if one tracker had seen it all; only a wait that began before anything the new one
+    heard of an unanswered call is unknown (None), never wrong."""
+    stream = events(name)
+    kill = int(kill_at * len(stream))
+    take = kill + int(take_at * (len(stream) - kill))
+    written = latest(feed(CallTracker(CONFIG), stream[:kill]))
+    # The standby heard since some time before the kill, at least since the first event of
+    # every call the last holder had not written (the writer's last batch).
+    unwritten = [
+        index
+        for index, message in enumerate(stream[:kill])
+        if message.get("Linkedid") and message["Linkedid"] not in written
+    ]
+    heard_from = min([max(0, kill - overlap), *unwritten[:1]])
+
+    tracker = CallTracker(CONFIG)
+    tracker.resume(written.values())
+    now = moment_of(stream[:take])
+    heard = [(message, now) for message in stream[heard_from:take]]
+    final = written | latest(tracker.reconcile(live_channels(stream[:take], now), now, heard=heard))
+    final |= latest(feed(tracker, stream[take:]))
+    assert tracker.in_progress() == []
+    for linkedid, truth in folded(name).items():
+        record = final[linkedid]
+        if record.wait_seconds is None:
+            record = replace(record, wait_seconds=truth.wait_seconds)
+        assert record == truth

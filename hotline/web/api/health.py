@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from typing import Any
 
 from alembic.script import ScriptDirectory
@@ -17,7 +18,10 @@ from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 
 
+@cache
 def _head_revision(database_url: str) -> str | None:
+    """The newest migration this code ships: read once (it takes milliseconds of file reading
+    and parsing, on the event loop, and cannot change while the process runs)."""
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
