@@ -9,23 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from conftest import endpoint_of
 from private_postgres import PrivateCluster, available
+from telephony_workers import telephony_worker
 
-from hotline.db.engine import create_engine, session_factory
+from hotline.db.engine import create_engine
 from hotline.db.migrate import upgrade
 from hotline.events import EventBus
 from hotline.relay import EventRelay, asyncpg_dsn
 from hotline.runtime import build_core
 from hotline.scheduler import SchedulerService
 from hotline.settings import Settings
-from hotline.telephony.lease import TelephonyLease
-from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
 
 
@@ -52,36 +49,6 @@ async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():
             await asyncio.sleep(0.05)
-
-
-@dataclass
-class Worker:
-    telephony: Telephony
-    lease: TelephonyLease
-    bus: EventBus
-
-
-@asynccontextmanager
-async def telephony_worker(url: str, pbx: FakeAsterisk) -> AsyncIterator[Worker]:
-    engine = create_engine(url)
-    bus = EventBus()
-    telephony = Telephony(
-        endpoints=[endpoint_of(pbx)],
-        sessions=session_factory(engine),
-        bus=bus,
-        clock=lambda: datetime.now(UTC),
-        local_area_code="571",
-    )
-    await telephony.start()
-    await telephony.line().client.wait_connected(5)
-    lease = TelephonyLease(engine, telephony, check_seconds=0.2)
-    lease.start()
-    try:
-        yield Worker(telephony, lease, bus)
-    finally:
-        await lease.stop()
-        await telephony.stop()
-        await engine.dispose()
 
 
 async def test_the_call_tracker_goes_on_through_a_restart_and_loses_no_call(

@@ -4,6 +4,7 @@ the run as a table. Everything started here is stopped here, also when a test fa
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 from collections.abc import Iterator
@@ -40,6 +41,17 @@ class LivePbx:
     @property
     def agi_url(self) -> str:
         return f"agi://127.0.0.1:{self.ports.agi}"
+
+    @contextlib.contextmanager
+    def dialplan_global(self, name: str, value: str, afterwards: str) -> Iterator[None]:
+        """A dialplan global set for one test (a shorter wait, hotline made unreachable), and
+        set back to `afterwards` once it is over (if the PBX still runs)."""
+        self.pbx.cli(f"dialplan set global {name} {value}")
+        try:
+            yield
+        finally:
+            if self.pbx.running:
+                self.pbx.cli(f"dialplan set global {name} {afterwards}")
 
     def start(self) -> None:
         self.pbx.start()
@@ -116,12 +128,8 @@ def parties(pbx: LivePbx, tmp_path: Path) -> Iterator[Phones]:
 def hotline_unreachable(pbx: LivePbx) -> Iterator[None]:
     """The dialplan's HOTLINE_AGI pointed at a closed port (hotline down) for one test."""
     closed = free_port(socket.SOCK_STREAM)
-    pbx.pbx.cli(f"dialplan set global HOTLINE_AGI agi://127.0.0.1:{closed}")
-    try:
+    with pbx.dialplan_global("HOTLINE_AGI", f"agi://127.0.0.1:{closed}", pbx.agi_url):
         yield
-    finally:
-        if pbx.pbx.running:
-            pbx.pbx.cli(f"dialplan set global HOTLINE_AGI {pbx.agi_url}")
 
 
 @pytest.fixture

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from .asterisk import wait_for
 from .conftest import LivePbx
 from .judge import Verdict, judge_caller, judge_span
 from .overlay import CARRIER_IP, PHONES_IP
 from .scenario import (
     HOTLINE_NUMBER,
+    RECORDS_SECONDS,
     conclude,
     finished,
     inbound_call,
@@ -44,15 +46,22 @@ def a_customer(hotline: Hotline, phone: str, area: str, **extra: str) -> int:
 
 
 def menu_sessions(hotline: Hotline, caller: str) -> list[sqlite3.Row]:
-    """The menu's own log of this caller's sessions (the server's SQLite database)."""
+    """The menu's own log of this caller's sessions (the server's SQLite database), once
+    written: sessions are logged in batches a moment after the call left the menu."""
     database = Path(hotline.log).parent / "hotline.db"
-    with sqlite3.connect(database) as connection:
-        connection.row_factory = sqlite3.Row
-        return list(
-            connection.execute(
-                "SELECT * FROM ivr_session WHERE caller = ? ORDER BY id", (f"+86{caller}",)
+
+    def logged() -> list[sqlite3.Row]:
+        with sqlite3.connect(database) as connection:
+            connection.row_factory = sqlite3.Row
+            return list(
+                connection.execute(
+                    "SELECT * FROM ivr_session WHERE caller = ? ORDER BY id", (f"+86{caller}",)
+                )
             )
-        )
+
+    sessions = wait_for(f"the menu log of {caller}", logged, RECORDS_SECONDS)
+    assert isinstance(sessions, list)
+    return sessions
 
 
 @pytest.mark.scenario("menu: known caller keys 2 (repair), agent answers")
@@ -128,6 +137,7 @@ def test_a_caller_in_an_outage_area_hears_the_notice_and_is_counted_on_it(
     verdict.same("queue", None, call["queue"])
     judge_caller(verdict, legs[0].src, call)
     judge_span(verdict, legs, call)
+    menu_sessions(hotline, caller)  # the count comes from the menu's log
     with hotline.client() as client:
         outage = client.get(f"/api/tickets/{outage_number}").json()
     verdict.same(
@@ -211,12 +221,8 @@ def test_a_caller_keys_their_tickets_number_and_hears_its_status(
 @pytest.fixture
 def short_emergency_wait(pbx: LivePbx) -> Iterator[None]:
     """The emergency queue's wait before the on-call phones ring, shortened for one test."""
-    pbx.pbx.cli("dialplan set global EMERGENCY_WAIT 4")
-    try:
+    with pbx.dialplan_global("EMERGENCY_WAIT", "4", afterwards="60"):
         yield
-    finally:
-        if pbx.pbx.running:
-            pbx.pbx.cli("dialplan set global EMERGENCY_WAIT 60")
 
 
 @pytest.mark.scenario("menu: gas smell, emergency desk silent, on-call dispatcher answers")

@@ -246,12 +246,8 @@ HOLD_CALLER = "13800138132"
 @pytest.fixture
 def short_hotline_wait(pbx: LivePbx) -> Iterator[None]:
     """The hotline queue's wait before the callback offer, shortened for one test."""
-    pbx.pbx.cli("dialplan set global HOTLINE_WAIT 3")
-    try:
+    with pbx.dialplan_global("HOTLINE_WAIT", "3", afterwards="120"):
         yield
-    finally:
-        if pbx.pbx.running:
-            pbx.pbx.cli("dialplan set global HOTLINE_WAIT 120")
 
 
 @pytest.mark.scenario("queue wait runs out: callback booked in our menu, then rung back")

@@ -6,29 +6,16 @@ process dies) the other takes over and rebuilds the call in progress from Asteri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 
 import asyncpg
 import pytest
-from conftest import endpoint_of
+from telephony_workers import telephony_worker
 
-from hotline.db.engine import create_engine, session_factory
-from hotline.events import EventBus
 from hotline.leader import lock_key
 from hotline.relay import asyncpg_dsn
-from hotline.telephony.lease import TelephonyLease
-from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
-
-
-@dataclass
-class Worker:
-    telephony: Telephony
-    lease: TelephonyLease
-    bus: EventBus
 
 
 @pytest.fixture
@@ -36,29 +23,6 @@ def postgres_url(database_url: str) -> str:
     if not database_url.startswith("postgres"):
         pytest.skip("the lease matters with several workers, which need PostgreSQL")
     return database_url
-
-
-@asynccontextmanager
-async def worker(url: str, pbx: FakeAsterisk) -> AsyncIterator[Worker]:
-    engine = create_engine(url)
-    bus = EventBus()
-    telephony = Telephony(
-        endpoints=[endpoint_of(pbx)],
-        sessions=session_factory(engine),
-        bus=bus,
-        clock=lambda: datetime.now(UTC),
-        local_area_code="571",
-    )
-    await telephony.start()
-    await telephony.line().client.wait_connected(5)
-    lease = TelephonyLease(engine, telephony, check_seconds=0.2)
-    lease.start()
-    try:
-        yield Worker(telephony, lease, bus)
-    finally:
-        await lease.stop()
-        await telephony.stop()
-        await engine.dispose()
 
 
 async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -72,7 +36,8 @@ async def test_one_worker_tracks_the_calls_and_another_takes_over(
 ) -> None:
     async with AsyncExitStack() as stack:
         workers = [
-            await stack.enter_async_context(worker(postgres_url, fake_asterisk)) for _ in range(2)
+            await stack.enter_async_context(telephony_worker(postgres_url, fake_asterisk))
+            for _ in range(2)
         ]
         await until(lambda: any(w.telephony.tracking for w in workers))
         await asyncio.sleep(0.6)  # several checks: the other must stay standing by
@@ -106,7 +71,8 @@ async def test_a_lock_connection_cut_leaves_one_worker_tracking(
     both, and the call in progress is still followed."""
     async with AsyncExitStack() as stack:
         workers = [
-            await stack.enter_async_context(worker(postgres_url, fake_asterisk)) for _ in range(2)
+            await stack.enter_async_context(telephony_worker(postgres_url, fake_asterisk))
+            for _ in range(2)
         ]
         await until(lambda: any(w.telephony.tracking for w in workers))
         fake_asterisk.place_call(caller="13800138001", scenario="answered", stretch=40.0)
