@@ -110,6 +110,8 @@ def sessions(count: int, seed: int) -> list[Session]:
 
 
 async def seed(url: str, count: int) -> None:
+    from sqlmodel import select
+
     from hotline.db.engine import create_engine, session_factory
     from hotline.db.migrate import upgrade_async
     from hotline.db.tables import Customer, CustomerAddress, CustomerPhone, Department, Ticket
@@ -129,7 +131,8 @@ async def seed(url: str, count: int) -> None:
                     customer_id=customer.id, address=f"测试路 {n} 号", area=AREAS[n % len(AREAS)]
                 )
             )
-        department = (await session.exec(Department.__table__.select())).first()  # type: ignore[attr-defined]
+        department = (await session.exec(select(Department))).first()
+        assert department is not None
         session.add(
             Ticket(
                 number="TQ-20261130-0001",
@@ -151,25 +154,14 @@ async def seed(url: str, count: int) -> None:
 
 async def serve(url: str, port: int, script: str) -> None:
     """Our FastAGI server with the real menu scripts (or a no-op one) on the database."""
-    from hotline.application.unit import CoreServices
-    from hotline.db.engine import create_engine, session_factory
-    from hotline.events import EventBus
-    from hotline.services.rulebook import RulebookCache
+    from hotline.db.engine import create_engine
+    from hotline.runtime import build_core, utc_now
     from hotline.settings import Settings
     from hotline.telephony.fastagi import FastAgiServer
     from hotline.telephony.menu_calls import MenuScripts
     from ivr.agi import AgiChannel
 
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    settings = Settings(database_url=url)
-    core = CoreServices(
-        settings,
-        sessions,
-        RulebookCache(sessions, settings.timezone),
-        EventBus(),
-        lambda: datetime.now(UTC),
-    )
+    core = build_core(Settings(database_url=url), create_engine(url), utc_now)
 
     async def no_op(channel: AgiChannel) -> None:
         await channel.get_variable("CHANNEL(linkedid)")
