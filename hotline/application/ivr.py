@@ -59,6 +59,12 @@ async def ticket_status(core: Core, keys: str, caller: menu.Caller) -> menu.Tick
     )
 
 
+async def call_started_at(core: Core, linkedid: str) -> datetime | None:
+    """When the call began, as the call log has it."""
+    async with core.sessions() as session:
+        return await ivr_lookups.call_started_at(session, linkedid)
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     script: str

@@ -12,7 +12,7 @@ from sqlalchemy import case, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import IvrSession, SlaClockRow, Ticket, Visit
+from hotline.db.tables import CallRow, IvrSession, SlaClockRow, Ticket, Visit
 from tickets.numbering import numbers_from_keys
 from tickets.sla import ClockName
 from tickets.types import TicketType
@@ -50,6 +50,11 @@ async def expected_restoration(session: AsyncSession, outage: Ticket) -> datetim
     )
     due = (await session.exec(statement)).first()
     return due if due is not None else outage.appointment_end
+
+
+async def call_started_at(session: AsyncSession, linkedid: str) -> datetime | None:
+    statement = select(CallRow.started_at).where(col(CallRow.linkedid) == linkedid)
+    return (await session.exec(statement)).first()
 
 
 async def callers_ticket(

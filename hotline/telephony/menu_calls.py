@@ -15,12 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlmodel import col, select
-
 from hotline.application import ivr as ivr_cases
 from hotline.application import ringbacks as ringback_cases
 from hotline.application.unit import Core
-from hotline.db.tables import CallRow
 from hotline.telephony.fastagi import Script
 from hotline.telephony.menu_log import MenuLog
 from hotline.telephony.numbers import normalise_caller
@@ -213,11 +210,7 @@ class _Session:
         caller whose queue wait ran out keeps their place; now for a caller still in the menu."""
         core = self._scripts.core
         if self._script == "callback-offer" and self._linkedid:
-            async with core.sessions() as session:
-                statement = select(CallRow.started_at).where(
-                    col(CallRow.linkedid) == self._linkedid
-                )
-                started = (await session.exec(statement)).first()
+            started = await ivr_cases.call_started_at(core, self._linkedid)
             if started is not None:
                 return started
         return core.clock()
