@@ -107,7 +107,7 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
     body = await parse_body(request, AttemptIn)
     view = await callback_cases.record_attempt(
         context,
-        actor.username,
+        actor,
         _task_id(request),
         body.outcome,
         at=body.at,

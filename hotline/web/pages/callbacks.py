@@ -143,7 +143,7 @@ async def _attempt(request: Request, actor: Actor, form: FormData, task_id: int)
         raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
     await callback_cases.record_attempt(
         context_of(request),
-        actor.username,
+        actor,
         task_id,
         AttemptOutcome(outcome),
         note=optional(form, "note", 1000),
