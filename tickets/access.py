@@ -9,9 +9,10 @@ the ticket changes:
   no action, no callback, no survey, neither the complainant nor the description, whatever their
   role; and nobody can hand it to them.
 - A technician acts only on his own work orders.
-- Quality staff handle complaints: they resolve and reopen complaints, not other work (an
+- Quality staff handle complaints: on other work they give feedback and close, no more (an
   unhappy survey reopens a ticket as part of the survey, not as a quality staff member's act).
-- An agent works another department's complaint only when it is his: he may pass it on.
+- An agent or a dispatcher works another department's complaint only when it is his: else he
+  may pass it on, no more.
 - Complaints are confidential: only complaint readers and whoever took or holds the complaint
   see the complainant (不得泄露、扩散投诉人要求保密的内容).
 """
@@ -63,10 +64,12 @@ Deed = Action | Use
 
 CALLBACK_ROLES = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
 VISIT_BOOKERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
-# What an agent may still do on another department's complaint he does not hold: pass it on.
-_AGENT_ELSEWHERE = frozenset({Action.ASSIGN})
-# What quality staff may do only on complaints.
-_COMPLAINT_WORK = frozenset({Action.RESOLVE, Action.REOPEN})
+# Who works complaints of their own department (or held by them) only.
+_DESKS = frozenset({Role.AGENT, Role.DISPATCHER})
+# What they may still do on another department's complaint they do not hold: pass it on.
+_ELSEWHERE = frozenset({Action.ASSIGN})
+# What quality staff may do on tickets other than complaints: the caller's feedback, closing.
+_QUALITY_ON_OTHER_WORK = frozenset({Action.FEEDBACK, Action.CLOSE})
 
 
 @dataclass(frozen=True)
@@ -128,14 +131,14 @@ def _may_act(staff: Staff, ticket: TicketFacts, action: Action) -> Decision:
         return _refused(Refusal.NOT_YOUR_WORK_ORDER)
     if (
         staff.role is Role.QUALITY
-        and action in _COMPLAINT_WORK
         and ticket.type is not TicketType.COMPLAINT
+        and action not in _QUALITY_ON_OTHER_WORK
     ):
         return _refused(Refusal.NOT_QUALITY_WORK)
     if (
-        staff.role is Role.AGENT
+        staff.role in _DESKS
         and ticket.type is TicketType.COMPLAINT
-        and action not in _AGENT_ELSEWHERE
+        and action not in _ELSEWHERE
         and ticket.department != staff.department
         and ticket.assignee != staff.username
     ):

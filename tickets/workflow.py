@@ -125,7 +125,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
 SPECIAL_REASONS = frozenset({"other_department", "research"})
 
 CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
-# Complaints are confidential: only these see the complainant's details (and the assignee).
+# Complaints are confidential: only these see the complainant's details, and whoever took or
+# holds the complaint (tickets/access.py decides, with who is named in it).
 COMPLAINT_READERS = _MANAGERS | {Role.QUALITY}
 
 # Beyond tickets. What hotline runs on: departments, routing rules, SLA targets, the callback
@@ -227,18 +228,6 @@ class ActionInvalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def may_see_complainant(ticket_type: str, role: Role, involved: bool) -> bool:
-    """Complaints are confidential: handlers, quality staff, supervisors and whoever is involved
-    (took the complaint or is assigned it) see the complainant; others see it masked."""
-    return ticket_type != TicketType.COMPLAINT or role in COMPLAINT_READERS or involved
-
-
-def may_call_for(ticket_type: str, role: Role, involved: bool) -> bool:
-    """A call placed for a ticket reaches its customer: for a complaint, only someone who may
-    see the complainant places it."""
-    return role in CALLERS and may_see_complainant(ticket_type, role, involved)
 
 
 def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:

@@ -3,7 +3,11 @@ and a refusal as the error the adapters show."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import Ticket, User
 from hotline.i18n import N_
@@ -17,7 +21,9 @@ REFUSALS: dict[access.Refusal, str] = {
     access.Refusal.ROLE: N_("your role may not do this to the ticket"),
     access.Refusal.RECUSED: N_("you are named in this complaint and take no part in it"),
     access.Refusal.NOT_YOUR_WORK_ORDER: N_("this work order is not yours"),
-    access.Refusal.NOT_QUALITY_WORK: N_("quality staff resolve and reopen complaints only"),
+    access.Refusal.NOT_QUALITY_WORK: N_(
+        "quality staff work complaints; on other tickets they give feedback and close"
+    ),
     access.Refusal.OTHER_DEPARTMENT: N_("this complaint belongs to another department"),
     access.Refusal.CONFIDENTIAL: N_("this complaint is confidential"),
 }
@@ -76,3 +82,26 @@ def facts_from_json(data: dict[str, Any]) -> access.TicketFacts:
         created_by=data.get("created_by"),
         named_staff=frozenset(data.get("named_staff") or ()),
     )
+
+
+async def complainants_hidden(
+    session: AsyncSession, actor: Actor, tickets: Sequence[Ticket]
+) -> set[int]:
+    """The ids of those tickets whose complainant `actor` may not see (tickets/access.py):
+    what leads from a customer or a call to such a complaint is not shown to them either."""
+    complaints = [ticket for ticket in tickets if ticket.type == TicketType.COMPLAINT.value]
+    assignee_ids = {t.assignee_id for t in complaints if t.assignee_id is not None}
+    assignees: dict[int | None, User] = {}
+    if assignee_ids:
+        found = await session.exec(select(User).where(col(User.id).in_(assignee_ids)))
+        assignees = {user.id: user for user in found.all()}
+    return {
+        ticket.id
+        for ticket in complaints
+        if ticket.id is not None
+        and not access.decide(
+            actor.staff,
+            facts_of(ticket, assignees.get(ticket.assignee_id)),
+            access.Use.SEE_COMPLAINANT,
+        )
+    }

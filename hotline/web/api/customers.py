@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from hotline.application import customers as customer_cases
 from hotline.db.tables import Ticket
 from hotline.services import customers as service
+from hotline.services.access import complainants_hidden
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.telephony.model import call_json, iso_in
@@ -66,7 +67,10 @@ def _ticket_brief(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def get_customer(request: Request, _actor: Actor | None) -> Response:
+async def get_customer(request: Request, actor: Actor | None) -> Response:
+    """The customer's file; a complaint whose complainant the reader may not see is left out
+    of it (tickets/access.py): the file must not name the complainant."""
+    assert actor is not None
     context = context_of(request)
     raw = request.path_params["customer_id"]
     if not raw.isdigit():
@@ -74,16 +78,23 @@ async def get_customer(request: Request, _actor: Actor | None) -> Response:
     tz = context.settings.timezone
     async with context.sessions() as session:
         file = await service.customer_file(session, int(raw), context.clock())
-    if file is None:
-        raise NotFound(f"no customer {raw}")
+        if file is None:
+            raise NotFound(f"no customer {raw}")
+        hidden = await complainants_hidden(
+            session, actor, [*file.open_tickets, *file.recent_tickets]
+        )
     body: dict[str, Any] = {
         **service.customer_summary_json(file),
         "note": file.customer.note,
         "meters": [
             {"meter_number": meter.meter_number, "kind": meter.kind} for meter in file.meters
         ],
-        "open_tickets": [_ticket_brief(ticket, tz) for ticket in file.open_tickets],
-        "recent_tickets": [_ticket_brief(ticket, tz) for ticket in file.recent_tickets],
+        "open_tickets": [
+            _ticket_brief(ticket, tz) for ticket in file.open_tickets if ticket.id not in hidden
+        ],
+        "recent_tickets": [
+            _ticket_brief(ticket, tz) for ticket in file.recent_tickets if ticket.id not in hidden
+        ],
         "recent_calls": [call_json(call, tz) for call in file.recent_calls],
         "visits": [visit_json(visit, tz, ticket) for visit, ticket in file.visits],
     }
