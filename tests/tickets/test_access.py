@@ -17,13 +17,13 @@ HOME, ELSEWHERE = 1, 2
 # The columns of the table, in order.
 DEEDS: list[Deed] = [*Action, *Use]
 OUTCOMES = {
-    "yes": None,
-    "rol": Refusal.ROLE,
-    "rec": Refusal.RECUSED,
-    "own": Refusal.NOT_YOUR_WORK_ORDER,
-    "qua": Refusal.NOT_QUALITY_WORK,
-    "dep": Refusal.OTHER_DEPARTMENT,
-    "cnf": Refusal.CONFIDENTIAL,
+    "ok": None,
+    "ro": Refusal.ROLE,
+    "re": Refusal.RECUSED,
+    "ow": Refusal.NOT_YOUR_WORK_ORDER,
+    "qu": Refusal.NOT_QUALITY_WORK,
+    "de": Refusal.OTHER_DEPARTMENT,
+    "cf": Refusal.CONFIDENTIAL,
 }
 
 # Relation to the ticket (always in department HOME):
@@ -33,81 +33,83 @@ OUTCOMES = {
 #   assignee      the ticket is the person's
 #   named         the complaint names the person
 #   others_order  the ticket is another technician's work order
-# yes = allowed; otherwise why not (OUTCOMES).
+# Columns: the workflow's actions in order (assign … mark_special), then the uses (see the
+# complainant, the description, call, callback, book a visit, take it on). ok = allowed;
+# otherwise why not (OUTCOMES).
 TABLE = """
-# type    role       relation     asg sta pau res rep ext arr fix rsv fbk clo reo spc see dsc cal cbk vis tak
-complaint admin      none         yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint admin      same_dept    yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint admin      other_dept   yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint admin      assignee     yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint admin      named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint admin      others_order yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint supervisor none         yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint supervisor same_dept    yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint supervisor other_dept   yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint supervisor assignee     yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint supervisor named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint supervisor others_order yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-complaint agent      none         yes dep dep dep dep rol rol rol dep dep dep dep rol cnf yes cnf rol rol yes
-complaint agent      same_dept    yes yes yes yes yes rol rol rol yes yes yes yes rol cnf yes cnf rol rol yes
-complaint agent      other_dept   yes dep dep dep dep rol rol rol dep dep dep dep rol cnf yes cnf rol rol yes
-complaint agent      assignee     yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-complaint agent      named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint agent      others_order yes dep dep dep dep rol rol rol dep dep dep dep rol cnf yes cnf rol rol yes
-complaint dispatcher none         yes dep dep dep rol rol dep dep dep rol rol rol rol cnf yes cnf rol yes yes
-complaint dispatcher same_dept    yes yes yes yes rol rol yes yes yes rol rol rol rol cnf yes cnf rol yes yes
-complaint dispatcher other_dept   yes dep dep dep rol rol dep dep dep rol rol rol rol cnf yes cnf rol yes yes
-complaint dispatcher assignee     yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-complaint dispatcher named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint dispatcher others_order yes dep dep dep rol rol dep dep dep rol rol rol rol cnf yes cnf rol yes yes
-complaint technician none         rol own own own rol rol own own own rol rol rol rol cnf yes rol rol rol yes
-complaint technician same_dept    rol own own own rol rol own own own rol rol rol rol cnf yes rol rol rol yes
-complaint technician other_dept   rol own own own rol rol own own own rol rol rol rol cnf yes rol rol rol yes
-complaint technician assignee     rol yes yes yes rol rol yes yes yes rol rol rol rol yes yes rol rol rol yes
-complaint technician named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint technician others_order rol own own own rol rol own own own rol rol rol rol cnf yes rol rol rol yes
-complaint quality    none         rol yes yes yes yes yes rol rol yes yes yes yes rol yes yes yes yes rol yes
-complaint quality    same_dept    rol yes yes yes yes yes rol rol yes yes yes yes rol yes yes yes yes rol yes
-complaint quality    other_dept   rol yes yes yes yes yes rol rol yes yes yes yes rol yes yes yes yes rol yes
-complaint quality    assignee     rol yes yes yes yes yes rol rol yes yes yes yes rol yes yes yes yes rol yes
-complaint quality    named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-complaint quality    others_order rol yes yes yes yes yes rol rol yes yes yes yes rol yes yes yes yes rol yes
-repair    admin      none         yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    admin      same_dept    yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    admin      other_dept   yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    admin      assignee     yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    admin      named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    admin      others_order yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    supervisor none         yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    supervisor same_dept    yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    supervisor other_dept   yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    supervisor assignee     yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    supervisor named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    supervisor others_order yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes
-repair    agent      none         yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-repair    agent      same_dept    yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-repair    agent      other_dept   yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-repair    agent      assignee     yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-repair    agent      named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    agent      others_order yes yes yes yes yes rol rol rol yes yes yes yes rol yes yes yes rol rol yes
-repair    dispatcher none         yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-repair    dispatcher same_dept    yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-repair    dispatcher other_dept   yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-repair    dispatcher assignee     yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-repair    dispatcher named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    dispatcher others_order yes yes yes yes rol rol yes yes yes rol rol rol rol yes yes yes rol yes yes
-repair    technician none         rol own own own rol rol own own own rol rol rol rol yes yes rol rol rol yes
-repair    technician same_dept    rol own own own rol rol own own own rol rol rol rol yes yes rol rol rol yes
-repair    technician other_dept   rol own own own rol rol own own own rol rol rol rol yes yes rol rol rol yes
-repair    technician assignee     rol yes yes yes rol rol yes yes yes rol rol rol rol yes yes rol rol rol yes
-repair    technician named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    technician others_order rol own own own rol rol own own own rol rol rol rol yes yes rol rol rol yes
-repair    quality    none         rol qua qua qua qua qua rol rol qua yes yes qua rol yes yes yes yes rol yes
-repair    quality    same_dept    rol qua qua qua qua qua rol rol qua yes yes qua rol yes yes yes yes rol yes
-repair    quality    other_dept   rol qua qua qua qua qua rol rol qua yes yes qua rol yes yes yes yes rol yes
-repair    quality    assignee     rol qua qua qua qua qua rol rol qua yes yes qua rol yes yes yes yes rol yes
-repair    quality    named        rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec rec
-repair    quality    others_order rol qua qua qua qua qua rol rol qua yes yes qua rol yes yes yes yes rol yes
+# type    role       relation     as st pa rs rp ex ar fx rv fb cl op sp se ds ca cb vi tk
+complaint admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint admin      named        re re re re re re re re re re re re re re re re re re re
+complaint admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint supervisor named        re re re re re re re re re re re re re re re re re re re
+complaint supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+complaint agent      none         ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
+complaint agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro cf ok cf ro ro ok
+complaint agent      other_dept   ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
+complaint agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+complaint agent      named        re re re re re re re re re re re re re re re re re re re
+complaint agent      others_order ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
+complaint dispatcher none         ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
+complaint dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro cf ok cf ro ok ok
+complaint dispatcher other_dept   ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
+complaint dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+complaint dispatcher named        re re re re re re re re re re re re re re re re re re re
+complaint dispatcher others_order ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
+complaint technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
+complaint technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
+complaint technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
+complaint technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok
+complaint technician named        re re re re re re re re re re re re re re re re re re re
+complaint technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
+complaint quality    none         ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
+complaint quality    same_dept    ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
+complaint quality    other_dept   ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
+complaint quality    assignee     ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
+complaint quality    named        re re re re re re re re re re re re re re re re re re re
+complaint quality    others_order ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
+repair    admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      named        re re re re re re re re re re re re re re re re re re re
+repair    admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor named        re re re re re re re re re re re re re re re re re re re
+repair    supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    agent      none         ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+repair    agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+repair    agent      other_dept   ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+repair    agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+repair    agent      named        re re re re re re re re re re re re re re re re re re re
+repair    agent      others_order ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
+repair    dispatcher none         ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+repair    dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+repair    dispatcher other_dept   ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+repair    dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+repair    dispatcher named        re re re re re re re re re re re re re re re re re re re
+repair    dispatcher others_order ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
+repair    technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
+repair    technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
+repair    technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
+repair    technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok
+repair    technician named        re re re re re re re re re re re re re re re re re re re
+repair    technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
+repair    quality    none         ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
+repair    quality    same_dept    ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
+repair    quality    other_dept   ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
+repair    quality    assignee     ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
+repair    quality    named        re re re re re re re re re re re re re re re re re re re
+repair    quality    others_order ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
 """
 
 
