@@ -149,6 +149,12 @@ class TaskView:
     attempts: list[CallbackAttempt]
     assignee: User | None
 
+    def allows(self, actor: Actor, deed: access.Deed) -> bool:
+        """Whether `actor` may do `deed` to the task's ticket (tickets/access.py). The ticket's
+        assignee is not loaded with a task; holding a ticket only ever adds a right, so the
+        decision without it is never the looser one."""
+        return access.decide(actor.staff, facts_of(self.ticket, None), deed).allowed
+
 
 @dataclass(frozen=True)
 class TaskPage:
