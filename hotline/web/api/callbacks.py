@@ -50,16 +50,14 @@ def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo)
                 "by": attempt.by,
                 "note": attempt.note if visible else HIDDEN,
                 "reason": attempt.reason,
-                "call_linkedid": attempt.call_linkedid,
+                "call_linkedid": attempt.call_linkedid if visible else None,
             }
             for attempt in view.attempts
         ],
         "survey": task.survey if visible else None,
-        "caller_phone": view.ticket.caller_phone
-        if visible
-        else mask_phone(view.ticket.caller_phone),
-        "caller_name": view.ticket.caller_name if visible else HIDDEN,
-        "customer_id": view.ticket.customer_id if visible else None,
+        "caller_phone": ticket.caller_phone if visible else mask_phone(ticket.caller_phone),
+        "caller_name": ticket.caller_name if visible else HIDDEN,
+        "customer_id": ticket.customer_id if visible else None,
         "assignee": view.assignee.username if view.assignee else None,
     }
 
