@@ -25,8 +25,10 @@ from enum import StrEnum
 from tickets.types import TicketType
 from tickets.workflow import (
     ACTION_ROLES,
+    CALLBACK_STAFF,
     CALLERS,
     COMPLAINT_READERS,
+    DISPATCHERS,
     Action,
     Role,
     TicketSnapshot,
@@ -62,8 +64,6 @@ class Refusal(StrEnum):
 
 Deed = Action | Use
 
-CALLBACK_ROLES = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
-VISIT_BOOKERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 # Who works complaints of their own department (or held by them) only.
 _DESKS = frozenset({Role.AGENT, Role.DISPATCHER})
 # What they may still do on another department's complaint they do not hold: pass it on.
@@ -160,9 +160,9 @@ def decide(staff: Staff, ticket: TicketFacts, deed: Deed) -> Decision:
             return _refused(Refusal.ROLE)
         return _may_see_complainant(staff, ticket)
     if deed is Use.CALLBACK:
-        return ALLOWED if staff.role in CALLBACK_ROLES else _refused(Refusal.ROLE)
+        return ALLOWED if staff.role in CALLBACK_STAFF else _refused(Refusal.ROLE)
     if deed is Use.BOOK_VISIT:
-        return ALLOWED if staff.role in VISIT_BOOKERS else _refused(Refusal.ROLE)
+        return ALLOWED if staff.role in DISPATCHERS else _refused(Refusal.ROLE)
     # SEE_DESCRIPTION, TAKE_ON: refused only to the named.
     return ALLOWED
 

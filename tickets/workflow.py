@@ -140,6 +140,23 @@ FILE_OPENERS = _MANAGERS | {Role.AGENT}
 QUEUE_AGENTS = frozenset({Role.AGENT})
 # Calls placed from the console (click-to-call); technicians call from the field.
 CALLERS = frozenset(Role) - {Role.TECHNICIAN}
+# Who uses which part of the console and the API beyond tickets: every route asks here.
+EVERYONE = frozenset(Role)
+MANAGERS = _MANAGERS
+# The wallboard, and every call's progress: whoever runs the floor.
+FLOOR_WATCHERS = _MANAGERS
+SLA_WATCHERS = _MANAGERS | {Role.DISPATCHER, Role.QUALITY}
+DISPATCHERS = _MANAGERS | {Role.DISPATCHER}
+# The dispatch board's field view: dispatchers and the technicians themselves.
+FIELD_STAFF = DISPATCHERS | {Role.TECHNICIAN}
+TECHNICIANS = frozenset({Role.TECHNICIAN})
+# Who works the follow-up callbacks, and who may hold one by name.
+CALLBACK_STAFF = _MANAGERS | {Role.QUALITY}
+CALLBACK_HOLDERS = frozenset({Role.QUALITY, Role.SUPERVISOR})
+REPORT_READERS = _MANAGERS | {Role.QUALITY}
+# Ring-backs (missed callers called back): the worklist, and who dials them.
+RINGBACK_STAFF = _MANAGERS | {Role.AGENT, Role.DISPATCHER}
+RINGBACK_WORKERS = _MANAGERS | {Role.AGENT}
 # Repairs done at the customer's premises, the only work booked by appointment: a network
 # fault is the utility's own, and its clock does not wait for anyone's convenience.
 AT_PREMISES = frozenset({"indoor_equipment"})

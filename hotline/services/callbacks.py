@@ -32,7 +32,7 @@ from tickets import callbacks as rules
 from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
 from tickets.phones import PhoneError, normalise_phone
 from tickets.types import TicketType
-from tickets.workflow import Action, Role
+from tickets.workflow import CALLBACK_HOLDERS, Action, Role
 
 OFFER_BATCH = 500
 
@@ -361,7 +361,7 @@ async def _check_callback_access(
 
 
 # Who may hold a callback: the people who work the worklist.
-HOLDERS = frozenset({Role.QUALITY.value, Role.SUPERVISOR.value})
+HOLDERS = frozenset(role.value for role in CALLBACK_HOLDERS)
 
 
 async def holders(session: AsyncSession) -> list[User]:

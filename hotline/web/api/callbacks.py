@@ -22,9 +22,7 @@ from hotline.web.context import context_of
 from tickets import callbacks as rules
 from tickets.access import Use
 from tickets.phones import mask_phone
-from tickets.workflow import Role
-
-CALLBACK_STAFF = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+from tickets.workflow import CALLBACK_STAFF
 
 
 def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:

@@ -18,9 +18,7 @@ from hotline.web.api.render import iso
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
 from tickets.access import Refusal
-from tickets.workflow import CALLERS, Role
-
-STAFF = frozenset(Role)
+from tickets.workflow import CALLERS, EVERYONE
 
 
 class CallQuery(Strict):
@@ -129,7 +127,7 @@ ROUTES = [
         list_calls,
         "The call log, newest first: filter by time (`from`, `to`), caller, agent, "
         "disposition, queue, direction, customer",
-        STAFF,
+        EVERYONE,
         query=CallQuery,
         responses={200: "a page of calls", 422: "invalid filter"},
         tag="calls",
@@ -157,7 +155,7 @@ ROUTES = [
         "/api/calls/{linkedid}",
         get_call,
         "One call (by Asterisk's Linkedid) with the tickets taken on it",
-        STAFF,
+        EVERYONE,
         responses={200: "the call", 404: "no such call"},
         tag="calls",
     ),

@@ -16,16 +16,14 @@ from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import context_of
 from tickets import access
-from tickets.workflow import Role
+from tickets.workflow import CALLBACK_STAFF, FLOOR_WATCHERS, RINGBACK_WORKERS, SLA_WATCHERS, Role
 
 HEARTBEAT_SECONDS = 15.0
 # Who watches every call: the wallboard and whoever runs the floor.
-CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
+CALL_WATCHERS = FLOOR_WATCHERS
 # Who works the follow-up callbacks as they fall due.
-CALLBACK_WORKERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+CALLBACK_WORKERS = CALLBACK_STAFF
 # Who calls callers back; the dispatchers hear of a gas smell given up at once.
-RINGBACK_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 GAS_SMELL_ALARM = "ringback.gas_smell"
 
 

@@ -17,7 +17,6 @@ from hotline.i18n import N_
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.web.api.callbacks import CALLBACK_STAFF
 from hotline.web.api.render import HIDDEN
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
@@ -28,7 +27,7 @@ from tickets.access import Use
 from tickets.callbacks import Outcome as AttemptOutcome
 from tickets.callbacks import TaskStatus
 from tickets.phones import mask_phone
-from tickets.workflow import Role
+from tickets.workflow import CALLBACK_STAFF, Role
 
 TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
     "due": (N_("Due now"), [TaskStatus.PENDING], True),

@@ -25,9 +25,8 @@ from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
-from tickets.workflow import Action, Role
+from tickets.workflow import TECHNICIANS, Action
 
-TECHNICIANS = frozenset({Role.TECHNICIAN})
 MOVED_ON = N_("That step cannot be taken now: the work order has moved on (see its page).")
 # The order a technician takes them in.
 FIELD_STEPS = (Action.START, Action.ARRIVE, Action.FIX)
