@@ -174,7 +174,7 @@ async def _actor(core: Core, username: str) -> Actor:
     async with core.sessions() as session:
         user = (await session.exec(select(User).where(col(User.username) == username))).one()
     assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role), user.interface)
+    return Actor(user.id, user.username, Role(user.role), user.interface, user.department_id)
 
 
 async def _seed_users(core: Core) -> list[tuple[str, str, str]]:

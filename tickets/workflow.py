@@ -125,7 +125,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
 SPECIAL_REASONS = frozenset({"other_department", "research"})
 
 CREATE_ROLES = _MANAGERS | {Role.AGENT, Role.DISPATCHER, Role.QUALITY}
-# Complaints are confidential: only these see the complainant's details (and the assignee).
+# Complaints are confidential: only these see the complainant's details, and whoever took or
+# holds the complaint (tickets/access.py decides, with who is named in it).
 COMPLAINT_READERS = _MANAGERS | {Role.QUALITY}
 
 # Beyond tickets. What hotline runs on: departments, routing rules, SLA targets, the callback
@@ -139,6 +140,23 @@ FILE_OPENERS = _MANAGERS | {Role.AGENT}
 QUEUE_AGENTS = frozenset({Role.AGENT})
 # Calls placed from the console (click-to-call); technicians call from the field.
 CALLERS = frozenset(Role) - {Role.TECHNICIAN}
+# Who uses which part of the console and the API beyond tickets: every route asks here.
+EVERYONE = frozenset(Role)
+MANAGERS = _MANAGERS
+# The wallboard, and every call's progress: whoever runs the floor.
+FLOOR_WATCHERS = _MANAGERS
+SLA_WATCHERS = _MANAGERS | {Role.DISPATCHER, Role.QUALITY}
+DISPATCHERS = _MANAGERS | {Role.DISPATCHER}
+# The dispatch board's field view: dispatchers and the technicians themselves.
+FIELD_STAFF = DISPATCHERS | {Role.TECHNICIAN}
+TECHNICIANS = frozenset({Role.TECHNICIAN})
+# Who works the follow-up callbacks, and who may hold one by name.
+CALLBACK_STAFF = _MANAGERS | {Role.QUALITY}
+CALLBACK_HOLDERS = frozenset({Role.QUALITY, Role.SUPERVISOR})
+REPORT_READERS = _MANAGERS | {Role.QUALITY}
+# Ring-backs (missed callers called back): the worklist, and who dials them.
+RINGBACK_STAFF = _MANAGERS | {Role.AGENT, Role.DISPATCHER}
+RINGBACK_WORKERS = _MANAGERS | {Role.AGENT}
 # Repairs done at the customer's premises, the only work booked by appointment: a network
 # fault is the utility's own, and its clock does not wait for anyone's convenience.
 AT_PREMISES = frozenset({"indoor_equipment"})
@@ -227,18 +245,6 @@ class ActionInvalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def may_see_complainant(ticket_type: str, role: Role, involved: bool) -> bool:
-    """Complaints are confidential: handlers, quality staff, supervisors and whoever is involved
-    (took the complaint or is assigned it) see the complainant; others see it masked."""
-    return ticket_type != TicketType.COMPLAINT or role in COMPLAINT_READERS or involved
-
-
-def may_call_for(ticket_type: str, role: Role, involved: bool) -> bool:
-    """A call placed for a ticket reaches its customer: for a complaint, only someone who may
-    see the complainant places it."""
-    return role in CALLERS and may_see_complainant(ticket_type, role, involved)
 
 
 def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:

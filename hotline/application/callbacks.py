@@ -33,7 +33,7 @@ async def assign(core: Core, actor: Actor, task_id: int, assignee: str | None) -
 
 async def record_attempt(
     core: Core,
-    by: str,
+    by: Actor | str,
     task_id: int,
     outcome: Outcome,
     *,
@@ -42,13 +42,16 @@ async def record_attempt(
     call_linkedid: str | None = None,
     reason: str | None = None,
 ) -> service.TaskView:
+    """`by`: the person recording the attempt (held to tickets/access.py), or the name of the
+    script that made it (the dialler, the survey call)."""
     async with unit_of_work(core) as work:
         return await service.record_attempt(
             work.session,
             task_id,
             outcome,
             at=at or work.now,
-            by=by,
+            by=by if isinstance(by, str) else by.username,
+            actor=None if isinstance(by, str) else by,
             now=work.now,
             tz=work.tz,
             note=note,

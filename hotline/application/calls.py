@@ -18,8 +18,9 @@ from hotline.telephony import phones
 from hotline.telephony.model import CallRecord
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
+from tickets.access import Use
 from tickets.phones import PhoneError, mask_phone, normalise_phone
-from tickets.workflow import CALLERS, QUEUE_AGENTS, may_call_for
+from tickets.workflow import CALLERS, QUEUE_AGENTS
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ async def click_to_call(
     async with unit_of_work(core) as work:
         if request.ticket is not None:
             view = await ticket_service.get_ticket(work.session, request.ticket)
-            if not may_call_for(view.ticket.type, actor.role, view.involves(actor.username)):
+            if not view.allows(actor, Use.CALL):
                 raise Forbidden(
                     N_("a complainant is called only by those who may see their details")
                 )

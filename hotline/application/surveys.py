@@ -11,6 +11,7 @@ from hotline.services import escalations
 from hotline.services.actor import Actor
 from hotline.services.tickets import ActionRequest
 from tickets import callbacks as rules
+from tickets.access import Use
 from tickets.workflow import Action, Status
 
 REOPENABLE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
@@ -24,9 +25,7 @@ async def take_survey(
     reopened = False
     async with unit_of_work(core) as work:
         now = work.now
-        view = await service.record_survey(
-            work.session, task_id, survey, by=actor.username, now=now
-        )
+        view = await service.record_survey(work.session, task_id, survey, actor=actor, now=now)
         # A ticket still open needs no reopening; the supervisors are told all the same.
         if survey.unhappy and view.ticket.status in REOPENABLE:
             # Kept in the audit log in the utility's working language, as staff write notes.
@@ -39,6 +38,7 @@ async def take_survey(
                 view.ticket.number,
                 Action.REOPEN,
                 ActionRequest(reason=reason, note=survey.comment),
+                as_part_of=Use.CALLBACK,
             )
             reopened = True
         if survey.unhappy:

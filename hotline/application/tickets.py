@@ -10,10 +10,12 @@ from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Ticket
 from hotline.services import escalations
 from hotline.services import tickets as service
+from hotline.services.access import FACTS_KEY, facts_json
 from hotline.services.actor import Actor
 from hotline.services.errors import Forbidden
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import ActionRequest, ActionResult, NewTicket, TicketView
+from tickets.access import Deed
 from tickets.types import TicketType
 from tickets.workflow import Action
 
@@ -40,7 +42,14 @@ async def open_ticket(core: Core, actor: Actor, data: NewTicket) -> TicketView:
     rulebook = await core.rulebooks.get()
     async with unit_of_work(core) as work:
         view = await service.create_ticket(work.session, rulebook, actor, data, work.now)
-        work.announce("ticket.created", {"number": view.ticket.number, "ticket": _summary(view)})
+        work.announce(
+            "ticket.created",
+            {
+                "number": view.ticket.number,
+                "ticket": _summary(view),
+                FACTS_KEY: facts_json(view.facts()),
+            },
+        )
     return view
 
 
@@ -51,11 +60,14 @@ async def act_within(
     number: str,
     action: Action,
     request: ActionRequest,
+    *,
+    as_part_of: Deed | None = None,
 ) -> ActionResult:
     """An action inside a use case's own unit of work (a survey reopening its ticket), with
-    the same announcements as an action on its own."""
+    the same announcements as an action on its own. `as_part_of`: the deed the action follows
+    from, which the actor must be allowed (tickets/access.py) instead of the action itself."""
     result = await service.perform_action(
-        work.session, rulebook, actor, number, action, request, work.now
+        work.session, rulebook, actor, number, action, request, work.now, as_part_of=as_part_of
     )
     work.escalated(result.breaches)
     for escalation in result.withdrawn:
@@ -68,6 +80,7 @@ async def act_within(
             "number": number,
             "action": action.value,
             "at": work.now.astimezone(work.tz).isoformat(),
+            FACTS_KEY: facts_json(result.view.facts()),
         },
     )
     return result

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from hotline.i18n import N_
 from hotline.services.errors import Forbidden
+from tickets.access import Staff
 from tickets.workflow import Role
 
 
@@ -16,6 +17,12 @@ class Actor:
     username: str
     role: Role
     interface: str | None = None
+    department_id: int | None = None
+
+    @property
+    def staff(self) -> Staff:
+        """The person as the access rules (tickets/access.py) know them."""
+        return Staff(self.username, self.role, self.department_id)
 
 
 def require(actor: Actor, roles: Collection[Role]) -> None:

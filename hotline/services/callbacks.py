@@ -23,14 +23,16 @@ from hotline.db.tables import (
 )
 from hotline.i18n import N_
 from hotline.services import audit
+from hotline.services.access import check_access, check_may_take_on, facts_of
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.telephony.model import Disposition
+from tickets import access
 from tickets import callbacks as rules
 from tickets.callbacks import CallbackKind, CallbackPolicy, Outcome, QuietHours, TaskStatus
 from tickets.phones import PhoneError, normalise_phone
 from tickets.types import TicketType
-from tickets.workflow import Action, Role
+from tickets.workflow import CALLBACK_HOLDERS, Action, Role
 
 OFFER_BATCH = 500
 
@@ -147,6 +149,12 @@ class TaskView:
     attempts: list[CallbackAttempt]
     assignee: User | None
 
+    def allows(self, actor: Actor, deed: access.Deed) -> bool:
+        """Whether `actor` may do `deed` to the task's ticket (tickets/access.py). The ticket's
+        assignee is not loaded with a task; holding a ticket only ever adds a right, so the
+        decision without it is never the looser one."""
+        return access.decide(actor.staff, facts_of(self.ticket, None), deed).allowed
+
 
 @dataclass(frozen=True)
 class TaskPage:
@@ -254,10 +262,14 @@ async def record_attempt(
     note: str | None = None,
     call_linkedid: str | None = None,
     reason: str | None = None,
+    actor: Actor | None = None,
 ) -> TaskView:
+    """`actor`: the person recording it, when a person does."""
     if at > now:
         raise Invalid(N_("the attempt lies in the future"), {"at": N_("lies in the future")})
     view = await get_task(session, task_id, lock=True)
+    if actor is not None:
+        await _check_callback_access(session, actor, view.ticket)
     policy = await load_policy(session)
     try:
         after = rules.record_attempt(_state(view), outcome, at, policy, tz, reason)
@@ -306,10 +318,12 @@ async def record_attempt(
 
 
 async def record_survey(
-    session: AsyncSession, task_id: int, survey: rules.Survey, *, by: str, now: datetime
+    session: AsyncSession, task_id: int, survey: rules.Survey, *, actor: Actor, now: datetime
 ) -> TaskView:
     """The survey taken; `survey.unhappy` tells the caller to reopen the ticket."""
+    by = actor.username
     view = await get_task(session, task_id, lock=True)
+    await _check_callback_access(session, actor, view.ticket)
     try:
         rules.record_survey(_state(view), survey)
     except rules.CallbackError as error:
@@ -335,8 +349,19 @@ async def record_survey(
     return view
 
 
+async def _check_callback_access(
+    session: AsyncSession, actor: Actor, ticket: Ticket
+) -> access.TicketFacts:
+    """Refuse a callback's work to whom tickets/access.py refuses it (staff named in the
+    complaint, whatever their role); the ticket's facts, for further checks."""
+    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    facts = facts_of(ticket, assignee)
+    check_access(actor, facts, access.Use.CALLBACK)
+    return facts
+
+
 # Who may hold a callback: the people who work the worklist.
-HOLDERS = frozenset({Role.QUALITY.value, Role.SUPERVISOR.value})
+HOLDERS = frozenset(role.value for role in CALLBACK_HOLDERS)
 
 
 async def holders(session: AsyncSession) -> list[User]:
@@ -356,6 +381,7 @@ async def assign_task(
     person's to call: the automated survey leaves it alone. Quality staff take free tasks and
     hand back their own; supervisors and admins hand out any."""
     view = await get_task(session, task_id, lock=True)
+    facts = await _check_callback_access(session, actor, view.ticket)
     task = view.task
     holder = view.assignee.username if view.assignee else None
     if actor.role == Role.QUALITY and (
@@ -372,6 +398,7 @@ async def assign_task(
                 N_("the callback was not assigned"),
                 {"assignee": N_("not a quality staff member or supervisor")},
             )
+        check_may_take_on(facts, user)
     task.assignee_id = user.id if user else None
     task.updated_at = now
     session.add(task)

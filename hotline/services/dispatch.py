@@ -21,6 +21,7 @@ from hotline.services.clock_rows import clock_from_row
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import TicketView
+from tickets.access import Use
 from tickets.sla import ClockName
 from tickets.types import GAS_SMELL, TicketType
 from tickets.visits import (
@@ -229,6 +230,7 @@ async def book_visit(
             appointment=Appointment(window.start, window.end, customer_agreed=consent),
         ),
         now,
+        as_part_of=Use.BOOK_VISIT,
     )
     ticket = result.view.ticket
     assert ticket.id is not None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import String, and_, cast, exists, or_, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,12 +25,13 @@ from hotline.db.tables import (
 from hotline.db.writes import insert_returning_id, insert_rows
 from hotline.i18n import N_
 from hotline.services import audit, callbacks, escalations, technician_time
+from hotline.services.access import check_access, check_may_take_on, facts_of
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_row, write_clock
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.numbers import next_ticket_number
 from hotline.services.rulebook import Rulebook
-from tickets import intake, sla, workflow
+from tickets import access, intake, sla, workflow
 from tickets.routing import route
 from tickets.sla import Clock, ClockName
 from tickets.types import Priority, TicketType, effective_priority
@@ -75,6 +77,9 @@ class TicketFilter:
     text: str | None = None
     page: int = 1
     per_page: int = 50
+    # Whose search: `text` then matches only what this person may see of each ticket (a
+    # search must not find a masked complainant's number digit by digit). None: everything.
+    searcher: Actor | None = None
 
 
 @dataclass
@@ -90,10 +95,16 @@ class TicketView:
     # has none (its clocks were just inserted and are not written again).
     clock_rows: dict[ClockName, SlaClockRow] = field(default_factory=dict)
 
-    def involves(self, username: str) -> bool:
-        """Whether `username` took the ticket or is assigned it."""
-        assignee = self.assignee.username if self.assignee else None
-        return username in (assignee, self.ticket.created_by)
+    def facts(self) -> access.TicketFacts:
+        """The ticket as the access rules (tickets/access.py) know it."""
+        return facts_of(self.ticket, self.assignee)
+
+    def allowed_actions(self, actor: Actor) -> list[Action]:
+        """What the ticket's state allows and this person may do to it."""
+        return access.allowed_actions(actor.staff, self.facts(), self.snapshot())
+
+    def allows(self, actor: Actor, deed: access.Deed) -> bool:
+        return access.decide(actor.staff, self.facts(), deed).allowed
 
     def snapshot(self) -> TicketSnapshot:
         return snapshot_of(self.ticket, self.clocks, self.assignee, self.department)
@@ -328,6 +339,35 @@ def _due_soon_clause(now: datetime, horizon: datetime) -> Any:
     )
 
 
+def _text_clause(text: str, searcher: Actor | None) -> Any:
+    """`text` anywhere the searcher may read it: the number always, the description unless
+    the complaint names them, the complainant's particulars only where they see them
+    (tickets/access.py, said in SQL)."""
+    number = contains(Ticket.number, text)
+    description = contains(Ticket.description, text)
+    particulars = or_(
+        *(
+            contains(column, text)
+            for column in (Ticket.address, Ticket.caller_phone, Ticket.caller_name)
+        )
+    )
+    if searcher is None:
+        return or_(number, description, particulars)
+    named = contains(cast(col(Ticket.named_staff), String), json.dumps(searcher.username))
+    unseen_complaint = access.TicketFacts(TicketType.COMPLAINT, None, None, None)
+    reads_complaints = access.decide(
+        searcher.staff, unseen_complaint, access.Use.SEE_COMPLAINANT
+    ).allowed
+    involved = or_(
+        col(Ticket.assignee_id) == searcher.user_id, col(Ticket.created_by) == searcher.username
+    )
+    sees_complainant = or_(
+        col(Ticket.type) != TicketType.COMPLAINT.value,
+        and_(~named, true() if reads_complaints else involved),
+    )
+    return or_(number, and_(~named, description), and_(sees_complainant, particulars))
+
+
 async def list_tickets(
     session: AsyncSession, rulebook: Rulebook, query: TicketFilter, now: datetime
 ) -> TicketPage:
@@ -350,14 +390,7 @@ async def list_tickets(
     if query.due_within is not None:
         statement = statement.where(_due_soon_clause(now, now + query.due_within))
     if query.text:
-        columns = (
-            Ticket.number,
-            Ticket.description,
-            Ticket.address,
-            Ticket.caller_phone,
-            Ticket.caller_name,
-        )
-        statement = statement.where(or_(*(contains(column, query.text) for column in columns)))
+        statement = statement.where(_text_clause(query.text, query.searcher))
     statement = (
         statement.order_by(col(Ticket.received_at).desc(), col(Ticket.id).desc())
         .offset((query.page - 1) * query.per_page)
@@ -473,7 +506,11 @@ async def perform_action(
     action: Action,
     request: ActionRequest,
     now: datetime,
+    *,
+    as_part_of: access.Deed | None = None,
 ) -> ActionResult:
+    """`as_part_of`: the action is the consequence of another deed (an unhappy survey
+    reopens its ticket), which is what the person must be allowed."""
     if actor.role not in workflow.ACTION_ROLES[action]:
         raise Forbidden(f"the {actor.role} role may not {action} tickets")
     at = request.at or now
@@ -481,6 +518,7 @@ async def perform_action(
         raise Invalid(N_("the time lies in the future"), {"at": N_("lies in the future")})
     ticket = await _lock_ticket(session, number)
     view = await _load_view(session, ticket, full=False)
+    check_access(actor, view.facts(), as_part_of or action)
     if request.at is not None and at < _latest_event(view):
         raise Invalid(
             N_("the time lies before the ticket's previous event"),
@@ -489,6 +527,8 @@ async def perform_action(
     new_assignee = (
         await _user_by_name(session, request.assignee, "assignee") if request.assignee else None
     )
+    if new_assignee is not None:
+        check_may_take_on(view.facts(), new_assignee)
     if request.department is not None:
         _department(rulebook, request.department)
     snapshot = view.snapshot()

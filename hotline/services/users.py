@@ -33,7 +33,7 @@ def member_interface(text: str) -> str:
 
 def _actor(user: User) -> Actor:
     assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role), user.interface)
+    return Actor(user.id, user.username, Role(user.role), user.interface, user.department_id)
 
 
 def user_facts(user: User, department: str | None) -> dict[str, object]:

@@ -16,17 +16,20 @@ from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
-from hotline.web.api.render import iso
+from hotline.web.api.render import HIDDEN, iso
 from hotline.web.api.schemas import AssignIn, AttemptIn, CallbackQuery, SurveyIn
 from hotline.web.context import context_of
 from tickets import callbacks as rules
-from tickets.workflow import Role
+from tickets.access import Use
+from tickets.phones import mask_phone
+from tickets.workflow import CALLBACK_STAFF
 
-CALLBACK_STAFF = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
 
-
-def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The task as `actor` may see it: staff named in the complaint see no complainant."""
     task = view.task
+    ticket = view.ticket
+    visible = view.allows(actor, Use.SEE_COMPLAINANT)
     status = rules.TaskStatus(task.status)
     return {
         "id": task.id,
@@ -43,16 +46,16 @@ def task_json(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, 
                 "at": iso(attempt.at, tz),
                 "outcome": attempt.outcome,
                 "by": attempt.by,
-                "note": attempt.note,
+                "note": attempt.note if visible else HIDDEN,
                 "reason": attempt.reason,
-                "call_linkedid": attempt.call_linkedid,
+                "call_linkedid": attempt.call_linkedid if visible else None,
             }
             for attempt in view.attempts
         ],
-        "survey": task.survey,
-        "caller_phone": view.ticket.caller_phone,
-        "caller_name": view.ticket.caller_name,
-        "customer_id": view.ticket.customer_id,
+        "survey": task.survey if visible else None,
+        "caller_phone": ticket.caller_phone if visible else mask_phone(ticket.caller_phone),
+        "caller_name": ticket.caller_name if visible else HIDDEN,
+        "customer_id": ticket.customer_id if visible else None,
         "assignee": view.assignee.username if view.assignee else None,
     }
 
@@ -64,7 +67,8 @@ def _task_id(request: Request) -> int:
     return int(raw)
 
 
-async def list_callbacks(request: Request, _actor: Actor | None) -> Response:
+async def list_callbacks(request: Request, actor: Actor | None) -> Response:
+    assert actor is not None
     context = context_of(request)
     query = parse_query(request, CallbackQuery)
     now = context.clock()
@@ -85,7 +89,7 @@ async def list_callbacks(request: Request, _actor: Actor | None) -> Response:
     tz = context.settings.timezone
     return JSONResponse(
         {
-            "items": [task_json(view, now, tz) for view in page.items],
+            "items": [task_json(view, actor, now, tz) for view in page.items],
             "page": page.page,
             "per_page": page.per_page,
             "has_more": page.has_more,
@@ -98,7 +102,7 @@ async def assign(request: Request, actor: Actor | None) -> Response:
     context = context_of(request)
     body = await parse_body(request, AssignIn)
     view = await callback_cases.assign(context, actor, _task_id(request), body.assignee)
-    return JSONResponse(task_json(view, context.clock(), context.settings.timezone))
+    return JSONResponse(task_json(view, actor, context.clock(), context.settings.timezone))
 
 
 async def record_attempt(request: Request, actor: Actor | None) -> Response:
@@ -107,7 +111,7 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
     body = await parse_body(request, AttemptIn)
     view = await callback_cases.record_attempt(
         context,
-        actor.username,
+        actor,
         _task_id(request),
         body.outcome,
         at=body.at,
@@ -115,7 +119,7 @@ async def record_attempt(request: Request, actor: Actor | None) -> Response:
         call_linkedid=body.call_linkedid,
         reason=body.reason,
     )
-    return JSONResponse(task_json(view, context.clock(), context.settings.timezone))
+    return JSONResponse(task_json(view, actor, context.clock(), context.settings.timezone))
 
 
 async def record_survey(request: Request, actor: Actor | None) -> Response:
@@ -125,7 +129,7 @@ async def record_survey(request: Request, actor: Actor | None) -> Response:
     survey = rules.Survey(body.score, body.resolved, body.on_time, body.courtesy, body.comment)
     view, reopened = await survey_cases.take_survey(context, actor, _task_id(request), survey)
     tz = context.settings.timezone
-    return JSONResponse({**task_json(view, context.clock(), tz), "reopened": reopened})
+    return JSONResponse({**task_json(view, actor, context.clock(), tz), "reopened": reopened})
 
 
 ROUTES = [

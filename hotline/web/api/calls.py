@@ -8,17 +8,17 @@ from starlette.responses import JSONResponse, Response
 
 from hotline.application import calls as call_cases
 from hotline.services import calls as service
+from hotline.services.access import REFUSALS, complainants_hidden
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid
+from hotline.services.errors import Forbidden, Invalid
 from hotline.telephony.model import Direction, Disposition, call_json
 from hotline.telephony.numbers import normalise_caller
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
-from tickets.workflow import CALLERS, Role
-
-STAFF = frozenset(Role)
+from tickets.access import Refusal
+from tickets.workflow import CALLERS, EVERYONE
 
 
 class CallQuery(Strict):
@@ -73,11 +73,16 @@ async def list_calls(request: Request, _actor: Actor | None) -> Response:
     )
 
 
-async def get_call(request: Request, _actor: Actor | None) -> Response:
+async def get_call(request: Request, actor: Actor | None) -> Response:
+    """A call taken for a complaint whose complainant the reader may not see is refused: the
+    call is the complainant."""
+    assert actor is not None
     context = context_of(request)
     server = request.query_params.get("server")
     async with context.sessions() as session:
         detail = await service.get_call(session, request.path_params["linkedid"], server)
+        if await complainants_hidden(session, actor, detail.tickets):
+            raise Forbidden(REFUSALS[Refusal.CONFIDENTIAL])
     tz = context.settings.timezone
     return JSONResponse(
         {
@@ -122,7 +127,7 @@ ROUTES = [
         list_calls,
         "The call log, newest first: filter by time (`from`, `to`), caller, agent, "
         "disposition, queue, direction, customer",
-        STAFF,
+        EVERYONE,
         query=CallQuery,
         responses={200: "a page of calls", 422: "invalid filter"},
         tag="calls",
@@ -150,7 +155,7 @@ ROUTES = [
         "/api/calls/{linkedid}",
         get_call,
         "One call (by Asterisk's Linkedid) with the tickets taken on it",
-        STAFF,
+        EVERYONE,
         responses={200: "the call", 404: "no such call"},
         tag="calls",
     ),

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from hotline.application import customers as customer_cases
 from hotline.db.tables import Ticket
 from hotline.services import customers as service
+from hotline.services.access import complainants_hidden
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.telephony.model import call_json, iso_in
@@ -19,9 +20,7 @@ from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.render import visit_json
 from hotline.web.api.schemas import CustomerIn, Strict
 from hotline.web.context import context_of
-from tickets.workflow import FILE_OPENERS, Role
-
-STAFF = frozenset(Role)
+from tickets.workflow import EVERYONE, FILE_OPENERS
 
 
 class CustomerQuery(Strict):
@@ -66,7 +65,10 @@ def _ticket_brief(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def get_customer(request: Request, _actor: Actor | None) -> Response:
+async def get_customer(request: Request, actor: Actor | None) -> Response:
+    """The customer's file; a complaint whose complainant the reader may not see is left out
+    of it (tickets/access.py): the file must not name the complainant."""
+    assert actor is not None
     context = context_of(request)
     raw = request.path_params["customer_id"]
     if not raw.isdigit():
@@ -74,16 +76,23 @@ async def get_customer(request: Request, _actor: Actor | None) -> Response:
     tz = context.settings.timezone
     async with context.sessions() as session:
         file = await service.customer_file(session, int(raw), context.clock())
-    if file is None:
-        raise NotFound(f"no customer {raw}")
+        if file is None:
+            raise NotFound(f"no customer {raw}")
+        hidden = await complainants_hidden(
+            session, actor, [*file.open_tickets, *file.recent_tickets]
+        )
     body: dict[str, Any] = {
         **service.customer_summary_json(file),
         "note": file.customer.note,
         "meters": [
             {"meter_number": meter.meter_number, "kind": meter.kind} for meter in file.meters
         ],
-        "open_tickets": [_ticket_brief(ticket, tz) for ticket in file.open_tickets],
-        "recent_tickets": [_ticket_brief(ticket, tz) for ticket in file.recent_tickets],
+        "open_tickets": [
+            _ticket_brief(ticket, tz) for ticket in file.open_tickets if ticket.id not in hidden
+        ],
+        "recent_tickets": [
+            _ticket_brief(ticket, tz) for ticket in file.recent_tickets if ticket.id not in hidden
+        ],
         "recent_calls": [call_json(call, tz) for call in file.recent_calls],
         "visits": [visit_json(visit, tz, ticket) for visit, ticket in file.visits],
     }
@@ -116,7 +125,7 @@ ROUTES = [
         find_customers,
         "Find customers by `phone` (any form: +86, 0086, leading 0, spaces) or by `q` "
         "(name, account number, address)",
-        STAFF,
+        EVERYONE,
         query=CustomerQuery,
         responses={200: "matching customers", 422: "no or bad phone"},
         tag="customers",
@@ -126,7 +135,7 @@ ROUTES = [
         "/api/customers/{customer_id}",
         get_customer,
         "One customer's whole file: phones, addresses, meters, open tickets, recent calls",
-        STAFF,
+        EVERYONE,
         responses={200: "the file", 404: "no such customer"},
         tag="customers",
     ),

@@ -20,10 +20,7 @@ from hotline.web.api.registry import ApiRoute, parse_body
 from hotline.web.api.render import clock_json, iso, visit_json
 from hotline.web.api.schemas import CrewIn, VisitChangeIn, VisitDoneIn, VisitIn
 from hotline.web.context import context_of
-from tickets.workflow import Role
-
-DISPATCHERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
-FIELD = DISPATCHERS | {Role.TECHNICIAN}
+from tickets.workflow import DISPATCHERS, FIELD_STAFF, MANAGERS, TECHNICIANS
 
 
 def _order(view: TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -205,7 +202,7 @@ ROUTES = [
         "/api/crews",
         create_crew,
         "Add a crew: areas, shift, technicians",
-        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        MANAGERS,
         body=CrewIn,
         responses={201: "the crew", 409: "code or member taken", 422: "bad fields"},
         tag="dispatch",
@@ -245,7 +242,7 @@ ROUTES = [
         "/api/visits/{visit_id}/done",
         done,
         "The visit is done (optional `at`, never in the future); a technician only their own",
-        FIELD,
+        FIELD_STAFF,
         body=VisitDoneIn,
         responses={200: "the visit", 403: "another technician's visit", 409: "not booked"},
         tag="dispatch",
@@ -255,7 +252,7 @@ ROUTES = [
         "/api/my-work",
         my_work,
         "The technician's open work orders with their booked visits",
-        frozenset({Role.TECHNICIAN}),
+        TECHNICIANS,
         tag="dispatch",
     ),
 ]

@@ -11,19 +11,19 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from hotline.events import BusClosed, Event, EventBus
+from hotline.services.access import FACTS_KEY, facts_from_json
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import context_of
-from tickets.workflow import Role
+from tickets import access
+from tickets.workflow import CALLBACK_STAFF, FLOOR_WATCHERS, RINGBACK_WORKERS, SLA_WATCHERS, Role
 
 HEARTBEAT_SECONDS = 15.0
 # Who watches every call: the wallboard and whoever runs the floor.
-CALL_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-SLA_WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.QUALITY})
+CALL_WATCHERS = FLOOR_WATCHERS
 # Who works the follow-up callbacks as they fall due.
-CALLBACK_WORKERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
+CALLBACK_WORKERS = CALLBACK_STAFF
 # Who calls callers back; the dispatchers hear of a gas smell given up at once.
-RINGBACK_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 GAS_SMELL_ALARM = "ringback.gas_smell"
 
 
@@ -64,11 +64,44 @@ def visible_to(event: Event, actor: Actor) -> bool:
     return topic.startswith("ticket.")
 
 
-def sse_frame(event: Event) -> bytes:
-    data = json.dumps(event.data, ensure_ascii=False, default=str, separators=(",", ":"))
+# What of a ticket event's summary leads to the complainant, for who may not see them.
+_PARTICULARS = ("address", "area")
+
+
+def as_seen_by(event: Event, actor: Actor) -> dict[str, Any] | None:
+    """The event's data as this person may see it (tickets/access.py), or None when they may
+    see nothing of it: staff named in a complaint hear nothing of it; others who may not see
+    the complainant get the summary without what leads to them."""
+    data = {key: value for key, value in event.data.items() if key != FACTS_KEY}
+    raw_facts = event.data.get(FACTS_KEY)
+    if not event.topic.startswith("ticket."):
+        return data
+    if raw_facts is None:
+        # Only what carries nothing of a ticket's people is published without its facts
+        # (a missed visit: its number and the visit).
+        return data
+    facts = facts_from_json(raw_facts)
+    staff = actor.staff
+    if access.is_named(staff, facts):
+        return None
+    if not access.decide(staff, facts, access.Use.SEE_COMPLAINANT):
+        summary = data.get("ticket")
+        if isinstance(summary, dict):
+            data["ticket"] = {k: v for k, v in summary.items() if k not in _PARTICULARS}
+    return data
+
+
+def sse_frame(event: Event, data: dict[str, Any] | None = None) -> bytes:
+    """`data`: the event's data as the subscriber may see it (default: as published)."""
+    text = json.dumps(
+        event.data if data is None else data,
+        ensure_ascii=False,
+        default=str,
+        separators=(",", ":"),
+    )
     # The browser listens for `screenpop`; the addressee is in the bus topic, not its name.
     name = "screenpop" if event.topic.startswith("screenpop.") else event.topic
-    return f"id: {event.sequence}\nevent: {name}\ndata: {data}\n\n".encode()
+    return f"id: {event.sequence}\nevent: {name}\ndata: {text}\n\n".encode()
 
 
 async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator[bytes]:
@@ -93,7 +126,9 @@ async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator
                 payload: dict[str, Any] = {"lost": lost}
                 yield f"event: overflow\ndata: {json.dumps(payload)}\n\n".encode()
             if visible_to(event, actor):
-                yield sse_frame(event)
+                seen = as_seen_by(event, actor)
+                if seen is not None:
+                    yield sse_frame(event, seen)
 
 
 async def events(request: Request, actor: Actor | None) -> Response:

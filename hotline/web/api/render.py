@@ -11,10 +11,9 @@ from hotline.services import escalations
 from hotline.services.actor import Actor
 from hotline.services.ivr_lookups import OutageCallers
 from hotline.services.tickets import TicketView
+from tickets.access import Use
 from tickets.phones import mask_phone
 from tickets.sla import Clock, ClockState
-from tickets.workflow import allowed_actions
-from tickets.workflow import may_see_complainant as may_see
 
 HIDDEN = "***"
 
@@ -55,21 +54,20 @@ def clock_json(clock: Clock, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def may_see_complainant(view: TicketView, actor: Actor) -> bool:
-    """Complaints are confidential (tickets/workflow.py): others see the complainant masked."""
-    return may_see(view.ticket.type, actor.role, view.involves(actor.username))
-
-
 def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The ticket as `actor` may see it (tickets/access.py): a complainant they may not see
+    is masked — with nothing that leads to them (the customer's id, the call's linkedid) —
+    and staff named in a complaint do not read its description either."""
     ticket = view.ticket
-    visible = may_see_complainant(view, actor)
+    visible = view.allows(actor, Use.SEE_COMPLAINANT)
+    readable = view.allows(actor, Use.SEE_DESCRIPTION)
     customer = None
     if view.customer is not None:
         customer = {
-            "id": view.customer.id,
+            "id": view.customer.id if visible else None,
             "account_number": view.customer.account_number if visible else HIDDEN,
             "name": view.customer.name if visible else HIDDEN,
-            "special_care": view.customer.special_care,
+            "special_care": view.customer.special_care if visible else None,
         }
     return {
         "number": ticket.number,
@@ -87,8 +85,8 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
         "caller_name": ticket.caller_name if visible else (HIDDEN if ticket.caller_name else None),
         "address": ticket.address if visible else (HIDDEN if ticket.address else None),
         "area": ticket.area,
-        "description": ticket.description,
-        "call_linkedid": ticket.call_linkedid,
+        "description": ticket.description if readable else HIDDEN,
+        "call_linkedid": ticket.call_linkedid if visible else None,
         "named_staff": ticket.named_staff if visible else [],
         "appointment": {
             "start": iso(ticket.appointment_start, tz),
@@ -108,14 +106,16 @@ def ticket_json(view: TicketView, actor: Actor, now: datetime, tz: ZoneInfo) -> 
     }
 
 
-def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
+def audit_json(entry: AuditEntry, tz: ZoneInfo, *, readable: bool = True) -> dict[str, Any]:
+    """`readable`: whether the reader may read what was written about the matter (the notes:
+    what the complainant was told); staff named in a complaint may not."""
     return {
         "at": iso(entry.at, tz),
         "actor": entry.actor,
         "action": entry.action,
         "before": entry.before,
         "after": entry.after,
-        "note": entry.note,
+        "note": entry.note if readable or entry.note is None else HIDDEN,
     }
 
 
@@ -132,10 +132,9 @@ def ticket_detail_json(
             "heard_notice": outage_callers.heard_notice,
             "called_about_it": outage_callers.called_about_it,
         }
-    body["allowed_actions"] = [
-        action.value for action in allowed_actions(view.snapshot(), actor.role)
-    ]
-    body["history"] = [audit_json(entry, tz) for entry in view.history]
+    body["allowed_actions"] = [action.value for action in view.allowed_actions(actor)]
+    readable = view.allows(actor, Use.SEE_DESCRIPTION)
+    body["history"] = [audit_json(entry, tz, readable=readable) for entry in view.history]
     body["escalations"] = [escalations.as_json(escalation, tz) for escalation in view.escalations]
     return body
 

@@ -17,9 +17,8 @@ from hotline.services.kpi import kpi_report
 from hotline.web.api.registry import ApiRoute, parse_query
 from hotline.web.api.schemas import KpiQuery
 from hotline.web.context import context_of
-from tickets.workflow import Role
+from tickets.workflow import REPORT_READERS
 
-REPORT_READERS = frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

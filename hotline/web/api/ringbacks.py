@@ -17,10 +17,9 @@ from hotline.services.wallboard import start_of_local_day
 from hotline.web.api.registry import ApiRoute, parse_body, parse_query
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
-from tickets.workflow import Role
+from tickets.workflow import RINGBACK_STAFF
 
 # Who calls callers back, and the dispatchers, who answer for a gas smell given up.
-RINGBACK_STAFF = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
 
 
 class RingbackQuery(Strict):

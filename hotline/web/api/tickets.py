@@ -88,6 +88,7 @@ async def list_tickets(request: Request, actor: Actor | None) -> Response:
                 text=query.text,
                 page=query.page,
                 per_page=query.per_page,
+                searcher=_actor(actor),
             ),
             now,
         )

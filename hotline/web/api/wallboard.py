@@ -14,9 +14,9 @@ from hotline.telephony.queues import expected_wait_seconds, floor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 from tickets.kpi import SERVICE_LEVEL_SECONDS
-from tickets.workflow import Role
+from tickets.workflow import FLOOR_WATCHERS
 
-WATCHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+WATCHERS = FLOOR_WATCHERS
 QUEUE_STATUS_TIMEOUT = 2.0
 
 

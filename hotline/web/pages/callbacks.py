@@ -17,15 +17,17 @@ from hotline.i18n import N_
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.web.api.callbacks import CALLBACK_STAFF
+from hotline.web.api.render import HIDDEN
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.templating import current_gettext
 from tickets import callbacks as rules
+from tickets.access import Use
 from tickets.callbacks import Outcome as AttemptOutcome
 from tickets.callbacks import TaskStatus
-from tickets.workflow import Role
+from tickets.phones import mask_phone
+from tickets.workflow import CALLBACK_STAFF, Role
 
 TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
     "due": (N_("Due now"), [TaskStatus.PENDING], True),
@@ -45,16 +47,18 @@ PER_PAGE = 50
 HOLDS: dict[str, str] = {"all": N_("Everyone's"), "mine": N_("Mine"), "free": N_("Not taken")}
 
 
-def _row(view: service.TaskView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+def _row(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     _ = current_gettext()
     task = view.task
+    # Staff named in the complaint see no complainant (tickets/access.py).
+    visible = view.allows(actor, Use.SEE_COMPLAINANT)
     return {
         "id": task.id,
         "ticket": view.ticket.number,
         "kind": task.kind,
         "status": task.status,
-        "caller": view.ticket.caller_name or "—",
-        "phone": view.ticket.caller_phone,
+        "caller": (view.ticket.caller_name if visible else HIDDEN) or "—",
+        "phone": view.ticket.caller_phone if visible else mask_phone(view.ticket.caller_phone),
         "not_before": task.not_before.astimezone(tz).strftime("%m-%d %H:%M"),
         "due_by": task.due_by.astimezone(tz).isoformat(),
         "due_label": task.due_by.astimezone(tz).strftime("%m-%d %H:%M"),
@@ -110,7 +114,7 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
             "hold": hold,
             "people": [(user.username, user.display_name) for user in people],
             "can_call": bool(actor.interface),
-            "rows": [_row(view, now, tz) for view in page_of.items],
+            "rows": [_row(view, actor, now, tz) for view in page_of.items],
             "page": page_of.page,
             "has_more": page_of.has_more,
             "outcomes": [o.value for o in AttemptOutcome],
@@ -143,7 +147,7 @@ async def _attempt(request: Request, actor: Actor, form: FormData, task_id: int)
         raise Invalid(N_("the attempt was not saved"), {"outcome": N_("choose one")})
     await callback_cases.record_attempt(
         context_of(request),
-        actor.username,
+        actor,
         task_id,
         AttemptOutcome(outcome),
         note=optional(form, "note", 1000),

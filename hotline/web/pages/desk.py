@@ -17,10 +17,10 @@ from hotline.web.pages.guard import page
 from hotline.web.templating import activate, current_gettext, render
 from tickets.sla import ClockName
 from tickets.types import SUBTYPES, TicketType
-from tickets.workflow import Role, Status
+from tickets.workflow import FLOOR_WATCHERS, QUEUE_AGENTS, Role, Status
 
 RECENT = 20
-WALLBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+WALLBOARD_ROLES = FLOOR_WATCHERS
 CARE = {"elderly": "elderly", "disabled": "disabled", "living_alone": "living alone"}
 CHOICES = ["consultation", "repair", "complaint", "gas-smell", "no-gas", "gas-outage"]
 
@@ -133,7 +133,7 @@ async def wallboard(request: Request, actor: Actor) -> Response:
 
 ROUTES = [
     Route("/", page(frozenset(Role), home), methods=["GET"]),
-    Route("/desk/calls", page(frozenset({Role.AGENT}), desk_calls), methods=["GET"]),
+    Route("/desk/calls", page(QUEUE_AGENTS, desk_calls), methods=["GET"]),
     Route("/calls", page(frozenset(Role), calls), methods=["GET"]),
     Route("/wallboard", page(WALLBOARD_ROLES, wallboard), methods=["GET"]),
 ]

@@ -22,14 +22,13 @@ from hotline.services import ringbacks as ringback_service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
-from hotline.web.api.dispatch import DISPATCHERS
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
 from tickets.ringbacks import RingbackReason
-from tickets.workflow import Action, Role
+from tickets.workflow import DISPATCHERS, Action, Role
 
 
 def _order(view: ticket_service.TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:

@@ -25,9 +25,8 @@ from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
-from tickets.workflow import Action, Role, allowed_actions
+from tickets.workflow import TECHNICIANS, Action
 
-TECHNICIANS = frozenset({Role.TECHNICIAN})
 MOVED_ON = N_("That step cannot be taken now: the work order has moved on (see its page).")
 # The order a technician takes them in.
 FIELD_STEPS = (Action.START, Action.ARRIVE, Action.FIX)
@@ -44,10 +43,10 @@ def _visit(visit: Visit, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def _order(
-    view: ticket_service.TicketView, visits: list[Visit], role: Role, now: datetime, tz: ZoneInfo
+    view: ticket_service.TicketView, visits: list[Visit], actor: Actor, now: datetime, tz: ZoneInfo
 ) -> dict[str, Any]:
     ticket = view.ticket
-    allowed = set(allowed_actions(view.snapshot(), role))
+    allowed = set(view.allowed_actions(actor))
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -73,7 +72,7 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         actor,
         "my_work.html",
         {
-            "orders": [_order(view, visits, actor.role, now, tz) for view, visits in orders],
+            "orders": [_order(view, visits, actor, now, tz) for view, visits in orders],
             "server_now": now.isoformat(),
         },
         outcome,

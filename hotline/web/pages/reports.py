@@ -14,10 +14,11 @@ from hotline.i18n import N_
 from hotline.services import departments
 from hotline.services.actor import Actor
 from hotline.services.kpi import kpi_report
-from hotline.web.api.reports import REPORT_READERS, period
+from hotline.web.api.reports import period
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
 from hotline.web.templating import render
+from tickets.workflow import REPORT_READERS
 
 
 def _day(raw: str | None, fallback: date) -> date:

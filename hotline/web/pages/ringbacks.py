@@ -18,11 +18,11 @@ from hotline.services.actor import Actor
 from hotline.services.errors import NotFound
 from hotline.services.ringback_policy import load_policy
 from hotline.services.wallboard import start_of_local_day
-from hotline.web.api.ringbacks import RINGBACK_STAFF
 from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
 from hotline.web.templating import current_gettext
+from tickets.workflow import RINGBACK_STAFF
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:

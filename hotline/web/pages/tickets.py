@@ -18,15 +18,16 @@ from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound, ServiceError
 from hotline.services.tickets import TicketView
-from hotline.web.api.render import iso, ticket_detail_json
+from hotline.web.api.render import HIDDEN, iso, ticket_detail_json
 from hotline.web.context import context_of
 from hotline.web.errors import status_of
 from hotline.web.pages.guard import page
 from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
+from tickets.access import Use
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
-from tickets.workflow import Action, Role, Status, may_call_for
+from tickets.workflow import Action, Role, Status
 
 DUE_SOON = timedelta(hours=2)
 # What a 1080p screen shows without scrolling; the API pages by 50.
@@ -59,7 +60,9 @@ def clock_cells(clocks: list[Clock], now: datetime, tz: ZoneInfo) -> list[dict[s
     return cells
 
 
-def rows(views: list[TicketView], now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+def rows(
+    views: list[TicketView], actor: Actor, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
     return [
         {
             "number": view.ticket.number,
@@ -69,7 +72,9 @@ def rows(views: list[TicketView], now: datetime, tz: ZoneInfo) -> list[dict[str,
             "department": view.department.name,
             "assignee": view.assignee.display_name if view.assignee else None,
             "received": view.ticket.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
-            "description": view.ticket.description[:80],
+            "description": view.ticket.description[:80]
+            if view.allows(actor, Use.SEE_DESCRIPTION)
+            else HIDDEN,
             "clocks": clock_cells(view.clocks, now, tz),
         }
         for view in views
@@ -109,6 +114,7 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
         text=text,
         page=page_number,
         per_page=ROWS_PER_PAGE,
+        searcher=actor,
     )
     rulebook = await context.rulebooks.get()
     now = context.clock()
@@ -136,7 +142,7 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
             "text": text or "",
             "type": ticket_type.value if ticket_type else "",
             "types": [t.value for t in TicketType],
-            "rows": rows(found, now, rulebook.timezone),
+            "rows": rows(found, actor, now, rulebook.timezone),
             "page": page_number,
             "has_more": has_more,
             "problem": problem,
@@ -225,9 +231,7 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],
             "can_call": bool(
-                actor.interface
-                and ticket["caller_phone"]
-                and may_call_for(view.ticket.type, actor.role, view.involves(actor.username))
+                actor.interface and ticket["caller_phone"] and view.allows(actor, Use.CALL)
             ),
             "server_now": now.isoformat(),
         },
