@@ -63,6 +63,11 @@ class Settings:
     session_idle_minutes: int = 30
     # Cookies only over HTTPS: on behind a TLS proxy in production.
     secure_cookies: bool = False
+    # An API token works for this many days after it is issued.
+    token_days: int = 90
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed; none by default, so
+    # a client cannot claim another address (login throttling counts by address).
+    trusted_proxies: tuple[str, ...] = ()
     # Web worker processes of `hotline serve`; several need PostgreSQL and a shared secret key.
     workers: int = 1
     # Events sent between workers and machines through PostgreSQL (hotline/relay.py).
@@ -107,6 +112,12 @@ class Settings:
                 "HOTLINE_WORKERS above 1 needs HOTLINE_SECRET_KEY: every worker must read the "
                 "others' session cookies"
             )
+        try:
+            token_days = int(env.get("HOTLINE_TOKEN_DAYS", "90"))
+        except ValueError as error:
+            raise SettingsError("HOTLINE_TOKEN_DAYS must be a whole number") from error
+        if not 1 <= token_days <= 3650:
+            raise SettingsError("HOTLINE_TOKEN_DAYS must lie between 1 and 3650")
         relay = _flag(env.get("HOTLINE_RELAY", "on" if postgres else "off"), "HOTLINE_RELAY")
         if relay and not postgres:
             raise SettingsError("HOTLINE_RELAY needs PostgreSQL")
@@ -136,5 +147,11 @@ class Settings:
             session_idle_minutes=_minutes(env.get("HOTLINE_SESSION_IDLE_MINUTES", "30")),
             secure_cookies=_flag(
                 env.get("HOTLINE_SECURE_COOKIES", "off"), "HOTLINE_SECURE_COOKIES"
+            ),
+            token_days=token_days,
+            trusted_proxies=tuple(
+                part.strip()
+                for part in env.get("HOTLINE_TRUSTED_PROXIES", "").split(",")
+                if part.strip()
             ),
         )

@@ -11,7 +11,7 @@ from hotline.services.actor import Actor
 from hotline.services.users import actor_for_token
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
-from hotline.web.session import CSRF_HEADER, csrf_ok, session_actor
+from hotline.web.session import CSRF_HEADER, csrf_ok, signed_in
 from tickets.workflow import Role
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -31,7 +31,7 @@ async def authenticate(request: Request) -> Actor:
     actor = context.tokens.get(token.strip())
     if actor is None:
         async with context.sessions() as session:
-            actor = await actor_for_token(session, token.strip())
+            actor = await actor_for_token(session, token.strip(), context.clock())
         if actor is not None:
             context.tokens.put(token.strip(), actor)
     if actor is None:
@@ -40,15 +40,17 @@ async def authenticate(request: Request) -> Actor:
 
 
 async def _from_session(request: Request) -> Actor:
-    actor = await session_actor(request)
-    if actor is None:
+    found = await signed_in(request)
+    if found is None:
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
     # A cookie rides along on any site's request to us; a header only our own page can set.
-    if request.method not in SAFE_METHODS and not csrf_ok(
+    if request.method not in SAFE_METHODS and not await csrf_ok(
         request, request.headers.get(CSRF_HEADER)
     ):
         raise ApiError(403, "csrf", "the page is out of date: reload it and try again")
-    return actor
+    if found.must_change_password:
+        raise ApiError(403, "password_change", "change your one-time password first")
+    return found.actor
 
 
 async def require(request: Request, roles: Collection[Role]) -> Actor:

@@ -47,6 +47,13 @@ class TokenCache:
     def forget(self, token: str) -> None:
         self._entries.pop(token, None)
 
+    def forget_user(self, user_id: int) -> None:
+        """The user's tokens are looked up afresh (revoked, reset or deactivated): at once in
+        this worker, within `max_age` in the others."""
+        for token, (_, actor) in list(self._entries.items()):
+            if actor.user_id == user_id:
+                del self._entries[token]
+
 
 @dataclass
 class AppContext:
