@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -155,7 +156,19 @@ async def revoke_tokens(session: AsyncSession, user_id: int, now: datetime) -> i
     return int(result.rowcount or 0)
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    actor: Actor
+    expires_at: datetime | None
+
+
 async def actor_for_token(session: AsyncSession, token: str, now: datetime) -> Actor | None:
+    holder = await token_holder(session, token, now)
+    return holder.actor if holder else None
+
+
+async def token_holder(session: AsyncSession, token: str, now: datetime) -> TokenHolder | None:
+    """Who a live token belongs to, and until when it works."""
     statement = (
         select(User, ApiToken)
         .join(ApiToken, col(ApiToken.user_id) == col(User.id))
@@ -167,7 +180,7 @@ async def actor_for_token(session: AsyncSession, token: str, now: datetime) -> A
     user, row = found
     if not user.active or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return _actor(user)
+    return TokenHolder(_actor(user), row.expires_at)
 
 
 async def authenticate(

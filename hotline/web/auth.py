@@ -8,7 +8,7 @@ from collections.abc import Collection
 from starlette.requests import Request
 
 from hotline.services.actor import Actor
-from hotline.services.users import actor_for_token
+from hotline.services.users import token_holder
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
 from hotline.web.session import CSRF_HEADER, csrf_ok, signed_in
@@ -28,12 +28,14 @@ async def authenticate(request: Request) -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
     context = context_of(request)
-    actor = context.tokens.get(token.strip())
+    now = context.clock()
+    actor = context.tokens.get(token.strip(), now)
     if actor is None:
         async with context.sessions() as session:
-            actor = await actor_for_token(session, token.strip(), context.clock())
-        if actor is not None:
-            context.tokens.put(token.strip(), actor)
+            holder = await token_holder(session, token.strip(), now)
+        if holder is not None:
+            actor = holder.actor
+            context.tokens.put(token.strip(), actor, holder.expires_at)
     if actor is None:
         raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
     return actor

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from conftest import STAFF_PASSWORD, FakeClock
 from web.console import csrf_of, sign_in
 

@@ -14,6 +14,7 @@ from hotline.web.context import context_of
 from hotline.web.pages.guard import safe_next
 from hotline.web.templating import LANGUAGE_COOKIE, current_gettext, render
 from hotline.web.throttle import LoginThrottle
+from tickets.workflow import Role
 
 throttle = LoginThrottle()
 
@@ -139,6 +140,9 @@ async def language(request: Request) -> Response:
         )
     return response
 
+
+# Every signed-in user has a password of their own to change (the route table's role check).
+password_form.roles = change_password.roles = frozenset(Role)  # type: ignore[attr-defined]
 
 ROUTES = [
     Route("/login", login_form, methods=["GET"]),
