@@ -26,7 +26,9 @@ async def sign_in(core: Core, username: str, password: str) -> str | None:
     """A new session's id for the cookie, or None: wrong name or password, inactive, or an
     expired one-time password."""
     async with core.sessions() as session:
-        actor = await users.authenticate(session, username, password, core.clock())
+        user = await users.user_for_sign_in(session, username)
+    # The connection is back in the pool before the (slow, queued) hashing starts.
+    actor = await users.check_password(user, password, core.clock())
     if actor is None:
         return None
     async with unit_of_work(core) as work:

@@ -8,6 +8,7 @@ hasher while the loop keeps serving (benchmarks/login_burst.py)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 
 import anyio.to_thread
@@ -19,8 +20,9 @@ _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-# Each hash is single-threaded CPU work that releases the GIL; two leave a core for the rest.
-HASHING_THREADS = 2
+# Hashing is CPU work that releases the GIL: at most one thread per core but one, so that a
+# core is left for the event loop (and at most four: sign-ins are rare, bursts are attacks).
+HASHING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
 
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
     weakref.WeakKeyDictionary()

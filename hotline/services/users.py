@@ -187,8 +187,18 @@ async def authenticate(
     session: AsyncSession, username: str, password: str, now: datetime
 ) -> Actor | None:
     """The user, if the password is theirs, they are active and a one-time password has not
-    expired. Hashing runs off the event loop."""
-    user = (await session.exec(select(User).where(User.username == username))).first()
+    expired."""
+    return await check_password(await user_for_sign_in(session, username), password, now)
+
+
+async def user_for_sign_in(session: AsyncSession, username: str) -> User | None:
+    return (await session.exec(select(User).where(User.username == username))).first()
+
+
+async def check_password(user: User | None, password: str, now: datetime) -> Actor | None:
+    """`authenticate`'s hashing, which needs no database: a sign-in hashes after it has given
+    its connection back, or a burst of them would hold the whole pool while they queue for
+    the hasher (benchmarks/login_burst.py)."""
     if user is None:
         # Hash anyway: an unknown name must take as long to refuse as a wrong password, or the
         # answer time tells which user names exist.
