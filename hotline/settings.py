@@ -3,6 +3,7 @@ read too, without overriding what the environment already says."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -38,6 +39,19 @@ def _minutes(value: str) -> int:
     if not value.strip().isdigit() or not 1 <= int(value) <= 24 * 60:
         raise SettingsError("HOTLINE_SESSION_IDLE_MINUTES must be a whole number from 1 to 1440")
     return int(value)
+
+
+def _proxies(value: str) -> tuple[str, ...]:
+    """Proxy addresses or networks, comma-separated; each must be one."""
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for entry in found:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise SettingsError(
+                f"HOTLINE_TRUSTED_PROXIES: {entry!r} is not an address or network"
+            ) from error
+    return found
 
 
 @dataclass(frozen=True)
@@ -149,9 +163,5 @@ class Settings:
                 env.get("HOTLINE_SECURE_COOKIES", "off"), "HOTLINE_SECURE_COOKIES"
             ),
             token_days=token_days,
-            trusted_proxies=tuple(
-                part.strip()
-                for part in env.get("HOTLINE_TRUSTED_PROXIES", "").split(",")
-                if part.strip()
-            ),
+            trusted_proxies=_proxies(env.get("HOTLINE_TRUSTED_PROXIES", "")),
         )
