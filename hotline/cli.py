@@ -66,7 +66,6 @@ def _run_cases(work: Callable[[CoreServices], Coroutine[Any, Any, T]]) -> T:
 def serve() -> None:
     """Run the web server (and, in the process that leads it, the scheduler)."""
     settings = _settings()
-    host, port = settings.http_bind
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -81,7 +80,7 @@ def serve() -> None:
     from hotline.web.app import create_app
     from hotline.web.server import HotlineServer
 
-    HotlineServer(create_app(settings), host, port).run()
+    HotlineServer(create_app(settings), settings).run()
 
 
 def calm_garbage_collection() -> None:
@@ -147,8 +146,23 @@ def users_token(name: str) -> None:
         return await staff_cases.issue_token(core, name)
 
     token = _run_cases(work)
-    console.print(f"token for {name} (shown once; keep it secret):")
+    days = _settings().token_days
+    console.print(
+        f"token for {name} (shown once; keep it secret; it expires in {days} days, "
+        "HOTLINE_TOKEN_DAYS):"
+    )
     print(token)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str) -> None:
+    """End every API token and console session of a user (a token lost, a laptop stolen)."""
+
+    async def work(core: CoreServices) -> None:
+        await staff_cases.revoke(core, name)
+
+    _run_cases(work)
+    console.print(f"{name}'s API tokens and console sessions have ended")
 
 
 @users_app.command("password")
@@ -159,7 +173,10 @@ def users_password(name: str) -> None:
         return await staff_cases.new_password(core, name)
 
     password = _run_cases(work)
-    console.print(f"new one-time password for {name} (shown once):")
+    console.print(
+        f"new one-time password for {name} (shown once; it works for 24 hours and must be "
+        "changed at the first sign-in; the user's sessions and tokens have ended):"
+    )
     print(password)
 
 

@@ -3,6 +3,7 @@ read too, without overriding what the environment already says."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -40,6 +41,19 @@ def _minutes(value: str) -> int:
     return int(value)
 
 
+def _proxies(value: str) -> tuple[str, ...]:
+    """Proxy addresses or networks, comma-separated; each must be one."""
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for entry in found:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise SettingsError(
+                f"HOTLINE_TRUSTED_PROXIES: {entry!r} is not an address or network"
+            ) from error
+    return found
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -63,6 +77,11 @@ class Settings:
     session_idle_minutes: int = 30
     # Cookies only over HTTPS: on behind a TLS proxy in production.
     secure_cookies: bool = False
+    # An API token works for this many days after it is issued.
+    token_days: int = 90
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed; none by default, so
+    # a client cannot claim another address (login throttling counts by address).
+    trusted_proxies: tuple[str, ...] = ()
     # Web worker processes of `hotline serve`; several need PostgreSQL and a shared secret key.
     workers: int = 1
     # Events sent between workers and machines through PostgreSQL (hotline/relay.py).
@@ -107,6 +126,12 @@ class Settings:
                 "HOTLINE_WORKERS above 1 needs HOTLINE_SECRET_KEY: every worker must read the "
                 "others' session cookies"
             )
+        try:
+            token_days = int(env.get("HOTLINE_TOKEN_DAYS", "90"))
+        except ValueError as error:
+            raise SettingsError("HOTLINE_TOKEN_DAYS must be a whole number") from error
+        if not 1 <= token_days <= 3650:
+            raise SettingsError("HOTLINE_TOKEN_DAYS must lie between 1 and 3650")
         relay = _flag(env.get("HOTLINE_RELAY", "on" if postgres else "off"), "HOTLINE_RELAY")
         if relay and not postgres:
             raise SettingsError("HOTLINE_RELAY needs PostgreSQL")
@@ -137,4 +162,6 @@ class Settings:
             secure_cookies=_flag(
                 env.get("HOTLINE_SECURE_COOKIES", "off"), "HOTLINE_SECURE_COOKIES"
             ),
+            token_days=token_days,
+            trusted_proxies=_proxies(env.get("HOTLINE_TRUSTED_PROXIES", "")),
         )

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -70,12 +71,50 @@ def test_users_add_and_token_prints_the_token_last(env: dict[str, str]) -> None:
         engine = create_engine(env["HOTLINE_DATABASE_URL"])
         try:
             async with session_factory(engine)() as session:
-                return await user_service.authenticate(session, "li.agent", secret) is not None
+                found = await user_service.authenticate(session, "li.agent", secret, _now())
+                return found is not None
         finally:
             await engine.dispose()
 
     assert asyncio.run(signs_in(password)) is True
     assert asyncio.run(signs_in("a long enough password")) is False
+
+
+async def _token_works(env: dict[str, str], token: str) -> bool:
+    engine = create_engine(env["HOTLINE_DATABASE_URL"])
+    try:
+        async with session_factory(engine)() as session:
+            return await user_service.actor_for_token(session, token, _now()) is not None
+    finally:
+        await engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def test_users_revoke_ends_the_tokens_and_a_token_says_when_it_expires(
+    env: dict[str, str],
+) -> None:
+    added = _run(
+        env,
+        "users",
+        "add",
+        "li.agent",
+        "--role",
+        "agent",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    issued = _run({**env, "HOTLINE_TOKEN_DAYS": "30"}, "users", "token", "li.agent")
+    assert "expires in 30 days" in " ".join(issued.stderr.split())
+    token = issued.stdout.strip().splitlines()[-1]
+    assert asyncio.run(_token_works(env, token)) is True
+    revoked = _run(env, "users", "revoke", "li.agent")
+    assert revoked.returncode == 0, revoked.stderr
+    assert asyncio.run(_token_works(env, token)) is False
+    assert _run(env, "users", "revoke", "ghost").returncode != 0
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ def test_defaults_follow_the_interface_contract(monkeypatch: pytest.MonkeyPatch)
         "HOTLINE_TIMEZONE",
         "HOTLINE_SECRET_KEY",
         "HOTLINE_AMI_URL",
+        "HOTLINE_TOKEN_DAYS",
+        "HOTLINE_TRUSTED_PROXIES",
     ):
         monkeypatch.delenv(name, raising=False)
     settings = Settings.from_env(env_file=None)
@@ -31,6 +33,14 @@ def test_defaults_follow_the_interface_contract(monkeypatch: pytest.MonkeyPatch)
     assert str(settings.timezone) == "Asia/Shanghai"
     assert settings.ami_url is None
     assert settings.secret_key and settings.secret_key_generated
+    assert settings.token_days == 90
+    # No forwarded address is believed unless the operator names the proxy.
+    assert settings.trusted_proxies == ()
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_TRUSTED_PROXIES", "10.0.0.2, 172.16.0.0/12")
+    assert Settings.from_env(env_file=None).trusted_proxies == ("10.0.0.2", "172.16.0.0/12")
 
 
 def test_env_file_is_read_without_overriding_the_environment(
@@ -54,6 +64,9 @@ def test_env_file_is_read_without_overriding_the_environment(
         ("HOTLINE_SWEEP_SECONDS", "600"),
         ("HOTLINE_HTTP_BIND", "8000"),
         ("HOTLINE_AGI_BIND", "host:99999"),
+        ("HOTLINE_TOKEN_DAYS", "soon"),
+        ("HOTLINE_TOKEN_DAYS", "0"),
+        ("HOTLINE_TRUSTED_PROXIES", "caddy"),
     ],
 )
 def test_bad_settings_are_refused_by_name(

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.auth.passwords import hash_password
+from hotline.auth.passwords import hash_password_off_loop
 from hotline.db.tables import Department, User
 from hotline.i18n import N_
 from hotline.services import audit
+from hotline.services.console_sessions import end_sessions_of
 from hotline.services.errors import Invalid, NotFound
-from hotline.services.users import add_user, user_facts
+from hotline.services.users import add_user, revoke_tokens, user_facts
 from hotline.telephony.endpoints import InterfaceError, parse_interface
 from tickets.workflow import Role
 
 REFUSED = N_("the user was not saved")
+# A one-time password not used within this long stops working; the admin makes another.
+ONE_TIME_PASSWORD_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ async def update_staff(
     user.department_id = department.id if department else None
     user.active = form.active
     session.add(user)
+    if not user.active:
+        await end_access(session, user, now)
     await audit.record_changes(
         session,
         at=now,
@@ -134,16 +139,44 @@ async def create_staff(
         active=form.active,
         by=by,
     )
+    _must_replace(user, now)
     return user, password
 
 
+def _must_replace(user: User, now: datetime) -> None:
+    user.must_change_password = True
+    user.password_expires_at = now + ONE_TIME_PASSWORD_LIFETIME
+
+
+async def end_access(session: AsyncSession, user: User, now: datetime) -> None:
+    """The user's console sessions end and API tokens stop working."""
+    assert user.id is not None
+    await end_sessions_of(session, user.id, now)
+    await revoke_tokens(session, user.id, now)
+
+
+async def revoke_access(session: AsyncSession, user_id: int, now: datetime, by: str) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    await end_access(session, user, now)
+    await audit.record(
+        session, at=now, actor=by, entity="user", key=user.username, action="revoke_access"
+    )
+    return user
+
+
 async def reset_password(session: AsyncSession, user_id: int, now: datetime, by: str) -> str:
+    """A one-time password, to be replaced at first sign-in; the user's sessions and tokens
+    end (whoever held them, the password that opened them is no longer theirs)."""
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
     password = one_time_password()
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_off_loop(password)
+    _must_replace(user, now)
     session.add(user)
+    await end_access(session, user, now)
     await audit.record(
         session, at=now, actor=by, entity="user", key=user.username, action="reset_password"
     )

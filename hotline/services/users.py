@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.auth.passwords import WeakPassword, hash_password, verify_password
+from hotline.auth.passwords import (
+    WeakPassword,
+    hash_password,
+    hash_password_off_loop,
+    verify_password_off_loop,
+)
 from hotline.auth.tokens import new_token, token_digest
 from hotline.db.tables import ApiToken, Department, User
 from hotline.i18n import N_
@@ -19,6 +26,7 @@ from hotline.telephony.endpoints import InterfaceError, parse_interface
 from tickets.workflow import Role
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+DEFAULT_TOKEN_DAYS = 90
 
 
 def member_interface(text: str) -> str:
@@ -76,7 +84,7 @@ async def add_user(
     if interface and (await session.exec(select(User).where(User.interface == interface))).first():
         raise Conflict(f"interface {interface} belongs to another user already")
     try:
-        password_hash = hash_password(password)
+        password_hash = await hash_password_off_loop(password)
     except WeakPassword as error:
         raise Invalid(str(error), {"password": str(error)}) from error
     user = User(
@@ -110,46 +118,143 @@ async def user_named(session: AsyncSession, username: str) -> User:
     return user
 
 
-async def issue_token(session: AsyncSession, username: str, now: datetime, by: str = "cli") -> str:
+def token_expires_at(now: datetime, days: int) -> datetime:
+    return now + timedelta(days=days)
+
+
+async def issue_token(
+    session: AsyncSession,
+    username: str,
+    now: datetime,
+    by: str = "cli",
+    days: int = DEFAULT_TOKEN_DAYS,
+) -> str:
+    """A new bearer token, working for `days` (the policy, HOTLINE_TOKEN_DAYS)."""
     user = await user_named(session, username)
     assert user.id is not None
     token = new_token()
-    session.add(ApiToken(user_id=user.id, token_digest=token_digest(token), created_at=now))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_digest=token_digest(token),
+            created_at=now,
+            expires_at=token_expires_at(now, days),
+        )
+    )
     await audit.record(session, at=now, actor=by, entity="user", key=username, action="issue_token")
     await session.flush()
     return token
 
 
-async def actor_for_token(session: AsyncSession, token: str) -> Actor | None:
-    statement = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_digest == token_digest(token), ApiToken.revoked_at == None)  # noqa: E711
+async def revoke_tokens(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """Every token of the user stops working; how many were live."""
+    result = await (await session.connection()).execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now)
     )
-    user = (await session.exec(statement)).first()
-    if user is None or not user.active:
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    actor: Actor
+    expires_at: datetime | None
+
+
+async def actor_for_token(session: AsyncSession, token: str, now: datetime) -> Actor | None:
+    holder = await token_holder(session, token, now)
+    return holder.actor if holder else None
+
+
+async def token_holder(session: AsyncSession, token: str, now: datetime) -> TokenHolder | None:
+    """Who a live token belongs to, and until when it works."""
+    statement = (
+        select(User, ApiToken)
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(ApiToken.token_digest == token_digest(token), col(ApiToken.revoked_at).is_(None))
+    )
+    found = (await session.exec(statement)).first()
+    if found is None:
         return None
-    return _actor(user)
+    user, row = found
+    if not user.active or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    return TokenHolder(_actor(user), row.expires_at)
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Actor | None:
-    user = (await session.exec(select(User).where(User.username == username))).first()
+async def authenticate(
+    session: AsyncSession, username: str, password: str, now: datetime
+) -> Actor | None:
+    """The user, if the password is theirs, they are active and a one-time password has not
+    expired."""
+    return await check_password(await user_for_sign_in(session, username), password, now)
+
+
+async def user_for_sign_in(session: AsyncSession, username: str) -> User | None:
+    return (await session.exec(select(User).where(User.username == username))).first()
+
+
+async def check_password(user: User | None, password: str, now: datetime) -> Actor | None:
+    """`authenticate`'s hashing, which needs no database: a sign-in hashes after it has given
+    its connection back, or a burst of them would hold the whole pool while they queue for
+    the hasher (benchmarks/login_burst.py)."""
     if user is None:
         # Hash anyway: an unknown name must take as long to refuse as a wrong password, or the
         # answer time tells which user names exist.
-        verify_password(_UNKNOWN_USER_HASH, password)
+        await verify_password_off_loop(_UNKNOWN_USER_HASH, password)
         return None
-    if not verify_password(user.password_hash, password) or not user.active:
+    if not await verify_password_off_loop(user.password_hash, password) or not user.active:
+        return None
+    if user.password_expires_at is not None and user.password_expires_at <= now:
         return None
     return _actor(user)
 
 
-async def actor_for_user(session: AsyncSession, user_id: int) -> Actor | None:
-    """The signed-in user behind a console session, if still active."""
-    user = await session.get(User, user_id)
-    if user is None or not user.active:
-        return None
+def actor_of(user: User) -> Actor:
     return _actor(user)
 
 
 _UNKNOWN_USER_HASH = hash_password("no such user: this hash only spends the time")
+
+
+SAME_PASSWORD = N_("the new password must differ from the current one")
+
+
+async def change_password(
+    session: AsyncSession, user_id: int, current: str, new: str, repeated: str, now: datetime
+) -> User:
+    """The user replaces their own password (a one-time one included), knowing the current."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound("no such user")
+    errors: dict[str, str] = {}
+    if not await verify_password_off_loop(user.password_hash, current):
+        errors["current_password"] = N_("this is not your current password")
+    if new != repeated:
+        errors["repeat_password"] = N_("the two new passwords differ")
+    elif new == current:
+        errors["new_password"] = SAME_PASSWORD
+    elif new.strip().lower() == user.username:
+        errors["new_password"] = N_("a password must not be the user name")
+    if errors:
+        raise Invalid(N_("the password was not changed"), errors)
+    try:
+        user.password_hash = await hash_password_off_loop(new)
+    except WeakPassword as error:
+        raise Invalid(
+            N_("the password was not changed"),
+            {"new_password": N_("a password needs at least 10 characters")},
+        ) from error
+    user.must_change_password = False
+    user.password_expires_at = None
+    session.add(user)
+    await audit.record(
+        session,
+        at=now,
+        actor=user.username,
+        entity="user",
+        key=user.username,
+        action="change_password",
+    )
+    return user

@@ -8,10 +8,10 @@ from collections.abc import Collection
 from starlette.requests import Request
 
 from hotline.services.actor import Actor
-from hotline.services.users import actor_for_token
+from hotline.services.users import token_holder
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
-from hotline.web.session import CSRF_HEADER, csrf_ok, session_actor
+from hotline.web.session import CSRF_HEADER, csrf_ok, signed_in
 from tickets.workflow import Role
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -28,27 +28,31 @@ async def authenticate(request: Request) -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
     context = context_of(request)
-    actor = context.tokens.get(token.strip())
+    now = context.clock()
+    actor = context.tokens.get(token.strip(), now)
     if actor is None:
         async with context.sessions() as session:
-            actor = await actor_for_token(session, token.strip())
-        if actor is not None:
-            context.tokens.put(token.strip(), actor)
+            holder = await token_holder(session, token.strip(), now)
+        if holder is not None:
+            actor = holder.actor
+            context.tokens.put(token.strip(), actor, holder.expires_at)
     if actor is None:
         raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
     return actor
 
 
 async def _from_session(request: Request) -> Actor:
-    actor = await session_actor(request)
-    if actor is None:
+    found = await signed_in(request)
+    if found is None:
         raise ApiError(401, "unauthenticated", "sign in: send Authorization: Bearer <token>")
     # A cookie rides along on any site's request to us; a header only our own page can set.
-    if request.method not in SAFE_METHODS and not csrf_ok(
+    if request.method not in SAFE_METHODS and not await csrf_ok(
         request, request.headers.get(CSRF_HEADER)
     ):
         raise ApiError(403, "csrf", "the page is out of date: reload it and try again")
-    return actor
+    if found.must_change_password:
+        raise ApiError(403, "password_change", "change your one-time password first")
+    return found.actor
 
 
 async def require(request: Request, roles: Collection[Role]) -> Actor:

@@ -26,26 +26,37 @@ if TYPE_CHECKING:
 
 class TokenCache:
     """Tokens seen in the last `max_age` seconds, so a busy client costs no lookup per request.
-    A revoked token or a disabled user stops working within `max_age`."""
+    A token revoked or a user disabled in another worker stops working within `max_age`; in
+    this one at once (`forget_user`); an expired token at its expiry."""
 
     def __init__(self, max_age: float = 5.0, max_entries: int = 10_000) -> None:
         self._max_age = max_age
         self._max_entries = max_entries
-        self._entries: dict[str, tuple[float, Actor]] = {}
+        self._entries: dict[str, tuple[float, Actor, datetime | None]] = {}
 
-    def get(self, token: str) -> Actor | None:
+    def get(self, token: str, now: datetime) -> Actor | None:
         entry = self._entries.get(token)
         if entry is None or time.monotonic() - entry[0] > self._max_age:
             return None
-        return entry[1]
+        _, actor, expires_at = entry
+        if expires_at is not None and expires_at <= now:
+            return None
+        return actor
 
-    def put(self, token: str, actor: Actor) -> None:
+    def put(self, token: str, actor: Actor, expires_at: datetime | None) -> None:
         if len(self._entries) >= self._max_entries:
             self._entries.clear()
-        self._entries[token] = (time.monotonic(), actor)
+        self._entries[token] = (time.monotonic(), actor, expires_at)
 
     def forget(self, token: str) -> None:
         self._entries.pop(token, None)
+
+    def forget_user(self, user_id: int) -> None:
+        """The user's tokens are looked up afresh (revoked, reset or deactivated): at once in
+        this worker, within `max_age` in the others."""
+        for token, (_, actor, _) in list(self._entries.items()):
+            if actor.user_id == user_id:
+                del self._entries[token]
 
 
 @dataclass

@@ -1,33 +1,35 @@
-"""Console sessions: a signed cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) holding the
-user's id, a CSRF token and when they were last seen. A session idle for longer than
-HOTLINE_SESSION_IDLE_MINUTES ends; what the agent was typing lives in the browser and
-survives that."""
+"""Console sessions: the cookie (signed, HttpOnly, SameSite=Lax, Secure behind HTTPS) carries
+a random session id; the session itself — who, since when, last seen, its CSRF secret — is a
+row in the database (application/sessions.py). Signing out ends the row, so a copied cookie
+stops working, on every worker. Before sign-in the cookie also carries the login form's CSRF
+token, and after a post the one-line notice of the page it redirects to.
+
+A session ends after HOTLINE_SESSION_IDLE_MINUTES without a request and 12 hours after
+sign-in however active; what the agent was typing lives in the browser and survives that."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection
 
+from hotline.application import sessions as session_cases
+from hotline.application.sessions import SignedIn
 from hotline.services.actor import Actor
-from hotline.services.users import actor_for_user
+from hotline.services.console_sessions import SIGN_IN_CAP
 from hotline.settings import Settings
 from hotline.web.context import context_of
 
 SESSION_COOKIE = "hotline_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-# A session lasts a working day at most, however active.
-MAX_AGE_SECONDS = 12 * 3600
-# Seconds since the epoch; a module attribute so that tests can move time.
-clock = time.time
-# Refreshing `seen` rewrites the cookie; once a minute is precise enough for the idle timeout.
-SEEN_RESOLUTION_SECONDS = 60
+SESSION_ID = "sid"
+# The request's signed-in session, looked up once per request.
+_SCOPE_KEY = "hotline.signed_in"
 
 
 def session_middleware(settings: Settings) -> Middleware:
@@ -35,60 +37,65 @@ def session_middleware(settings: Settings) -> Middleware:
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=MAX_AGE_SECONDS,
+        max_age=int(SIGN_IN_CAP.total_seconds()),
         same_site="lax",
         https_only=settings.secure_cookies,
     )
 
 
+async def signed_in(connection: HTTPConnection) -> SignedIn | None:
+    """The live session behind the cookie, if any."""
+    if _SCOPE_KEY in connection.scope:
+        found: SignedIn | None = connection.scope[_SCOPE_KEY]
+        return found
+    cookie: dict[str, Any] = connection.session
+    session_id = cookie.get(SESSION_ID)
+    found = None
+    if isinstance(session_id, str):
+        found = await session_cases.signed_in(context_of(connection), session_id)
+        if found is None:
+            cookie.clear()
+    connection.scope[_SCOPE_KEY] = found
+    return found
+
+
+async def session_actor(connection: HTTPConnection) -> Actor | None:
+    found = await signed_in(connection)
+    return found.actor if found else None
+
+
 def csrf_token(connection: HTTPConnection) -> str:
-    """This session's CSRF token (made on first use, also before sign-in for the login form)."""
-    session: dict[str, Any] = connection.session
-    token = session.get("csrf")
+    """The CSRF token of the page: the session's secret once signed in; before, one made for
+    the login form and kept in the cookie."""
+    found: SignedIn | None = connection.scope.get(_SCOPE_KEY)
+    if found is not None:
+        return found.csrf_secret
+    cookie: dict[str, Any] = connection.session
+    token = cookie.get("csrf")
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
-        session["csrf"] = token
+        cookie["csrf"] = token
     return token
 
 
-def csrf_ok(connection: HTTPConnection, submitted: str | None) -> bool:
-    expected = connection.session.get("csrf")
+async def csrf_ok(connection: HTTPConnection, submitted: str | None) -> bool:
+    found = await signed_in(connection)
+    expected = found.csrf_secret if found else connection.session.get("csrf")
     return bool(submitted and isinstance(expected, str)) and hmac.compare_digest(
         str(submitted), str(expected)
     )
 
 
-def begin(connection: HTTPConnection, actor: Actor) -> None:
-    """A fresh session for a fresh sign-in: nothing from before survives (session fixation)."""
+def begin(connection: HTTPConnection, session_id: str) -> None:
+    """The cookie of a fresh sign-in: nothing from before survives (session fixation)."""
     connection.session.clear()
-    connection.session.update(
-        {"uid": actor.user_id, "csrf": secrets.token_urlsafe(32), "seen": int(clock())}
-    )
+    connection.session[SESSION_ID] = session_id
+    connection.scope.pop(_SCOPE_KEY, None)
 
 
-def end(connection: HTTPConnection) -> None:
+async def end(connection: HTTPConnection) -> None:
+    session_id = connection.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        await session_cases.sign_out(context_of(connection), session_id)
     connection.session.clear()
-
-
-async def session_actor(connection: HTTPConnection) -> Actor | None:
-    session: dict[str, Any] = connection.session
-    uid, seen = session.get("uid"), session.get("seen")
-    if not isinstance(uid, int) or not isinstance(seen, int):
-        return None
-    context = context_of(connection)
-    now = int(clock())
-    if now - seen > context.settings.session_idle_minutes * 60:
-        session.clear()
-        return None
-    if now - seen >= SEEN_RESOLUTION_SECONDS:
-        session["seen"] = now
-    key = f"session:{uid}"
-    actor = context.tokens.get(key)
-    if actor is None:
-        async with context.sessions() as db:
-            actor = await actor_for_user(db, uid)
-        if actor is None:
-            session.clear()
-            return None
-        context.tokens.put(key, actor)
-    return actor
+    connection.scope[_SCOPE_KEY] = None

@@ -1,44 +1,66 @@
-"""Login throttling: after a few failures a name, or an address, must wait. Guessing passwords
-becomes slow without locking a person out for long."""
+"""Login throttling by (user name, address), with exponential backoff.
+
+A pair may fail FREE_FAILURES times; after that each further failure doubles the wait before
+the next try, up to MAX_WAIT_SECONDS. A stranger guessing from another address never slows an
+agent signing in from their own desk, and one address behind a NAT (the whole call centre)
+is never locked as a whole. The address is the peer's, or the X-Forwarded-For of a trusted
+proxy only (HOTLINE_TRUSTED_PROXIES, applied by uvicorn: web/server.py)."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+FREE_FAILURES = 3
+FIRST_WAIT_SECONDS = 2.0
+MAX_WAIT_SECONDS = 15 * 60.0
+# A pair that has not failed for this long starts afresh.
+FORGET_AFTER_SECONDS = 60 * 60.0
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
 
 
 @dataclass
 class LoginThrottle:
-    max_failures: int = 5
-    window_seconds: float = 15 * 60
     clock: Callable[[], float] = time.monotonic
     max_keys: int = 50_000
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _failures: dict[tuple[str, str], _Failures] = field(default_factory=dict)
 
-    def retry_after(self, *keys: str) -> float:
-        """Seconds to wait before any of these keys may try again; 0 if none is locked."""
-        now = self.clock()
-        wait = 0.0
-        for key in keys:
-            recent = self._recent(key, now)
-            if len(recent) >= self.max_failures:
-                wait = max(wait, recent[0] + self.window_seconds - now)
-        return wait
+    def retry_after(self, username: str, address: str) -> float:
+        """Seconds this pair must wait before trying again; 0 if it may try now."""
+        entry = self._current((username.lower(), address))
+        if entry is None:
+            return 0.0
+        return max(0.0, entry.last + wait_after(entry.count) - self.clock())
 
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        if len(self._failures) >= self.max_keys:
-            self._failures.clear()
-        for key in keys:
-            self._recent(key, now).append(now)
+    def failed(self, username: str, address: str) -> None:
+        key = (username.lower(), address)
+        entry = self._current(key)
+        if entry is None:
+            if len(self._failures) >= self.max_keys:
+                self._failures.clear()
+            entry = self._failures[key] = _Failures(0, 0.0)
+        entry.count += 1
+        entry.last = self.clock()
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def succeeded(self, username: str, address: str) -> None:
+        self._failures.pop((username.lower(), address), None)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(key, deque())
-        while recent and recent[0] <= now - self.window_seconds:
-            recent.popleft()
-        return recent
+    def _current(self, key: tuple[str, str]) -> _Failures | None:
+        entry = self._failures.get(key)
+        if entry is not None and self.clock() - entry.last > FORGET_AFTER_SECONDS:
+            del self._failures[key]
+            return None
+        return entry
+
+
+def wait_after(failures: int) -> float:
+    """The wait after this many failures in a row: none for the first few, then doubling."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return min(FIRST_WAIT_SECONDS * 2.0 ** (failures - FREE_FAILURES), MAX_WAIT_SECONDS)

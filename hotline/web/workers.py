@@ -74,8 +74,7 @@ def _start(settings: Settings, listener: socket.socket) -> int:
         from hotline.web.app import create_app
         from hotline.web.server import HotlineServer
 
-        host, port = settings.http_bind
-        HotlineServer(create_app(settings), host, port).run(sockets=[listener])
+        HotlineServer(create_app(settings), settings).run(sockets=[listener])
     except BaseException:
         log.exception("worker %d failed", os.getpid())
         code = 1

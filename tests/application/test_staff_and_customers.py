@@ -33,12 +33,17 @@ async def test_the_operator_adds_a_user_a_token_and_a_new_password(core: CoreSer
         core, username="zhang.agent", role="agent", password="a long enough password"
     )
     token = await staff.issue_token(core, "zhang.agent")
+    now = core.clock()
+    async with core.sessions() as session:
+        by_token = await actor_for_token(session, token, now)
     password = await staff.new_password(core, "zhang.agent")
     async with core.sessions() as session:
-        by_token = await actor_for_token(session, token)
-        by_password = await authenticate(session, "zhang.agent", password)
-        old_password = await authenticate(session, "zhang.agent", "a long enough password")
+        after_reset = await actor_for_token(session, token, now)
+        by_password = await authenticate(session, "zhang.agent", password, now)
+        old_password = await authenticate(session, "zhang.agent", "a long enough password", now)
     assert by_token is not None and by_token.role is Role.AGENT
+    # A new password ends the tokens issued before it.
+    assert after_reset is None
     assert by_password == by_token and old_password is None
     assert await audit_rows(core, "user", "zhang.agent") == [
         ("cli", "create"),
@@ -56,7 +61,7 @@ async def test_staff_accounts_are_an_admins_to_make(core: CoreServices) -> None:
         core, await actor_named(core, "admin"), "zhang.san", form
     )
     async with core.sessions() as session:
-        assert await authenticate(session, "zhang.san", password) is not None
+        assert await authenticate(session, "zhang.san", password, core.clock()) is not None
     assert user.role == "dispatcher"
     assert await audit_rows(core, "user", "zhang.san") == [("admin", "create")]
 

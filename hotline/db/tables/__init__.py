@@ -11,7 +11,7 @@ from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
-from hotline.db.tables.users import ApiToken, User
+from hotline.db.tables.users import ApiToken, ConsoleSession, User
 
 __all__ = [
     "ApiToken",
@@ -22,6 +22,7 @@ __all__ = [
     "CallbackPolicyRow",
     "CallbackTask",
     "ConfirmedCalendarYear",
+    "ConsoleSession",
     "Crew",
     "CrewMember",
     "Customer",

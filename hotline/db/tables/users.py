@@ -20,6 +20,10 @@ class User(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # A one-time password (handed over by an admin) must be replaced at the first sign-in, and
+    # stops working if it is not used in time.
+    must_change_password: bool = False
+    password_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -31,3 +35,24 @@ class ApiToken(SQLModel, table=True):
     token_digest: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Tokens expire by policy (HOTLINE_TOKEN_DAYS); a row from before the policy has none.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in console session. The browser's cookie carries a random id; only its digest
+    is kept, so a stolen database opens no session. Ended at sign-out, after the idle timeout,
+    12 hours after sign-in, or when the user's password is reset or the user deactivated."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csrf_secret: str = Field(max_length=64)
+    # A one-time password waiting to be shown, once, to the admin of this session.
+    handover_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    handover_password: str | None = Field(default=None, max_length=64)

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from hotline.application import ringbacks as ringback_cases
 from hotline.application import rules
+from hotline.application import sessions as session_cases
 from hotline.application import staff as staff_cases
 from hotline.db.tables import CallbackPolicyRow, RingbackPolicyRow
 from hotline.i18n import N_
@@ -25,6 +26,7 @@ from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
+from hotline.web.session import signed_in
 from hotline.web.templating import current_gettext
 from tickets.regulations import KPI_RULE_TARGETS, rule_amount
 from tickets.sla import TargetKind
@@ -234,14 +236,20 @@ async def save_ringback_policy(
 
 
 async def show_users(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
-    async with context_of(request).sessions() as session:
+    context = context_of(request)
+    handover = None
+    signed = await signed_in(request)
+    if outcome is None and signed is not None:
+        # Held in this admin's own session on the server; shown once, then gone.
+        handover = await session_cases.take_handover(context, signed.session_row)
+    async with context.sessions() as session:
         members = await staff.list_staff(session)
         found = await departments.list_departments(session)
     values = {
         "members": members,
         "department_choices": [(d.code, d.name) for d in found],
         "roles": [role.value for role in Role],
-        "password": request.session.pop("one_time_password", None) if outcome is None else None,
+        "password": {"username": handover[0], "password": handover[1]} if handover else None,
     }
     return _shown(request, actor, "admin_users.html", values, outcome)
 
@@ -260,25 +268,34 @@ async def change_user(request: Request, actor: Actor, form: FormData, row: int |
     context = context_of(request)
     operation = request.path_params.get("operation", "add")
     _ = current_gettext()
+    signed = await signed_in(request)
+    assert signed is not None  # the page guard let a signed-in admin through
     if operation == "add":
-        user, password = await staff_cases.create_staff(
-            context, actor, text(form, "username", 64), _staff_form(form, new=True)
+        await staff_cases.create_staff(
+            context,
+            actor,
+            text(form, "username", 64),
+            _staff_form(form, new=True),
+            signed.session_row,
         )
-        username = user.username
-    elif row is None:
+        return _("Saved. Hand over the one-time password below; it is not shown again.")
+    if row is None:
         raise NotFound("no such user")
-    elif operation == "update":
+    if operation == "update":
         await staff_cases.update_staff(context, actor, row, _staff_form(form))
-        # Signed in already: their new role or deactivation holds from the next request.
-        context.tokens.forget(f"session:{row}")
+        # Signed in already: their new role holds from the next request; deactivation has
+        # ended their sessions and tokens.
+        context.tokens.forget_user(row)
         return _("Saved.")
-    elif operation == "password":
-        password = await staff_cases.reset_password(context, actor, row)
-        username = str(form.get("username") or "")
-    else:
-        raise NotFound("no such change")
-    request.session["one_time_password"] = {"username": username, "password": password}
-    return _("Saved. Hand over the one-time password below; it is not shown again.")
+    if operation == "password":
+        await staff_cases.reset_password(context, actor, row, signed.session_row)
+        context.tokens.forget_user(row)
+        return _("Saved. Hand over the one-time password below; it is not shown again.")
+    if operation == "revoke":
+        await staff_cases.revoke_access(context, actor, row)
+        context.tokens.forget_user(row)
+        return _("Signed out everywhere: the user's sessions and API tokens have ended.")
+    raise NotFound("no such change")
 
 
 ROUTES = [

@@ -1,4 +1,4 @@
-"""Signing in and out, and choosing the console's language."""
+"""Signing in and out, changing one's own password, and choosing the console's language."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hotline.services.users import authenticate
+from hotline.application import sessions as session_cases
+from hotline.auth.passwords import MAX_PASSWORD_LENGTH
+from hotline.services.errors import Invalid
 from hotline.web import session
 from hotline.web.context import context_of
 from hotline.web.pages.guard import safe_next
-from hotline.web.templating import LANGUAGE_COOKIE, render
+from hotline.web.templating import LANGUAGE_COOKIE, current_gettext, render
 from hotline.web.throttle import LoginThrottle
+from tickets.workflow import Role
 
 throttle = LoginThrottle()
 
@@ -29,19 +32,19 @@ async def login_form(request: Request) -> Response:
 async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "").strip()[:64]
-    password = str(form.get("password") or "")[:256]
+    password = str(form.get("password") or "")[:MAX_PASSWORD_LENGTH]
     target = safe_next(str(form.get("next") or ""))
     values = {"next": target, "username": username}
-    if not session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
+    if not await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
         return render(
             request,
             "login.html",
             {**values, "error": "The form was out of date: please sign in again."},
             status=403,
         )
-    client = request.client.host if request.client else "unknown"
-    keys = (f"user:{username.lower()}", f"address:{client}")
-    wait = throttle.retry_after(*keys)
+    # The peer, or what a trusted proxy forwarded (uvicorn applies HOTLINE_TRUSTED_PROXIES).
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(username, address)
     if wait > 0:
         response = render(
             request,
@@ -51,30 +54,84 @@ async def login(request: Request) -> Response:
         )
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
-    async with context_of(request).sessions() as db:
-        actor = await authenticate(db, username, password)
-    if actor is None:
-        throttle.failed(*keys)
+    session_id = await session_cases.sign_in(context_of(request), username, password)
+    if session_id is None:
+        throttle.failed(username, address)
         return render(
             request, "login.html", {**values, "error": "Wrong user name or password."}, status=401
         )
-    throttle.succeeded(keys[0])
-    session.begin(request, actor)
+    throttle.succeeded(username, address)
+    session.begin(request, session_id)
     return RedirectResponse(target, status_code=303)
 
 
 async def logout(request: Request) -> Response:
     form = await request.form()
-    if session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
-        session.end(request)
+    if await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
+        await session.end(request)
     return RedirectResponse("/login", status_code=303)
+
+
+async def password_form(request: Request) -> Response:
+    signed = await session.signed_in(request)
+    if signed is None:
+        return RedirectResponse("/login?next=/password", status_code=303)
+    return _password_page(request, signed, {})
+
+
+def _password_page(
+    request: Request,
+    signed: session_cases.SignedIn,
+    errors: dict[str, str],
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "password.html",
+        {
+            "next": safe_next(request.query_params.get("next")),
+            "required": signed.must_change_password,
+            "errors": errors,
+            "notice": notice,
+        },
+        actor=signed.actor,
+        status=status,
+    )
+
+
+async def change_password(request: Request) -> Response:
+    signed = await session.signed_in(request)
+    if signed is None:
+        return RedirectResponse("/login?next=/password", status_code=303)
+    form = await request.form()
+    if not await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
+        return _password_page(
+            request, signed, {"form": "The form was out of date: please sign in again."}, 403
+        )
+    try:
+        await session_cases.change_own_password(
+            context_of(request),
+            signed,
+            str(form.get("current_password") or "")[:MAX_PASSWORD_LENGTH],
+            str(form.get("new_password") or "")[: MAX_PASSWORD_LENGTH + 1],
+            str(form.get("repeat_password") or "")[: MAX_PASSWORD_LENGTH + 1],
+        )
+    except Invalid as refused:
+        return _password_page(request, signed, refused.fields, 422)
+    target = safe_next(str(form.get("next") or ""))
+    if signed.must_change_password:
+        return RedirectResponse(target, status_code=303)
+    return _password_page(
+        request, signed, {}, notice=current_gettext()("Your password has been changed.")
+    )
 
 
 async def language(request: Request) -> Response:
     form = await request.form()
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     chosen = str(form.get("lang") or "")
-    if session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")) and chosen in (
+    if await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")) and chosen in (
         "zh_CN",
         "en",
     ):
@@ -84,9 +141,14 @@ async def language(request: Request) -> Response:
     return response
 
 
+# Every signed-in user has a password of their own to change (the route table's role check).
+password_form.roles = change_password.roles = frozenset(Role)  # type: ignore[attr-defined]
+
 ROUTES = [
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
+    Route("/password", password_form, methods=["GET"]),
+    Route("/password", change_password, methods=["POST"]),
     Route("/language", language, methods=["POST"]),
 ]

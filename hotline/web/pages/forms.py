@@ -15,7 +15,7 @@ NOTICE = "notice"
 async def checked_form(request: Request) -> FormData | None:
     """The posted form, or None when its CSRF token is missing or not this session's."""
     form = await request.form()
-    if not session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
+    if not await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
         return None
     return form
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hotline.services.actor import Actor
-from hotline.web.session import session_actor
+from hotline.web.session import signed_in
 from hotline.web.templating import render
 from tickets.workflow import Role
 
@@ -19,12 +19,14 @@ PageHandler = Callable[[Request, Actor], Awaitable[Response]]
 
 def page(roles: Collection[Role], handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        actor = await session_actor(request)
-        if actor is None:
-            target = quote(
-                request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            )
+        found = await signed_in(request)
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if found is None:
             return RedirectResponse(f"/login?next={target}", status_code=303)
+        if found.must_change_password:
+            # A one-time password opens nothing but the page that replaces it.
+            return RedirectResponse(f"/password?next={target}", status_code=303)
+        actor = found.actor
         if actor.role not in roles:
             return render(request, "forbidden.html", actor=actor, status=403)
         return await handler(request, actor)

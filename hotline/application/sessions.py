@@ -1,0 +1,84 @@
+"""Signing in and out of the console, and changing one's own password. A session is a row
+in the database (services/console_sessions.py), so every worker sees it begin and end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hotline.application.unit import Core, unit_of_work
+from hotline.services import console_sessions, users
+from hotline.services.actor import Actor
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live console session: who, its row, its CSRF secret, whether the user must first
+    replace a one-time password."""
+
+    actor: Actor
+    session_row: int
+    csrf_secret: str
+    must_change_password: bool
+
+
+async def sign_in(core: Core, username: str, password: str) -> str | None:
+    """A new session's id for the cookie, or None: wrong name or password, inactive, or an
+    expired one-time password."""
+    async with core.sessions() as session:
+        user = await users.user_for_sign_in(session, username)
+    # The connection is back in the pool before the (slow, queued) hashing starts.
+    actor = await users.check_password(user, password, core.clock())
+    if actor is None:
+        return None
+    async with unit_of_work(core) as work:
+        return await console_sessions.begin_session(work.session, actor.user_id, work.now)
+
+
+async def signed_in(core: Core, session_id: str) -> SignedIn | None:
+    """The live session behind the cookie's id; an idle, capped or ended one is ended."""
+    now = core.clock()
+    async with core.sessions() as session:
+        found = await console_sessions.find_session(session, session_id)
+    if found is None:
+        return None
+    idle = timedelta(minutes=core.settings.session_idle_minutes)
+    if console_sessions.is_over(found.row, now, idle) or not found.user.active:
+        if found.row.ended_at is None:
+            await sign_out(core, session_id)
+        return None
+    if now - found.row.last_seen >= console_sessions.SEEN_RESOLUTION:
+        assert found.row.id is not None
+        async with unit_of_work(core, now) as work:
+            await console_sessions.touch(work.session, found.row.id, now)
+    assert found.row.id is not None
+    return SignedIn(
+        users.actor_of(found.user),
+        found.row.id,
+        found.row.csrf_secret,
+        found.user.must_change_password,
+    )
+
+
+async def sign_out(core: Core, session_id: str) -> None:
+    async with unit_of_work(core) as work:
+        await console_sessions.end_session(work.session, session_id, work.now)
+
+
+async def change_own_password(
+    core: Core, signed: SignedIn, current: str, new: str, repeated: str
+) -> None:
+    """The signed-in user's new password; their other sessions end, this one goes on."""
+    async with unit_of_work(core) as work:
+        await users.change_password(
+            work.session, signed.actor.user_id, current, new, repeated, work.now
+        )
+        await console_sessions.end_sessions_of(
+            work.session, signed.actor.user_id, work.now, keep=signed.session_row
+        )
+
+
+async def take_handover(core: Core, session_row: int) -> tuple[str, str] | None:
+    """The one-time password this admin's session holds to show once, and whose it is."""
+    async with unit_of_work(core) as work:
+        return await console_sessions.take_handover(work.session, session_row)
