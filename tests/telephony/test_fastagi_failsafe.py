@@ -18,7 +18,7 @@ from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer, Script
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
-from hotline.telephony.survey_calls import survey_script
+from hotline.telephony.survey_calls import survey_script, survey_token
 from ivr.agi import AgiChannel
 
 
@@ -115,7 +115,18 @@ async def test_the_database_away_hands_the_survey_call_back(tmp_path: Path) -> N
             "127.0.0.1",
             port,
             "survey",
-            ScriptedCaller(keys=["5"], variables={"HOTLINE_CALLBACK": "7"}),
+            ScriptedCaller(
+                keys=["5"],
+                variables={
+                    "HOTLINE_CALLBACK": "7",
+                    "HOTLINE_ORIGINATE": "survey-1",
+                    "HOTLINE_SURVEY_TOKEN": survey_token(context.settings.secret_key, "survey-1"),
+                },
+            ),
         )
-    assert caller.heard == ["GET VARIABLE HOTLINE_CALLBACK"]
+    assert caller.heard == [
+        "GET VARIABLE HOTLINE_CALLBACK",
+        "GET VARIABLE HOTLINE_ORIGINATE",
+        "GET VARIABLE HOTLINE_SURVEY_TOKEN",
+    ]
     assert caller.handed_back
