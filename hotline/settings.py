@@ -78,6 +78,9 @@ class Settings:
     outbound_caller_id: str = "Hotline <96777>"
     # The E.164 prefixes click-to-call may dial (HOTLINE_DIAL_PREFIXES, comma-separated).
     dial_prefixes: tuple[str, ...] = MAINLAND_PREFIXES
+    # Who may connect to the FastAGI port (HOTLINE_AGI_PEERS, comma-separated host names or
+    # addresses of the PBX); empty: anyone who reaches HOTLINE_AGI_BIND.
+    agi_peers: tuple[str, ...] = ()
     # Live feeds (SSE) one user may hold open at once (HOTLINE_FEEDS_PER_USER).
     feeds_per_user: int = 5
     # Seconds a client may take to send a request's headers (HOTLINE_HEADER_TIMEOUT_SECONDS).
@@ -156,6 +159,9 @@ class Settings:
             ),
             outbound_context=env.get("HOTLINE_OUTBOUND_CONTEXT", "callback-out"),
             outbound_caller_id=env.get("HOTLINE_CALLER_ID", "Hotline <96777>"),
+            agi_peers=tuple(
+                part.strip() for part in env.get("HOTLINE_AGI_PEERS", "").split(",") if part.strip()
+            ),
             dial_prefixes=_prefixes(env.get("HOTLINE_DIAL_PREFIXES")),
             feeds_per_user=_whole(env.get("HOTLINE_FEEDS_PER_USER", "5"), "HOTLINE_FEEDS_PER_USER"),
             header_timeout_seconds=_whole(

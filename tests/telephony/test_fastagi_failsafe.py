@@ -130,3 +130,20 @@ async def test_the_database_away_hands_the_survey_call_back(tmp_path: Path) -> N
         "GET VARIABLE HOTLINE_SURVEY_TOKEN",
     ]
     assert caller.handed_back
+
+
+async def test_only_the_pbx_may_run_a_script() -> None:
+    """HOTLINE_AGI_PEERS names the PBX: a connection from anywhere else is closed unread."""
+    ran: list[str] = []
+
+    async def script(channel: AgiChannel) -> None:
+        ran.append(channel.script)
+
+    for peers, runs in ((("192.0.2.10",), []), (("localhost",), ["survey"])):
+        server = FastAgiServer("127.0.0.1", 0, {"survey": script}, peers=peers)
+        await server.start()
+        try:
+            caller = await run_agi_call("127.0.0.1", server.port, "survey", ScriptedCaller(keys=[]))
+        finally:
+            await server.close()
+        assert ran == runs and caller.heard == []
