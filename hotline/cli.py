@@ -81,7 +81,7 @@ def serve() -> None:
     from hotline.web.app import create_app
     from hotline.web.server import HotlineServer
 
-    HotlineServer(create_app(settings), host, port).run()
+    HotlineServer(create_app(settings), host, port, settings).run()
 
 
 def calm_garbage_collection() -> None:

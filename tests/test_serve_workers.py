@@ -31,7 +31,7 @@ def _free_port() -> int:
 @pytest.fixture
 def serving(
     database_url: str, tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path]]:
     if not database_url.startswith("postgres"):
         pytest.skip("several workers need PostgreSQL (SQLite serves one process)")
     http_port = _free_port()
@@ -62,7 +62,7 @@ def serving(
             [*HOTLINE, "serve"], env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        yield process, f"http://127.0.0.1:{http_port}", token
+        yield process, f"http://127.0.0.1:{http_port}", token, log
     finally:
         if process.poll() is None:
             process.kill()
@@ -107,15 +107,23 @@ def _alive(parent: int) -> set[str]:
 
 
 def test_several_workers_share_the_work_and_survive_losing_one(
-    serving: tuple[subprocess.Popen[bytes], str, str],
+    serving: tuple[subprocess.Popen[bytes], str, str, Path],
 ) -> None:
-    process, base, token = serving
+    process, base, token, log = serving
     deadline = time.monotonic() + SECONDS
     while len(_alive(process.pid)) < WORKERS:
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.1)
     alive = _alive(process.pid)
     seen = _workers_seen(base, token, lambda seen: _one_tracks(seen, alive))
+    # The workers' access log keeps a search's names, not the phone number searched for.
+    searched = httpx.get(
+        f"{base}/api/customers",
+        params={"phone": "15900001234"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert searched.status_code == 200
     assert sum(worker["scheduler_leader"] for worker in seen.values()) <= 1
 
     tracker = next(pid for pid, worker in seen.items() if worker["telephony_tracking"])
@@ -131,6 +139,8 @@ def test_several_workers_share_the_work_and_survive_losing_one(
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0
     assert not _alive_any(alive)
+    written = log.read_text(errors="replace")
+    assert "/api/customers?phone=…" in written and "15900001234" not in written
 
 
 def _alive_any(pids: set[str]) -> bool:

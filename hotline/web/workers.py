@@ -75,7 +75,7 @@ def _start(settings: Settings, listener: socket.socket) -> int:
         from hotline.web.server import HotlineServer
 
         host, port = settings.http_bind
-        HotlineServer(create_app(settings), host, port).run(sockets=[listener])
+        HotlineServer(create_app(settings), host, port, settings).run(sockets=[listener])
     except BaseException:
         log.exception("worker %d failed", os.getpid())
         code = 1
