@@ -99,9 +99,11 @@ def create_app(
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
     routes += ringback_pages.ROUTES
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestGuard), session_middleware(config)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.state.feed_slots = events.FeedSlots(config.feeds_per_user)
+    return app
