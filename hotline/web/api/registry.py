@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -94,8 +94,15 @@ def _holds_nul(payload: object) -> bool:
 
 
 def parse_query(request: Request, model: type[Model]) -> Model:
+    """The query's parameters; a list field takes every value given, one or several
+    (`?status=pending&status=done`, as OpenAPI's form style sends an array)."""
+    lists = {
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if get_origin(field.annotation) is list
+    }
     params: dict[str, Any] = {}
     for key in request.query_params:
         values = request.query_params.getlist(key)
-        params[key] = values if len(values) > 1 else values[0]
+        params[key] = values if len(values) > 1 or key in lists else values[0]
     return model.model_validate(params)

@@ -98,7 +98,10 @@ class TicketQuery(Strict):
     def _split_status(cls, values: dict[str, object]) -> dict[str, object]:
         status = values.get("status")
         if isinstance(status, str):
-            values["status"] = [part for part in status.split(",") if part]
+            status = [status]
+        if isinstance(status, list):
+            # Several at once: repeated (`?status=a&status=b`) or comma-separated.
+            values["status"] = [part for item in status for part in str(item).split(",") if part]
         return values
 
 
