@@ -164,7 +164,8 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             components.update(schema.pop("$defs", {}))
             components[route.body.__name__] = schema
             operation["requestBody"] = {
-                "required": True,
+                # A body whose every field is optional may be left out.
+                "required": bool(schema.get("required")),
                 "content": {
                     "application/json": {
                         "schema": {"$ref": f"#/components/schemas/{route.body.__name__}"}

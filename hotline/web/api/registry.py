@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from hotline.i18n import N_
 from hotline.services.actor import Actor
+from hotline.services.errors import Invalid
 from hotline.web.auth import require
 from hotline.web.errors import ApiError
 from hotline.web.guards import NUL_MESSAGE
@@ -91,6 +92,18 @@ def _holds_nul(payload: object) -> bool:
         elif isinstance(node, list):
             pending += node
     return False
+
+
+# Row ids are 32-bit on PostgreSQL: a larger one names nothing (and must not reach the driver).
+MAX_ID = 2**31 - 1
+
+
+def path_id(request: Request, name: str, message: str) -> int:
+    """The id in the path parameter `name`: ASCII digits up to MAX_ID, else Invalid (422)."""
+    raw = request.path_params[name]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
+        raise Invalid(message, {name: N_("not a number")})
+    return int(raw)
 
 
 def parse_query(request: Request, model: type[Model]) -> Model:

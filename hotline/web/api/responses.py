@@ -129,7 +129,13 @@ RETURNS: dict[tuple[str, str], Schema] = {
 
 # Routes that answer something else than JSON: media type → schema.
 MEDIA: dict[tuple[str, str], dict[str, Schema]] = {
-    ("GET", "/api/events"): {"text/event-stream": STRING},
+    # Each event as schemathesis and browsers read it: its name, its id and its JSON data.
+    ("GET", "/api/events"): {
+        "text/event-stream": {
+            "type": "object",
+            "properties": {"event": STRING, "id": STRING, "data": STRING},
+        }
+    },
     ("GET", "/api/reports/kpi"): {
         "application/json": OBJECT,
         "text/csv": STRING,
