@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from hotline.web.api.registry import ApiRoute
+from hotline.web.api.registry import MAX_ID, ApiRoute
 from hotline.web.api.responses import SHAPES, success_content
 from tickets.callbacks import TaskStatus
 from tickets.types import TicketType
@@ -43,7 +43,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "number": {"type": "string", "minLength": 1, "maxLength": 24},
     "linkedid": {"type": "string", "minLength": 1, "maxLength": 64},
 }
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # Every refusal by who causes it; each operation lists those it can give.
 REFUSALS = {
     400: "the body is not a JSON object (malformed, or nested too deeply)",
