@@ -249,7 +249,12 @@ async def pop_latencies(url: str, seconds: float, rate: float) -> list[float]:
         ) as client:
             for _ in range(200):
                 try:
-                    health = (await client.get("/api/health")).json()
+                    health = (
+                        await client.get(
+                            "/api/health",
+                            headers={"Authorization": f"Bearer {next(iter(tokens.values()))}"},
+                        )
+                    ).json()
                     if health["telephony"]["state"] == "ok":
                         break
                 except httpx.TransportError:

@@ -989,9 +989,11 @@ async def chaos(args: argparse.Namespace) -> int:
         with fake_asterisk(ami_port, secret) as fake:
             limits = httpx.Limits(max_connections=AGENTS + SUPERVISORS + 10)
             timeout = httpx.Timeout(10, read=None)
+            # /api/health shows its details (leaders, relay, call log) to staff only.
+            monitoring = {"Authorization": f"Bearer {next(iter(staff.supervisor_tokens.values()))}"}
             async with (
-                httpx.AsyncClient(limits=limits, timeout=timeout) as client,
-                httpx.AsyncClient() as poller,
+                httpx.AsyncClient(limits=limits, timeout=timeout, headers=monitoring) as client,
+                httpx.AsyncClient(headers=monitoring) as poller,
             ):
                 for worker in workers:
                     worker.start()

@@ -136,7 +136,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
             host, port = settings.agi_bind
             runtime.menu = menu_scripts(core, runtime.telephony)
             scripts = {"survey": survey_script(core), **runtime.menu.scripts()}
-            runtime.agi = FastAgiServer(host, port, scripts)
+            runtime.agi = FastAgiServer(host, port, scripts, peers=settings.agi_peers)
             await runtime.agi.start()
             simulator = runtime.telephony_runtime.simulator if runtime.telephony_runtime else None
             if simulator is not None:

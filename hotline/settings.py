@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from tickets.phones import MAINLAND_PREFIXES
+
 DEFAULT_DATABASE_URL = "sqlite:///hotline.db"
 
 
@@ -54,6 +56,21 @@ def _proxies(value: str) -> tuple[str, ...]:
     return found
 
 
+def _prefixes(value: str | None) -> tuple[str, ...]:
+    if value is None or not value.strip():
+        return MAINLAND_PREFIXES
+    prefixes = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not all(prefix.startswith("+") and prefix[1:].isdigit() for prefix in prefixes):
+        raise SettingsError("HOTLINE_DIAL_PREFIXES must be E.164 prefixes such as +8613,+86571")
+    return prefixes
+
+
+def _whole(value: str, name: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 1000:
+        raise SettingsError(f"{name} must be a whole number from 1 to 1000")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -73,6 +90,15 @@ class Settings:
     inbound_contexts: frozenset[str] = frozenset({"hotline-in"})
     outbound_context: str = "callback-out"
     outbound_caller_id: str = "Hotline <96777>"
+    # The E.164 prefixes click-to-call may dial (HOTLINE_DIAL_PREFIXES, comma-separated).
+    dial_prefixes: tuple[str, ...] = MAINLAND_PREFIXES
+    # Who may connect to the FastAGI port (HOTLINE_AGI_PEERS, comma-separated host names or
+    # addresses of the PBX); empty: anyone who reaches HOTLINE_AGI_BIND.
+    agi_peers: tuple[str, ...] = ()
+    # Live feeds (SSE) one user may hold open at once (HOTLINE_FEEDS_PER_USER).
+    feeds_per_user: int = 5
+    # Seconds a client may take to send a request's headers (HOTLINE_HEADER_TIMEOUT_SECONDS).
+    header_timeout_seconds: float = 10.0
     # The console: a session ends after this long without a request.
     session_idle_minutes: int = 30
     # Cookies only over HTTPS: on behind a TLS proxy in production.
@@ -158,6 +184,14 @@ class Settings:
             ),
             outbound_context=env.get("HOTLINE_OUTBOUND_CONTEXT", "callback-out"),
             outbound_caller_id=env.get("HOTLINE_CALLER_ID", "Hotline <96777>"),
+            agi_peers=tuple(
+                part.strip() for part in env.get("HOTLINE_AGI_PEERS", "").split(",") if part.strip()
+            ),
+            dial_prefixes=_prefixes(env.get("HOTLINE_DIAL_PREFIXES")),
+            feeds_per_user=_whole(env.get("HOTLINE_FEEDS_PER_USER", "5"), "HOTLINE_FEEDS_PER_USER"),
+            header_timeout_seconds=_whole(
+                env.get("HOTLINE_HEADER_TIMEOUT_SECONDS", "10"), "HOTLINE_HEADER_TIMEOUT_SECONDS"
+            ),
             session_idle_minutes=_minutes(env.get("HOTLINE_SESSION_IDLE_MINUTES", "30")),
             secure_cookies=_flag(
                 env.get("HOTLINE_SECURE_COOKIES", "off"), "HOTLINE_SECURE_COOKIES"

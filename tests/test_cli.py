@@ -164,13 +164,32 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _health_when(port: int, ready: object, seconds: float = 15) -> dict[str, object]:
-    """Poll /api/health until `ready(body)` holds; the last body either way."""
+def _staff_token(env: dict[str, str]) -> str:
+    """A supervisor's token: /api/health shows its details only to staff."""
+    added = _run(
+        env,
+        "users",
+        "add",
+        "zhao.sup",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    return _run(env, "users", "token", "zhao.sup").stdout.strip().splitlines()[-1]
+
+
+def _health_when(port: int, ready: object, token: str, seconds: float = 15) -> dict[str, object]:
+    """Poll /api/health (as staff) until `ready(body)` holds; the last body either way."""
     body: dict[str, object] = {}
     deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
     while time.monotonic() < deadline:
         try:
-            body = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json()
+            body = httpx.get(
+                f"http://127.0.0.1:{port}/api/health", timeout=1, headers=headers
+            ).json()
             if ready(body):  # type: ignore[operator]
                 return body
         except httpx.TransportError:
@@ -183,6 +202,7 @@ def test_serve_answers_health_ok_and_keeps_its_log_quiet(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     port = _free_port()
+    token = _staff_token(env)
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -193,7 +213,7 @@ def test_serve_answers_health_ok_and_keeps_its_log_quiet(
         )
     try:
         # Several SLA sweeps (every 2 s) have run by the time the scheduler has three runs.
-        body = _health_when(port, lambda b: b.get("scheduler", {}).get("runs", 0) >= 3)
+        body = _health_when(port, lambda b: b.get("scheduler", {}).get("runs", 0) >= 3, token)
         assert body["status"] == "ok", body
         assert body["scheduler"]["leader"] is True  # type: ignore[index]
     finally:
@@ -209,6 +229,7 @@ def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
     env: dict[str, str],
 ) -> None:
     port = _free_port()
+    token = _staff_token(env)
     server = subprocess.Popen(
         [*HOTLINE, "serve"],
         env={**env, "HOTLINE_HTTP_BIND": f"127.0.0.1:{port}", "HOTLINE_SIMULATOR": "on"},
@@ -216,7 +237,7 @@ def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
         stderr=subprocess.DEVNULL,
     )
     try:
-        body = _health_when(port, lambda b: b.get("telephony", {}).get("state") == "ok")
+        body = _health_when(port, lambda b: b.get("telephony", {}).get("state") == "ok", token)
         assert body["status"] == "ok", body
         (pbx,) = body["telephony"]["servers"]  # type: ignore[index]
         assert pbx["state"] == "connected"
@@ -227,6 +248,7 @@ def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
 
 def test_simulate_serves_ami_that_serve_connects_to(env: dict[str, str]) -> None:
     ami_port, http_port = _free_port(), _free_port()
+    token = _staff_token(env)
     simulator = subprocess.Popen(
         [*HOTLINE, "simulate", "--port", str(ami_port), "--speed", "10"],
         env=env,
@@ -246,7 +268,7 @@ def test_simulate_serves_ami_that_serve_connects_to(env: dict[str, str]) -> None
             stderr=subprocess.PIPE,
             text=True,
         )
-        body = _health_when(http_port, lambda b: b.get("telephony", {}).get("state") == "ok")
+        body = _health_when(http_port, lambda b: b.get("telephony", {}).get("state") == "ok", token)
         assert body.get("status") == "ok", body
     finally:
         logs = ""

@@ -175,6 +175,19 @@ def test_compose_runs_two_replicas_reachable_only_through_the_https_proxy() -> N
     assert "flush_interval -1" in caddyfile
 
 
+def test_only_asterisk_reaches_the_fastagi_port() -> None:
+    """FastAGI scripts record what callers say: only the PBX may connect. Asterisk alone
+    shares a network with the app besides the app itself, and the app refuses any other peer."""
+    found = services()
+    app = found["app"]
+    assert environment(app)["HOTLINE_AGI_PEERS"] == "asterisk"
+    assert "pbx" in app["networks"]
+    sharing_pbx = {name for name, service in found.items() if "pbx" in service.get("networks", [])}
+    assert sharing_pbx == {"app", "asterisk"}
+    assert "pbx" not in found["caddy"]["networks"] and "pbx" not in found["postgres"]["networks"]
+    assert not [port for port in found["asterisk"].get("ports", []) if "4573" in str(port)]
+
+
 def test_compose_takes_every_secret_from_the_environment() -> None:
     for name, service in services().items():
         for key, value in environment(service).items():

@@ -65,7 +65,11 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int, 
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                health = httpx.get(f"{base}/api/health", timeout=1).json()
+                health = httpx.get(
+                    f"{base}/api/health",
+                    timeout=1,
+                    headers={"Authorization": f"Bearer {token}"},
+                ).json()
                 if health.get("telephony", {}).get("state") == "ok":
                     break
             except httpx.TransportError:

@@ -29,7 +29,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serving(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path]]:
     if not database_url.startswith("postgres"):
         pytest.skip("several workers need PostgreSQL (SQLite serves one process)")
     http_port = _free_port()
@@ -42,13 +44,25 @@ def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
         "HOTLINE_HTTP_BIND": f"127.0.0.1:{http_port}",
         "HOTLINE_AGI_BIND": f"127.0.0.1:{_free_port()}",
     }
+    # /api/health shows which worker answered only to staff.
+    subprocess.run(
+        [*HOTLINE, "users", "add", "zhao.sup", "--role", "supervisor", "--password-stdin"],
+        input=b"a long enough password\n",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    issued = subprocess.run(
+        [*HOTLINE, "users", "token", "zhao.sup"], env=env, check=True, capture_output=True
+    )
+    token = issued.stdout.decode().strip().splitlines()[-1]
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [*HOTLINE, "serve"], env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        yield process, f"http://127.0.0.1:{http_port}"
+        yield process, f"http://127.0.0.1:{http_port}", token, log
     finally:
         if process.poll() is None:
             process.kill()
@@ -58,7 +72,7 @@ def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
 
 
 def _workers_seen(
-    base: str, wanted: Callable[[dict[str, dict[str, Any]]], bool]
+    base: str, token: str, wanted: Callable[[dict[str, dict[str, Any]]], bool]
 ) -> dict[str, dict[str, Any]]:
     """Health as each worker answers it (by pid), asked until `wanted` holds."""
     seen: dict[str, dict[str, Any]] = {}
@@ -66,7 +80,9 @@ def _workers_seen(
     while time.monotonic() < deadline:
         try:
             # A new connection each time: the kernel picks a worker per connection.
-            health = httpx.get(f"{base}/api/health", timeout=2).json()
+            health = httpx.get(
+                f"{base}/api/health", timeout=2, headers={"Authorization": f"Bearer {token}"}
+            ).json()
         except (httpx.TransportError, ValueError):
             time.sleep(0.1)
             continue
@@ -91,15 +107,23 @@ def _alive(parent: int) -> set[str]:
 
 
 def test_several_workers_share_the_work_and_survive_losing_one(
-    serving: tuple[subprocess.Popen[bytes], str],
+    serving: tuple[subprocess.Popen[bytes], str, str, Path],
 ) -> None:
-    process, base = serving
+    process, base, token, log = serving
     deadline = time.monotonic() + SECONDS
     while len(_alive(process.pid)) < WORKERS:
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.1)
     alive = _alive(process.pid)
-    seen = _workers_seen(base, lambda seen: _one_tracks(seen, alive))
+    seen = _workers_seen(base, token, lambda seen: _one_tracks(seen, alive))
+    # The workers' access log keeps a search's names, not the phone number searched for.
+    searched = httpx.get(
+        f"{base}/api/customers",
+        params={"phone": "15900001234"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert searched.status_code == 200
     assert sum(worker["scheduler_leader"] for worker in seen.values()) <= 1
 
     tracker = next(pid for pid, worker in seen.items() if worker["telephony_tracking"])
@@ -110,11 +134,13 @@ def test_several_workers_share_the_work_and_survive_losing_one(
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.1)
     alive = _alive(process.pid)
-    _workers_seen(base, lambda seen: _one_tracks(seen, alive))
+    _workers_seen(base, token, lambda seen: _one_tracks(seen, alive))
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0
     assert not _alive_any(alive)
+    written = log.read_text(errors="replace")
+    assert "/api/customers?phone=…" in written and "15900001234" not in written
 
 
 def _alive_any(pids: set[str]) -> bool:

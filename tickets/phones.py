@@ -42,3 +42,17 @@ def mask_phone(e164: str | None) -> str | None:
     if len(e164) <= 10:
         return e164[:3] + "*" * (len(e164) - 3)
     return e164[:6] + "*" * (len(e164) - 10) + e164[-4:]
+
+
+# Where click-to-call may ring, as E.164 prefixes: mainland mobiles (1[3-9]…) and fixed lines
+# with their area code (10, 2x, 3xx … 9xx). Anything else (abroad, premium) is toll fraud's way.
+MAINLAND_PREFIXES = (
+    *(f"+861{second}" for second in "3456789"),
+    "+8610",
+    *(f"+86{first}" for first in "23456789"),
+)
+
+
+def may_dial(e164: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether a normalised number begins with one of the allowed prefixes."""
+    return any(e164.startswith(prefix) for prefix in prefixes)

@@ -19,7 +19,7 @@ from hotline.telephony.model import CallRecord
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
 from tickets.access import Use
-from tickets.phones import PhoneError, mask_phone, normalise_phone
+from tickets.phones import PhoneError, mask_phone, may_dial, normalise_phone
 from tickets.workflow import CALLERS, QUEUE_AGENTS
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,12 @@ async def click_to_call(
         number = normalise_phone(request.number, settings.local_area_code)
     except PhoneError as error:
         raise Invalid(str(error), {"number": str(error)}) from error
+    if not may_dial(number, settings.dial_prefixes):
+        raise Invalid(
+            N_("this number is outside the areas the hotline may call"),
+            {"number": N_("not an allowed prefix (HOTLINE_DIAL_PREFIXES)")},
+            code="number_not_allowed",
+        )
     pbx = phones.running(telephony)
     action_id = phones.reserve_call(pbx, request.server)
     entity, key, ticket_id = "call", action_id, None

@@ -91,6 +91,9 @@ def create_engine(plain_url: str, **options: Any) -> AsyncEngine:
     if postgres and "poolclass" not in options:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 10)
+    # A failed statement's text would carry its parameters (phones, names, addresses) into
+    # the error log and any message built from the error: they are never shown.
+    options.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **options)
     if postgres and not options.get("pool_pre_ping"):
         event.listen(engine.sync_engine.pool, "checkin", _remember_checkin)

@@ -4,6 +4,8 @@ pure (tickets/callbacks.py); this module keeps their state."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -516,17 +518,28 @@ async def claim_for_dialling(
             continue
         numbers.add(number)
         task.dialling_since = now
+        # The Originate's ActionID, reserved before the call is placed: the survey script
+        # accepts a call only for the dial it names, and an unguessable one.
+        task.dial_action_id = f"survey-{secrets.token_urlsafe(18)}"
         session.add(task)
         claimed.append((task, ticket))
     await session.flush()
     return await _views(session, claimed)
 
 
-async def dialled(session: AsyncSession, task_id: int, action_id: str) -> None:
-    task = await session.get(CallbackTask, task_id)
-    if task is not None:
-        task.dial_action_id = action_id
-        session.add(task)
+async def being_dialled(session: AsyncSession, task_id: int, action_id: str) -> TaskView | None:
+    """The task, when it is pending and being dialled now by the Originate `action_id`; None
+    for any other task (never dialled, dialled by another call, already surveyed)."""
+    view = await get_task(session, task_id)
+    task = view.task
+    if (
+        task.status != TaskStatus.PENDING.value
+        or task.dialling_since is None
+        or task.dial_action_id is None
+        or not hmac.compare_digest(task.dial_action_id, action_id)
+    ):
+        return None
+    return view
 
 
 async def settle_dials(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:

@@ -5,13 +5,18 @@ The server never hangs up a caller it cannot serve. An unknown script, a script 
 that stalls (the database away, a lock held too long) or a reply Asterisk never sends: the
 server closes the connection without a HANGUP, Asterisk sets AGISTATUS=SUCCESS and the dialplan
 goes on to its own menu or a queue. Only a script may end a call, and only deliberately (a
-goodbye after finished self-service)."""
+goodbye after finished self-service).
+
+With `peers` (HOTLINE_AGI_PEERS: the PBX's host names or addresses) a connection from any other
+address is closed unread: a FastAGI script records what a caller said, so only the PBX may run
+one. The names are resolved at each connection (a PBX container restarted on a new address)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import Awaitable, Callable, Collection
 
 from ivr.agi import AgiChannel, AgiError, HungUp
 
@@ -33,7 +38,9 @@ class FastAgiServer:
         scripts: dict[str, Script],
         *,
         think_limit: float = THINK_LIMIT,
+        peers: Collection[str] = (),
     ) -> None:
+        self._peers = tuple(peers)
         self._host = host
         self._port = port
         self._scripts = scripts
@@ -59,6 +66,8 @@ class FastAgiServer:
         self._calls.add(task)
         channel = AgiChannel(reader, writer)
         try:
+            if not await self._from_a_peer(writer):
+                return
             await channel.read_headers()
             script = self._scripts.get(channel.script)
             if script is None:
@@ -75,6 +84,23 @@ class FastAgiServer:
         finally:
             await channel.close()
             self._calls.discard(task)
+
+    async def _from_a_peer(self, writer: asyncio.StreamWriter) -> bool:
+        if not self._peers:
+            return True
+        address = str(writer.get_extra_info("peername")[0])
+        loop = asyncio.get_running_loop()
+        allowed: set[str] = set()
+        for peer in self._peers:
+            try:
+                found = await loop.getaddrinfo(peer, None, proto=socket.IPPROTO_TCP)
+            except OSError:
+                continue
+            allowed |= {str(entry[4][0]) for entry in found}
+        if address in allowed:
+            return True
+        log.warning("FastAGI connection from %s, not the PBX: closed", address)
+        return False
 
     async def _run(self, script: Script, channel: AgiChannel) -> None:
         """Run the script, abandoning it when it leaves the caller in silence too long."""

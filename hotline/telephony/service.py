@@ -295,14 +295,16 @@ class Telephony:
         ticket_id: int,
         outbound_context: str,
         caller_id: str,
+        action_id: str,
+        survey_token: str,
         server: str | None = None,
         ring_seconds: int = 40,
     ) -> str:
         """Call the customer through the outbound context; when they answer, Asterisk runs
-        the [survey] context, whose AGI asks the questions. The ActionID is returned: the
-        call it makes in the call log tells how the dialling ended."""
+        the [survey] context, whose AGI asks the questions. The ActionID (reserved with the
+        task's claim) is returned: the call it makes in the call log tells how the dialling
+        ended. The survey script takes the call only with the ActionID and `survey_token`."""
         line = self.line(server)
-        action_id = line.client.next_action_id()
         dial = dial_string(number, self._local_area_code)
         line.tracker.expect_originate(action_id, caller=number, now=self._clock())
         self.writer.link(action_id, OriginateLink(ticket_id, None))
@@ -316,6 +318,7 @@ class Telephony:
             ("Async", "true"),
             ("Variable", f"HOTLINE_ORIGINATE={action_id}"),
             ("Variable", f"HOTLINE_CALLBACK={callback_id}"),
+            ("Variable", f"HOTLINE_SURVEY_TOKEN={survey_token}"),
         ]
         await line.client.send("Originate", headers, action_id=action_id)
         return action_id

@@ -1,10 +1,14 @@
-"""The automated survey call's script on our side: which callback it is (the channel variable
-our Originate set), the conversation (ivr/survey.py), and what it leaves in the database — a
-reached attempt and the survey, or an attempt recorded as not answered when the customer gave
-no usable answer or hung up, so that a person or a later attempt takes over."""
+"""The automated survey call's script on our side: which callback it is (the channel variables
+our Originate set: the task, the Originate's ActionID and a token only our secret key makes;
+any other FastAGI connection naming a task is handed back untouched), the conversation
+(ivr/survey.py), and what it leaves in the database — a reached attempt and the survey, or an
+attempt recorded as not answered when the customer gave no usable answer or hung up, so that a
+person or a later attempt takes over."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -13,6 +17,7 @@ from hotline.application import surveys as survey_cases
 from hotline.application.unit import Core
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
+from hotline.services.errors import NotFound
 from hotline.settings import Settings
 from hotline.telephony.fastagi import Script
 from hotline.telephony.service import Telephony
@@ -25,19 +30,50 @@ from tickets.workflow import Role
 log = logging.getLogger(__name__)
 
 CALLBACK_VARIABLE = "HOTLINE_CALLBACK"
+ORIGINATE_VARIABLE = "HOTLINE_ORIGINATE"
+TOKEN_VARIABLE = "HOTLINE_SURVEY_TOKEN"  # noqa: S105 (a variable's name)
+
+
+def survey_token(secret_key: str, action_id: str) -> str:
+    """What only our Originate can give the survey call: a MAC of its ActionID."""
+    mac = hmac.new(secret_key.encode(), f"survey:{action_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+async def _dialled_task(context: Core, channel: AgiChannel) -> service.TaskView | None:
+    """The callback this call is for, when our Originate placed it for that task and the task is
+    being dialled now; None (and a warning) for anything else."""
+    raw = await channel.get_variable(CALLBACK_VARIABLE)
+    if raw is None or not raw.isdigit():
+        # Handed back: the [survey] context apologises and says goodbye.
+        log.warning("survey call without a %s variable", CALLBACK_VARIABLE)
+        return None
+    action_id = await channel.get_variable(ORIGINATE_VARIABLE) or ""
+    token = await channel.get_variable(TOKEN_VARIABLE) or ""
+    expected = survey_token(context.settings.secret_key, action_id)
+    if not action_id or not hmac.compare_digest(token, expected):
+        log.warning("survey call for callback %s not placed by hotline: refused", raw)
+        return None
+    async with context.sessions() as session:
+        try:
+            view = await service.being_dialled(session, int(raw), action_id)
+        except NotFound:
+            view = None
+    if view is None:
+        log.warning("survey call for callback %s, which is not being dialled: refused", raw)
+    return view
+
+
 IVR = Actor(user_id=0, username="ivr", role=Role.QUALITY)
 
 
 def survey_script(context: Core) -> Script:
     async def survey(channel: AgiChannel) -> None:
-        raw = await channel.get_variable(CALLBACK_VARIABLE)
-        if raw is None or not raw.isdigit():
-            # Handed back: the [survey] context apologises and says goodbye.
-            log.warning("survey call without a %s variable", CALLBACK_VARIABLE)
+        view = await _dialled_task(context, channel)
+        if view is None:
             return
-        task_id = int(raw)
-        async with context.sessions() as session:
-            view = await service.get_task(session, task_id)
+        assert view.task.id is not None
+        task_id = view.task.id
         linkedid = channel.headers.get("agi_uniqueid")
         try:
             answers = await run_survey(channel, view.ticket.number)
@@ -70,8 +106,11 @@ def survey_dialler(
 ) -> Callable[[service.TaskView], Awaitable[str]]:
     async def dial(view: service.TaskView) -> str:
         assert view.task.id is not None and view.ticket.id is not None
-        assert view.ticket.caller_phone is not None
+        assert view.ticket.caller_phone is not None and view.task.dial_action_id is not None
+        action_id = view.task.dial_action_id
         return await telephony.originate_survey(
+            action_id=action_id,
+            survey_token=survey_token(settings.secret_key, action_id),
             number=view.ticket.caller_phone,
             callback_id=view.task.id,
             ticket_id=view.ticket.id,

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -34,9 +35,10 @@ from hotline.web.api import (
     wallboard,
 )
 from hotline.web.api.openapi import openapi_document
-from hotline.web.api.registry import ApiRoute
+from hotline.web.api.registry import ApiRoute, starlette_routes
 from hotline.web.context import AppContext
 from hotline.web.errors import EXCEPTION_HANDLERS
+from hotline.web.guards import RequestGuard
 from hotline.web.pages import admin as admin_pages
 from hotline.web.pages import admin_calendar as calendar_pages
 from hotline.web.pages import auth as auth_pages
@@ -90,16 +92,18 @@ def create_app(
         finally:
             await runtime.stop()
 
-    routes: list[BaseRoute] = [route.starlette_route() for route in API_ROUTES]
+    routes: list[BaseRoute] = [*starlette_routes(API_ROUTES)]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
     routes += ringback_pages.ROUTES
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
-    return Starlette(
+    app = Starlette(
         routes=routes,
-        middleware=[session_middleware(config)],
+        middleware=[Middleware(RequestGuard), session_middleware(config)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.state.feed_slots = events.FeedSlots(config.feeds_per_user)
+    return app

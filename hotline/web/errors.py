@@ -105,8 +105,13 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     codes = {404: "not_found", 405: "method_not_allowed"}
     messages = {404: "no such resource", 405: "method not allowed"}
     code = codes.get(exc.status_code, "error")
+    # A 405 says which methods the path allows (Allow), as HTTP asks.
     return error_response(
-        request, exc.status_code, code, messages.get(exc.status_code, str(exc.detail))
+        request,
+        exc.status_code,
+        code,
+        messages.get(exc.status_code, str(exc.detail)),
+        headers=exc.headers,
     )
 
 

@@ -170,3 +170,29 @@ async def test_click_to_call_without_telephony_is_503(api: Api) -> None:
 async def test_click_to_call_is_not_for_technicians(api: Api) -> None:
     response = await api.post("tech", "/api/calls/originate", {"number": "13800138001"})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("number", ["+447911123456", "00447911123456", "+12025550100"])
+async def test_click_to_call_refuses_numbers_outside_the_allowed_prefixes(
+    api: Api, number: str
+) -> None:
+    """Toll fraud: an agent's token must not ring abroad (it became 00447911… on the trunk)."""
+    response = await api.client.post(
+        "/api/calls/originate",
+        json={"number": number},
+        headers={**api.auth("agent"), "Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "number_not_allowed"
+    assert error["message"] == "该号码不在热线允许呼叫的范围内"
+
+
+@pytest.mark.parametrize("number", ["13800138000", "0571 8765 4321", "010-6512 3456"])
+async def test_click_to_call_passes_mainland_numbers_on_to_the_phone_system(
+    api: Api, number: str
+) -> None:
+    response = await api.post("agent", "/api/calls/originate", {"number": number})
+    # No phone system in this app: the number itself was let through.
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "telephony_off"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from conftest import LiveServer
+from conftest import FakeClock, LiveServer, add_staff, app_settings, serve_live
 
 from hotline.events import EventBus
+from hotline.web.app import create_app
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
@@ -120,3 +122,39 @@ async def test_a_warning_reaches_the_agent_it_names(live: LiveServer) -> None:
     mine = await first_event(live, "agent", "sla.warning", warn)
     assert mine is not None and mine["data"]["ticket"] == "ZX-20261120-0001"
     assert await first_event(live, "agent2", "sla.warning", warn, timeout=1.0) is None
+
+
+async def test_one_user_holds_only_so_many_feeds_at_once(
+    database_url: str, clock: FakeClock
+) -> None:
+    """200 feeds on one token were accepted; each holds a connection and a subscription."""
+    tokens = await add_staff(database_url, clock.now)
+    app = create_app(app_settings(database_url, feeds_per_user=2), clock=clock)
+    async with (
+        serve_live(app, tokens) as live,
+        httpx.AsyncClient(base_url=live.base_url, timeout=10) as client,
+        AsyncExitStack() as feeds,
+    ):
+        for _ in range(2):
+            opened = await feeds.enter_async_context(
+                client.stream("GET", "/api/events", headers=live.auth("agent"))
+            )
+            assert opened.status_code == 200
+        refused = await client.get(
+            "/api/events", headers={**live.auth("agent"), "Accept-Language": "zh-CN"}
+        )
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_feeds"
+        assert "实时推送" in refused.json()["error"]["message"]
+        # Another user is not held back by the agent's feeds.
+        async with client.stream("GET", "/api/events", headers=live.auth("agent2")) as other:
+            assert other.status_code == 200
+        await feeds.aclose()
+        # A closed feed gives its place back (once the server has seen the client go).
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            async with client.stream("GET", "/api/events", headers=live.auth("agent")) as again:
+                if again.status_code == 200:
+                    break
+            assert asyncio.get_running_loop().time() < deadline, "the feeds' places never came back"
+            await asyncio.sleep(0.1)

@@ -92,7 +92,7 @@ async def test_breach_is_visible_through_the_api_within_five_seconds(
     live_api: Api, clock: FakeClock
 ) -> None:
     number = (await live_api.post("agent", "/api/tickets", GAS_SMELL)).json()["number"]
-    health = (await live_api.client.get("/api/health")).json()
+    health = (await live_api.get("sup", "/api/health")).json()
     assert health["scheduler"]["leader"] is True and health["scheduler"]["running"] is True
     clock.advance(minutes=31)
     started = time.monotonic()

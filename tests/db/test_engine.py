@@ -78,3 +78,23 @@ async def test_a_recently_used_connection_is_trusted_without_a_ping(
             assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_failed_statement_never_shows_its_parameters(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error's text goes to the log (and once went into answers): the phone number bound to
+    a failed statement must not be in it, on either database."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as failed:
+                await connection.execute(
+                    text("SELECT * FROM no_such_table WHERE phone = :phone"),
+                    {"phone": "+8615900001234"},
+                )
+    finally:
+        await engine.dispose()
+    assert "no_such_table" in str(failed.value)
+    assert "15900001234" not in str(failed.value)
+    assert "15900001234" not in caplog.text

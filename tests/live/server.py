@@ -66,7 +66,9 @@ class Hotline:
 
     def health(self) -> dict[str, Any]:
         with httpx.Client(base_url=self.base_url, timeout=5) as client:
-            body: dict[str, Any] = client.get("/api/health").json()
+            body: dict[str, Any] = client.get(
+                "/api/health", headers={"Authorization": f"Bearer {self.token}"}
+            ).json()
             return body
 
     def calls(self, **filters: str) -> list[Call]:

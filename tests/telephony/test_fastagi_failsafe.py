@@ -18,7 +18,7 @@ from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.telephony.fastagi import FastAgiServer, Script
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
-from hotline.telephony.survey_calls import survey_script
+from hotline.telephony.survey_calls import survey_script, survey_token
 from ivr.agi import AgiChannel
 
 
@@ -115,7 +115,35 @@ async def test_the_database_away_hands_the_survey_call_back(tmp_path: Path) -> N
             "127.0.0.1",
             port,
             "survey",
-            ScriptedCaller(keys=["5"], variables={"HOTLINE_CALLBACK": "7"}),
+            ScriptedCaller(
+                keys=["5"],
+                variables={
+                    "HOTLINE_CALLBACK": "7",
+                    "HOTLINE_ORIGINATE": "survey-1",
+                    "HOTLINE_SURVEY_TOKEN": survey_token(context.settings.secret_key, "survey-1"),
+                },
+            ),
         )
-    assert caller.heard == ["GET VARIABLE HOTLINE_CALLBACK"]
+    assert caller.heard == [
+        "GET VARIABLE HOTLINE_CALLBACK",
+        "GET VARIABLE HOTLINE_ORIGINATE",
+        "GET VARIABLE HOTLINE_SURVEY_TOKEN",
+    ]
     assert caller.handed_back
+
+
+async def test_only_the_pbx_may_run_a_script() -> None:
+    """HOTLINE_AGI_PEERS names the PBX: a connection from anywhere else is closed unread."""
+    ran: list[str] = []
+
+    async def script(channel: AgiChannel) -> None:
+        ran.append(channel.script)
+
+    for peers, runs in ((("192.0.2.10",), []), (("localhost",), ["survey"])):
+        server = FastAgiServer("127.0.0.1", 0, {"survey": script}, peers=peers)
+        await server.start()
+        try:
+            caller = await run_agi_call("127.0.0.1", server.port, "survey", ScriptedCaller(keys=[]))
+        finally:
+            await server.close()
+        assert ran == runs and caller.heard == []

@@ -14,8 +14,10 @@ from conftest import FakeClock, LiveServer
 from sqlmodel import col, select
 
 from hotline.db.tables import CallbackPolicyRow, CallbackTask, Ticket
+from hotline.services import callbacks as callback_service
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
+from hotline.telephony.survey_calls import survey_token
 from hotline.web.context import AppContext
 from ivr import speech
 from ivr import survey as prompts
@@ -59,6 +61,25 @@ async def due_callback(
         return int(tasks.json()["items"][0]["id"])
 
 
+async def dialling(server: LiveServer, task_id: int) -> dict[str, str]:
+    """The task claimed for dialling as the scheduler claims it; the channel variables our
+    Originate gives its call."""
+    context = server.app_context
+    assert isinstance(context, AppContext)
+    settings = context.settings
+    async with context.sessions() as session, session.begin():
+        claimed = await callback_service.claim_for_dialling(
+            session, context.clock(), settings.timezone, settings.local_area_code
+        )
+    [action_id] = [view.task.dial_action_id for view in claimed if view.task.id == task_id]
+    assert action_id is not None
+    return {
+        "HOTLINE_CALLBACK": str(task_id),
+        "HOTLINE_ORIGINATE": action_id,
+        "HOTLINE_SURVEY_TOKEN": survey_token(settings.secret_key, action_id),
+    }
+
+
 async def call(
     server: LiveServer, caller: ScriptedCaller, script: str = "survey"
 ) -> ScriptedCaller:
@@ -84,7 +105,7 @@ def prompts_heard(caller: ScriptedCaller) -> list[str]:
 async def test_a_customer_answers_every_question(phones: LiveServer, clock: FakeClock) -> None:
     task_id = await due_callback(phones, clock)
     caller = ScriptedCaller(
-        keys=["4", "1", "5", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
+        keys=["4", "1", "5", "1", "1"], variables=await dialling(phones, task_id)
     )
     await call(phones, caller)
     ticket_number = (await task(phones, task_id))["ticket"]
@@ -121,9 +142,7 @@ async def test_an_unhappy_customer_reopens_the_resolved_ticket(
     task_id = await due_callback(phones, clock, resolve=True)
     await call(
         phones,
-        ScriptedCaller(
-            keys=["2", "1", "3", "2", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
-        ),
+        ScriptedCaller(keys=["2", "1", "3", "2", "1"], variables=await dialling(phones, task_id)),
     )
     after = await task(phones, task_id)
     assert after["survey"]["score"] == 2 and after["survey"]["resolved"] is False
@@ -138,7 +157,7 @@ async def test_an_unhappy_customer_reopens_the_resolved_ticket(
 async def test_a_wrong_key_is_asked_again(phones: LiveServer, clock: FakeClock) -> None:
     task_id = await due_callback(phones, clock)
     caller = ScriptedCaller(
-        keys=["9", "5", "1", "4", "1", "1"], variables={"HOTLINE_CALLBACK": str(task_id)}
+        keys=["9", "5", "1", "4", "1", "1"], variables=await dialling(phones, task_id)
     )
     await call(phones, caller)
     said = [prompt for prompt in prompts_heard(caller) if prompt not in speech.WORDS]
@@ -150,7 +169,7 @@ async def test_silence_leaves_the_task_for_a_person_or_a_later_attempt(
     phones: LiveServer, clock: FakeClock
 ) -> None:
     task_id = await due_callback(phones, clock)
-    caller = ScriptedCaller(keys=["", ""], variables={"HOTLINE_CALLBACK": str(task_id)})
+    caller = ScriptedCaller(keys=["", ""], variables=await dialling(phones, task_id))
     await call(phones, caller)
     assert prompts.SORRY in prompts_heard(caller) and caller.heard[-1] == "HANGUP"
     after = await task(phones, task_id)
@@ -165,9 +184,7 @@ async def test_a_hang_up_in_the_middle_records_the_attempt_only(
 ) -> None:
     task_id = await due_callback(phones, clock)
     # The customer hangs up after hearing the ticket number and the first question.
-    caller = ScriptedCaller(
-        keys=["4"], variables={"HOTLINE_CALLBACK": str(task_id)}, hang_up_after=5
-    )
+    caller = ScriptedCaller(keys=["4"], variables=await dialling(phones, task_id), hang_up_after=5)
     await call(phones, caller)
     after = await task(phones, task_id)
     assert after["status"] == "pending" and after["survey"] is None
@@ -182,7 +199,7 @@ async def test_missing_prompts_do_not_end_the_survey(phones: LiveServer, clock: 
     missing = frozenset({prompts.TICKET, prompts.SCORE, *speech.WORDS})
     caller = ScriptedCaller(
         keys=["4", "1", "5", "1", "1"],
-        variables={"HOTLINE_CALLBACK": str(task_id)},
+        variables=await dialling(phones, task_id),
         missing=missing,
     )
     await call(phones, caller)
@@ -204,6 +221,46 @@ async def test_a_call_without_its_callback_or_to_an_unknown_script_is_handed_bac
     assert no_task.heard == ["GET VARIABLE HOTLINE_CALLBACK"] and no_task.handed_back
     unknown = await call(phones, ScriptedCaller(keys=[]), script="lottery")
     assert unknown.heard == [] and unknown.handed_back
+
+
+ANSWERS = ["4", "1", "5", "1", "1"]
+
+
+async def test_a_connection_naming_a_task_never_dialled_is_handed_back(
+    phones: LiveServer, clock: FakeClock
+) -> None:
+    """Anyone reaching the FastAGI port could set HOTLINE_CALLBACK to a pending task and
+    record a survey (and reopen and escalate its ticket): only our Originate's call counts."""
+    task_id = await due_callback(phones, clock)
+    caller = await call(
+        phones, ScriptedCaller(keys=ANSWERS, variables={"HOTLINE_CALLBACK": str(task_id)})
+    )
+    assert caller.handed_back and not prompts_heard(caller)
+    after = await task(phones, task_id)
+    assert after["status"] == "pending" and after["survey"] is None and after["history"] == []
+
+
+async def test_a_call_with_a_forged_token_or_another_dials_id_is_handed_back(
+    phones: LiveServer, clock: FakeClock
+) -> None:
+    task_id = await due_callback(phones, clock)
+    ours = await dialling(phones, task_id)
+    forged = {**ours, "HOTLINE_SURVEY_TOKEN": "0" * 64}
+    guessed = {
+        **ours,
+        "HOTLINE_ORIGINATE": "survey-guessed",
+        "HOTLINE_SURVEY_TOKEN": survey_token("not our key", "survey-guessed"),
+    }
+    for variables in (forged, guessed):
+        caller = await call(phones, ScriptedCaller(keys=ANSWERS, variables=variables))
+        assert caller.handed_back and not prompts_heard(caller)
+    assert (await task(phones, task_id))["history"] == []
+    # The real call still goes through, once: replayed, it is handed back.
+    await call(phones, ScriptedCaller(keys=ANSWERS, variables=ours))
+    assert (await task(phones, task_id))["status"] == "done"
+    replay = await call(phones, ScriptedCaller(keys=["1", "1", "1", "2", "2"], variables=ours))
+    assert replay.handed_back and not prompts_heard(replay)
+    assert (await task(phones, task_id))["survey"]["score"] == 4
 
 
 async def automated(server: LiveServer, fake: FakeAsterisk) -> AppContext:

@@ -14,8 +14,7 @@ from hotline.application import callbacks as callback_cases
 from hotline.application import surveys as survey_cases
 from hotline.services import callbacks as service
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid
-from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.registry import ApiRoute, parse_body, parse_query, path_id
 from hotline.web.api.render import HIDDEN, iso
 from hotline.web.api.schemas import AssignIn, AttemptIn, CallbackQuery, SurveyIn
 from hotline.web.context import context_of
@@ -61,10 +60,7 @@ def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo)
 
 
 def _task_id(request: Request) -> int:
-    raw = request.path_params["task_id"]
-    if not raw.isdigit():
-        raise Invalid("a callback task id is a number", {"task_id": "not a number"})
-    return int(raw)
+    return path_id(request, "task_id", "a callback task id is a number")
 
 
 async def list_callbacks(request: Request, actor: Actor | None) -> Response:

@@ -29,7 +29,7 @@ class CallQuery(Strict):
     disposition: Disposition | None = None
     queue: str | None = Field(default=None, max_length=64)
     direction: Direction | None = None
-    customer: int | None = None
+    customer: int | None = Field(default=None, ge=1)
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
 

@@ -16,7 +16,7 @@ from hotline.services.access import complainants_hidden
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.telephony.model import call_json, iso_in
-from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.registry import ApiRoute, parse_body, parse_query, path_id
 from hotline.web.api.render import visit_json
 from hotline.web.api.schemas import CustomerIn, Strict
 from hotline.web.context import context_of
@@ -70,14 +70,12 @@ async def get_customer(request: Request, actor: Actor | None) -> Response:
     of it (tickets/access.py): the file must not name the complainant."""
     assert actor is not None
     context = context_of(request)
-    raw = request.path_params["customer_id"]
-    if not raw.isdigit():
-        raise Invalid("a customer id is a number", {"customer_id": "not a number"})
+    customer_id = path_id(request, "customer_id", "a customer id is a number")
     tz = context.settings.timezone
     async with context.sessions() as session:
-        file = await service.customer_file(session, int(raw), context.clock())
+        file = await service.customer_file(session, customer_id, context.clock())
         if file is None:
-            raise NotFound(f"no customer {raw}")
+            raise NotFound(f"no customer {customer_id}")
         hidden = await complainants_hidden(
             session, actor, [*file.open_tickets, *file.recent_tickets]
         )

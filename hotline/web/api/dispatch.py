@@ -16,7 +16,7 @@ from hotline.services import dispatch as service
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.services.tickets import TicketView
-from hotline.web.api.registry import ApiRoute, parse_body
+from hotline.web.api.registry import ApiRoute, parse_body, path_id
 from hotline.web.api.render import clock_json, iso, visit_json
 from hotline.web.api.schemas import CrewIn, VisitChangeIn, VisitDoneIn, VisitIn
 from hotline.web.context import context_of
@@ -112,10 +112,7 @@ async def book(request: Request, actor: Actor | None) -> Response:
 
 
 def _visit_id(request: Request) -> int:
-    raw = request.path_params["visit_id"]
-    if not raw.isdigit():
-        raise Invalid("a visit id is a number", {"visit_id": "not a number"})
-    return int(raw)
+    return path_id(request, "visit_id", "a visit id is a number")
 
 
 async def change(request: Request, actor: Actor | None) -> Response:

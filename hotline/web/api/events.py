@@ -4,17 +4,20 @@ for, SLA warnings and breaches, call progress for the wallboard, ticket changes 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from hotline.events import BusClosed, Event, EventBus
+from hotline.i18n import N_
 from hotline.services.access import FACTS_KEY, facts_from_json
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import context_of
+from hotline.web.errors import ApiError
 from tickets import access
 from tickets.workflow import CALLBACK_STAFF, FLOOR_WATCHERS, RINGBACK_WORKERS, SLA_WATCHERS, Role
 
@@ -131,14 +134,61 @@ async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator
                     yield sse_frame(event, seen)
 
 
+class FeedSlots:
+    """How many live feeds each user holds open in this process: each holds a connection and a
+    subscription for as long as it lasts, so one token cannot open hundreds."""
+
+    def __init__(self, per_user: int) -> None:
+        self.per_user = per_user
+        self._open: dict[str, int] = {}
+
+    def take(self, username: str) -> bool:
+        held = self._open.get(username, 0)
+        if held >= self.per_user:
+            return False
+        self._open[username] = held + 1
+        return True
+
+    def give_back(self, username: str) -> None:
+        held = self._open.get(username, 0) - 1
+        if held > 0:
+            self._open[username] = held
+        else:
+            self._open.pop(username, None)
+
+
+class FeedResponse(StreamingResponse):
+    """The feed's slot is given back however the response ends (the client gone, the bus
+    closed, or never started at all)."""
+
+    def __init__(self, content: AsyncIterator[bytes], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
 async def events(request: Request, actor: Actor | None) -> Response:
     assert actor is not None
     context = context_of(request)
     heartbeat = float(getattr(request.app.state, "sse_heartbeat", HEARTBEAT_SECONDS))
-    return StreamingResponse(
-        stream(context.bus, actor, heartbeat),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    slots: FeedSlots = request.app.state.feed_slots
+    if not slots.take(actor.username):
+        raise ApiError(
+            429,
+            "too_many_feeds",
+            N_("too many live feeds are open for your user: close another tab or window"),
+        )
+    return FeedResponse(
+        stream(context.bus, actor, heartbeat), lambda: slots.give_back(actor.username)
     )
 
 
@@ -151,7 +201,7 @@ ROUTES = [
         "`call.*` (supervisors), `ticket.*`, `ringback.*` (agents, supervisors; "
         "`ringback.gas_smell` to dispatchers too)",
         frozenset(Role),
-        responses={200: "text/event-stream"},
+        responses={200: "text/event-stream", 429: "too many feeds open for this user"},
         tag="operations",
     ),
 ]

@@ -15,7 +15,9 @@ from hotline.db.engine import mask_url
 from hotline.db.migrate import alembic_config
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
+from hotline.web.auth import authenticate
 from hotline.web.context import AppContext, context_of
+from hotline.web.errors import ApiError
 
 
 @cache
@@ -57,7 +59,17 @@ async def _calendar(context: AppContext) -> dict[str, Any]:
     }
 
 
+async def _signed_in(request: Request) -> bool:
+    try:
+        await authenticate(request)
+    except ApiError:
+        return False
+    return True
+
+
 async def health(request: Request, _actor: Actor | None) -> Response:
+    """The status for anyone (a load balancer, a monitor); what lies behind it (database host
+    and user, PBX names and errors, scheduler internals) for signed-in staff only."""
     context = context_of(request)
     database = await _database(context)
     calendar = (
@@ -89,7 +101,10 @@ async def health(request: Request, _actor: Actor | None) -> Response:
         if context.relay is not None
         else {"state": "off", "detail": "one process: events stay in it"},
     }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    status_code = 200 if ok else 503
+    if not await _signed_in(request):
+        return JSONResponse({"status": body["status"]}, status_code=status_code)
+    return JSONResponse(body, status_code=status_code)
 
 
 ROUTES = [
@@ -97,7 +112,8 @@ ROUTES = [
         "GET",
         "/api/health",
         health,
-        "Database, scheduler, telephony, calendar and event relay state (open: for monitoring)",
+        "`status` for anyone (monitoring); with a token also the database, scheduler, "
+        "telephony, calendar and event relay state",
         None,
         responses={200: "healthy", 503: "degraded: see which part"},
         tag="operations",

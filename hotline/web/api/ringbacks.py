@@ -12,9 +12,8 @@ from starlette.responses import JSONResponse, Response
 from hotline.application import ringbacks as cases
 from hotline.services import ringbacks as service
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid
 from hotline.services.wallboard import start_of_local_day
-from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.registry import ApiRoute, parse_body, parse_query, path_id
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
 from tickets.workflow import RINGBACK_STAFF
@@ -31,10 +30,7 @@ class WithdrawIn(Strict):
 
 
 def _ringback_id(request: Request) -> int:
-    raw = request.path_params["ringback_id"]
-    if not raw.isdigit():
-        raise Invalid("a ring-back id is a number", {"ringback_id": "not a number"})
-    return int(raw)
+    return path_id(request, "ringback_id", "a ring-back id is a number")
 
 
 async def list_ringbacks(request: Request, _actor: Actor | None) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from tickets.callbacks import Outcome, TaskStatus
 from tickets.types import Priority, TicketType
@@ -24,7 +24,19 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+def _written_out(moment: object) -> object:
+    """A time is written out (ISO 8601); pydantic would read a bare number as seconds since
+    1970, which no client means."""
+    if isinstance(moment, int | float) or (
+        isinstance(moment, str) and moment.strip().lstrip("-").replace(".", "", 1).isdigit()
+    ):
+        raise ValueError(
+            "give the time as ISO 8601 with its offset, e.g. 2026-11-22T09:30:00+08:00"
+        )
+    return moment
+
+
+AwareDatetime = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_aware)]
 
 
 class Strict(BaseModel):
@@ -98,7 +110,10 @@ class TicketQuery(Strict):
     def _split_status(cls, values: dict[str, object]) -> dict[str, object]:
         status = values.get("status")
         if isinstance(status, str):
-            values["status"] = [part for part in status.split(",") if part]
+            status = [status]
+        if isinstance(status, list):
+            # Several at once: repeated (`?status=a&status=b`) or comma-separated.
+            values["status"] = [part for item in status for part in str(item).split(",") if part]
         return values
 
 
