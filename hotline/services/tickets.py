@@ -353,7 +353,10 @@ def _text_clause(text: str, searcher: Actor | None) -> Any:
     )
     if searcher is None:
         return or_(number, description, particulars)
-    named = contains(cast(col(Ticket.named_staff), String), json.dumps(searcher.username))
+    # named_staff is a JSON list, stored as its text on both databases.
+    named = cast(col(Ticket.named_staff), String).contains(
+        json.dumps(searcher.username), autoescape=True
+    )
     unseen_complaint = access.TicketFacts(TicketType.COMPLAINT, None, None, None)
     reads_complaints = access.decide(
         searcher.staff, unseen_complaint, access.Use.SEE_COMPLAINANT
