@@ -137,3 +137,8 @@ def status_from_receipt(stat: str) -> SmsStatus | None:
 def dedupe_key(event: str, phone: str) -> str:
     """One notice per event and recipient, however often it is queued."""
     return f"{event}|{phone}"
+
+
+def receives_sms(phone: str) -> bool:
+    """A mainland mobile number in E.164 (+86 1xx xxxx xxxx): fixed lines get no SMS."""
+    return len(phone) == 14 and phone.startswith("+861") and phone[1:].isdigit()
