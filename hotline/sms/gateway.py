@@ -31,6 +31,7 @@ from aiosmpplib import (
     SubmitSm,
     SubmitSmResp,
 )
+from aiosmpplib.correlator import SimpleCorrelator
 from aiosmpplib.log import CRITICAL
 from aiosmpplib.retrytimer import SimpleExponentialBackoff
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 # After a throttled answer the gateway is left alone this long before the next submit.
 THROTTLE_PAUSE_SECONDS = 0.2
+# An unanswered submit is given up after this long (the sender retries it).
+RESPONSE_TTL_SECONDS = 30.0
 # generic_nack: the gateway could not read our PDU; retried like a system error.
 GENERIC_NACK_STATUS = 0x00000008
 
@@ -162,6 +165,28 @@ class _ThrottlePause(AbstractThrottleHandler):  # type: ignore[misc]  # the libr
         return max(self._until - time.monotonic(), 0.01)
 
 
+class _Correlator(SimpleCorrelator):  # type: ignore[misc]
+    """The library's request/response correlation, less two costs that grow with the traffic:
+    receipts are matched by message id in the outbox, not kept here for three days; and its
+    expiry scan, which walks every stored request on every call, runs at most once a second."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, max_ttl_response=RESPONSE_TTL_SECONDS)
+        self._swept_at = 0.0
+
+    async def put_delivery(self, smsc_message_id: str, submit_sm: SubmitSm) -> None:
+        return None
+
+    async def get_delivery(self, receipt: DeliverSm) -> SubmitSm | None:
+        return None
+
+    async def _remove_expired(self) -> None:
+        now = time.monotonic()
+        if now - self._swept_at >= 1.0:
+            self._swept_at = now
+            await super()._remove_expired()
+
+
 class _RateLimit(AbstractRateLimiter):  # type: ignore[misc]  # the library ships no type hints
     """At most `rate` submits a second, spaced evenly (a burst of a second's worth at most)."""
 
@@ -196,6 +221,7 @@ class SmppGateway:
             hook=_Hook(outcomes, self._bound),
             broker=self._broker,
             rate_limiter=_RateLimit(url.rate),
+            correlator=_Correlator(client_id),
             throttle_handler=throttle,
             retry_timer=SimpleExponentialBackoff(min_delay=200, max_increases=5),
             socket_timeout=10.0,
