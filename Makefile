@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python benchmarks/api_create.py
 	$(BIN)/python benchmarks/ami_ingest.py
 	$(BIN)/python benchmarks/fastagi_sessions.py
+	$(BIN)/python benchmarks/sms_throughput.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache hotline/locale/*/LC_MESSAGES/*.mo

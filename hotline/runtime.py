@@ -21,6 +21,8 @@ from hotline.relay import EventRelay
 from hotline.scheduler import SchedulerService
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
+from hotline.sms.sender import SmsSender
+from hotline.sms.url import parse_smpp_url
 from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.lease import TelephonyLease
 from hotline.telephony.menu_calls import MenuScripts, menu_scripts
@@ -113,6 +115,8 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         callback_interval=settings.callback_interval_seconds,
         ringback_interval=settings.callback_interval_seconds,
     )
+    if settings.smpp_url:
+        scheduler.sms = SmsSender(core, parse_smpp_url(settings.smpp_url))
     runtime = Runtime(engine, core, scheduler)
     try:
         if settings.relay_events:

@@ -25,6 +25,7 @@ from hotline.application.sla import sweep_due
 from hotline.application.unit import Core
 from hotline.leader import Leadership
 from hotline.services import callbacks as callback_service
+from hotline.sms.sender import SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class SchedulerService:
     # Rings back callers when agents are free; set by the composition root with telephony.
     ringback_phone: ringback_cases.RingbackPhone | None = None
     ringback_interval: float = 5.0
+    # Sends the SMS outbox when a gateway is configured (HOTLINE_SMPP_URL): in the leader only,
+    # so that several workers never send the same message.
+    sms: SmsSender | None = None
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
@@ -139,6 +143,8 @@ class SchedulerService:
         )
         scheduler.start()
         self._scheduler = scheduler
+        if self.sms is not None:
+            self.sms.start()
         log.info("scheduler started: SLA sweep every %.1f s", self.sweep_interval)
 
     async def _scheduled_sweep(self) -> None:
@@ -255,6 +261,8 @@ class SchedulerService:
     async def _stop_jobs(self) -> None:
         if self._scheduler is not None:
             self._scheduler.pause()
+        if self.sms is not None:
+            await self.sms.stop()
         # Running jobs finish before APScheduler's shutdown, which would cancel them in the
         # middle of a database call and leave its connection behind.
         running = [task for task in self._running_jobs if not task.done()]
@@ -279,4 +287,7 @@ class SchedulerService:
             "last_run_at": self.stats.last_run_at.isoformat() if self.stats.last_run_at else None,
             "last_duration_ms": self.stats.last_duration_ms,
             "last_error": self.stats.last_error,
+            "sms": None
+            if self.sms is None
+            else {"sending": self.sms.running, "bound": self.sms.bound},
         }

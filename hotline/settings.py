@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from hotline.sms.url import SmppUrlError, parse_smpp_url
 from tickets.phones import MAINLAND_PREFIXES
 
 DEFAULT_DATABASE_URL = "sqlite:///hotline.db"
@@ -71,6 +72,17 @@ def _whole(value: str, name: str) -> int:
     return int(value)
 
 
+def _smpp_url(value: str) -> str | None:
+    """Checked at start, so that a typo is told before the first notice waits on it."""
+    if not value.strip():
+        return None
+    try:
+        parse_smpp_url(value.strip())
+    except SmppUrlError as error:
+        raise SettingsError(str(error)) from error
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -112,6 +124,11 @@ class Settings:
     workers: int = 1
     # Events sent between workers and machines through PostgreSQL (hotline/relay.py).
     relay_events: bool = False
+    # The SMS gateway (hotline/sms/): smpp://system_id:password@host:2775?source=96777&rate=50;
+    # unset, notices wait in the outbox, shown on the console's /sms page.
+    smpp_url: str | None = None
+    # The signature the notices start with: 【燃气热线】.
+    sms_signature: str = "燃气热线"
 
     @classmethod
     def from_env(cls, env_file: Path | None = Path(".env")) -> Settings:
@@ -166,6 +183,8 @@ class Settings:
             workers=workers,
             relay_events=relay,
             ami_url=env.get("HOTLINE_AMI_URL") or None,
+            smpp_url=_smpp_url(env.get("HOTLINE_SMPP_URL", "")),
+            sms_signature=env.get("HOTLINE_SMS_SIGNATURE", "燃气热线").strip() or "燃气热线",
             agi_bind=parse_bind(env.get("HOTLINE_AGI_BIND", "127.0.0.1:4573"), "HOTLINE_AGI_BIND"),
             http_bind=parse_bind(
                 env.get("HOTLINE_HTTP_BIND", "127.0.0.1:8000"), "HOTLINE_HTTP_BIND"

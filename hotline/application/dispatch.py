@@ -1,14 +1,19 @@
 """Dispatch use cases: crews, visits booked, moved, cancelled and done, and the visits whose
-window passed with nobody there (announced to the dispatchers after the commit)."""
+window passed with nobody there (announced to the dispatchers after the commit). A booked or
+moved visit queues its SMS to the customer in the same transaction."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from hotline.application.unit import Core, unit_of_work
-from hotline.db.tables import Crew, Visit
+from hotline.application import sms as sms_cases
+from hotline.application.unit import Core, Work, unit_of_work
+from hotline.db.tables import Crew, Ticket, Visit
 from hotline.services import dispatch as service
 from hotline.services.actor import Actor
+from hotline.services.sms_outbox import Recipient
+from tickets.sms_sending import receives_sms
+from tickets.sms_templates import SmsTemplate, Window, window_parameters
 
 
 async def create_crew(
@@ -60,6 +65,7 @@ async def book_visit(
             now=work.now,
         )
         fix_due = await service.fix_deadline_before_visit_ends(work.session, visit, work.now)
+        await _tell_customer(work, core, visit, SmsTemplate.VISIT_CONFIRMED, "confirmed")
     return visit, fix_due
 
 
@@ -77,7 +83,7 @@ async def reschedule_visit(
     """The visit moved away from, and the one booked in its place."""
     rulebook = await core.rulebooks.get()
     async with unit_of_work(core) as work:
-        return await service.reschedule_visit(
+        moved, booked = await service.reschedule_visit(
             work.session,
             rulebook,
             actor,
@@ -89,6 +95,29 @@ async def reschedule_visit(
             now=work.now,
             technician=technician,
         )
+        await _tell_customer(work, core, booked, SmsTemplate.VISIT_CHANGED, "changed")
+    return moved, booked
+
+
+async def _tell_customer(
+    work: Work, core: Core, visit: Visit, template: SmsTemplate, change: str
+) -> None:
+    """The appointment by SMS to the caller's mobile, committed with the booking (a fixed
+    line or no number: the agent tells them by phone, as before)."""
+    ticket = await work.session.get(Ticket, visit.ticket_id)
+    if ticket is None or not ticket.caller_phone or not receives_sms(ticket.caller_phone):
+        return
+    await sms_cases.queue_in(
+        work,
+        core.settings,
+        event=f"visit:{visit.id}:{change}",
+        template=template,
+        parameters={
+            "ticket": ticket.number,
+            **window_parameters(Window(visit.window_start, visit.window_end), work.tz),
+        },
+        recipients=[Recipient(ticket.caller_phone, ticket.customer_id)],
+    )
 
 
 async def cancel_visit(

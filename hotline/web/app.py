@@ -48,6 +48,7 @@ from hotline.web.pages import field as field_pages
 from hotline.web.pages import my_work as my_work_pages
 from hotline.web.pages import reports as report_pages
 from hotline.web.pages import ringbacks as ringback_pages
+from hotline.web.pages import sms as sms_pages
 from hotline.web.pages import tickets as ticket_pages
 from hotline.web.session import session_middleware
 
@@ -98,6 +99,7 @@ def create_app(
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
     routes += ringback_pages.ROUTES
+    routes += sms_pages.ROUTES
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     app = Starlette(
         routes=routes,

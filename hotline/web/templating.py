@@ -80,6 +80,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
         "Ring-backs",
         frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER}),
     ),
+    ("/sms", "SMS outbox", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
     ("/reports", "Reports", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     ("/admin/calendar", "Calendar", frozenset({Role.SUPERVISOR})),
     ("/admin", "Admin", frozenset({Role.ADMIN})),

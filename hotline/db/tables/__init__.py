@@ -10,6 +10,7 @@ from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
+from hotline.db.tables.sms import SmsMessage
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
 from hotline.db.tables.users import ApiToken, ConsoleSession, User
 
@@ -40,6 +41,7 @@ __all__ = [
     "RoutingRuleRow",
     "SlaClockRow",
     "SlaPolicyRow",
+    "SmsMessage",
     "Ticket",
     "TicketSequence",
     "User",
