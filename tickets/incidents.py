@@ -137,9 +137,12 @@ def check_plan(plan: Plan, now: datetime) -> None:
                     "a planned outage is announced at least 48 hours before it starts; "
                     "a shorter notice needs an emergency repair's reason"
                 )
-    elif plan.planned_start is not None and plan.planned_end is not None:
-        if plan.planned_end <= plan.planned_start:
-            problems["planned_end"] = N_("must be after the planned start")
+    elif (
+        plan.planned_start is not None
+        and plan.planned_end is not None
+        and plan.planned_end <= plan.planned_start
+    ):
+        problems["planned_end"] = N_("must be after the planned start")
     start = clock_start(plan)
     if plan.expected_restoration is not None and plan.expected_restoration < start:
         problems["expected_restoration"] = N_("cannot be before the outage starts")

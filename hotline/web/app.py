@@ -27,6 +27,7 @@ from hotline.web.api import (
     escalations,
     events,
     health,
+    incidents,
     me,
     reports,
     ringbacks,
@@ -68,6 +69,7 @@ API_ROUTES: list[ApiRoute] = [
     *agent_status.ROUTES,
     *wallboard.ROUTES,
     *ringbacks.ROUTES,
+    *incidents.ROUTES,
 ]
 
 
