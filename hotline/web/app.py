@@ -44,7 +44,9 @@ from hotline.web.pages import auth as auth_pages
 from hotline.web.pages import callbacks as callback_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
+from hotline.web.pages import incidents as incident_pages
 from hotline.web.pages import my_work as my_work_pages
+from hotline.web.pages import outages as outage_pages
 from hotline.web.pages import reports as report_pages
 from hotline.web.pages import ringbacks as ringback_pages
 from hotline.web.pages import tickets as ticket_pages
@@ -97,7 +99,7 @@ def create_app(
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
-    routes += ringback_pages.ROUTES
+    routes += [*ringback_pages.ROUTES, *outage_pages.ROUTES, *incident_pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,
