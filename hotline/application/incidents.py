@@ -152,20 +152,8 @@ async def scan_clusters(
     async with unit_of_work(core) as work:
         made = await service.scan_clusters(work.session, policy, work.now)
         for suggestion in made:
-            work.announce("incident.suggested", suggestion_json(suggestion))
+            work.announce("incident.suggested", service.suggestion_json(suggestion, work.tz))
     return made
-
-
-def suggestion_json(suggestion: IncidentSuggestion) -> dict[str, Any]:
-    return {
-        "id": suggestion.id,
-        "area": suggestion.area,
-        "reports": suggestion.reports,
-        "first_at": _iso(suggestion.first_at),
-        "last_at": _iso(suggestion.last_at),
-        "status": suggestion.status,
-        "incident": suggestion.incident_id,
-    }
 
 
 async def decide(
@@ -176,7 +164,7 @@ async def decide(
         suggestion, incident = await service.decide(
             work.session, actor, suggestion_id, decision, into, work.now
         )
-        work.announce("incident.suggestion_decided", suggestion_json(suggestion))
+        work.announce("incident.suggestion_decided", service.suggestion_json(suggestion, work.tz))
         if decision == "confirm" and incident is not None:
             count = await service.affected_count(work.session, incident)
             work.announce("incident.announced", event_of(incident, count))

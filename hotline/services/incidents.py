@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, or_
 from sqlmodel import col, func, select
@@ -534,3 +535,46 @@ async def decide(
         after={"incident": suggestion.incident_id},
     )
     return suggestion, incident
+
+
+@dataclass(frozen=True)
+class Outages:
+    """What the dispatch board and the wallboard show of outages."""
+
+    active: list[Incident]
+    suggested: list[IncidentSuggestion]
+
+
+async def outages_now(session: AsyncSession) -> Outages:
+    return Outages(
+        await list_incidents(session, sorted(rules.GAS_OFF)), await pending_suggestions(session)
+    )
+
+
+def outage_json(incident: Incident, tz: ZoneInfo) -> dict[str, Any]:
+    """An incident in a board's brief: no customer data."""
+    back = rules.expected_back(plan_of(incident))
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "kind": incident.kind,
+        "cause": incident.cause,
+        "status": incident.status,
+        "areas": list(incident.areas),
+        "planned_start": incident.planned_start.astimezone(tz).isoformat()
+        if incident.planned_start
+        else None,
+        "expected_restoration": back.astimezone(tz).isoformat(),
+    }
+
+
+def suggestion_json(suggestion: IncidentSuggestion, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": suggestion.id,
+        "area": suggestion.area,
+        "reports": suggestion.reports,
+        "first_at": suggestion.first_at.astimezone(tz).isoformat(),
+        "last_at": suggestion.last_at.astimezone(tz).isoformat(),
+        "status": suggestion.status,
+        "incident": suggestion.incident_id,
+    }

@@ -180,9 +180,15 @@ async def test_a_cluster_of_no_gas_reports_suggests_an_incident(api: Api, clock:
     assert await cases.scan_clusters(context, ClusterPolicy(reports=3, minutes=10)) == []
     listed = (await api.get("disp", "/api/incident-suggestions")).json()["items"]
     assert [s["reports"] for s in listed] == [3]
+    board = (await api.get("disp", "/api/dispatch/board")).json()
+    assert [s["area"] for s in board["suggested_outages"]] == ["拱墅区"]
+    wall = (await api.get("sup", "/api/wallboard")).json()["outages"]
+    assert [s["area"] for s in wall["suggested"]] == ["拱墅区"] and wall["active"] == []
     confirmed = await api.post("disp", f"/api/incident-suggestions/{listed[0]['id']}/confirm")
     assert confirmed.status_code == 200, confirmed.text
     incident = confirmed.json()["incident"]
     assert incident["kind"] == "unplanned" and incident["areas"] == ["拱墅区"]
+    wall = (await api.get("sup", "/api/wallboard")).json()["outages"]
+    assert [o["id"] for o in wall["active"]] == [incident["id"]] and wall["suggested"] == []
     twice = await api.post("disp", f"/api/incident-suggestions/{listed[0]['id']}/dismiss")
     assert twice.status_code == 409

@@ -258,7 +258,8 @@ async def suggestions(request: Request, _actor: Actor | None) -> Response:
     context = context_of(request)
     async with context.sessions() as session:
         found = await service.pending_suggestions(session)
-    return JSONResponse({"items": [cases.suggestion_json(s) for s in found]})
+    tz = context.settings.timezone
+    return JSONResponse({"items": [service.suggestion_json(s, tz) for s in found]})
 
 
 async def decide(request: Request, actor: Actor | None) -> Response:
@@ -272,7 +273,7 @@ async def decide(request: Request, actor: Actor | None) -> Response:
     now, tz = context.clock(), context.settings.timezone
     return JSONResponse(
         {
-            "suggestion": cases.suggestion_json(suggestion),
+            "suggestion": service.suggestion_json(suggestion, tz),
             "incident": incident_json(incident, now, tz) if incident is not None else None,
         }
     )

@@ -70,7 +70,7 @@ async def show_list(request: Request, actor: Actor, outcome: Outcome | None) -> 
         "incidents.html",
         {
             "incidents": [_shown(incident_json(i, now, tz)) for i in found],
-            "suggestions": [cases.suggestion_json(s) for s in suggestions],
+            "suggestions": [service.suggestion_json(s, tz) for s in suggestions],
             "may_manage": actor.role in INCIDENT_MANAGERS,
             "kinds": [kind.value for kind in Kind],
             "causes": [cause.value for cause in Cause],
