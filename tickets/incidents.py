@@ -12,10 +12,11 @@ its report."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tickets import sla
 from tickets.wording import N_
 
 NOTICE_AHEAD = timedelta(hours=48)
@@ -233,6 +234,30 @@ def expected_back(plan: Plan) -> datetime:
     if plan.expected_restoration is not None:
         return plan.expected_restoration
     return clocks(plan, None, None)[1].due_at
+
+
+# An outage ticket's clocks that an incident's clocks stand for.
+TICKET_CLOCKS = {sla.ClockName.HANDLE: ClockName.HANDLE, sla.ClockName.RESTORE: ClockName.RESTORE}
+
+
+def follow_incident(clock: sla.Clock, incident_clocks: Sequence[Clock]) -> sla.Clock:
+    """An outage ticket joined to an incident is clocked as the incident is: a planned
+    outage's ticket from the planned start, not from the day it was entered. A clock already
+    stopped or breached keeps what happened to it; a retimed one starts a new run (warned
+    afresh)."""
+    name = TICKET_CLOCKS.get(clock.name)
+    matching = [c for c in incident_clocks if c.name is name]
+    if not matching or clock.is_stopped or clock.breached_at is not None:
+        return clock
+    incident = matching[0]
+    return replace(
+        clock,
+        started_at=incident.starts_at,
+        target_due_at=incident.due_at,
+        original_due_at=incident.due_at,
+        basis=sla.DueBasis.POLICY,
+        warned_at=None,
+    )
 
 
 # ---------------------------------------------------------------- who is affected

@@ -23,11 +23,13 @@ from hotline.db.tables import (
     IncidentLink,
     IncidentSuggestion,
     IvrSession,
+    SlaClockRow,
     Ticket,
 )
 from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services.actor import Actor
+from hotline.services.clock_rows import clock_from_row, write_clock
 from hotline.services.errors import Conflict, Invalid, NotFound
 from tickets import incidents as rules
 from tickets.incidents import Cause, Kind, Move, Plan, Status
@@ -368,7 +370,35 @@ async def link_ticket(
         action="link_ticket",
         after={"ticket": number},
     )
+    if ticket.type == TicketType.OUTAGE.value:
+        await _clock_as_incident(session, ticket, incident, by, now)
     return True
+
+
+async def _clock_as_incident(
+    session: AsyncSession, ticket: Ticket, incident: Incident, by: str, now: datetime
+) -> None:
+    """The outage ticket's handle and restore clocks follow the incident's (audited)."""
+    rows = (
+        await session.exec(select(SlaClockRow).where(col(SlaClockRow.ticket_id) == ticket.id))
+    ).all()
+    incident_clocks = clocks_of(incident)
+    for row in rows:
+        before = clock_from_row(row)
+        after = rules.follow_incident(before, incident_clocks)
+        if after == before:
+            continue
+        session.add(write_clock(row, after))
+        await audit.record(
+            session,
+            at=now,
+            actor=by,
+            entity="ticket",
+            key=ticket.number,
+            action="clock_follows_incident",
+            before={"clock": row.name, "due_at": before.due_at.isoformat()},
+            after={"clock": row.name, "due_at": after.due_at.isoformat(), "incident": incident.id},
+        )
 
 
 def _open_to_links(incident: Incident) -> bool:

@@ -192,3 +192,25 @@ async def test_a_cluster_of_no_gas_reports_suggests_an_incident(api: Api, clock:
     assert [o["id"] for o in wall["active"]] == [incident["id"]] and wall["suggested"] == []
     twice = await api.post("disp", f"/api/incident-suggestions/{listed[0]['id']}/dismiss")
     assert twice.status_code == 409
+
+
+async def test_an_outage_ticket_joined_to_a_planned_outage_runs_on_its_clocks(
+    api: Api, clock: FakeClock
+) -> None:
+    """The issue's case: a planned outage for 10 December entered on 30 November no longer
+    breaches on 1 December once its ticket joins the incident."""
+    incident = (await api.post("disp", "/api/incidents", planned(clock, 24 * 10))).json()
+    ticket = await api.post("agent", "/api/tickets", OUTAGE_REPORT | {"subtype": "planned"})
+    number = ticket.json()["number"]
+    joined = await api.post("disp", f"/api/incidents/{incident['id']}/links", {"ticket": number})
+    assert joined.status_code == 201
+    clocks = {
+        c["name"]: c for c in (await api.get("agent", f"/api/tickets/{number}")).json()["clocks"]
+    }
+    assert clocks["restore"]["due_at"] == incident["planned_end"]
+    assert clocks["handle"]["started_at"] == incident["planned_start"]
+    clock.advance(days=1)
+    later = (await api.get("agent", f"/api/tickets/{number}")).json()["clocks"]
+    states = {c["name"]: c["state"] for c in later}
+    # (Nobody took the ticket up in a day: that clock is the ticket's own.)
+    assert (states["handle"], states["restore"]) == ("running", "running")

@@ -4,12 +4,14 @@ and clusters of no-gas reports."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tickets import sla
 from tickets.incidents import (
     NOTICE_AHEAD,
     TRANSITIONS,
@@ -29,6 +31,7 @@ from tickets.incidents import (
     clocks,
     clusters,
     expected_back,
+    follow_incident,
     moves_from,
     next_status,
     notice_share,
@@ -174,3 +177,25 @@ def test_clusters_are_areas_with_enough_recent_reports(
             assert matching[0].reports == recent
     assert all(cluster.area != "C" for cluster in found)
     assert [c.reports for c in found] == sorted((c.reports for c in found), reverse=True)
+
+
+def test_an_outage_ticket_joined_to_a_planned_incident_is_clocked_from_its_start() -> None:
+    start = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    incident_clocks = clocks(planned(start), None, None)
+    entered = sla.Clock(
+        name=sla.ClockName.RESTORE,
+        kind=sla.TargetKind.MINUTES,
+        started_at=NOW,
+        target_due_at=NOW + timedelta(hours=24),
+        original_due_at=NOW + timedelta(hours=24),
+        pausable=False,
+        warned_at=NOW + timedelta(hours=20),
+    )
+    followed = follow_incident(entered, incident_clocks)
+    assert (followed.started_at, followed.due_at) == (start, start + timedelta(hours=8))
+    assert followed.warned_at is None
+    assert followed.state(datetime(2026, 12, 1, tzinfo=UTC)) is sla.ClockState.RUNNING
+    breached = replace(entered, breached_at=NOW + timedelta(hours=24))
+    assert follow_incident(breached, incident_clocks) == breached
+    reply = replace(entered, name=sla.ClockName.REPLY)
+    assert follow_incident(reply, incident_clocks) == reply
