@@ -13,8 +13,11 @@ from sqlmodel import col, select
 
 from hotline.application import incidents as cases
 from hotline.db.tables import AuditEntry, Customer, CustomerAddress, CustomerPhone
+from hotline.services.actor import Actor
+from hotline.web.api.events import topics_for, visible_to
 from hotline.web.context import AppContext
 from tickets.incidents import ClusterPolicy
+from tickets.workflow import Role
 
 AREA = "西湖区-文新街道"
 OUTAGE_REPORT = {"type": "outage", "subtype": "unplanned", "description": "家里没气了"}
@@ -214,3 +217,21 @@ async def test_an_outage_ticket_joined_to_a_planned_outage_runs_on_its_clocks(
     states = {c["name"]: c["state"] for c in later}
     # (Nobody took the ticket up in a day: that clock is the ticket's own.)
     assert (states["handle"], states["restore"]) == ("running", "running")
+
+
+async def test_announcing_and_moving_publish_events_after_the_commit(
+    api: Api, clock: FakeClock, customers: None
+) -> None:
+    """What the notices (SMS) listen to: incident.announced with the affected count, then one
+    event per step; a refused announcement publishes nothing. Every desk's feed carries them."""
+    context = context_of_api(api)
+    async with context.bus.subscribe("incident") as feed:
+        refused = await api.post("disp", "/api/incidents", planned(clock, 1))
+        assert refused.status_code == 422
+        created = (await api.post("disp", "/api/incidents", planned(clock, 72))).json()
+        await api.post("disp", f"/api/incidents/{created['id']}/actions/start")
+        events = feed.drain()
+    assert [e.topic for e in events] == ["incident.announced", "incident.started"]
+    assert events[0].data["affected"] == 3 and events[0].data["areas"] == [AREA]
+    agent = Actor(1, "agent", Role.AGENT)
+    assert "incident" in topics_for(agent) and visible_to(events[1], agent)
