@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.application import callbacks as callback_cases
 from hotline.application import dispatch as dispatch_cases
+from hotline.application import incidents as incident_cases
 from hotline.application import ringbacks as ringback_cases
 from hotline.application.sla import sweep_due
 from hotline.application.unit import Core
@@ -158,6 +159,16 @@ class SchedulerService:
     async def _scheduled_ringbacks(self) -> None:
         await self._tracked(self.scan_missed_calls_once())
         await self._tracked(self.dial_ringbacks_once())
+        await self._tracked(self.suggest_incidents_once())
+
+    async def suggest_incidents_once(self) -> int:
+        """Areas where no-gas and repair reports pile up become suggested outages, for a
+        dispatcher to confirm, merge or dismiss (on the dispatch board and the wallboard)."""
+        try:
+            return len(await incident_cases.scan_clusters(self.core))
+        except Exception:
+            log.exception("scanning for clusters of outage reports failed")
+            return 0
 
     async def scan_missed_calls_once(self) -> int:
         """Abandoned queue calls become ring-backs (a gas smell at once, with the dispatchers'

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ivr import speech
+from tickets.incidents import Cause
 from tickets.numbering import keys_of, numbers_from_keys
 from tickets.phones import PhoneError, normalise_phone
 from tickets.workflow import Status
@@ -31,6 +32,15 @@ GAS_SMELL_SAFETY = "custom/gas-smell-safety"
 OUTAGE_IN_AREA = "custom/outage-in-your-area"
 OUTAGE_PLANNED = "custom/outage-cause-planned"
 OUTAGE_UNPLANNED = "custom/outage-cause-unplanned"
+# An outage announced for later: "gas in your area will be off from <moment>, …".
+OUTAGE_UPCOMING = "custom/outage-upcoming"
+OUTAGE_UPCOMING_OFF = "custom/outage-upcoming-off"
+OUTAGE_CAUSES: dict[Cause, str] = {
+    Cause.PIPELINE_INSPECTION: "custom/outage-cause-pipeline-inspection",
+    Cause.MAINTENANCE: "custom/outage-cause-maintenance",
+    Cause.ACCIDENT: "custom/outage-cause-accident",
+    Cause.EMERGENCY_REPAIR: "custom/outage-cause-emergency-repair",
+}
 OUTAGE_RESTORE_AT = "custom/outage-restore-at"
 OUTAGE_RESTORING = "custom/outage-restoring"
 OUTAGE_APOLOGY = "custom/outage-apology"
@@ -132,11 +142,15 @@ class Policy:
 # ---------------------------------------------------------------- what the conversation knows
 @dataclass(frozen=True)
 class Outage:
-    """An outage not yet over in the caller's area (local times)."""
+    """An outage not yet over in the caller's area (local times): an incident (with its cause
+    and, when planned, its start) or an outage ticket."""
 
-    ticket_id: int
+    ticket_id: int | None
     planned: bool
     restore_at: datetime | None
+    incident_id: int | None = None
+    cause: Cause | None = None
+    starts_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +244,7 @@ class Journal:
     session log and the reports."""
 
     announced_outage: int | None = None
+    announced_incident: int | None = None
     outage_call: bool = False
     status_lookups: int = 0
     callback_place: int | None = None
@@ -296,7 +311,15 @@ def _outage_notice(
 ) -> Generator[Step, object, bool]:
     """Cause, expected restoration and an apology; True when the caller called about it."""
     journal.announced_outage = outage.ticket_id
-    words = [OUTAGE_IN_AREA, OUTAGE_PLANNED if outage.planned else OUTAGE_UNPLANNED]
+    journal.announced_incident = outage.incident_id
+    if outage.starts_at is not None and outage.starts_at > caller.now:
+        words = [OUTAGE_UPCOMING, *speech.moment(outage.starts_at, caller.now), OUTAGE_UPCOMING_OFF]
+    else:
+        words = [OUTAGE_IN_AREA]
+    if outage.cause is not None:
+        words.append(OUTAGE_CAUSES[outage.cause])
+    else:
+        words.append(OUTAGE_PLANNED if outage.planned else OUTAGE_UNPLANNED)
     if outage.restore_at is not None and outage.restore_at > caller.now:
         words += [OUTAGE_RESTORE_AT, *speech.moment(outage.restore_at, caller.now)]
     else:

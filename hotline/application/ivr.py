@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hotline.application.unit import Core, unit_of_work
-from hotline.db.tables import IvrSession
-from hotline.services import ivr_lookups
+from hotline.db.tables import Incident, IvrSession
+from hotline.services import incidents, ivr_lookups
 from hotline.services.customers import lookup_for_screen_pop
 from ivr import menu
+from tickets.incidents import PUBLIC, Cause, Kind, expected_back
+from tickets.incidents import Status as IncidentStatus
 from tickets.workflow import Status
 
 # The menu announces one outage: the latest in the caller's areas.
@@ -27,6 +30,13 @@ async def caller(core: Core, number: str | None) -> menu.Caller:
         outages: list[menu.Outage] = []
         if found is not None:
             areas = [address.area for address in found.addresses if address.area]
+            account = found.customer.account_number
+            for incident in (await incidents.gas_off_for(session, areas, account))[
+                :OUTAGES_ANNOUNCED
+            ]:
+                outages.append(_incident_outage(incident, tz))
+        if found is not None and not outages:
+            # Outage tickets entered without an incident are still announced.
             for ticket in await ivr_lookups.outages_in_areas(session, areas, OUTAGES_ANNOUNCED):
                 assert ticket.id is not None
                 restore = await ivr_lookups.expected_restoration(session, ticket)
@@ -44,6 +54,21 @@ async def caller(core: Core, number: str | None) -> menu.Caller:
         special_care=bool(found is not None and found.customer.special_care),
         outages=tuple(outages),
         now=now.astimezone(tz),
+    )
+
+
+def _incident_outage(incident: Incident, tz: ZoneInfo) -> menu.Outage:
+    assert incident.id is not None
+    planned = incident.kind == Kind.PLANNED.value
+    return menu.Outage(
+        None,
+        planned=planned,
+        restore_at=expected_back(incidents.plan_of(incident)).astimezone(tz),
+        incident_id=incident.id,
+        cause=Cause(incident.cause),
+        starts_at=incident.planned_start.astimezone(tz)
+        if planned and incident.planned_start is not None
+        else None,
     )
 
 
@@ -86,9 +111,22 @@ def outcome_of(ending: menu.Ending | None) -> str:
 
 
 async def record_sessions(core: Core, records: list[SessionRecord]) -> None:
-    """Menu sessions into the menu's log, in one transaction."""
+    """Menu sessions into the menu's log, in one transaction; a caller who said they called
+    about an incident's outage joins it (and was let go without an agent: deflected)."""
     async with unit_of_work(core) as work:
         work.session.add_all(_row(record) for record in records)
+        for record in records:
+            incident_id = record.journal.announced_incident
+            if incident_id is None or not record.journal.outage_call or not record.linkedid:
+                continue
+            incident = await incidents.get(work.session, incident_id)
+            if IncidentStatus(incident.status) in PUBLIC and await incidents.link_call(
+                work.session, incident, record.linkedid, "ivr", work.now
+            ):
+                work.announce(
+                    "incident.linked",
+                    {"id": incident_id, "call_linkedid": record.linkedid, "ticket": None},
+                )
 
 
 def _row(record: SessionRecord) -> IvrSession:
@@ -104,6 +142,7 @@ def _row(record: SessionRecord) -> IvrSession:
         service=ending.route.service.value if ending and ending.route else None,
         finished=ending.finished.value if ending and ending.finished else None,
         announced_outage_id=journal.announced_outage,
+        announced_incident_id=journal.announced_incident,
         outage_call=journal.outage_call,
         status_lookups=journal.status_lookups,
         callback_place=journal.callback_place,

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Ticket, User
+from hotline.db.tables import CallRow, Incident, Ticket, User
 from hotline.services.customers import customer_summary_json, lookup_for_screen_pop
+from hotline.services.incidents import gas_off_for, plan_of
 from hotline.services.ivr_lookups import outages_in_areas
 from hotline.settings import Settings
 from hotline.telephony.model import CallRecord, call_json, iso_in
+from tickets.incidents import expected_back
 from tickets.intake import suggest
 from tickets.workflow import Status
 
@@ -54,6 +56,8 @@ class ScreenPop:
                 {a.area for a in customer.addresses if a.area} if customer is not None else set()
             )
             outages = await outages_in_areas(session, areas, OUTAGES_SHOWN)
+            account = customer.customer.account_number if customer is not None else None
+            incidents = await gas_off_for(session, areas, account)
         suggestion = suggest(call.ivr_choice)
         return {
             "user": username,
@@ -63,6 +67,9 @@ class ScreenPop:
             "open_tickets": [self._ticket_json(ticket) for ticket in tickets],
             "recent_calls": [call_json(row, self._tz) for row in calls],
             "outages": [self._ticket_json(ticket) | {"area": ticket.area} for ticket in outages],
+            # Outages (incidents) where the caller's gas is off: what to tell them, and the
+            # incident to join the call to in one click.
+            "incidents": [self._incident_json(i) for i in incidents[:OUTAGES_SHOWN]],
             "suggested": {
                 "type": suggestion.type.value,
                 "subtype": suggestion.subtype,
@@ -70,6 +77,19 @@ class ScreenPop:
             }
             if suggestion is not None
             else None,
+        }
+
+    def _incident_json(self, incident: Incident) -> dict[str, Any]:
+        return {
+            "id": incident.id,
+            "title": incident.title,
+            "kind": incident.kind,
+            "cause": incident.cause,
+            "status": incident.status,
+            "areas": list(incident.areas),
+            "expected_restoration": iso_in(expected_back(plan_of(incident)), self._tz),
+            "apology": incident.apology,
+            "agent_script": incident.agent_script,
         }
 
     async def _agent_name(self, interface: str | None) -> str | None:

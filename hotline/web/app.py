@@ -28,6 +28,7 @@ from hotline.web.api import (
     escalations,
     events,
     health,
+    incidents,
     me,
     reports,
     ringbacks,
@@ -45,7 +46,9 @@ from hotline.web.pages import auth as auth_pages
 from hotline.web.pages import callbacks as callback_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
+from hotline.web.pages import incidents as incident_pages
 from hotline.web.pages import my_work as my_work_pages
+from hotline.web.pages import outages as outage_pages
 from hotline.web.pages import reports as report_pages
 from hotline.web.pages import ringbacks as ringback_pages
 from hotline.web.pages import sms as sms_pages
@@ -71,6 +74,7 @@ API_ROUTES: list[ApiRoute] = [
     *agent_status.ROUTES,
     *wallboard.ROUTES,
     *ringbacks.ROUTES,
+    *incidents.ROUTES,
 ]
 
 
@@ -98,7 +102,7 @@ def create_app(
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
-    routes += ringback_pages.ROUTES
+    routes += [*ringback_pages.ROUTES, *outage_pages.ROUTES, *incident_pages.ROUTES]
     routes += sms_pages.ROUTES
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     app = Starlette(

@@ -73,6 +73,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/calls", "Calls", frozenset(Role)),
     ("/wallboard", "Wallboard", frozenset({Role.SUPERVISOR, Role.ADMIN})),
     ("/dispatch", "Dispatch", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
+    ("/incidents", "Outages", frozenset(Role)),
     ("/my-work", "My work", frozenset({Role.TECHNICIAN})),
     ("/callbacks", "Callbacks", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     (

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from conftest import actor_named, add_customer
 from sqlmodel import col, select
 
+from hotline.application import incidents as incident_cases
 from hotline.application import tickets as ticket_cases
 from hotline.application.unit import CoreServices
 from hotline.db.tables import IvrSession, RingbackRow
+from hotline.services import incidents as incident_service
 from hotline.services import ivr_lookups
 from hotline.services.tickets import NewTicket
 from hotline.telephony.fastagi import FastAgiServer
@@ -20,6 +23,7 @@ from hotline.telephony.menu_calls import CallbackBooking, MenuScripts, ringback_
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from ivr import menu
+from tickets.incidents import Cause, Kind, Plan
 from tickets.types import TicketType
 
 CUSTOMER_PHONE = "+8613800138001"
@@ -117,6 +121,42 @@ async def test_an_outage_in_the_callers_area_is_announced_and_a_call_about_it_co
     async with core.sessions() as session:
         counted = await ivr_lookups.outage_callers(session, outage.ticket.id)
     assert counted == ivr_lookups.OutageCallers(heard_notice=1, called_about_it=1)
+
+
+async def test_a_planned_incident_announces_itself_to_callers_from_its_area(
+    core: CoreServices,
+) -> None:
+    """Entered 10 days ahead: callers from the area hear when the gas goes off, why, when it
+    comes back and an apology; one who called about it is let go and joins the incident."""
+    await a_customer(core)
+    start = core.clock() + timedelta(days=10)
+    incident = await incident_cases.announce(
+        core,
+        await actor_named(core, "disp"),
+        Plan(
+            Kind.PLANNED,
+            Cause.PIPELINE_INSPECTION,
+            ("西湖区",),
+            (),
+            reported_at=core.clock(),
+            planned_start=start,
+            planned_end=start + timedelta(hours=8),
+        ),
+        title="文三路管网检测",
+    )
+    caller = await call(MenuScripts(core), ScriptedCaller(keys=["1"]))
+    said = heard(caller)
+    assert said[1] == menu.OUTAGE_UPCOMING
+    assert menu.OUTAGE_CAUSES[Cause.PIPELINE_INSPECTION] in said
+    assert said.index(menu.OUTAGE_RESTORE_AT) < said.index(menu.OUTAGE_APOLOGY)
+    assert caller.variables["TICKETTYPE"] == "outage-noted"
+    [logged] = await sessions(core)
+    assert logged.announced_incident_id == incident.id and logged.announced_outage_id is None
+    assert incident.id is not None
+    async with core.sessions() as session:
+        linked = await incident_service.links(session, incident.id)
+    assert [link.call_linkedid for link in linked.calls] == [logged.linkedid]
+    assert (linked.heard_notice, linked.deflected) == (1, 1)
 
 
 async def test_a_caller_hears_their_own_ticket_but_nobody_elses(core: CoreServices) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ivr import menu
 from ivr.prompts import RECORDING_SCRIPT
+from tickets.incidents import Cause
 from tickets.workflow import Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -139,6 +140,31 @@ def test_an_outage_in_the_callers_area_is_announced_first_with_cause_time_and_ap
     assert ending == menu.Ending(finished=menu.Finished.OUTAGE_NOTED)
     assert journal.announced_outage == 41 and journal.outage_call
     assert played(steps)[-1] == menu.OUTAGE_NOTED
+
+
+@given(st.sampled_from(list(Cause)), st.integers(min_value=-48, max_value=240))
+def test_an_incident_is_announced_with_its_start_when_ahead_and_its_own_cause(
+    cause: Cause, hours_to_start: int
+) -> None:
+    starts_at = NOW + timedelta(hours=hours_to_start)
+    outage = menu.Outage(
+        None,
+        planned=True,
+        restore_at=starts_at + timedelta(hours=8),
+        incident_id=5,
+        cause=cause,
+        starts_at=starts_at,
+    )
+    journal = menu.Journal()
+    steps, _ = talk(menu.hotline_menu(a_caller(outages=(outage,)), journal), keys_then(["2"]))
+    notice = steps[0]
+    assert isinstance(notice, menu.Play)
+    upcoming = hours_to_start > 0
+    assert notice.prompts[0] == (menu.OUTAGE_UPCOMING if upcoming else menu.OUTAGE_IN_AREA)
+    assert (menu.OUTAGE_UPCOMING_OFF in notice.prompts) == upcoming
+    assert menu.OUTAGE_CAUSES[cause] in notice.prompts
+    assert notice.prompts[-1] == menu.OUTAGE_APOLOGY
+    assert (journal.announced_incident, journal.announced_outage) == (5, None)
 
 
 def test_an_overdue_restoration_is_not_announced_as_a_time_in_the_past() -> None:

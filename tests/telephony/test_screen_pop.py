@@ -114,6 +114,17 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
             )
             assert outage.status_code == 201, outage.text
             outages[area] = outage.json()["number"]
+        incident = await client.post(
+            "/api/incidents",
+            json={
+                "kind": "unplanned",
+                "cause": "accident",
+                "title": "北区外力破坏",
+                "areas": ["北区"],
+            },
+            headers=live_phone.auth("disp"),
+        )
+        assert incident.status_code == 201, incident.text
         mine, theirs = (
             await feed(client, live_phone, "agent"),
             await feed(client, live_phone, "agent2"),
@@ -139,9 +150,18 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
             assert [t["number"] for t in pop["open_tickets"]] == [opened.json()["number"]]
             # Outages still on in the caller's area, not elsewhere.
             assert [(o["number"], o["area"]) for o in pop["outages"]] == [(outages["北区"], "北区")]
+            [shown] = pop["incidents"]
+            assert shown["id"] == incident.json()["id"] and shown["agent_script"]
             with pytest.raises(TimeoutError):
                 await theirs.next("screenpop", timeout=0.5)
             linkedid = pop["call"]["linkedid"]
+            # One click on the pop joins the call to the outage.
+            joined = await client.post(
+                f"/api/incidents/{shown['id']}/links",
+                json={"call_linkedid": linkedid},
+                headers=live_phone.auth("agent"),
+            )
+            assert joined.status_code == 201
             taken = await client.post(
                 "/api/tickets",
                 json={

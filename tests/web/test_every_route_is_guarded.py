@@ -15,7 +15,7 @@ from hotline.web.app import API_ROUTES, create_app
 from tickets.workflow import Role
 
 # Pages anyone may open, signed in or not.
-PUBLIC = {"/login", "/logout", "/language"}
+PUBLIC = {"/login", "/logout", "/language", "/outages", "/outages.json", "/outages.atom"}
 # Streams that stay open for a role allowed to read them.
 STREAMS = {"/api/events"}
 USER_OF = {role: name for name, (role, _interface) in STAFF.items()}

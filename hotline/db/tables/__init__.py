@@ -6,6 +6,7 @@ from hotline.db.tables.callbacks import CallbackAttempt, CallbackPolicyRow, Call
 from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
+from hotline.db.tables.incidents import Incident, IncidentLink, IncidentSuggestion
 from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
@@ -32,6 +33,9 @@ __all__ = [
     "CustomerPhone",
     "Department",
     "Escalation",
+    "Incident",
+    "IncidentLink",
+    "IncidentSuggestion",
     "IvrSession",
     "KpiTargetRow",
     "RelayedEvent",

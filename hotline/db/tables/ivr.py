@@ -36,6 +36,8 @@ class IvrSession(SQLModel, table=True):
     finished: str | None = Field(default=None, max_length=20)
     announced_outage_id: int | None = Field(default=None, foreign_key="ticket.id")
     outage_call: bool = False
+    # The incident whose notice the caller heard (tickets/incidents.py), when it came from one.
+    announced_incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     status_lookups: int = 0
     callback_place: int | None = None
     # The keys pressed at each question, "" for none: where callers struggle with the menu.

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from hotline.application import dispatch as dispatch_cases
 from hotline.db.tables import Crew
 from hotline.services import dispatch as service
+from hotline.services import incidents
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid
 from hotline.services.tickets import TicketView
@@ -52,8 +53,12 @@ async def board(request: Request, _actor: Actor | None) -> Response:
     now, tz = context.clock(), context.settings.timezone
     async with context.sessions() as session:
         found = await service.board(session, rulebook, now, tz)
+        outages = await incidents.outages_now(session)
     return JSONResponse(
         {
+            # Outages going on, and clusters of reports that may be one, to confirm or dismiss.
+            "outages": [incidents.outage_json(i, tz) for i in outages.active],
+            "suggested_outages": [incidents.suggestion_json(s, tz) for s in outages.suggested],
             "emergencies": [_order(view, now, tz) for view in found.emergencies],
             "areas": {
                 area: [_order(view, now, tz) for view in views]

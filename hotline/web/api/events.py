@@ -36,7 +36,7 @@ def topics_for(actor: Actor) -> tuple[str, ...]:
     nothing."""
     if actor.role in CALL_WATCHERS:
         return ()
-    topics: tuple[str, ...] = (f"screenpop.{actor.username}", "sla", "ticket")
+    topics: tuple[str, ...] = (f"screenpop.{actor.username}", "sla", "ticket", "incident")
     if actor.role in CALLBACK_WORKERS:
         topics = (*topics, "callback")
     if actor.role in RINGBACK_WORKERS:
@@ -64,7 +64,8 @@ def visible_to(event: Event, actor: Actor) -> bool:
         return actor.role in RINGBACK_WORKERS or (
             topic == GAS_SMELL_ALARM and actor.role == Role.DISPATCHER
         )
-    return topic.startswith("ticket.")
+    # Outages concern every desk, and their events carry nothing personal.
+    return topic.startswith(("ticket.", "incident."))
 
 
 # What of a ticket event's summary leads to the complainant, for who may not see them.

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hotline.services import incidents
 from hotline.services import wallboard as service
 from hotline.services.actor import Actor
 from hotline.telephony.queues import expected_wait_seconds, floor
@@ -53,12 +54,13 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
     now = context.clock()
     tz = context.settings.timezone
 
-    async def figures() -> tuple[service.Today, service.RingbacksToday]:
+    async def figures() -> tuple[service.Today, service.RingbacksToday, incidents.Outages]:
         async with context.sessions() as session:
             calls = await service.today(session, now, tz)
-            return calls, await service.ringbacks_today(session, now, tz)
+            ringbacks = await service.ringbacks_today(session, now, tz)
+            return calls, ringbacks, await incidents.outages_now(session)
 
-    queues, (today, ringbacks) = await asyncio.gather(_queues(context), figures())
+    queues, (today, ringbacks, outages) = await asyncio.gather(_queues(context), figures())
     level = today.service_level
     return JSONResponse(
         {
@@ -78,6 +80,10 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
                 "connected_today": ringbacks.connected,
                 "failed_today": ringbacks.failed,
             },
+            "outages": {
+                "active": [incidents.outage_json(i, tz) for i in outages.active],
+                "suggested": [incidents.suggestion_json(s, tz) for s in outages.suggested],
+            },
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -90,7 +96,8 @@ ROUTES = [
         wallboard,
         "The floor now: callers waiting and the longest wait, agents ready/busy/away (and per "
         "queue with the expected wait), today's answered and abandoned calls, service level "
-        "within 20 s, SLA warnings and breaches, callers waiting to be called back",
+        "within 20 s, SLA warnings and breaches, callers waiting to be called back, outages "
+        "going on and suggested",
         WATCHERS,
         responses={200: "the figures; `queues` is null when Asterisk cannot be asked"},
         tag="operations",

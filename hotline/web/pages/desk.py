@@ -15,6 +15,8 @@ from hotline.telephony.model import Disposition
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
 from hotline.web.templating import activate, current_gettext, render
+from tickets.incidents import DEFAULT_APOLOGY, DEFAULT_SCRIPT, Cause
+from tickets.incidents import Status as IncidentStatus
 from tickets.sla import ClockName
 from tickets.types import SUBTYPES, TicketType
 from tickets.workflow import FLOOR_WATCHERS, QUEUE_AGENTS, Role, Status
@@ -64,6 +66,13 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "statuses": {status.value: _(status.value) for status in Status},
         "dispositions": {end.value: _(end.value) for end in Disposition},
         "states": {"ready": _("ready"), "away": _("away")},
+        # Incidents in the pop: causes, and the default apology and scripts in the reader's
+        # language (what a dispatcher typed instead is shown as typed).
+        "causes": {cause.value: _(cause.value) for cause in Cause},
+        "incident_words": {word: _(word) for word in (DEFAULT_APOLOGY, *DEFAULT_SCRIPT.values())},
+        "join_outage": _("Join this call to the outage"),
+        "joined_outage": _("The call joined the outage."),
+        "expected_back": _("Expected restoration"),
         "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
         % {"number": "{number}"},
     }
@@ -127,6 +136,8 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "gas_smell_missed": _("Gas smell call given up: call back now"),
         "ringback_failed": _("Ring-back not answered after every attempt"),
         "clocks": {name.value: _(name.value) for name in ClockName},
+        "statuses": {status.value: _(status.value) for status in IncidentStatus},
+        "suggested": _("Suggested outage:"),
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)
 

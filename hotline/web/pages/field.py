@@ -18,6 +18,7 @@ from hotline.application import tickets as ticket_cases
 from hotline.db.tables import Ticket, User, Visit
 from hotline.i18n import N_
 from hotline.services import dispatch as service
+from hotline.services import incidents as incident_service
 from hotline.services import ringbacks as ringback_service
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor
@@ -81,6 +82,7 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
             for view in await ringback_service.list_open(session)
             if view.row.reason == RingbackReason.GAS_SMELL_MISSED.value
         ]
+        outages = await incident_service.outages_now(session)
         technicians = (
             await session.exec(
                 select(User.username, User.display_name)
@@ -109,6 +111,10 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                     "status": view.row.status,
                 }
                 for view in gas_ringbacks
+            ],
+            "outages": [incident_service.outage_json(i, tz) for i in outages.active],
+            "suggested_outages": [
+                incident_service.suggestion_json(s, tz) for s in outages.suggested
             ],
             "can_call": bool(actor.interface),
             "areas": {a: [_order(v, now, tz) for v in vs] for a, vs in board.by_area.items()},

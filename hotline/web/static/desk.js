@@ -104,6 +104,40 @@
     }
   }
 
+  // Outages where the caller's gas is off: what to say, and one click to join the call.
+  function showIncidents(incidents, linkedid) {
+    document.getElementById("pop-incident-box").hidden = !incidents.length;
+    const list = document.getElementById("pop-incidents");
+    list.replaceChildren();
+    for (const incident of incidents) {
+      const li = document.createElement("li");
+      const words = (text) => texts.incident_words[text] || text;
+      const back = incident.expected_restoration ? incident.expected_restoration.slice(0, 16).replace("T", " ") : "";
+      const line = document.createElement("p");
+      line.textContent = `${incident.title} · ${texts.causes[incident.cause] || incident.cause} · ${texts.expected_back} ${back}`;
+      const script = document.createElement("p");
+      script.className = "hint";
+      script.textContent = `${words(incident.agent_script)} ${words(incident.apology)}`;
+      const join = document.createElement("button");
+      join.type = "button";
+      join.className = "join-outage";
+      join.textContent = texts.join_outage;
+      join.addEventListener("click", async () => {
+        const response = await fetch(`/api/incidents/${incident.id}/links`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ call_linkedid: linkedid }),
+        });
+        if (response.ok) {
+          join.disabled = true;
+          join.textContent = texts.joined_outage;
+        }
+      });
+      li.append(line, script, join);
+      list.appendChild(li);
+    }
+  }
+
   function pop(data) {
     document.getElementById("pop-idle").hidden = true;
     document.getElementById("pop-call").hidden = false;
@@ -118,6 +152,7 @@
     popped = call;
     text("pop-choice", call.ivr_choice ? texts.choices[call.ivr_choice] || call.ivr_choice : texts.none);
     fill("pop-tickets", data.open_tickets, (t) => `${t.number} · ${texts.types[t.type] || t.type} · ${texts.statuses[t.status] || t.status} · ${t.description}`);
+    showIncidents(data.incidents || [], call.linkedid);
     const outages = data.outages || [];
     document.getElementById("pop-outage-box").hidden = !outages.length;
     fill("pop-outages", outages, (o) => `${o.number} · ${o.area} · ${o.description}`);

@@ -39,7 +39,22 @@
     put("w-ringbacks", figures.ringbacks.waiting);
     put("w-rungback", figures.ringbacks.connected_today);
     put("w-ringbacks-failed", figures.ringbacks.failed_today);
+    showOutages(figures.outages);
     document.body.dataset.refreshed = figures.at;
+  }
+
+  // Outages going on and clusters of no-gas reports that may be one (a dispatcher decides).
+  function showOutages(outages) {
+    const lines = (id, items, line) => {
+      const list = document.getElementById(id);
+      list.replaceChildren(...items.map((item) => {
+        const li = document.createElement("li");
+        li.textContent = line(item);
+        return li;
+      }));
+    };
+    lines("w-outages", outages.active, (o) => `${o.title} · ${o.areas.join("、")} · ${texts.statuses[o.status] || o.status}`);
+    lines("w-suggested", outages.suggested, (s) => `${texts.suggested} ${s.area} · ${s.reports}`);
   }
 
   function note(kind, line) {

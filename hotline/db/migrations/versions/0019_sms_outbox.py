@@ -1,7 +1,7 @@
 """the SMS outbox
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from hotline.db.types import UTCDateTime
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
