@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,6 +87,18 @@ async def get_call(session: AsyncSession, linkedid: str, server: str | None = No
         (await session.exec(select(Ticket).where(or_(*conditions)).order_by(col(Ticket.id)))).all()
     )
     return CallDetail(call, tickets)
+
+
+async def tickets_of_calls(session: AsyncSession, calls: Sequence[CallRow]) -> list[Ticket]:
+    """The tickets taken on these calls or placed them."""
+    linkedids = {call.linkedid for call in calls}
+    ids = {call.ticket_id for call in calls if call.ticket_id is not None}
+    if not linkedids:
+        return []
+    found = await session.exec(
+        select(Ticket).where(or_(col(Ticket.call_linkedid).in_(linkedids), col(Ticket.id).in_(ids)))
+    )
+    return list(found.all())
 
 
 async def calls_of_ticket(

@@ -150,12 +150,16 @@ async def test_a_masked_complaint_carries_no_customer_id_nor_call(api: Api) -> N
         file = (await api.get(reader, f"/api/customers/{customer_id}")).json()
         assert number not in str(file), reader
         assert (await api.get(reader, "/api/calls/200.1")).status_code == 403, reader
+        listed = (await api.get(reader, "/api/calls")).json()["items"]
+        assert COMPLAINANT_PHONE not in str(listed), reader
     # Those who may see the complainant follow both.
     ticket = (await api.get("admin", f"/api/tickets/{number}")).json()
     assert (ticket["customer"]["id"], ticket["call_linkedid"]) == (customer_id, "200.1")
     file = (await api.get("admin", f"/api/customers/{customer_id}")).json()
     assert number in [brief["number"] for brief in file["open_tickets"]]
     assert (await api.get("admin", "/api/calls/200.1")).status_code == 200
+    listed = (await api.get("admin", "/api/calls")).json()["items"]
+    assert [call["caller"] for call in listed] == [f"+86{COMPLAINANT_PHONE}"]
 
 
 @pytest.mark.parametrize("text", ["1590012", "张三", "幸福路8"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,6 +20,7 @@ from hotline.web.api.render import iso
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
 from tickets.access import Refusal
+from tickets.phones import mask_phone
 from tickets.workflow import CALLERS, EVERYONE
 
 
@@ -40,7 +43,10 @@ class OriginateIn(Strict):
     server: str | None = Field(default=None, max_length=64)
 
 
-async def list_calls(request: Request, _actor: Actor | None) -> Response:
+async def list_calls(request: Request, actor: Actor | None) -> Response:
+    """The call log; a call that leads to a complaint whose complainant the reader may not see
+    shows no caller (tickets/access.py)."""
+    assert actor is not None
     context = context_of(request)
     query = parse_query(request, CallQuery)
     if query.from_ is not None and query.to is not None and query.to <= query.from_:
@@ -62,15 +68,27 @@ async def list_calls(request: Request, _actor: Actor | None) -> Response:
                 per_page=query.per_page,
             ),
         )
+        tickets = await service.tickets_of_calls(session, page.items)
+        hidden = await complainants_hidden(session, actor, tickets)
+    masked = {t.call_linkedid for t in tickets if t.id in hidden} | {
+        call.linkedid for call in page.items if call.ticket_id in hidden
+    }
     tz = context.settings.timezone
     return JSONResponse(
         {
-            "items": [call_json(call, tz) for call in page.items],
+            "items": [
+                _masked(call_json(call, tz)) if call.linkedid in masked else call_json(call, tz)
+                for call in page.items
+            ],
             "page": page.page,
             "per_page": page.per_page,
             "has_more": page.has_more,
         }
     )
+
+
+def _masked(call: dict[str, Any]) -> dict[str, Any]:
+    return {**call, "caller": mask_phone(call["caller"]), "customer_id": None}
 
 
 async def get_call(request: Request, actor: Actor | None) -> Response:
