@@ -1,10 +1,13 @@
 """Signing in and out of the console, and changing one's own password. A session is a row
-in the database (services/console_sessions.py), so every worker sees it begin and end."""
+in the database (services/console_sessions.py), so every worker sees it begin and end.
+
+A session's times are the web layer's wall clock (`now`), apart from the domain clock the
+rules run on: tests move the latter by hours without signing anyone out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hotline.application.unit import Core, unit_of_work
 from hotline.services import console_sessions, users
@@ -22,7 +25,7 @@ class SignedIn:
     must_change_password: bool
 
 
-async def sign_in(core: Core, username: str, password: str) -> str | None:
+async def sign_in(core: Core, username: str, password: str, now: datetime) -> str | None:
     """A new session's id for the cookie, or None: wrong name or password, inactive, or an
     expired one-time password."""
     async with core.sessions() as session:
@@ -31,13 +34,12 @@ async def sign_in(core: Core, username: str, password: str) -> str | None:
     actor = await users.check_password(user, password, core.clock())
     if actor is None:
         return None
-    async with unit_of_work(core) as work:
-        return await console_sessions.begin_session(work.session, actor.user_id, work.now)
+    async with unit_of_work(core, now) as work:
+        return await console_sessions.begin_session(work.session, actor.user_id, now)
 
 
-async def signed_in(core: Core, session_id: str) -> SignedIn | None:
+async def signed_in(core: Core, session_id: str, now: datetime) -> SignedIn | None:
     """The live session behind the cookie's id; an idle, capped or ended one is ended."""
-    now = core.clock()
     async with core.sessions() as session:
         found = await console_sessions.find_session(session, session_id)
     if found is None:
@@ -45,7 +47,7 @@ async def signed_in(core: Core, session_id: str) -> SignedIn | None:
     idle = timedelta(minutes=core.settings.session_idle_minutes)
     if console_sessions.is_over(found.row, now, idle) or not found.user.active:
         if found.row.ended_at is None:
-            await sign_out(core, session_id)
+            await sign_out(core, session_id, now)
         return None
     if now - found.row.last_seen >= console_sessions.SEEN_RESOLUTION:
         assert found.row.id is not None
@@ -60,9 +62,9 @@ async def signed_in(core: Core, session_id: str) -> SignedIn | None:
     )
 
 
-async def sign_out(core: Core, session_id: str) -> None:
-    async with unit_of_work(core) as work:
-        await console_sessions.end_session(work.session, session_id, work.now)
+async def sign_out(core: Core, session_id: str, now: datetime) -> None:
+    async with unit_of_work(core, now) as work:
+        await console_sessions.end_session(work.session, session_id, now)
 
 
 async def change_own_password(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -30,6 +31,15 @@ CSRF_HEADER = "x-csrf-token"
 SESSION_ID = "sid"
 # The request's signed-in session, looked up once per request.
 _SCOPE_KEY = "hotline.signed_in"
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# Sessions run on the wall clock, not the app's domain clock; a module attribute so that tests
+# can move it.
+clock = _wall_clock
 
 
 def session_middleware(settings: Settings) -> Middleware:
@@ -52,7 +62,7 @@ async def signed_in(connection: HTTPConnection) -> SignedIn | None:
     session_id = cookie.get(SESSION_ID)
     found = None
     if isinstance(session_id, str):
-        found = await session_cases.signed_in(context_of(connection), session_id)
+        found = await session_cases.signed_in(context_of(connection), session_id, clock())
         if found is None:
             cookie.clear()
     connection.scope[_SCOPE_KEY] = found
@@ -96,6 +106,6 @@ def begin(connection: HTTPConnection, session_id: str) -> None:
 async def end(connection: HTTPConnection) -> None:
     session_id = connection.session.get(SESSION_ID)
     if isinstance(session_id, str):
-        await session_cases.sign_out(context_of(connection), session_id)
+        await session_cases.sign_out(context_of(connection), session_id, clock())
     connection.session.clear()
     connection.scope[_SCOPE_KEY] = None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
-from conftest import STAFF_PASSWORD, FakeClock
+import pytest
+from conftest import STAFF_PASSWORD
 from web.console import csrf_of, sign_in
 
 from hotline.db.tables import CallRow
+from hotline.web import session as session_module
 from hotline.web.context import AppContext
 from hotline.web.throttle import FREE_FAILURES, LoginThrottle
 
@@ -83,10 +85,13 @@ async def test_the_api_takes_the_session_but_changes_need_the_csrf_header(
     assert made.status_code == 201
 
 
-async def test_an_idle_session_ends(browser: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_an_idle_session_ends(
+    browser: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await sign_in(browser, "agent")
     assert (await browser.get("/")).status_code == 200
-    clock.advance(minutes=31)
+    later = session_module.clock() + timedelta(minutes=31)
+    monkeypatch.setattr(session_module, "clock", lambda: later)
     response = await browser.get("/")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 

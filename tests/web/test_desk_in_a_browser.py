@@ -5,13 +5,12 @@ markup in a customer's name stays text. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from conftest import (
     STAFF_PASSWORD,
-    FakeClock,
     LiveServer,
     add_customer,
 )
@@ -21,6 +20,7 @@ from web.console import sign_in_page as sign_in
 
 from hotline.db.tables import Customer, Ticket
 from hotline.telephony.simulator import FakeAsterisk
+from hotline.web import session as session_module
 from hotline.web.context import AppContext
 
 XSS_NAME = "<script>window.hacked=1</script>张伟"
@@ -273,7 +273,7 @@ async def test_an_unknown_caller_gets_a_file_then_a_complaint_and_a_booked_repai
 
 
 async def test_an_expired_session_keeps_the_typed_draft(
-    desk_server: LiveServer, clock: FakeClock
+    desk_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with chromium() as browser:
         page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
@@ -283,7 +283,8 @@ async def test_an_expired_session_keeps_the_typed_draft(
         await page.select_option('#ticket-form select[name="subtype"]', "network_fault")
         await page.fill('#ticket-form textarea[name="description"]', "小区门口管道漏气，已关闭总阀")
         # Forty idle minutes pass (the limit is thirty).
-        clock.advance(minutes=40)
+        later = session_module.clock() + timedelta(minutes=40)
+        monkeypatch.setattr(session_module, "clock", lambda: later)
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-error:not([hidden])")
         assert "请重新登录" in (await page.text_content("#form-error") or "")

@@ -54,7 +54,9 @@ async def login(request: Request) -> Response:
         )
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
-    session_id = await session_cases.sign_in(context_of(request), username, password)
+    session_id = await session_cases.sign_in(
+        context_of(request), username, password, session.clock()
+    )
     if session_id is None:
         throttle.failed(username, address)
         return render(
