@@ -83,7 +83,8 @@ def main(extra: list[str]) -> int:
                 *extra,
             ]
             print("$", " ".join(command).replace(token, "<admin token>"), flush=True)
-            return subprocess.run(command, check=False).returncode
+            # In the temporary folder: schemathesis keeps its cache (.schemathesis/) where it runs.
+            return subprocess.run(command, check=False, cwd=folder).returncode
         finally:
             server.terminate()
             server.wait(15)
