@@ -24,7 +24,7 @@ from support import free_port
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
 ST = Path(sys.executable).with_name("st")
 # The rules the schema cannot say, per operation, each with its reason.
-CONFIG = Path(__file__).with_name("schemathesis.toml")
+CONFIG = Path(__file__).resolve().with_name("schemathesis.toml")
 
 
 def hotline(env: dict[str, str], *args: str) -> str:
