@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 LOCALES := $(wildcard hotline/locale/*/LC_MESSAGES/messages.po)
 CATALOGS := $(LOCALES:.po=.mo)
 
-.PHONY: run test setup browser telephony-tools check lint typecheck pytest bench clean
+.PHONY: run test setup browser telephony-tools check lint typecheck pytest bench schemathesis clean
 
 # Demo mode: with no HOTLINE_AMI_URL the built-in Asterisk simulator puts calls through.
 run: setup
@@ -67,6 +67,10 @@ bench: setup
 	$(BIN)/python benchmarks/ami_ingest.py
 	$(BIN)/python benchmarks/fastagi_sessions.py
 	$(BIN)/python benchmarks/sms_throughput.py
+
+# schemathesis (`st run … --checks all`) against a demo server of its own; its summary last.
+schemathesis: setup
+	$(BIN)/python benchmarks/schemathesis_api.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache hotline/locale/*/LC_MESSAGES/*.mo

@@ -84,6 +84,8 @@ async def test_an_id_past_what_a_row_can_have_is_refused_not_a_server_error(api:
         assert response.status_code == 422, response.text
     withdraw = await api.post("agent", "/api/ringbacks/28807740294227648577536/withdraw", {})
     assert withdraw.status_code == 422, withdraw.text
+    calls = await api.get("sup", "/api/calls", customer="10175648935791296512000")
+    assert calls.status_code == 422, calls.text
 
 
 async def test_a_time_given_as_a_bare_number_is_refused(api: Api) -> None:

@@ -15,7 +15,7 @@ from hotline.services.actor import Actor
 from hotline.services.errors import Forbidden, Invalid
 from hotline.telephony.model import Direction, Disposition, call_json
 from hotline.telephony.numbers import normalise_caller
-from hotline.web.api.registry import ApiRoute, parse_body, parse_query
+from hotline.web.api.registry import MAX_ID, ApiRoute, parse_body, parse_query
 from hotline.web.api.render import iso
 from hotline.web.api.schemas import AwareDatetime, Strict
 from hotline.web.context import context_of
@@ -32,7 +32,7 @@ class CallQuery(Strict):
     disposition: Disposition | None = None
     queue: str | None = Field(default=None, max_length=64)
     direction: Direction | None = None
-    customer: int | None = Field(default=None, ge=1)
+    customer: int | None = Field(default=None, ge=1, le=MAX_ID)
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
