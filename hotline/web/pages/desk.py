@@ -64,6 +64,18 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "statuses": {status.value: _(status.value) for status in Status},
         "dispositions": {end.value: _(end.value) for end in Disposition},
         "states": {"ready": _("ready"), "away": _("away")},
+        "timezone": context_of(request).settings.timezone.key,
+        "today": _("today"),
+        "yesterday": _("yesterday"),
+        "no_call": _("No call"),
+        "no_call_form": _("Not on a call: a request received another way."),
+        "for_call": _("For the call from %(caller)s") % {"caller": "{caller}"},
+        "close_form": _("Close the form of %(caller)s") % {"caller": "{caller}"},
+        "repeat": _(
+            "Repeat caller: %(count)s open tickets. Add this call to one of them rather than "
+            "opening a duplicate."
+        )
+        % {"count": "{count}"},
         "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
         % {"number": "{number}"},
     }
