@@ -126,3 +126,24 @@ async def test_a_second_pop_opens_a_second_form_and_leaves_the_first_alone(
         assert ticket.caller_phone == "+8613900139002"
         assert ticket.caller_name == "李娜"
         assert ticket.call_linkedid == second
+
+
+async def test_a_gas_smell_without_an_address_is_refused_at_the_address(
+    two_callers: LiveServer,
+) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+        await sign_in(page, two_callers, "agent", "/")
+        await page.wait_for_selector("#call-tabs [role=tab]")
+        await page.select_option(FIELD.format("type"), "repair")
+        await page.select_option(FIELD.format("subtype"), "gas_smell")
+        await page.fill(FIELD.format("description"), "楼道里有燃气味")
+        await page.click("#ticket-form button[type=submit]")
+        reason = page.locator("#ticket-form label:has([name='address']) .field-error[role=alert]")
+        await reason.wait_for()
+        assert await reason.text_content() == "必填：维修人员上门的地址"
+        assert "报修工单须填写地址" in (await page.text_content("#form-error") or "")
+        await page.screenshot(path=str(ARTIFACTS / "desk-no-address-zh.png"), full_page=True)
+        await page.fill(FIELD.format("address"), "北区 光明路 20号 3单元")
+        await page.click("#ticket-form button[type=submit]")
+        await page.wait_for_selector("#form-ok a")

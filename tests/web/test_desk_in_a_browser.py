@@ -282,6 +282,7 @@ async def test_an_expired_session_keeps_the_typed_draft(
         await page.select_option('#ticket-form select[name="type"]', "repair")
         await page.select_option('#ticket-form select[name="subtype"]', "network_fault")
         await page.fill('#ticket-form textarea[name="description"]', "小区门口管道漏气，已关闭总阀")
+        await page.fill('#ticket-form input[name="address"]', "北区 光明路 小区大门")
         # Forty idle minutes pass (the limit is thirty).
         later = time.time() + 40 * 60
         monkeypatch.setattr(session_module, "clock", lambda: later)
@@ -310,7 +311,13 @@ async def test_the_dispatch_callback_and_report_pages(desk_server: LiveServer) -
         for subtype, area in (("gas_smell", "北区"), ("indoor_equipment", "南区")):
             made = await api.post(
                 "/api/tickets",
-                json={"type": "repair", "subtype": subtype, "area": area, "description": "报修"},
+                json={
+                    "type": "repair",
+                    "subtype": subtype,
+                    "address": f"{area} 光明路 20号",
+                    "area": area,
+                    "description": "报修",
+                },
                 headers=desk_server.auth("agent"),
             )
             assert made.status_code == 201
