@@ -41,6 +41,7 @@ from hotline.web.pages import admin as admin_pages
 from hotline.web.pages import admin_calendar as calendar_pages
 from hotline.web.pages import auth as auth_pages
 from hotline.web.pages import callbacks as callback_pages
+from hotline.web.pages import customers as customer_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
 from hotline.web.pages import my_work as my_work_pages
@@ -95,7 +96,7 @@ def create_app(
     routes += [*auth_pages.ROUTES, *desk_pages.ROUTES, *ticket_pages.ROUTES]
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
-    routes += ringback_pages.ROUTES
+    routes += [*ringback_pages.ROUTES, *customer_pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return Starlette(
         routes=routes,
