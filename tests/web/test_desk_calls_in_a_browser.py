@@ -4,6 +4,7 @@ same call keeps the caller's phone, name and address."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from conftest import LiveServer, add_customer
 from playwright.async_api import Page
@@ -147,3 +148,46 @@ async def test_a_gas_smell_without_an_address_is_refused_at_the_address(
         await page.fill(FIELD.format("address"), "北区 光明路 20号 3单元")
         await page.click("#ticket-form button[type=submit]")
         await page.wait_for_selector("#form-ok a")
+
+
+async def test_a_repeat_call_joins_the_open_ticket_and_notes_follow_it(
+    two_callers: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    async with httpx.AsyncClient(base_url=two_callers.base_url) as client:
+        made = await client.post(
+            "/api/tickets",
+            json={
+                "type": "repair",
+                "subtype": "indoor_equipment",
+                "caller_phone": "13800138001",
+                "address": "北区 光明路 20号",
+                "description": "热水器无法点火",
+            },
+            headers=two_callers.auth("agent"),
+        )
+        assert made.status_code == 201, made.text
+    number = made.json()["number"]
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+        await sign_in(page, two_callers, "agent", "/")
+        await page.wait_for_selector('body[data-feed="open"]')
+        fake_asterisk.place_call(
+            caller="13800138001", ticket_type="repair", agent_interface="PJSIP/8001"
+        )
+        await _next_pop(page, None)
+        assert "重复来电" in (await page.text_content("#pop-repeat") or "")
+        adding = page.locator(f"form.add-call[data-ticket='{number}']")
+        await adding.locator("input[name=body]").fill("客户再次来电催修")
+        await page.screenshot(path=str(ARTIFACTS / "desk-repeat-call-zh.png"), full_page=True)
+        await adding.locator("button").click()
+        await page.wait_for_selector(f"body[data-added='{number}']")
+        assert "已并入" in (await adding.locator("[role=status]").text_content() or "")
+
+        dispatcher = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        await sign_in(dispatcher, two_callers, "disp", f"/tickets/{number}")
+        await dispatcher.wait_for_selector(".timeline li")
+        assert "客户再次来电催修" in (await dispatcher.text_content(".timeline") or "")
+        await dispatcher.fill("#note-form textarea[name=body]", "已联系北区班组，今晚上门")
+        await dispatcher.click("#note-form button[type=submit]")
+        await dispatcher.wait_for_selector(".timeline li:has-text('已联系北区班组')")
+        await dispatcher.screenshot(path=str(ARTIFACTS / "ticket-notes-zh.png"), full_page=True)

@@ -7,6 +7,7 @@ from hotline.db.tables.calls import CallRow
 from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter, CustomerPhone
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.ivr import IvrSession
+from hotline.db.tables.notes import TicketNote
 from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
@@ -40,6 +41,7 @@ __all__ = [
     "SlaClockRow",
     "SlaPolicyRow",
     "Ticket",
+    "TicketNote",
     "TicketSequence",
     "User",
     "Visit",

@@ -81,6 +81,9 @@ def desk_texts(request: Request) -> dict[str, Any]:
             "opening a duplicate."
         )
         % {"count": "{count}"},
+        "note_placeholder": _("Note (optional)"),
+        "add_call": _("Add this call to %(number)s") % {"number": "{number}"},
+        "call_added": _("This call is now on %(number)s.") % {"number": "{number}"},
         "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
         % {"number": "{number}"},
     }

@@ -235,6 +235,7 @@
     fill("pop-tickets", open, (t) => [
       link(`/tickets/${encodeURIComponent(t.number)}`, t.number),
       ` · ${texts.types[t.type] || t.type} · ${texts.statuses[t.status] || t.status} · ${t.description}`,
+      addCallForm(data.call.linkedid, t.number),
     ]);
     const outages = data.outages || [];
     document.getElementById("pop-outage-box").hidden = !outages.length;
@@ -246,6 +247,45 @@
       link(`/calls/${encodeURIComponent(c.linkedid)}`, when(c.started_at)),
       ` · ${texts.dispositions[c.disposition] || c.disposition || ""}`,
     ]);
+  }
+
+  // A repeat call about an open ticket joins it, with a note, instead of a duplicate ticket.
+  function addCallForm(linkedid, number) {
+    const adding = document.createElement("form");
+    adding.className = "add-call";
+    adding.dataset.ticket = number;
+    const note = document.createElement("input");
+    note.name = "body";
+    note.maxLength = 2000;
+    note.placeholder = texts.note_placeholder;
+    note.setAttribute("aria-label", texts.note_placeholder);
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = texts.add_call.replace("{number}", number);
+    const said = document.createElement("span");
+    said.setAttribute("role", "status");
+    adding.append(note, button, said);
+    adding.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const response = await fetch(`/api/tickets/${encodeURIComponent(number)}/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ body: note.value.trim(), call_linkedid: linkedid }),
+        credentials: "same-origin",
+      }).catch(() => null);
+      const answer = response ? await response.json().catch(() => ({})) : {};
+      if (response && response.status === 201) {
+        said.className = "ok";
+        said.textContent = texts.call_added.replace("{number}", number);
+        note.value = "";
+        document.body.dataset.added = number;
+      } else {
+        said.className = "field-error";
+        const error = answer.error || {};
+        said.textContent = response ? Object.values(error.fields || {}).join("; ") || error.message || texts.failed : texts.offline;
+      }
+    });
+    return adding;
   }
 
   function showMade(tab) {
