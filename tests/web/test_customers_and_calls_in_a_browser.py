@@ -8,7 +8,8 @@ import asyncio
 import re
 
 import httpx
-from conftest import LiveServer, add_customer
+import pytest
+from conftest import STAFF_PASSWORD, LiveServer, add_customer
 from playwright.async_api import expect
 from web.console import ARTIFACTS, chromium, needs_chromium, sign_in_page
 
@@ -104,3 +105,20 @@ async def test_a_customer_found_by_phone_and_the_call_log_names_and_links(
         box = await header.bounding_box()
         assert box is not None and box["height"] < 40, box
         await phone.screenshot(path=str(ARTIFACTS / "calls-390-zh.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("user", "work", "width"),
+    [("disp", "/dispatch", 1280), ("tech", "/my-work", 390), ("qa", "/callbacks", 1280)],
+)
+async def test_signing_in_lands_on_the_roles_work(
+    phones_once: LiveServer, user: str, work: str, width: int
+) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": width, "height": 844})
+        await page.goto(f"{phones_once.base_url}/login")
+        await page.fill('input[name="username"]', user)
+        await page.fill('input[name="password"]', STAFF_PASSWORD)
+        await page.click('form[action="/login"] button[type="submit"]')
+        await page.wait_for_url(f"**{work}")
+        await page.screenshot(path=str(ARTIFACTS / f"landing-{user}-zh.png"), full_page=True)

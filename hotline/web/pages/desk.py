@@ -120,10 +120,20 @@ async def desk_calls(request: Request, actor: Actor) -> Response:
     )
 
 
+# Where each role's work is: signing in lands there.
+LANDING = {
+    Role.DISPATCHER: "/dispatch",
+    Role.TECHNICIAN: "/my-work",
+    Role.QUALITY: "/callbacks",
+    Role.SUPERVISOR: "/wallboard",
+    Role.ADMIN: "/admin",
+}
+
+
 async def home(request: Request, actor: Actor) -> Response:
     if actor.role is Role.AGENT:
         return await desk(request, actor)
-    return RedirectResponse("/calls", status_code=303)
+    return RedirectResponse(LANDING.get(actor.role, "/calls"), status_code=303)
 
 
 PER_PAGE = 50
