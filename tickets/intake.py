@@ -69,6 +69,7 @@ class TicketDraft:
     has_address: bool = False
     # An area alone (a whole district without gas) is enough for an outage.
     has_area: bool = False
+    has_description: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
     try:
         check_subtype(draft.type, draft.subtype)
     except TicketRuleError as error:
-        refusals.append(Refusal(error.field, error.message, error.message))
+        refusals.append(Refusal(error.field, error.message, error.reason))
     # An agent may enter an earlier time for a request received earlier, never a later one.
     received_at = now if draft.received_at is None else draft.received_at
     if received_at > now:
@@ -160,6 +161,8 @@ def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
         check_assignment(draft.type, draft.named_staff, draft.assignee)
     except ActionInvalid as error:
         refusals.append(Refusal(error.field, error.message, error.message))
+    if not draft.has_description:
+        refusals.append(Refusal("description", N_("a ticket needs a description"), N_("required")))
     missing_address = where_refusal(draft)
     if missing_address is not None:
         refusals.append(missing_address)

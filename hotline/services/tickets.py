@@ -199,6 +199,7 @@ async def create_ticket(
         has_address=bool(data.address and data.address.strip())
         or (customer is not None and await _has_address_on_file(session, customer)),
         has_area=bool(data.area and data.area.strip()),
+        has_description=bool(data.description.strip()),
     )
     try:
         received_at = intake.check_new_ticket(draft, now)

@@ -269,6 +269,15 @@ def test_an_outage_needs_an_address_or_an_area() -> None:
     check_new_ticket(draft(TicketType.OUTAGE, has_address=False, has_area=True), NOW)
 
 
+def test_every_fault_of_a_draft_is_named_at_once() -> None:
+    blank = draft(TicketType.REPAIR, subtype=None, has_address=False, has_description=False)
+    assert refused_fields(blank) == {
+        "subtype": "this type of ticket needs a subtype",
+        "address": "needed: where the crew goes",
+        "description": "required",
+    }
+
+
 def test_consultations_and_complaints_need_no_address() -> None:
     for kind in (TicketType.CONSULTATION, TicketType.COMPLAINT):
         check_new_ticket(draft(kind, has_address=False), NOW)

@@ -143,7 +143,7 @@ async def test_a_gas_smell_without_an_address_is_refused_at_the_address(
         reason = page.locator("#ticket-form label:has([name='address']) .field-error[role=alert]")
         await reason.wait_for()
         assert await reason.text_content() == "必填：维修人员上门的地址"
-        assert "报修工单须填写地址" in (await page.text_content("#form-error") or "")
+        assert "请修改标出的字段" in (await page.text_content("#form-error") or "")
         await page.screenshot(path=str(ARTIFACTS / "desk-no-address-zh.png"), full_page=True)
         await page.fill(FIELD.format("address"), "北区 光明路 20号 3单元")
         await page.click("#ticket-form button[type=submit]")
@@ -191,3 +191,25 @@ async def test_a_repeat_call_joins_the_open_ticket_and_notes_follow_it(
         await dispatcher.click("#note-form button[type=submit]")
         await dispatcher.wait_for_selector(".timeline li:has-text('已联系北区班组')")
         await dispatcher.screenshot(path=str(ARTIFACTS / "ticket-notes-zh.png"), full_page=True)
+
+
+async def test_every_fault_of_the_form_shows_at_once_next_to_its_field(
+    two_callers: LiveServer,
+) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+        await sign_in(page, two_callers, "agent", "/")
+        await page.wait_for_selector("#call-tabs [role=tab]")
+        await page.select_option(FIELD.format("type"), "repair")
+        await page.click("#ticket-form button[type=submit]")
+        await page.wait_for_selector("#ticket-form .field-error")
+        reasons = {
+            name: await page.text_content(f"#ticket-form label:has([name='{name}']) .field-error")
+            for name in ("subtype", "address", "description")
+        }
+        assert reasons == {
+            "subtype": "该类工单须选择子类",
+            "address": "必填：维修人员上门的地址",
+            "description": "必填",
+        }
+        await page.screenshot(path=str(ARTIFACTS / "desk-all-errors-zh.png"), full_page=True)

@@ -95,7 +95,7 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
 
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-error:not([hidden])")
-        assert "subtype" in (await page.text_content("#ticket-form") or "")
+        assert "该类工单须选择子类" in (await page.text_content("#ticket-form") or "")
         await page.select_option('select[name="subtype"]', "indoor_equipment")
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-ok:not([hidden])")
@@ -135,6 +135,11 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await page.screenshot(path=str(ARTIFACTS / "tickets-en.png"), full_page=True)
         await page.click('nav a[href="/"]')
         await page.wait_for_selector("text=New ticket")
+        # No raw keys in the English console: "gas smell", not "gas_smell".
+        offered = await page.eval_on_selector_all(
+            '#ticket-form select[name="subtype"] option', "os => os.map(o => o.textContent)"
+        )
+        assert "gas smell" in offered and not [text for text in offered if "_" in text]
         await page.screenshot(path=str(ARTIFACTS / "desk-en.png"), full_page=True)
 
         # Pages of other roles: absent from the agent's navigation and refused when typed in.

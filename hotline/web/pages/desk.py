@@ -82,6 +82,7 @@ def desk_texts(request: Request) -> dict[str, Any]:
         )
         % {"count": "{count}"},
         "note_placeholder": _("Note (optional)"),
+        "fix_fields": _("not saved: correct the fields marked"),
         "add_call": _("Add this call to %(number)s") % {"number": "{number}"},
         "call_added": _("This call is now on %(number)s.") % {"number": "{number}"},
         "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")

@@ -429,7 +429,9 @@
       return;
     }
     const error = answer.error || {};
-    showError(error.message || texts.failed, error.fields);
+    // Each fault is said at its field; the box above the button says what to do.
+    const marked = Object.keys(error.fields || {}).length > 0;
+    showError(marked ? texts.fix_fields : error.message || texts.failed, error.fields);
   }
 
   for (const button of document.querySelectorAll("button.state")) {
