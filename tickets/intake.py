@@ -65,6 +65,11 @@ class TicketDraft:
     assignee: str | None = None
     appointment: Appointment | None = None
     special_reason: str | None = None
+    # Where the crew goes: an address typed in, or the customer file's.
+    has_address: bool = False
+    # An area alone (a whole district without gas) is enough for an outage.
+    has_area: bool = False
+    has_description: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,29 @@ class Refusal:
     field: str
     message: str
     reason: str
+
+
+# A crew goes out for these: without an address the dispatch board shows "—".
+NEEDS_ADDRESS = frozenset({TicketType.REPAIR, TicketType.OUTAGE})
+
+
+def where_refusal(draft: TicketDraft) -> Refusal | None:
+    """A repair (a gas smell first of all) needs an address, an outage an address or an area."""
+    if draft.type not in NEEDS_ADDRESS or draft.has_address:
+        return None
+    if draft.type is TicketType.OUTAGE and draft.has_area:
+        return None
+    if draft.type is TicketType.OUTAGE:
+        return Refusal(
+            "address",
+            N_("an outage needs an address, an area or a customer file with an address"),
+            N_("needed: the address or the area without gas"),
+        )
+    return Refusal(
+        "address",
+        N_("a repair needs an address or a customer file with an address"),
+        N_("needed: where the crew goes"),
+    )
 
 
 class TicketRefused(ValueError):
@@ -98,7 +126,7 @@ def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
     try:
         check_subtype(draft.type, draft.subtype)
     except TicketRuleError as error:
-        refusals.append(Refusal(error.field, error.message, error.message))
+        refusals.append(Refusal(error.field, error.message, error.reason))
     # An agent may enter an earlier time for a request received earlier, never a later one.
     received_at = now if draft.received_at is None else draft.received_at
     if received_at > now:
@@ -133,6 +161,11 @@ def check_new_ticket(draft: TicketDraft, now: datetime) -> datetime:
         check_assignment(draft.type, draft.named_staff, draft.assignee)
     except ActionInvalid as error:
         refusals.append(Refusal(error.field, error.message, error.message))
+    if not draft.has_description:
+        refusals.append(Refusal("description", N_("a ticket needs a description"), N_("required")))
+    missing_address = where_refusal(draft)
+    if missing_address is not None:
+        refusals.append(missing_address)
     if draft.appointment is not None:
         try:
             check_appointment(draft.type, draft.subtype, draft.appointment, now)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tickets.wording import N_
+
 
 class TicketType(StrEnum):
     CONSULTATION = "consultation"  # 业务咨询
@@ -38,21 +40,29 @@ GAS_SMELL = "gas_smell"
 class TicketRuleError(ValueError):
     """A ticket's fields break a rule; `field` names the offending one."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        # What is shown next to the field, in words the console translates.
+        self.reason = reason or message
 
 
 def check_subtype(ticket_type: TicketType, subtype: str | None) -> None:
     if subtype is None:
         if ticket_type in SUBTYPE_REQUIRED:
-            raise TicketRuleError("subtype", f"a {ticket_type} ticket needs a subtype")
+            raise TicketRuleError(
+                "subtype",
+                f"a {ticket_type} ticket needs a subtype",
+                N_("this type of ticket needs a subtype"),
+            )
         return
     if subtype not in SUBTYPES[ticket_type]:
         allowed = ", ".join(sorted(SUBTYPES[ticket_type]))
         raise TicketRuleError(
-            "subtype", f"unknown {ticket_type} subtype {subtype!r}; one of {allowed}"
+            "subtype",
+            f"unknown {ticket_type} subtype {subtype!r}; one of {allowed}",
+            N_("not a subtype of the chosen type"),
         )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Ticket
+from hotline.db.tables import CallRow, Customer, Ticket, User
 from hotline.services.errors import NotFound
 
 
@@ -114,3 +114,57 @@ async def calls_of_ticket(
         return []
     statement = select(CallRow).where(or_(*conditions)).order_by(col(CallRow.started_at))
     return list((await session.exec(statement)).all())
+
+
+@dataclass(frozen=True)
+class CallNames:
+    """What a page of the call log names its calls by: the customer's name, the agent's name
+    (not the queue member's `Agent1`), the tickets taken on each call."""
+
+    customers: dict[int, str]
+    agents: dict[str, str]
+    tickets: dict[str, list[str]]
+
+    def agent(self, call: CallRow) -> str | None:
+        if call.agent_interface and call.agent_interface in self.agents:
+            return self.agents[call.agent_interface]
+        return call.agent_name
+
+
+async def names_of(session: AsyncSession, calls: list[CallRow]) -> CallNames:
+    customer_ids = {call.customer_id for call in calls if call.customer_id is not None}
+    interfaces = {call.agent_interface for call in calls if call.agent_interface}
+    linkedids = {call.linkedid for call in calls}
+    customers: dict[int, str] = {}
+    if customer_ids:
+        rows = await session.exec(
+            select(Customer.id, Customer.name).where(col(Customer.id).in_(customer_ids))
+        )
+        customers = {customer_id: name for customer_id, name in rows.all() if customer_id}
+    agents: dict[str, str] = {}
+    if interfaces:
+        users = await session.exec(
+            select(User.interface, User.display_name).where(col(User.interface).in_(interfaces))
+        )
+        agents = {interface: name for interface, name in users.all() if interface}
+    tickets: dict[str, list[str]] = {}
+    if linkedids:
+        taken = await session.exec(
+            select(Ticket.call_linkedid, Ticket.number)
+            .where(col(Ticket.call_linkedid).in_(linkedids))
+            .order_by(col(Ticket.id))
+        )
+        for linkedid, number in taken.all():
+            if linkedid:
+                tickets.setdefault(linkedid, []).append(number)
+    return CallNames(customers, agents, tickets)
+
+
+async def agents_with_phones(session: AsyncSession) -> list[tuple[str, str]]:
+    """Who answers calls (a user with a phone interface): the call log's agent filter."""
+    rows = await session.exec(
+        select(User.interface, User.display_name)
+        .where(col(User.interface).is_not(None))
+        .order_by(col(User.display_name))
+    )
+    return [(interface, name) for interface, name in rows.all() if interface]

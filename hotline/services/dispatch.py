@@ -517,3 +517,41 @@ async def mark_missed(session: AsyncSession, now: datetime) -> list[tuple[Visit,
         )
         found.append((visit, ticket))
     return found
+
+
+@dataclass(frozen=True)
+class Technician:
+    """A technician as the dispatcher picks one: their crew, and whether it is at work now."""
+
+    username: str
+    name: str
+    crew: str | None
+    on_shift: bool
+
+
+async def technicians_on_duty(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[Technician]:
+    """Every active technician, those whose crew is on shift now first: they are who can go.
+    A technician in no crew has no shift to be off."""
+    users = (
+        await session.exec(
+            select(User)
+            .where(col(User.role) == Role.TECHNICIAN.value, col(User.active))
+            .order_by(col(User.username))
+        )
+    ).all()
+    crews = {crew.id: crew for crew in (await session.exec(select(Crew).where(col(Crew.active))))}
+    crew_of = {
+        member.user_id: crews[member.crew_id]
+        for member in (await session.exec(select(CrewMember))).all()
+        if member.crew_id in crews
+    }
+    technicians = []
+    for user in users:
+        crew = crew_of.get(user.id) if user.id is not None else None
+        on_shift = crew is None or technician_time.shift_of(crew).on_shift(now, tz)
+        technicians.append(
+            Technician(user.username, user.display_name, crew.name if crew else None, on_shift)
+        )
+    return sorted(technicians, key=lambda technician: not technician.on_shift)

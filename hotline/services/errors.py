@@ -34,8 +34,13 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
 
-    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        allowed: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, fields)
         self.allowed = list(allowed)
 
 

@@ -16,6 +16,7 @@ from hotline.db.search import contains
 from hotline.db.tables import (
     AuditEntry,
     Customer,
+    CustomerAddress,
     Department,
     Escalation,
     SlaClockRow,
@@ -182,11 +183,21 @@ def _department(rulebook: Rulebook, code: str) -> Department:
     return department
 
 
+async def _has_address_on_file(session: AsyncSession, customer: Customer) -> bool:
+    statement = select(CustomerAddress.id).where(col(CustomerAddress.customer_id) == customer.id)
+    return (await session.exec(statement.limit(1))).first() is not None
+
+
 async def create_ticket(
     session: AsyncSession, rulebook: Rulebook, actor: Actor, data: NewTicket, now: datetime
 ) -> TicketView:
     if actor.role not in workflow.CREATE_ROLES:
         raise Forbidden(f"the {actor.role} role may not create tickets")
+    customer = None
+    if data.customer_id is not None:
+        customer = await session.get(Customer, data.customer_id)
+        if customer is None:
+            raise Invalid(N_("no such customer"), {"customer_id": N_("unknown customer")})
     draft = intake.TicketDraft(
         type=data.type,
         subtype=data.subtype,
@@ -196,6 +207,10 @@ async def create_ticket(
         named_staff=frozenset(data.named_staff),
         assignee=data.assignee,
         appointment=data.appointment,
+        has_address=bool(data.address and data.address.strip())
+        or (customer is not None and await _has_address_on_file(session, customer)),
+        has_area=bool(data.area and data.area.strip()),
+        has_description=bool(data.description.strip()),
     )
     try:
         received_at = intake.check_new_ticket(draft, now)
@@ -207,11 +222,6 @@ async def create_ticket(
     )
     department = _department(rulebook, department_code)
     assignee = await _user_by_name(session, data.assignee, "assignee") if data.assignee else None
-    customer = None
-    if data.customer_id is not None:
-        customer = await session.get(Customer, data.customer_id)
-        if customer is None:
-            raise Invalid(N_("no such customer"), {"customer_id": N_("unknown customer")})
     clocks = intake.opening_clocks(
         draft, received_at, rulebook.policies, rulebook.calendar, rulebook.timezone, now
     )

@@ -80,9 +80,15 @@ async def add_user(
     if interface is not None:
         interface = member_interface(interface)
     if (await session.exec(select(User).where(User.username == username))).first():
-        raise Conflict(f"user {username!r} exists already")
+        raise Conflict(
+            N_("the user was not added: the user name is taken"),
+            fields={"username": N_("taken by another user")},
+        )
     if interface and (await session.exec(select(User).where(User.interface == interface))).first():
-        raise Conflict(f"interface {interface} belongs to another user already")
+        raise Conflict(
+            N_("the user was not added: the phone belongs to another user"),
+            fields={"interface": N_("this interface belongs to another user")},
+        )
     try:
         password_hash = await hash_password_off_loop(password)
     except WeakPassword as error:

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hotline.i18n import translations
+from hotline.i18n import N_, translations
 from hotline.services.errors import (
     Conflict,
     Forbidden,
@@ -70,12 +70,43 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status, headers=dict(headers or {}))
 
 
+# Pydantic's reasons, by kind, in words our catalogues translate (its own are English only).
+VALIDATION_REASONS = {
+    "missing": N_("required"),
+    "string_too_short": N_("required"),
+    "string_too_long": N_("too long"),
+    "too_short": N_("required"),
+    "too_long": N_("too many"),
+    "enum": N_("not one of the choices"),
+    "literal_error": N_("not one of the choices"),
+    "extra_forbidden": N_("not a field of this form"),
+    "int_parsing": N_("a whole number"),
+    "int_type": N_("a whole number"),
+    "float_parsing": N_("a number"),
+    "bool_parsing": N_("yes or no"),
+    "bool_type": N_("yes or no"),
+    "datetime_parsing": N_("a date and time"),
+    "datetime_from_date_parsing": N_("a date and time"),
+    "timezone_aware": N_("a date and time with its offset"),
+    "date_parsing": N_("a date"),
+    "date_from_datetime_parsing": N_("a date"),
+    "string_type": N_("text"),
+    "string_pattern_mismatch": N_("not in the expected form"),
+    "greater_than_equal": N_("too small"),
+    "less_than_equal": N_("too large"),
+    "greater_than": N_("too small"),
+    "less_than": N_("too large"),
+}
+
+
 def validation_fields(error: ValidationError) -> dict[str, str]:
+    """Every field at fault at once, each with its reason (translated when answered)."""
     fields: dict[str, str] = {}
     for problem in error.errors():
         location: Sequence[Any] = problem.get("loc", ())
         name = ".".join(str(part) for part in location) or "body"
-        fields.setdefault(name, problem.get("msg", "invalid"))
+        reason = VALIDATION_REASONS.get(problem.get("type", ""), problem.get("msg", "invalid"))
+        fields.setdefault(name, reason)
     return fields
 
 
@@ -96,8 +127,9 @@ async def on_service_error(request: Request, exc: Exception) -> Response:
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ValidationError)
     fields = validation_fields(exc)
-    message = "invalid input: " + ", ".join(sorted(fields))
-    return error_response(request, 422, "invalid", message, fields)
+    return error_response(
+        request, 422, "invalid", N_("not saved: correct the fields marked"), fields
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

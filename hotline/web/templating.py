@@ -71,6 +71,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/", "Desk", frozenset({Role.AGENT})),
     ("/tickets", "Tickets", frozenset(Role)),
     ("/calls", "Calls", frozenset(Role)),
+    ("/customers", "Customers", frozenset(Role) - {Role.TECHNICIAN}),
     ("/wallboard", "Wallboard", frozenset({Role.SUPERVISOR, Role.ADMIN})),
     ("/dispatch", "Dispatch", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
     ("/incidents", "Outages", frozenset(Role)),

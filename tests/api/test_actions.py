@@ -13,6 +13,7 @@ REPAIR = {
     "subtype": "network_fault",
     "description": "小区管网压力不足",
     "caller_phone": "13812345678",
+    "address": "北区 光明路 20号",
 }
 COMPLAINT = {
     "type": "complaint",

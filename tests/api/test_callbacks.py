@@ -21,6 +21,7 @@ REPAIR = {
     "subtype": "indoor_equipment",
     "description": "燃气灶打不着火",
     "caller_phone": "13812345678",
+    "address": "北区 光明路 20号",
 }
 COMPLAINT = {"type": "complaint", "subtype": "timeliness", "description": "维修人员迟到"}
 

@@ -139,6 +139,7 @@ async def test_one_call_with_its_tickets(calls: Api) -> None:
             "type": "repair",
             "subtype": "indoor_equipment",
             "description": "灶具不点火",
+            "address": "北区 光明路 20号",
             "call_linkedid": "100.1",
         },
     )

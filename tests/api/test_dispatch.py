@@ -13,7 +13,13 @@ from conftest import Api, FakeClock
 
 
 def repair(subtype: str, area: str, description: str) -> dict[str, object]:
-    return {"type": "repair", "subtype": subtype, "area": area, "description": description}
+    return {
+        "type": "repair",
+        "subtype": subtype,
+        "address": f"{area} 光明路 20号",
+        "area": area,
+        "description": description,
+    }
 
 
 async def create(api: Api, body: dict[str, object]) -> str:

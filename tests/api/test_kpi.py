@@ -268,15 +268,21 @@ async def test_the_report_downloads_as_csv_and_xlsx(api: Api, known: None) -> No
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert 'filename="kpi-2026-11-01-2026-11-30.csv"' in as_csv.headers["content-disposition"]
+    # Headers and sections in the reader's language (Chinese by default), never snake_case.
     table = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
-    assert [row["section"] for row in table] == ["tickets", "tickets", "calls", "total"]
-    assert table[-1]["repairs_fixed"] == "5" and table[-1]["offered"] == "4"
-    as_xlsx = await api.get("admin", "/api/reports/kpi", format="xlsx", **period)
+    assert [row["类别"] for row in table] == ["工单", "工单", "通话记录", "合计"]
+    assert table[-1]["已修复数"] == "5" and table[-1]["呼入总数"] == "4"
+    as_xlsx = await api.client.get(
+        "/api/reports/kpi",
+        params={**period, "format": "xlsx"},
+        headers={**api.auth("admin"), "Accept-Language": "en"},
+    )
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert sheet is not None
     values = list(sheet.values)
-    assert values[0][:3] == ("section", "month", "department_or_queue")
-    assert values[-1][0] == "total"
+    assert values[0][:3] == ("Section", "Month", "Department or queue")
+    assert "Repairs fixed" in values[0] and "Calls offered" in values[0]
+    assert values[-1][0] == "Total"
 
 
 @pytest.mark.parametrize(

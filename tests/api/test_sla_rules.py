@@ -17,10 +17,11 @@ REPAIR = {
     "subtype": "network_fault",
     "description": "小区管网压力不足",
     "caller_phone": "13812345678",
+    "address": "北区 光明路 20号",
 }
 INDOOR = {**REPAIR, "subtype": "indoor_equipment", "description": "热水器无法点火"}
 GAS_SMELL = {**REPAIR, "subtype": "gas_smell", "description": "厨房有燃气味"}
-OUTAGE = {"type": "outage", "subtype": "unplanned", "description": "整栋楼停气"}
+OUTAGE = {"type": "outage", "subtype": "unplanned", "area": "北区", "description": "整栋楼停气"}
 
 
 async def create(api: Api, body: dict[str, object], user: str = "agent") -> str:

@@ -15,7 +15,12 @@ from conftest import Api, FakeClock, add_staff, app_settings
 
 from hotline.web.app import create_app
 
-GAS_SMELL = {"type": "repair", "subtype": "gas_smell", "description": "楼道燃气味"}
+GAS_SMELL = {
+    "type": "repair",
+    "subtype": "gas_smell",
+    "address": "北区 光明路 20号",
+    "description": "楼道燃气味",
+}
 
 
 async def test_sweep_records_warning_then_breach_once_each(api: Api, clock: FakeClock) -> None:
@@ -60,7 +65,12 @@ async def test_a_sweep_after_downtime_warns_before_it_breaches(api: Api, clock: 
 
 
 async def test_paused_clock_neither_warns_nor_breaches(api: Api, clock: FakeClock) -> None:
-    body = {"type": "repair", "subtype": "indoor_equipment", "description": "灶具故障"}
+    body = {
+        "type": "repair",
+        "subtype": "indoor_equipment",
+        "address": "北区 光明路 20号",
+        "description": "灶具故障",
+    }
     number = (await api.post("agent", "/api/tickets", body)).json()["number"]
     for user, action, payload in (
         ("disp", "assign", {"assignee": "tech"}),

@@ -64,7 +64,12 @@ async def test_a_breach_an_action_records_is_announced_once(
     view = await ticket_cases.open_ticket(
         core,
         agent,
-        NewTicket(type=TicketType.REPAIR, subtype="indoor_equipment", description="不点火"),
+        NewTicket(
+            type=TicketType.REPAIR,
+            subtype="indoor_equipment",
+            address="北区 光明路 20号",
+            description="不点火",
+        ),
     )
     number = view.ticket.number
     await ticket_cases.act_on_ticket(

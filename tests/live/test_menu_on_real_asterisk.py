@@ -190,6 +190,7 @@ def test_a_caller_keys_their_tickets_number_and_hears_its_status(
                 "subtype": "indoor_equipment",
                 "description": "壁挂炉不点火",
                 "caller_phone": caller,
+                "address": "上城区 解放路 8号",
             },
         )
     assert response.status_code == 201, response.text

@@ -168,6 +168,7 @@ async def test_a_caller_hears_their_own_ticket_but_nobody_elses(core: CoreServic
             subtype="indoor_equipment",
             description="壁挂炉不点火",
             caller_phone=CUSTOMER_PHONE,
+            address="西湖区 文三路 5号",
         ),
     )
     keys = "".join(character for character in view.ticket.number if character.isdigit())

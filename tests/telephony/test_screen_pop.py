@@ -96,6 +96,7 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
                 "subtype": "indoor_equipment",
                 "description": "灶具打不着火",
                 "caller_phone": "13800138001",
+                "address": "北区 光明路 20号",
             },
             headers=live_phone.auth("agent2"),
         )
@@ -168,6 +169,7 @@ async def test_the_answering_agent_gets_the_callers_file_within_a_second(
                     "type": "repair",
                     "subtype": "indoor_equipment",
                     "description": "再次报修",
+                    "address": "北区 光明路 20号",
                     "call_linkedid": linkedid,
                 },
                 headers=live_phone.auth("agent"),

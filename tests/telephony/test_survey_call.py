@@ -27,6 +27,7 @@ REPAIR = {
     "subtype": "indoor_equipment",
     "description": "壁挂炉不点火",
     "caller_phone": "13800138001",
+    "address": "北区 光明路 20号",
 }
 
 

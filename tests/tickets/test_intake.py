@@ -69,7 +69,7 @@ def test_no_or_unknown_choice_suggests_nothing(choice: str | None) -> None:
 
 
 def draft(ticket_type: TicketType, **fields: Any) -> TicketDraft:
-    return replace(TicketDraft(ticket_type, SUBTYPE[ticket_type]), **fields)
+    return replace(TicketDraft(ticket_type, SUBTYPE[ticket_type], has_address=True), **fields)
 
 
 def refused_fields(ticket: TicketDraft, now: datetime = NOW) -> dict[str, str]:
@@ -212,6 +212,8 @@ def drafts(draw: st.DrawFn) -> TicketDraft:
         named_staff=frozenset(draw(st.sets(st.sampled_from(STAFF), max_size=2))),
         assignee=draw(st.none() | st.sampled_from(STAFF)),
         appointment=appointment,
+        has_address=draw(st.booleans()),
+        has_area=draw(st.booleans()),
     )
 
 
@@ -247,7 +249,38 @@ def broken_rules(ticket: TicketDraft) -> set[str]:
         or window.end <= NOW
     ):
         broken.add("appointment")
+    area_is_enough = ticket.type is TicketType.OUTAGE and ticket.has_area
+    needs_address = ticket.type in {TicketType.REPAIR, TicketType.OUTAGE}
+    if needs_address and not ticket.has_address and not area_is_enough:
+        broken.add("address")
     return broken
+
+
+@pytest.mark.parametrize("subtype", sorted(SUBTYPES[TicketType.REPAIR]))
+def test_a_repair_without_an_address_is_refused_at_the_address(subtype: str) -> None:
+    nowhere = draft(TicketType.REPAIR, subtype=subtype, has_address=False, has_area=True)
+    assert refused_fields(nowhere) == {"address": "needed: where the crew goes"}
+
+
+def test_an_outage_needs_an_address_or_an_area() -> None:
+    assert refused_fields(draft(TicketType.OUTAGE, has_address=False)) == {
+        "address": "needed: the address or the area without gas"
+    }
+    check_new_ticket(draft(TicketType.OUTAGE, has_address=False, has_area=True), NOW)
+
+
+def test_every_fault_of_a_draft_is_named_at_once() -> None:
+    blank = draft(TicketType.REPAIR, subtype=None, has_address=False, has_description=False)
+    assert refused_fields(blank) == {
+        "subtype": "this type of ticket needs a subtype",
+        "address": "needed: where the crew goes",
+        "description": "required",
+    }
+
+
+def test_consultations_and_complaints_need_no_address() -> None:
+    for kind in (TicketType.CONSULTATION, TicketType.COMPLAINT):
+        check_new_ticket(draft(kind, has_address=False), NOW)
 
 
 @settings(max_examples=500, deadline=None)

@@ -197,6 +197,7 @@ async def test_a_new_routing_rule_routes_the_next_ticket(admin: httpx.AsyncClien
             "type": "repair",
             "subtype": "network_fault",
             "description": "北区光明路管网漏气",
+            "address": "北区 光明路 20号",
             "area": "北区",
         },
         headers={"X-CSRF-Token": csrf_of(page.text)},

@@ -9,7 +9,12 @@ import httpx
 from conftest import FakeClock, add_due_callbacks
 from web.console import csrf_of, field_errors, sign_in
 
-REPAIR = {"type": "repair", "subtype": "indoor_equipment", "description": "热水器不点火"}
+REPAIR = {
+    "type": "repair",
+    "subtype": "indoor_equipment",
+    "address": "北区 光明路 20号",
+    "description": "热水器不点火",
+}
 
 
 async def fixed_repair(browser: httpx.AsyncClient, clock: FakeClock) -> str:

@@ -37,9 +37,28 @@ async def test_the_agent_lands_on_the_desk_and_others_do_not(
     await browser.post("/logout", data={"csrf_token": csrf_of(desk.text)})
     await sign_in(browser, "tech")
     home = await browser.get("/")
-    assert home.status_code == 303 and home.headers["location"] == "/calls"
+    assert home.status_code == 303 and home.headers["location"] == "/my-work"
     calls = await browser.get("/calls")
     assert 'href="/"' not in calls.text  # no desk in a technician's navigation
+
+
+@pytest.mark.parametrize(
+    ("user", "work"),
+    [
+        ("disp", "/dispatch"),
+        ("tech", "/my-work"),
+        ("qa", "/callbacks"),
+        ("sup", "/wallboard"),
+        ("admin", "/admin"),
+    ],
+)
+async def test_each_role_lands_on_its_work(
+    browser: httpx.AsyncClient, user: str, work: str
+) -> None:
+    await sign_in(browser, user)
+    home = await browser.get("/")
+    assert home.status_code == 303 and home.headers["location"] == work
+    assert (await browser.get(work)).status_code < 400
 
 
 async def test_wrong_password_and_missing_csrf_are_refused(browser: httpx.AsyncClient) -> None:

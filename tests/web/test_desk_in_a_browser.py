@@ -95,7 +95,7 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
 
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-error:not([hidden])")
-        assert "subtype" in (await page.text_content("#ticket-form") or "")
+        assert "该类工单须选择子类" in (await page.text_content("#ticket-form") or "")
         await page.select_option('select[name="subtype"]', "indoor_equipment")
         await page.click('#ticket-form button[type="submit"]')
         await page.wait_for_selector("#form-ok:not([hidden])")
@@ -135,6 +135,11 @@ async def test_an_agent_takes_a_call_and_opens_a_repair_ticket(
         await page.screenshot(path=str(ARTIFACTS / "tickets-en.png"), full_page=True)
         await page.click('nav a[href="/"]')
         await page.wait_for_selector("text=New ticket")
+        # No raw keys in the English console: "gas smell", not "gas_smell".
+        offered = await page.eval_on_selector_all(
+            '#ticket-form select[name="subtype"] option', "os => os.map(o => o.textContent)"
+        )
+        assert "gas smell" in offered and not [text for text in offered if "_" in text]
         await page.screenshot(path=str(ARTIFACTS / "desk-en.png"), full_page=True)
 
         # Pages of other roles: absent from the agent's navigation and refused when typed in.
@@ -282,6 +287,7 @@ async def test_an_expired_session_keeps_the_typed_draft(
         await page.select_option('#ticket-form select[name="type"]', "repair")
         await page.select_option('#ticket-form select[name="subtype"]', "network_fault")
         await page.fill('#ticket-form textarea[name="description"]', "小区门口管道漏气，已关闭总阀")
+        await page.fill('#ticket-form input[name="address"]', "北区 光明路 小区大门")
         # Forty idle minutes pass (the limit is thirty).
         later = session_module.clock() + timedelta(minutes=40)
         monkeypatch.setattr(session_module, "clock", lambda: later)
@@ -310,7 +316,13 @@ async def test_the_dispatch_callback_and_report_pages(desk_server: LiveServer) -
         for subtype, area in (("gas_smell", "北区"), ("indoor_equipment", "南区")):
             made = await api.post(
                 "/api/tickets",
-                json={"type": "repair", "subtype": subtype, "area": area, "description": "报修"},
+                json={
+                    "type": "repair",
+                    "subtype": subtype,
+                    "address": f"{area} 光明路 20号",
+                    "area": area,
+                    "description": "报修",
+                },
                 headers=desk_server.auth("agent"),
             )
             assert made.status_code == 201

@@ -19,7 +19,13 @@ async def new_repair(browser: httpx.AsyncClient, subtype: str, area: str) -> str
     page = await browser.get("/tickets")
     created = await browser.post(
         "/api/tickets",
-        json={"type": "repair", "subtype": subtype, "area": area, "description": "报修"},
+        json={
+            "type": "repair",
+            "subtype": subtype,
+            "address": f"{area} 光明路 20号",
+            "area": area,
+            "description": "报修",
+        },
         headers={"X-CSRF-Token": csrf_of(page.text)},
     )
     assert created.status_code == 201, created.text
@@ -164,7 +170,7 @@ async def test_the_dispatcher_moves_and_cancels_a_visit_from_the_board(
         },
     )
     assert no_reason.status_code == 422
-    assert field_errors(no_reason.text) == ["请填写变更原因"]
+    assert sorted(field_errors(no_reason.text)) == ["必填：通知客户改期的时间", "请填写变更原因"]
     assert f'value="{later:%Y-%m-%dT%H:%M}"' in no_reason.text  # what was typed stays
     moved = await browser.post(
         f"/dispatch/visits/{visit}/reschedule",

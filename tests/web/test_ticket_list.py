@@ -30,6 +30,7 @@ async def signed_in(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.
                     "type": "repair",
                     "subtype": "indoor_equipment",
                     "description": "灶具不点火",
+                    "address": "北区 光明路 20号",
                     "assignee": "agent",
                 },
             ]

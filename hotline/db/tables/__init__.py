@@ -8,6 +8,7 @@ from hotline.db.tables.customers import Customer, CustomerAddress, CustomerMeter
 from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.incidents import Incident, IncidentLink, IncidentSuggestion
 from hotline.db.tables.ivr import IvrSession
+from hotline.db.tables.notes import TicketNote
 from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
@@ -47,6 +48,7 @@ __all__ = [
     "SlaPolicyRow",
     "SmsMessage",
     "Ticket",
+    "TicketNote",
     "TicketSequence",
     "User",
     "Visit",

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hotline.i18n import translations
 from hotline.services.actor import Actor
 from hotline.services.kpi import kpi_report
 from hotline.web.api.registry import ApiRoute, parse_query
+from hotline.web.api.report_headers import HEADERS
 from hotline.web.api.schemas import KpiQuery
 from hotline.web.context import context_of
+from hotline.web.templating import page_locale
 from tickets.workflow import REPORT_READERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +89,11 @@ async def kpi(request: Request, _actor: Actor | None) -> Response:
     report = (await kpi_report(context.sessions, start, end, tz)).json(tz)
     if query.format == "json":
         return JSONResponse(report)
-    header, rows = flat_rows(report)
+    keys, rows = flat_rows(report)
+    _ = translations(page_locale(request)).gettext
+    header = [_(HEADERS[key]) if key in HEADERS else key for key in keys]
+    sections = {"tickets", "calls", "total"}
+    rows = [[_(HEADERS[row[0]]) if row[0] in sections else row[0], *row[1:]] for row in rows]
     name = f"kpi-{query.start.isoformat()}-{query.end.isoformat()}"
     if query.format == "csv":
         body, media, extension = as_csv(header, rows), "text/csv; charset=utf-8", "csv"

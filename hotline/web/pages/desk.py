@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,9 +13,12 @@ from starlette.routing import Route
 from hotline.db.tables import CallRow
 from hotline.services import calls as call_service
 from hotline.services.actor import Actor
+from hotline.services.errors import NotFound
 from hotline.telephony.model import Disposition
+from hotline.telephony.numbers import normalise_caller
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
+from hotline.web.pages.wording import when
 from hotline.web.templating import activate, current_gettext, render
 from tickets.incidents import DEFAULT_APOLOGY, DEFAULT_SCRIPT, Cause
 from tickets.incidents import Status as IncidentStatus
@@ -73,6 +78,22 @@ def desk_texts(request: Request) -> dict[str, Any]:
         "join_outage": _("Join this call to the outage"),
         "joined_outage": _("The call joined the outage."),
         "expected_back": _("Expected restoration"),
+        "timezone": context_of(request).settings.timezone.key,
+        "today": _("today"),
+        "yesterday": _("yesterday"),
+        "no_call": _("No call"),
+        "no_call_form": _("Not on a call: a request received another way."),
+        "for_call": _("For the call from %(caller)s") % {"caller": "{caller}"},
+        "close_form": _("Close the form of %(caller)s") % {"caller": "{caller}"},
+        "repeat": _(
+            "Repeat caller: %(count)s open tickets. Add this call to one of them rather than "
+            "opening a duplicate."
+        )
+        % {"count": "{count}"},
+        "note_placeholder": _("Note (optional)"),
+        "fix_fields": _("not saved: correct the fields marked"),
+        "add_call": _("Add this call to %(number)s") % {"number": "{number}"},
+        "call_added": _("This call is now on %(number)s.") % {"number": "{number}"},
         "ringing_back": _("Ringing back %(number)s: your phone rings first, then the caller's.")
         % {"number": "{number}"},
     }
@@ -109,19 +130,142 @@ async def desk_calls(request: Request, actor: Actor) -> Response:
     )
 
 
+# Where each role's work is: signing in lands there.
+LANDING = {
+    Role.DISPATCHER: "/dispatch",
+    Role.TECHNICIAN: "/my-work",
+    Role.QUALITY: "/callbacks",
+    Role.SUPERVISOR: "/wallboard",
+    Role.ADMIN: "/admin",
+}
+
+
 async def home(request: Request, actor: Actor) -> Response:
     if actor.role is Role.AGENT:
         return await desk(request, actor)
-    return RedirectResponse("/calls", status_code=303)
+    return RedirectResponse(LANDING.get(actor.role, "/calls"), status_code=303)
+
+
+PER_PAGE = 50
+DIRECTIONS = ("inbound", "outbound")
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+Filtered = tuple[call_service.CallFilter, dict[str, str], dict[str, str]]
+
+
+def _call_filter(request: Request) -> Filtered:
+    """The call log's filters as the API has them, from the page's query; what was typed, and
+    the reason next to each filter that could not be read (all of them at once)."""
+    context = context_of(request)
+    tz = context.settings.timezone
+    query = request.query_params
+    typed = {name: query.get(name, "").strip()[:64] for name in FILTERS}
+    errors: dict[str, str] = {}
+    _ = current_gettext()
+    since, until = _day(typed["from"]), _day(typed["to"])
+    for name, day in (("from", since), ("to", until)):
+        if typed[name] and day is None:
+            errors[name] = _("a date")
+    if since and until and until < since:
+        errors["to"] = _("before the first day")
+    if typed["disposition"] and typed["disposition"] not in {end.value for end in Disposition}:
+        errors["disposition"] = _("unknown outcome")
+    if typed["direction"] and typed["direction"] not in DIRECTIONS:
+        errors["direction"] = _("unknown direction")
+    raw_page = query.get("page", "1")
+    number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, time(0), tz)
+
+    caller = normalise_caller(typed["caller"], context.settings.local_area_code)
+    found = call_service.CallFilter(
+        since=start_of(since) if since and not errors else None,
+        until=start_of(until + timedelta(days=1)) if until and not errors else None,
+        caller=caller or None,
+        agent=typed["agent"] or None,
+        disposition=typed["disposition"] or None if "disposition" not in errors else None,
+        direction=typed["direction"] or None if "direction" not in errors else None,
+        queue=typed["queue"] or None,
+        page=number,
+        per_page=PER_PAGE,
+    )
+    return found, typed, errors
+
+
+FILTERS = ("from", "to", "caller", "agent", "disposition", "direction", "queue")
+
+
+def named_call_rows(
+    request: Request, rows: list[CallRow], names: call_service.CallNames
+) -> list[dict[str, Any]]:
+    context = context_of(request)
+    now, tz = context.clock(), context.settings.timezone
+    return [
+        {
+            **line,
+            "started_words": when(row.started_at, now, tz),
+            "linkedid": row.linkedid,
+            "customer_id": row.customer_id,
+            "customer": names.customers.get(row.customer_id) if row.customer_id else None,
+            "agent": names.agent(row),
+            "tickets": names.tickets.get(row.linkedid, []),
+        }
+        for row, line in zip(rows, call_rows(request, rows), strict=True)
+    ]
 
 
 async def calls(request: Request, actor: Actor) -> Response:
+    query, typed, errors = _call_filter(request)
     async with context_of(request).sessions() as session:
-        page_of_calls = await call_service.list_calls(
-            session, call_service.CallFilter(per_page=100)
-        )
+        page_of_calls = await call_service.list_calls(session, query)
+        names = await call_service.names_of(session, page_of_calls.items)
+        agents = await call_service.agents_with_phones(session)
+    kept = {name: value for name, value in typed.items() if value}
     return render(
-        request, "calls.html", {"calls": call_rows(request, page_of_calls.items)}, actor=actor
+        request,
+        "calls.html",
+        {
+            "calls": named_call_rows(request, page_of_calls.items, names),
+            "typed": typed,
+            "errors": errors,
+            "agents": agents,
+            "dispositions": [end.value for end in Disposition],
+            "directions": DIRECTIONS,
+            "page": page_of_calls.page,
+            "previous": urlencode({**kept, "page": page_of_calls.page - 1}),
+            "next": urlencode({**kept, "page": page_of_calls.page + 1})
+            if page_of_calls.has_more
+            else None,
+        },
+        actor=actor,
+        status=422 if errors else 200,
+    )
+
+
+async def call_page(request: Request, actor: Actor) -> Response:
+    context = context_of(request)
+    try:
+        async with context.sessions() as session:
+            detail = await call_service.get_call(session, request.path_params["linkedid"])
+            names = await call_service.names_of(session, [detail.call])
+    except NotFound:
+        _ = current_gettext()
+        reason = _("There is no such call.")
+        return render(request, "not_found.html", {"reason": reason}, actor=actor, status=404)
+    [line] = named_call_rows(request, [detail.call], names)
+    return render(
+        request,
+        "call.html",
+        {"call": line, "tickets": [ticket.number for ticket in detail.tickets]},
+        actor=actor,
     )
 
 
@@ -146,5 +290,6 @@ ROUTES = [
     Route("/", page(frozenset(Role), home), methods=["GET"]),
     Route("/desk/calls", page(QUEUE_AGENTS, desk_calls), methods=["GET"]),
     Route("/calls", page(frozenset(Role), calls), methods=["GET"]),
+    Route("/calls/{linkedid}", page(frozenset(Role), call_page), methods=["GET"]),
     Route("/wallboard", page(WALLBOARD_ROLES, wallboard), methods=["GET"]),
 ]

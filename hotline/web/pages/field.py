@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,7 +28,8 @@ from hotline.web.pages.forms import optional, text
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
 from tickets.ringbacks import RingbackReason
-from tickets.workflow import DISPATCHERS, Action, Role
+from tickets.visits import NOTICE
+from tickets.workflow import DISPATCHERS, Action
 
 
 def _order(view: ticket_service.TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -66,6 +66,9 @@ def _booking(visit: Visit, ticket: Ticket, today: date, tz: ZoneInfo) -> dict[st
         "label": f"{day}{start:%H:%M}–{end:%H:%M} {ticket.number}",
         "start": f"{start:%Y-%m-%dT%H:%M}",
         "end": f"{end:%Y-%m-%dT%H:%M}",
+        # The 2 h notice rule, said before the move is saved.
+        "notice_by": f"{start - NOTICE:%Y-%m-%dT%H:%M}",
+        "notice_by_text": f"{start - NOTICE:%m-%d %H:%M}",
     }
 
 
@@ -83,20 +86,8 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
             if view.row.reason == RingbackReason.GAS_SMELL_MISSED.value
         ]
         outages = await incident_service.outages_now(session)
-        technicians = (
-            await session.exec(
-                select(User.username, User.display_name)
-                .where(col(User.role) == Role.TECHNICIAN.value, col(User.active))
-                .order_by(col(User.username))
-            )
-        ).all()
+        technicians = await service.technicians_on_duty(session, now, tz)
     _ = current_gettext()
-    # Each technician named with their crew, and whether it is at work now.
-    crew_of = {
-        member.username: f"{day.crew.name}" + ("" if day.on_shift else f", {_('off shift')}")
-        for day in board.crews
-        for member in day.members
-    }
     return show_form_page(
         request,
         actor,
@@ -130,15 +121,49 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
                 }
                 for day in board.crews
             ],
-            "technicians": [
-                (username, f"{name} ({crew_of[username]})" if username in crew_of else name)
-                for username, name in technicians
-            ],
+            "technicians": [_technician_choice(technician) for technician in technicians],
+            # On-shift crews are offered first: a gas smell goes to who is at work now.
+            "first_on_shift": next((t.username for t in technicians if t.on_shift), ""),
             "server_now": now.isoformat(),
             "sections": [],
         },
         outcome,
     )
+
+
+def _technician_choice(technician: service.Technician) -> dict[str, Any]:
+    _ = current_gettext()
+    label = technician.name
+    if technician.crew is not None:
+        shift = "" if technician.on_shift else f", {_('off shift')}"
+        label = f"{technician.name} ({technician.crew}{shift})"
+    return {"username": technician.username, "label": label, "on_shift": technician.on_shift}
+
+
+async def _confirm_off_shift(request: Request, technician: str, form: FormData) -> str:
+    """The name of who gets the order; an off-shift technician only when the dispatcher
+    confirmed it (a gas smell must not sit with someone asleep while the night crew is free)."""
+    context = context_of(request)
+    async with context.sessions() as session:
+        on_duty = await service.technicians_on_duty(
+            session, context.clock(), context.settings.timezone
+        )
+    chosen = next((t for t in on_duty if t.username == technician), None)
+    if chosen is None:
+        return technician
+    if not chosen.on_shift and form.get("off_shift_confirmed") != "yes":
+        _ = current_gettext()
+        raise Invalid(
+            N_("not assigned: the technician is off shift"),
+            {
+                "technician": _(
+                    "%(name)s is off shift: tick the box to confirm, or pick someone on shift"
+                )
+                % {"name": chosen.name},
+                "off_shift_confirmed": N_("confirm the off-shift technician"),
+            },
+        )
+    return str(_technician_choice(chosen)["label"])
 
 
 def _local(form: FormData, name: str, tz: ZoneInfo) -> datetime:
@@ -151,6 +176,18 @@ def _local(form: FormData, name: str, tz: ZoneInfo) -> datetime:
 def _told(form: FormData, tz: ZoneInfo) -> datetime | None:
     """When the customer was told of the change; blank: not told."""
     return _local(form, "customer_told_at", tz) if form.get("customer_told_at") else None
+
+
+def _told_when_moved(form: FormData, tz: ZoneInfo) -> datetime:
+    """A visit moved needs the time the customer was told: the 2 h rule is judged on it, and
+    a blank left by oversight must not count against the crew unnoticed."""
+    if not form.get("customer_told_at"):
+        missing = {"customer_told_at": N_("needed: when the customer was told of the move")}
+        if not text(form, "reason", 500):
+            # Every blank of the form at once, not one per try.
+            missing["reason"] = N_("say why the visit changes")
+        raise Invalid(N_("the visit was not moved"), missing)
+    return _local(form, "customer_told_at", tz)
 
 
 async def visit_change(request: Request, actor: Actor, form: FormData, visit_id: int | None) -> str:
@@ -174,7 +211,7 @@ async def visit_change(request: Request, actor: Actor, form: FormData, visit_id:
             start=_local(form, "start", tz),
             end=_local(form, "end", tz),
             reason=reason,
-            customer_told_at=_told(form, tz),
+            customer_told_at=_told_when_moved(form, tz),
             technician=optional(form, "technician", 64),
         )
     _ = current_gettext()
@@ -196,6 +233,7 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, row: i
     if operation not in {"assign", "book"}:
         raise NotFound("no such change on the board")
     if operation == "assign":
+        who = await _confirm_off_shift(request, technician, form)
         await ticket_cases.act_on_ticket(
             context,
             actor,
@@ -203,7 +241,7 @@ async def dispatch_change(request: Request, actor: Actor, form: FormData, row: i
             Action.ASSIGN,
             ticket_service.ActionRequest(assignee=technician or None),
         )
-        return _("Assigned.")
+        return _("%(number)s assigned to %(who)s.") % {"number": number, "who": who}
     _visit, fix_due = await dispatch_cases.book_visit(
         context,
         actor,

@@ -11,6 +11,25 @@
   const givenUp = document.getElementById("gas-ringbacks");
   let count = 0;
 
+  // An off-shift technician is a deliberate choice: the box to confirm it shows with them.
+  function offShiftConfirm(select) {
+    const confirm = select.form.querySelector(".off-shift-confirm");
+    if (!confirm) return;
+    const chosen = select.selectedOptions[0];
+    confirm.hidden = !(chosen && chosen.dataset.offShift);
+  }
+  // The 2 h notice rule said before saving: told later than that, the move is the crew's miss.
+  for (const told of document.querySelectorAll("input[data-notice-by]")) {
+    const late = told.form.querySelector(".notice-late");
+    const judge = () => { late.hidden = !told.value || told.value <= told.dataset.noticeBy; };
+    judge();
+    told.addEventListener("input", judge);
+  }
+  for (const select of document.querySelectorAll('.row-form select[name="technician"]')) {
+    offShiftConfirm(select);
+    select.addEventListener("change", () => offShiftConfirm(select));
+  }
+
   function emergency(ticket) {
     const line = document.createElement("li");
     const link = document.createElement("a");

@@ -39,4 +39,14 @@
       else fail(answer);
     });
   }
+
+  const noteForm = document.getElementById("note-form");
+  noteForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const path = `/api/tickets/${encodeURIComponent(number)}/notes`;
+    const { response, answer } = await post(path, { body: noteForm.elements.body.value.trim() });
+    if (response.ok) location.reload();
+    else fail(answer);
+  });
 })();
