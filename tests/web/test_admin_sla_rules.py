@@ -94,6 +94,9 @@ async def test_a_looser_target_needs_a_second_admin_and_is_flagged(
     )
     clock = next(c for c in created.json()["clocks"] if c["name"] == "reply")
     assert clock["looser_than_rules"] is True
+    page = (await browser.get(f"/tickets/{created.json()['number']}")).text
+    flagged = r'>reply <span class="left"></span> <strong class="looser">looser than the rules<'
+    assert re.search(flagged, page)
 
 
 async def test_a_looser_kpi_target_needs_a_second_admin_and_shows_in_the_report(
