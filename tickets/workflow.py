@@ -445,6 +445,10 @@ def apply_action(
             if agreed_at > at:
                 raise ActionInvalid("agreed_at", N_("the agreement lies in the future"))
             reply = clocks[ClockName.REPLY]
+            if agreed_at < reply.started_at:
+                raise ActionInvalid(
+                    "agreed_at", N_("the agreement lies before the complaint came in")
+                )
             policy = _policy(policies, ticket, ClockName.REPLY)
             if policy is not None:
                 refusal = sla.extension_refusal(reply, data.due_at, policy, calendar, tz)

@@ -364,6 +364,7 @@ async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
 ) -> None:
     number = await create(api, COMPLAINT)
     await act(api, "sup", number, "assign", {"assignee": "qa"})
+    clock.advance(hours=1)
     # Received Fri 11-20; due at the end of Fri 11-27.
     base = {"reason": "需第三方检测"}
     status, body = await extend(api, number, {**base, "due_date": "2026-12-03"})
@@ -376,6 +377,13 @@ async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
         api, number, {**base, "due_date": "2026-12-14", "agreed_via": "电话"}
     )
     assert status == 422 and "due_at" in body["error"]["fields"]  # 11 working days past
+    before_receipt = (clock.now - timedelta(days=30)).isoformat()
+    status, body = await extend(
+        api,
+        number,
+        {**base, "due_date": "2026-12-03", "agreed_via": "电话", "agreed_at": before_receipt},
+    )
+    assert status == 422 and "agreed_at" in body["error"]["fields"]  # before the complaint
     agreed_at = (clock.now - timedelta(minutes=5)).isoformat()
     status, body = await extend(
         api,

@@ -701,6 +701,22 @@ def test_an_extension_needs_a_later_deadline_and_a_reason(data: dict[str, Any], 
     assert refused.value.field == field
 
 
+def test_an_extension_cannot_be_agreed_before_the_complaint_came_in() -> None:
+    ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
+    reply = ticket.clocks[ClockName.REPLY]
+    with pytest.raises(ActionInvalid) as refused:
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=reply.due_at + timedelta(days=3),
+            reason="检测",
+            agreed_via="电话",
+            agreed_at=reply.started_at - H,
+        )
+    assert refused.value.field == "agreed_at"
+
+
 def test_an_extension_after_the_deadline_is_refused() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     due = ticket.clocks[ClockName.REPLY].due_at
