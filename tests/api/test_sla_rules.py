@@ -289,6 +289,39 @@ async def test_back_dated_facts_are_judged_by_their_times_not_by_the_sweep(
     assert all(e["withdrawn_at"] and e["withdrawn_note"] for e in swept["escalations"])
 
 
+async def test_a_back_dated_pause_is_judged_by_its_time_not_by_the_sweep(
+    api: Api, clock: FakeClock
+) -> None:
+    received = clock.now - timedelta(hours=7)
+    body = {**REPAIR, "assignee": "tech", "received_at": received.isoformat()}
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    outcomes = []
+    for sweep_first in (False, True):
+        number = await create(api, body)
+        if sweep_first:
+            assert await scheduler.sweep_once() == 2  # the handle clock: warned and breached
+        await act(api, "tech", number, "start", {"at": (received + timedelta(hours=1)).isoformat()})
+        paused_at = (received + timedelta(hours=2)).isoformat()
+        await act(api, "tech", number, "pause", {"reason": "等客户回家开门", "at": paused_at})
+        outcomes.append(await act(api, "tech", number, "resume"))
+    fresh, swept = outcomes
+    # Waiting from +2 h to +7 h: the 6 h handle clock is due at +11 h, whatever the sweep did.
+    for ticket in (fresh, swept):
+        handle = clock_of(ticket, "handle")
+        assert handle["state"] == "running"
+        assert moment(handle["due_at"]) == received + timedelta(hours=11)
+    assert all(e["withdrawn_at"] and e["withdrawn_note"] for e in swept["escalations"])
+    # Then the deadline passes for real: the breach is recorded (again) and published.
+    clock.advance(hours=4, minutes=1)
+    async with api.app_context.bus.subscribe("sla") as events:  # type: ignore[attr-defined]
+        assert await scheduler.sweep_once() == 4  # both tickets' handle: warned, breached
+        topics = {(await events.next(timeout=1)).topic for _ in range(4)}
+    assert topics == {"sla.warning", "sla.breach"}
+    swept = (await api.get("sup", f"/api/tickets/{swept['number']}")).json()
+    assert [e["withdrawn_at"] for e in swept["escalations"]] == [None, None]
+    assert clock_of(swept, "handle")["state"] == "breached"
+
+
 async def test_a_fact_cannot_go_before_the_tickets_last_recorded_event(
     api: Api, clock: FakeClock
 ) -> None:
