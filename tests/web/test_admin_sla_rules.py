@@ -186,3 +186,5 @@ async def test_the_report_page_divides_by_every_deadline_that_fell_due(
     assert timeliness is not None
     assert "50.0%" in timeliness.group(0)
     assert '<td class="hint">1 / 2</td>' in timeliness.group(0)
+    assert re.search(r'<tr class="waiting"><th>[^<]+</th><td>0</td>', page)
+    assert re.search(r'<tr class="own-equipment"><th>[^<]+</th><td>—</td>', page)
