@@ -347,7 +347,8 @@ async def _replies(
     """Consultations and complaints whose reply deadline fell in the period and is decided —
     replied, or breached and perhaps still open; a complaint against its original
     five-working-day deadline and against the one agreed with it, and whether it was
-    extended. Special consultations and complaints not accepted are counted apart."""
+    extended. Special consultations are counted apart; complaints not accepted too, though
+    their deadlines count in the complaint rates like any other."""
     reply = aliased(SlaClockRow)
     month = _month(col(reply.due_at), start, end, tz)
     replied = col(reply.stopped_at).is_not(None)
@@ -386,7 +387,15 @@ async def _replies(
     for row in await _rows(session, statement):
         m, d, kind, resolution, special, n, done, in_time, original, extended = row
         if resolution == Resolution.NOT_ACCEPTED.value:
-            figures = TicketFigures(complaints_not_accepted=n)
+            # Counted apart, and still held to the reply deadline: the complainant is told in
+            # time too, so a late complaint cannot leave the rates by being not accepted.
+            figures = TicketFigures(
+                complaints_not_accepted=n,
+                complaints_due=n,
+                complaints_within_original=original,
+                complaints_within_agreed=in_time,
+                complaints_extended=extended,
+            )
         elif kind == TicketType.CONSULTATION.value and special:
             figures = TicketFigures(
                 special_consultations_due=n,

@@ -493,6 +493,21 @@ async def test_a_complaint_not_accepted_is_explained_and_counted_apart(
     assert (totals["complaints_not_accepted"], totals["complaints_replied"]) == (1, 0)
 
 
+async def test_a_late_complaint_does_not_leave_the_rates_by_being_not_accepted(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await create(api, COMPLAINT)  # Fri 11-20: due at the end of Fri 11-27
+    await act(api, "sup", number, "assign", {"assignee": "qa"})
+    await act(api, "qa", number, "start")
+    clock.advance(days=8)
+    await act(api, "qa", number, "reply", {"note": "已向投诉人解释：属物业管理范围"})
+    await act(api, "qa", number, "resolve", {"resolution": "not_accepted", "reason": "不属供气"})
+    totals = await month_totals(api, day_start)
+    assert (totals["complaints_not_accepted"], totals["complaints_due"]) == (1, 1)
+    assert totals["complaint_reply_rate_agreed"] == 0.0
+
+
 # --- 12. special consultations ----------------------------------------------------------------
 
 CONSULTATION = {
