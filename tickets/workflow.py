@@ -485,9 +485,14 @@ def apply_action(
             check_special_reason(data.special_reason)
             special = _policy(policies, replace(ticket, special=True), ClockName.REPLY)
             reply = clocks[ClockName.REPLY]
-            # Found special too late: the ticket is special, the missed deadline stays missed.
-            breached = reply.breached_at is not None or at >= reply.due_at
-            if special is not None and not breached:
+            # Found special too late: it stays an ordinary consultation that missed its
+            # deadline, counted as such — marking it would move the breach out of the rate.
+            if reply.breached_at is not None or at >= reply.due_at:
+                raise ActionInvalid(
+                    "special_reason",
+                    N_("the reply deadline has passed: a consultation is found special before it"),
+                )
+            if special is not None:
                 longer, _ = sla.policy_due(special, reply.started_at, calendar, tz)
                 clocks[ClockName.REPLY] = sla.retarget(reply, longer)
         elif action is Action.FEEDBACK:

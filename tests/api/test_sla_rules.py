@@ -541,6 +541,21 @@ async def test_special_consultations_have_a_reason_and_are_reported_apart(
     assert totals["special_consultation_share"] == 2 / 3
 
 
+async def test_a_late_consultation_is_not_made_special_to_leave_the_rate(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await create(api, {**CONSULTATION, "assignee": "agent"})
+    clock.advance(hours=5)  # its 4 h deadline missed
+    refused = await api.post(
+        "sup", f"/api/tickets/{number}/actions/mark_special", {"special_reason": "research"}
+    )
+    assert refused.status_code == 422 and "special_reason" in refused.json()["error"]["fields"]
+    await act(api, "agent", number, "reply", {"note": "已答复"})
+    totals = await month_totals(api, day_start)
+    assert (totals["consultations_due"], totals["consultation_reply_rate"]) == (1, 0.0)
+
+
 # --- 13. callbacks outside their window; outages followed up ---------------------------------
 
 
