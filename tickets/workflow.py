@@ -257,6 +257,8 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
             return "the consultation is special already"
         if reply is None or reply.is_stopped:
             return "the caller has already had the reply"
+        if reply.breached_at is not None:
+            return "the reply deadline has passed"
     if action is Action.PAUSE and not may_wait(ticket.type, ticket.subtype):
         return "a gas smell or an outage never waits for the customer"
     if action is Action.EXTEND:

@@ -551,6 +551,11 @@ async def test_a_late_consultation_is_not_made_special_to_leave_the_rate(
         "sup", f"/api/tickets/{number}/actions/mark_special", {"special_reason": "research"}
     )
     assert refused.status_code == 422 and "special_reason" in refused.json()["error"]["fields"]
+    await api.app_context.scheduler.sweep_once()  # type: ignore[attr-defined]
+    swept = await api.post(
+        "sup", f"/api/tickets/{number}/actions/mark_special", {"special_reason": "research"}
+    )
+    assert swept.status_code == 409, swept.text  # the breach recorded: no longer offered
     await act(api, "agent", number, "reply", {"note": "已答复"})
     totals = await month_totals(api, day_start)
     assert (totals["consultations_due"], totals["consultation_reply_rate"]) == (1, 0.0)
