@@ -316,19 +316,28 @@ def start_clock(
 
 def can_pause(clock: Clock, at: datetime) -> bool:
     """Waiting for the customer stops this clock at `at`: it may pause, has allowance left,
-    and has not yet breached (recorded or not: waiting cannot undo a breach)."""
+    and had not breached by then (waiting cannot undo a breach; a breach the sweeper recorded
+    after `at`, while the back-dated pause was not yet on record, did not happen)."""
     return (
         clock.pausable
         and not clock.is_stopped
         and not clock.is_paused
         and clock.pause_left_seconds > 0
-        and clock.breached_at is None
+        and (clock.breached_at is None or at < clock.breached_at)
         and at < clock.due_at
     )
 
 
 def pause(clock: Clock, at: datetime) -> Clock:
-    return replace(clock, paused_at=at) if can_pause(clock, at) else clock
+    """Pause at `at`, judged by that time: a warning or breach recorded after it is taken
+    back — the clock was waiting then — and comes again when the pause allowance runs out."""
+    if not can_pause(clock, at):
+        return clock
+    if clock.breached_at is not None and at < clock.breached_at:
+        clock = replace(clock, breached_at=None)
+    if clock.warned_at is not None and at < clock.warned_at:
+        clock = replace(clock, warned_at=None)
+    return replace(clock, paused_at=at)
 
 
 def resume(clock: Clock, at: datetime) -> Clock:

@@ -263,6 +263,8 @@ def _blocker(ticket: TicketSnapshot, action: Action) -> str | None:
             return "the consultation is special already"
         if reply is None or reply.is_stopped:
             return "the caller has already had the reply"
+        if reply.breached_at is not None:
+            return "the reply deadline has passed"
     if action is Action.PAUSE and not may_wait(ticket.type, ticket.subtype):
         return "a gas smell or an outage never waits for the customer"
     if action is Action.EXTEND:
@@ -451,6 +453,10 @@ def apply_action(
             if agreed_at > at:
                 raise ActionInvalid("agreed_at", N_("the agreement lies in the future"))
             reply = clocks[ClockName.REPLY]
+            if agreed_at < reply.started_at:
+                raise ActionInvalid(
+                    "agreed_at", N_("the agreement lies before the complaint came in")
+                )
             policy = _policy(policies, ticket, ClockName.REPLY)
             if policy is not None:
                 refusal = sla.extension_refusal(reply, data.due_at, policy, calendar, tz)
@@ -487,9 +493,14 @@ def apply_action(
             check_special_reason(data.special_reason)
             special = _policy(policies, replace(ticket, special=True), ClockName.REPLY)
             reply = clocks[ClockName.REPLY]
-            # Found special too late: the ticket is special, the missed deadline stays missed.
-            breached = reply.breached_at is not None or at >= reply.due_at
-            if special is not None and not breached:
+            # Found special too late: it stays an ordinary consultation that missed its
+            # deadline, counted as such — marking it would move the breach out of the rate.
+            if reply.breached_at is not None or at >= reply.due_at:
+                raise ActionInvalid(
+                    "special_reason",
+                    N_("the reply deadline has passed: a consultation is found special before it"),
+                )
+            if special is not None:
                 longer, _ = sla.policy_due(special, reply.started_at, calendar, tz)
                 clocks[ClockName.REPLY] = sla.retarget(reply, longer)
         elif action is Action.FEEDBACK:

@@ -92,17 +92,28 @@ def unhappy_survey(
 
 async def insert(session: AsyncSession, escalations: Sequence[Escalation]) -> list[Escalation]:
     """Insert in one statement those a clock run does not have yet (the unique constraint
-    decides, so two processes can never record one twice); returns the ones inserted."""
+    decides, so two processes can never record one twice); returns the ones inserted. One
+    withdrawn earlier (a back-dated pause showed it had not happened) that comes due for real
+    later is recorded again: the withdrawn row takes the new times."""
     if not escalations:
         return []
     table = Escalation.__table__  # type: ignore[attr-defined]
-    statement = (
-        upsert_insert(session)(table)
-        .values([escalation.model_dump(exclude={"id"}) for escalation in escalations])
-        .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "clock_started_at", "kind"])
-        .returning(
-            table.c.id, table.c.ticket_id, table.c.clock, table.c.clock_started_at, table.c.kind
-        )
+    insert = upsert_insert(session)(table).values(
+        [escalation.model_dump(exclude={"id"}) for escalation in escalations]
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["ticket_id", "clock", "clock_started_at", "kind"],
+        set_={
+            "happened_at": insert.excluded.happened_at,
+            "recorded_at": insert.excluded.recorded_at,
+            "notify": insert.excluded.notify,
+            "details": insert.excluded.details,
+            "withdrawn_at": None,
+            "withdrawn_note": None,
+        },
+        where=table.c.withdrawn_at.is_not(None),
+    ).returning(
+        table.c.id, table.c.ticket_id, table.c.clock, table.c.clock_started_at, table.c.kind
     )
     rows = (await (await session.connection()).execute(statement)).all()
     inserted = {(row.ticket_id, row.clock, row.clock_started_at, row.kind): row.id for row in rows}
@@ -125,9 +136,10 @@ async def withdraw(
     events: Sequence[sla.DueEvent],
     met_at: datetime | None,
     now: datetime,
+    paused_at: datetime | None = None,
 ) -> list[Escalation]:
     """Take back the warnings or breaches of one clock run that the facts, entered later at
-    their own times, show never happened; each says why."""
+    their own times, show never happened; each says why: met, or waiting for the customer."""
     found = (
         await session.exec(
             select(Escalation).where(
@@ -141,11 +153,13 @@ async def withdraw(
     ).all()
     for escalation in found:
         escalation.withdrawn_at = now
-        escalation.withdrawn_note = (
-            f"met at {met_at.isoformat()}, before the {escalation.kind} was due"
-            if met_at is not None
-            else "the deadline was met"
-        )
+        if met_at is not None:
+            note = f"met at {met_at.isoformat()}, before the {escalation.kind} was due"
+        elif paused_at is not None:
+            note = f"waiting for the customer from {paused_at.isoformat()}, before it was due"
+        else:
+            note = "the deadline was met"
+        escalation.withdrawn_note = note
         session.add(escalation)
     return list(found)
 

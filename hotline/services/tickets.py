@@ -729,6 +729,6 @@ async def _write_clocks(
             breaches.append(escalations.build(view, clock, sla.DueEvent.BREACH, now))
         if taken_back:
             withdrawn += await escalations.withdraw(
-                session, view.ticket.id, clock, taken_back, clock.stopped_at, now
+                session, view.ticket.id, clock, taken_back, clock.stopped_at, now, clock.paused_at
             )
     return await escalations.insert(session, breaches), withdrawn

@@ -292,6 +292,39 @@ async def test_back_dated_facts_are_judged_by_their_times_not_by_the_sweep(
     assert all(e["withdrawn_at"] and e["withdrawn_note"] for e in swept["escalations"])
 
 
+async def test_a_back_dated_pause_is_judged_by_its_time_not_by_the_sweep(
+    api: Api, clock: FakeClock
+) -> None:
+    received = clock.now - timedelta(hours=7)
+    body = {**REPAIR, "assignee": "tech", "received_at": received.isoformat()}
+    scheduler = api.app_context.scheduler  # type: ignore[attr-defined]
+    outcomes = []
+    for sweep_first in (False, True):
+        number = await create(api, body)
+        if sweep_first:
+            assert await scheduler.sweep_once() == 2  # the handle clock: warned and breached
+        await act(api, "tech", number, "start", {"at": (received + timedelta(hours=1)).isoformat()})
+        paused_at = (received + timedelta(hours=2)).isoformat()
+        await act(api, "tech", number, "pause", {"reason": "等客户回家开门", "at": paused_at})
+        outcomes.append(await act(api, "tech", number, "resume"))
+    fresh, swept = outcomes
+    # Waiting from +2 h to +7 h: the 6 h handle clock is due at +11 h, whatever the sweep did.
+    for ticket in (fresh, swept):
+        handle = clock_of(ticket, "handle")
+        assert handle["state"] == "running"
+        assert moment(handle["due_at"]) == received + timedelta(hours=11)
+    assert all(e["withdrawn_at"] and e["withdrawn_note"] for e in swept["escalations"])
+    # Then the deadline passes for real: the breach is recorded (again) and published.
+    clock.advance(hours=4, minutes=1)
+    async with api.app_context.bus.subscribe("sla") as events:  # type: ignore[attr-defined]
+        assert await scheduler.sweep_once() == 4  # both tickets' handle: warned, breached
+        topics = {(await events.next(timeout=1)).topic for _ in range(4)}
+    assert topics == {"sla.warning", "sla.breach"}
+    swept = (await api.get("sup", f"/api/tickets/{swept['number']}")).json()
+    assert [e["withdrawn_at"] for e in swept["escalations"]] == [None, None]
+    assert clock_of(swept, "handle")["state"] == "breached"
+
+
 async def test_a_fact_cannot_go_before_the_tickets_last_recorded_event(
     api: Api, clock: FakeClock
 ) -> None:
@@ -367,6 +400,7 @@ async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
 ) -> None:
     number = await create(api, COMPLAINT)
     await act(api, "sup", number, "assign", {"assignee": "qa"})
+    clock.advance(hours=1)
     # Received Fri 11-20; due at the end of Fri 11-27.
     base = {"reason": "需第三方检测"}
     status, body = await extend(api, number, {**base, "due_date": "2026-12-03"})
@@ -379,6 +413,13 @@ async def test_an_extension_is_agreed_lands_on_a_working_day_and_is_limited(
         api, number, {**base, "due_date": "2026-12-14", "agreed_via": "电话"}
     )
     assert status == 422 and "due_at" in body["error"]["fields"]  # 11 working days past
+    before_receipt = (clock.now - timedelta(days=30)).isoformat()
+    status, body = await extend(
+        api,
+        number,
+        {**base, "due_date": "2026-12-03", "agreed_via": "电话", "agreed_at": before_receipt},
+    )
+    assert status == 422 and "agreed_at" in body["error"]["fields"]  # before the complaint
     agreed_at = (clock.now - timedelta(minutes=5)).isoformat()
     status, body = await extend(
         api,
@@ -455,6 +496,21 @@ async def test_a_complaint_not_accepted_is_explained_and_counted_apart(
     assert (totals["complaints_not_accepted"], totals["complaints_replied"]) == (1, 0)
 
 
+async def test_a_late_complaint_does_not_leave_the_rates_by_being_not_accepted(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await create(api, COMPLAINT)  # Fri 11-20: due at the end of Fri 11-27
+    await act(api, "sup", number, "assign", {"assignee": "qa"})
+    await act(api, "qa", number, "start")
+    clock.advance(days=8)
+    await act(api, "qa", number, "reply", {"note": "已向投诉人解释：属物业管理范围"})
+    await act(api, "qa", number, "resolve", {"resolution": "not_accepted", "reason": "不属供气"})
+    totals = await month_totals(api, day_start)
+    assert (totals["complaints_not_accepted"], totals["complaints_due"]) == (1, 1)
+    assert totals["complaint_reply_rate_agreed"] == 0.0
+
+
 # --- 12. special consultations ----------------------------------------------------------------
 
 CONSULTATION = {
@@ -486,6 +542,26 @@ async def test_special_consultations_have_a_reason_and_are_reported_apart(
     totals = await month_totals(api, day_start)
     assert (totals["special_consultations_replied"], totals["consultations_replied"]) == (2, 1)
     assert totals["special_consultation_share"] == 2 / 3
+
+
+async def test_a_late_consultation_is_not_made_special_to_leave_the_rate(
+    api: Api, clock: FakeClock
+) -> None:
+    day_start = clock.now
+    number = await create(api, {**CONSULTATION, "assignee": "agent"})
+    clock.advance(hours=5)  # its 4 h deadline missed
+    refused = await api.post(
+        "sup", f"/api/tickets/{number}/actions/mark_special", {"special_reason": "research"}
+    )
+    assert refused.status_code == 422 and "special_reason" in refused.json()["error"]["fields"]
+    await api.app_context.scheduler.sweep_once()  # type: ignore[attr-defined]
+    swept = await api.post(
+        "sup", f"/api/tickets/{number}/actions/mark_special", {"special_reason": "research"}
+    )
+    assert swept.status_code == 409, swept.text  # the breach recorded: no longer offered
+    await act(api, "agent", number, "reply", {"note": "已答复"})
+    totals = await month_totals(api, day_start)
+    assert (totals["consultations_due"], totals["consultation_reply_rate"]) == (1, 0.0)
 
 
 # --- 13. callbacks outside their window; outages followed up ---------------------------------

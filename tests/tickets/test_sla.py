@@ -422,6 +422,18 @@ def test_a_recorded_breach_is_not_moved_by_a_pause() -> None:
     assert after.due_at == breached.due_at == after.breached_at
 
 
+def test_a_back_dated_pause_is_judged_by_its_time_not_by_the_sweep() -> None:
+    swept, _ = sweep(handle(), RECEIVED + 7 * H)
+    assert (swept.warned_at, swept.breached_at) == (RECEIVED + 4.8 * H, RECEIVED + 6 * H)
+    waited = [
+        sla.resume(sla.pause(clock, RECEIVED + 2 * H), RECEIVED + 7 * H)
+        for clock in (handle(), swept)
+    ]
+    assert waited[0] == waited[1]
+    assert (waited[1].warned_at, waited[1].breached_at) == (None, None)
+    assert waited[1].due_at == RECEIVED + 11 * H
+
+
 # --- states ------------------------------------------------------------------------------------
 
 

@@ -240,9 +240,11 @@ def test_every_allowed_action_can_be_carried_out_and_lands_in_its_status(
     for action in Action:
         if action not in allowed_actions(ticket, Role.SUPERVISOR):
             with pytest.raises(ActionNotAllowed):
-                run(ticket, action, at=T0 + 4 * H, **full_input(ticket))
+                run(ticket, action, at=T0 + 3 * H, **full_input(ticket))
             continue
-        outcome = run(ticket, action, at=T0 + 4 * H, **full_input(ticket))
+        # Within the shortest deadline (a consultation's 4 h): a consultation is found special
+        # before it.
+        outcome = run(ticket, action, at=T0 + 3 * H, **full_input(ticket))
         expected: Status
         if action is Action.ASSIGN:
             expected = Status.ASSIGNED if status is Status.NEW else status
@@ -701,6 +703,22 @@ def test_an_extension_needs_a_later_deadline_and_a_reason(data: dict[str, Any], 
     assert refused.value.field == field
 
 
+def test_an_extension_cannot_be_agreed_before_the_complaint_came_in() -> None:
+    ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
+    reply = ticket.clocks[ClockName.REPLY]
+    with pytest.raises(ActionInvalid) as refused:
+        run(
+            ticket,
+            A.EXTEND,
+            Role.QUALITY,
+            due_at=reply.due_at + timedelta(days=3),
+            reason="检测",
+            agreed_via="电话",
+            agreed_at=reply.started_at - H,
+        )
+    assert refused.value.field == "agreed_at"
+
+
 def test_an_extension_after_the_deadline_is_refused() -> None:
     ticket = new_ticket(TicketType.COMPLAINT, status=Status.IN_PROGRESS, assignee="qa")
     due = ticket.clocks[ClockName.REPLY].due_at
@@ -877,5 +895,7 @@ def test_a_supervisor_marks_a_consultation_special_with_a_reason_before_its_dead
     assert refused.value.field == "special_reason"
     marked = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 1 * H, special_reason="research")
     assert marked.clocks[ClockName.REPLY].due_at == T0 + 24 * H
-    late = run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 5 * H, special_reason="research")
-    assert late.clocks[ClockName.REPLY] == ticket.clocks[ClockName.REPLY]  # a breach stays
+    # Too late: the missed 4 h deadline stays an ordinary consultation's breach, in its rate.
+    with pytest.raises(ActionInvalid) as late:
+        run(ticket, A.MARK_SPECIAL, Role.SUPERVISOR, T0 + 5 * H, special_reason="research")
+    assert late.value.field == "special_reason"

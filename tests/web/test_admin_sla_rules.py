@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 
 import httpx
-from conftest import STAFF_PASSWORD_HASH
+from conftest import STAFF_PASSWORD_HASH, FakeClock
 from sqlmodel import col, select
 from web.console import csrf_of, field_errors, sign_in
 
@@ -94,6 +94,9 @@ async def test_a_looser_target_needs_a_second_admin_and_is_flagged(
     )
     clock = next(c for c in created.json()["clocks"] if c["name"] == "reply")
     assert clock["looser_than_rules"] is True
+    page = (await browser.get(f"/tickets/{created.json()['number']}")).text
+    flagged = r'>reply <span class="left"></span> <strong class="looser">looser than the rules<'
+    assert re.search(flagged, page)
 
 
 async def test_a_looser_kpi_target_needs_a_second_admin_and_shows_in_the_report(
@@ -127,3 +130,61 @@ async def test_a_looser_kpi_target_needs_a_second_admin_and_shows_in_the_report(
             )
         ).one()
     assert row.confirmed_by == "admin2"
+
+
+async def test_the_report_says_how_many_deadlines_a_looser_target_judged(
+    browser: httpx.AsyncClient,
+) -> None:
+    browser.cookies.update({"lang": "en"})
+    await second_admin(browser)
+    await sign_in(browser, "admin")
+    reply = await complaint_reply(browser)
+    await post(browser, f"/admin/sla/{reply.id}", {"amount": "30"})
+    await switch_to(browser, "admin2")
+    assert (await post(browser, f"/admin/sla/{reply.id}/confirm", {})).status_code == 303
+    headers = {"X-CSRF-Token": csrf_of((await browser.get("/tickets")).text)}
+    created = await browser.post(
+        "/api/tickets", json={"type": "complaint", "description": "维修员迟到"}, headers=headers
+    )
+    number = created.json()["number"]
+    for action, body in (("assign", {"assignee": "admin2"}), ("reply", {"note": "已答复"})):
+        done = await browser.post(
+            f"/api/tickets/{number}/actions/{action}", json=body, headers=headers
+        )
+        assert done.status_code == 200, done.text
+    # Replied in time against 30 working days: due in January, met, and said to be looser.
+    period = {"from": "2026-11-01", "to": "2027-01-31"}
+    report = await browser.get("/api/reports/kpi", params=period)
+    totals = report.json()["totals"]["tickets"]
+    assert (totals["complaints_due"], totals["clocks_looser_than_rules"]) == (1, 1)
+    page = (await browser.get("/reports", params=period)).text
+    looser_row = re.search(r'<tr class="looser-clocks">.*?</tr>', page, re.S)
+    assert looser_row is not None and "<td>1</td>" in looser_row.group(0)
+    assert '<strong class="looser">looser than the rules</strong>' in looser_row.group(0)
+    assert '<td class="target">96%</td>' in page  # first-time fix, next to its target
+
+
+async def test_the_report_page_divides_by_every_deadline_that_fell_due(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    browser.cookies.update({"lang": "en"})
+    await sign_in(browser, "sup")
+    headers = {"X-CSRF-Token": csrf_of((await browser.get("/tickets")).text)}
+    body = {"type": "repair", "subtype": "network_fault", "description": "管网漏气"}
+    body["assignee"] = "sup"
+    numbers = []
+    for _ in range(2):
+        created = await browser.post("/api/tickets", json=body, headers=headers)
+        numbers.append(created.json()["number"])
+    for action in ("start", "fix"):
+        await browser.post(f"/api/tickets/{numbers[0]}/actions/{action}", json={}, headers=headers)
+    clock.advance(hours=25)  # the other's fix deadline passes: breached, still open
+    await context_of(browser).scheduler.sweep_once()
+    period = {"from": "2026-11-01", "to": clock.now.date().isoformat()}
+    page = (await browser.get("/reports", params=period)).text
+    timeliness = re.search(r"<th>Repair timeliness</th>.*?</tr>", page, re.S)
+    assert timeliness is not None
+    assert "50.0%" in timeliness.group(0)
+    assert '<td class="hint">1 / 2</td>' in timeliness.group(0)
+    assert re.search(r'<tr class="waiting"><th>[^<]+</th><td>0</td>', page)
+    assert re.search(r'<tr class="own-equipment"><th>[^<]+</th><td>—</td>', page)

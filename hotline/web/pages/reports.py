@@ -1,5 +1,7 @@
 """`/reports`: the KPI figures for a period — repair timeliness, first-time fix, callbacks,
-satisfaction, replies in time, calls — with bars, per month and department, and downloads."""
+satisfaction, replies in time, calls — with bars, each over every deadline that fell due and
+next to its target (flagged when looser than the rules), per month and department, and
+downloads."""
 
 from __future__ import annotations
 

@@ -55,6 +55,8 @@ def clock_cells(clocks: list[Clock], now: datetime, tz: ZoneInfo) -> list[dict[s
                 "warn": clock.warn_at.astimezone(tz).isoformat(),
                 "running": clock.stopped_at is None and clock.paused_at is None,
                 "late": state is ClockState.BREACHED,
+                # Its target gives more time than the rules (a second admin confirmed it).
+                "looser": clock.looser_than_rules,
             }
         )
     return cells
@@ -205,6 +207,8 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
                 "what": e["kind"],
                 "who": "",
                 "detail": e["clock"],
+                # One the facts showed never happened stays on record, marked withdrawn.
+                "withdrawn": e["withdrawn_note"] if e["withdrawn_at"] else None,
             }
             for e in ticket["escalations"]
         ]
