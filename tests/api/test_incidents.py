@@ -203,7 +203,9 @@ async def test_an_outage_ticket_joined_to_a_planned_outage_runs_on_its_clocks(
     """The issue's case: a planned outage for 10 December entered on 30 November no longer
     breaches on 1 December once its ticket joins the incident."""
     incident = (await api.post("disp", "/api/incidents", planned(clock, 24 * 10))).json()
-    ticket = await api.post("agent", "/api/tickets", OUTAGE_REPORT | {"subtype": "planned"})
+    ticket = await api.post(
+        "agent", "/api/tickets", OUTAGE_REPORT | {"subtype": "planned", "area": AREA}
+    )
     number = ticket.json()["number"]
     joined = await api.post("disp", f"/api/incidents/{incident['id']}/links", {"ticket": number})
     assert joined.status_code == 201

@@ -36,6 +36,7 @@ async def repair_with_visit(api: Api, clock: FakeClock, phone: str) -> tuple[str
             "type": "repair",
             "subtype": "indoor_equipment",
             "area": "北区",
+            "address": "北区幸福路 8 号",
             "description": "热水器漏水",
             "caller_phone": phone,
         },

@@ -171,6 +171,7 @@ async def test_the_report_page_divides_by_every_deadline_that_fell_due(
     await sign_in(browser, "sup")
     headers = {"X-CSRF-Token": csrf_of((await browser.get("/tickets")).text)}
     body = {"type": "repair", "subtype": "network_fault", "description": "管网漏气"}
+    body["address"] = "北区 1 号"
     body["assignee"] = "sup"
     numbers = []
     for _ in range(2):

@@ -367,7 +367,7 @@ async def test_the_report_draws_its_bars(field_server: LiveServer, clock: FakeCl
             assert fill["width"] == pytest.approx(meter["width"] * share, abs=1), label
             assert fill["height"] == meter["height"], label
         satisfied = kpi.locator("tr", has=page.locator("th", has_text="满意率"))
-        await expect(satisfied.locator("td").last).to_have_text("平均 3.5 分（满分 5）")
+        await expect(satisfied.locator("td.hint")).to_have_text("平均 3.5 分（满分 5）")
         # No consultation in the period: a dash, not an empty bar.
         consult = kpi.locator("tr", has=page.locator("th", has_text="咨询按时答复率"))
         assert await consult.locator(".meter").count() == 0

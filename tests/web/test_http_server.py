@@ -34,9 +34,9 @@ class Kept(logging.Handler):
 @asynccontextmanager
 async def serving(database_url: str, clock: FakeClock, **settings: object) -> AsyncIterator[int]:
     """HotlineServer as `hotline serve` (one process, or each worker) runs it; its port."""
-    config = app_settings(database_url, **settings)
     port = _free_port()
-    server = HotlineServer(create_app(config, clock=clock), "127.0.0.1", port, config)
+    config = app_settings(database_url, http_bind=("127.0.0.1", port), **settings)
+    server = HotlineServer(create_app(config, clock=clock), config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

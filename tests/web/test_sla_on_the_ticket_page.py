@@ -25,6 +25,7 @@ async def api_post(
 
 async def started_repair(browser: httpx.AsyncClient, **fields: object) -> str:
     body = {"type": "repair", "subtype": "network_fault", "description": "管网压力不足"}
+    body["address"] = "北区幸福路 8 号"
     created = await api_post(browser, "/api/tickets", {**body, **fields, "assignee": "sup"})
     return str(created["number"])
 

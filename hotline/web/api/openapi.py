@@ -94,7 +94,10 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 
 def _responses(route: ApiRoute, parameters: list[dict[str, Any]]) -> dict[str, Any]:
-    declared = route.responses or {200: "ok"}
+    declared = dict(route.responses)
+    # A route that names only its refusals answers 200 when it succeeds.
+    if not any(status < 400 for status in declared):
+        declared = {200: "ok", **declared}
     responses: dict[str, Any] = {}
     for status, text in declared.items():
         if status < 400:
