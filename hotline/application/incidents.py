@@ -13,8 +13,11 @@ from typing import Any
 from hotline.application import sms as sms_cases
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Incident, IncidentSuggestion
+from hotline.i18n import N_
 from hotline.services import incidents as service
+from hotline.services import relighting
 from hotline.services.actor import Actor, require
+from hotline.services.errors import Conflict
 from tickets import incidents as rules
 from tickets.incident_notices import NoticeStep, notice_for
 from tickets.incidents import Move, Plan
@@ -132,6 +135,8 @@ async def move(
 ) -> Incident:
     require(actor, INCIDENT_MANAGERS)
     async with unit_of_work(core) as work:
+        if step is Move.RELIGHT and await relighting.outstanding(work.session, incident_id):
+            raise Conflict(N_("relighting visits are still to book or to make"))
         incident = await service.move(
             work.session,
             actor,
@@ -144,6 +149,10 @@ async def move(
         notice = NOTICE_STEPS.get(step)
         if notice is not None:
             await _notify(work, core, incident, notice)
+        if step is Move.RESTORE:
+            # Gas is back: each customer's relighting visit to book, each caller a callback.
+            await relighting.open_for(work.session, incident, work.now)
+            await relighting.call_back_linked_callers(work.session, incident, work.now, work.tz)
         work.announce(STEP_TOPIC[step], event_of(incident))
     return incident
 

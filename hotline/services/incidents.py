@@ -261,7 +261,7 @@ class Affected:
     others: list[AffectedCustomer]
 
 
-def _affected_clause(incident: Incident) -> Any:
+def affected_clause(incident: Incident) -> Any:
     clauses = []
     if incident.areas:
         in_area = select(CustomerAddress.customer_id).where(
@@ -274,7 +274,7 @@ def _affected_clause(incident: Incident) -> Any:
 
 
 async def affected_count(session: AsyncSession, incident: Incident) -> int:
-    statement = select(func.count()).select_from(Customer).where(_affected_clause(incident))
+    statement = select(func.count()).select_from(Customer).where(affected_clause(incident))
     return int((await session.exec(statement)).one())
 
 
@@ -285,7 +285,7 @@ async def affected(
     count = await affected_count(session, incident)
     statement = (
         select(Customer)
-        .where(_affected_clause(incident))
+        .where(affected_clause(incident))
         .order_by(col(Customer.account_number))
         .limit(limit)
     )
@@ -318,7 +318,7 @@ async def sms_recipients(session: AsyncSession, incident: Incident) -> list[Reci
     statement = (
         select(CustomerPhone.number, CustomerPhone.customer_id)
         .join(Customer, col(Customer.id) == col(CustomerPhone.customer_id))
-        .where(_affected_clause(incident))
+        .where(affected_clause(incident))
         .order_by(col(CustomerPhone.customer_id), col(CustomerPhone.id))
     )
     return [

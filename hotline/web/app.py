@@ -30,6 +30,7 @@ from hotline.web.api import (
     health,
     incidents,
     me,
+    relighting,
     reports,
     ringbacks,
     tickets,
@@ -75,6 +76,7 @@ API_ROUTES: list[ApiRoute] = [
     *wallboard.ROUTES,
     *ringbacks.ROUTES,
     *incidents.ROUTES,
+    *relighting.ROUTES,
 ]
 
 

@@ -9,6 +9,7 @@ from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.incidents import Incident, IncidentLink, IncidentSuggestion
 from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.relay import RelayedEvent
+from hotline.db.tables.relighting import RelightVisit
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.sms import SmsMessage
@@ -39,6 +40,7 @@ __all__ = [
     "IvrSession",
     "KpiTargetRow",
     "RelayedEvent",
+    "RelightVisit",
     "RingbackPolicyRow",
     "RingbackRow",
     "RingbackScan",
