@@ -1,7 +1,7 @@
 """An outage's customers are told by SMS: a planned outage entered through the API reaches every
 affected mobile through the app's own sender and the local SMS centre over TCP, delivered; its
 start and restoration follow; fixed lines and customers elsewhere get nothing; an unplanned
-outage's notices go in the quiet hours too."""
+outage's notices go in the quiet hours too; an area merged into an outage is told too."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from smsc import Smsc, running_smsc
 from sqlmodel import col, select
 from test_sending_over_smpp import wait_until
 
+from hotline.application import incidents as incident_cases
 from hotline.db.tables import SmsMessage
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
+from tickets.incidents import ClusterPolicy
 
 AREA = "西湖区-文新街道"
 
@@ -177,3 +179,34 @@ async def test_a_refused_outage_texts_nobody(api: Api, clock: FakeClock) -> None
     )
     assert refused.status_code == 422
     assert await outbox(api) == []
+
+
+async def test_an_area_merged_into_an_outage_gets_the_notice_the_others_had(
+    api: Api, clock: FakeClock
+) -> None:
+    await add_area_customers(api)
+    created = await api.post(
+        "disp",
+        "/api/incidents",
+        {"kind": "unplanned", "cause": "accident", "title": "文新街道管道破损", "areas": [AREA]},
+    )
+    incident = created.json()["id"]
+    # No-gas reports pile up next door: suggested, then merged into the outage.
+    for _ in range(3):
+        report = {
+            "type": "outage",
+            "subtype": "unplanned",
+            "description": "没气了",
+            "area": "滨江区",
+        }
+        assert (await api.post("agent", "/api/tickets", report)).status_code == 201
+    context = api.app_context
+    assert isinstance(context, AppContext)
+    [suggestion] = await incident_cases.scan_clusters(context, ClusterPolicy(reports=3, minutes=10))
+    merged = await api.post(
+        "disp", f"/api/incident-suggestions/{suggestion.id}/merge", {"incident": incident}
+    )
+    assert merged.status_code == 200, merged.text
+    messages = await outbox(api)
+    assert [m.phone for m in messages] == ["+8613800000001", "+8613800000002", "+8613800000004"]
+    assert {m.event for m in messages} == {f"incident:{incident}:started"}
