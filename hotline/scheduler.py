@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotline.application import callbacks as callback_cases
 from hotline.application import dispatch as dispatch_cases
 from hotline.application import incidents as incident_cases
+from hotline.application import relighting as relighting_cases
 from hotline.application import ringbacks as ringback_cases
 from hotline.application.sla import sweep_due
 from hotline.application.unit import Core
@@ -155,6 +156,7 @@ class SchedulerService:
         await self._tracked(self.offer_callbacks_once())
         await self._tracked(self.dial_surveys_once())
         await self._tracked(self.mark_missed_visits_once())
+        await self._tracked(self.remind_relighting_once())
 
     async def _scheduled_ringbacks(self) -> None:
         await self._tracked(self.scan_missed_calls_once())
@@ -199,6 +201,14 @@ class SchedulerService:
             return await dispatch_cases.mark_missed_visits(self.core)
         except Exception:
             log.exception("marking missed visits failed")
+            return 0
+
+    async def remind_relighting_once(self) -> int:
+        """The relighting SMS the day before each booked visit (on the leader only)."""
+        try:
+            return await relighting_cases.send_reminders(self.core)
+        except Exception:
+            log.exception("relighting reminders failed")
             return 0
 
     async def dial_surveys_once(self) -> int:

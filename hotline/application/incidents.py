@@ -1,19 +1,25 @@
 """Incident use cases: announce an outage, move it a step, join a call or a ticket to it, scan
 for clusters of reports and decide what a suggestion becomes. Each runs in one transaction and
 announces after the commit (`incident.announced`, `incident.started`, `incident.restored`,
-`incident.relit`, `incident.closed`, `incident.linked`, `incident.suggested`) — the topics the
-notices (SMS) listen to; the affected customers are read with `affected_customers`."""
+`incident.relit`, `incident.closed`, `incident.linked`, `incident.suggested`). The SMS notices
+to the affected customers (announced, started, restored) are queued here, from this one place,
+in the same transaction as the step they tell of."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from hotline.application import sms as sms_cases
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Incident, IncidentSuggestion
+from hotline.i18n import N_
 from hotline.services import incidents as service
+from hotline.services import relighting
 from hotline.services.actor import Actor, require
+from hotline.services.errors import Conflict
 from tickets import incidents as rules
+from tickets.incident_notices import NoticeStep, notice_for
 from tickets.incidents import Move, Plan
 from tickets.workflow import Role
 
@@ -55,6 +61,40 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+NOTICE_STEPS = {Move.START: NoticeStep.STARTED, Move.RESTORE: NoticeStep.RESTORED}
+# The last notice an outage's customers had, by where it stands.
+STATUS_NOTICE = {
+    rules.Status.ANNOUNCED: NoticeStep.ANNOUNCED,
+    rules.Status.UNDER_WAY: NoticeStep.STARTED,
+}
+
+
+async def _notify(work: Work, core: Core, incident: Incident, step: NoticeStep) -> int:
+    """The step's SMS to every affected mobile, queued with the step (both commit or
+    neither); queued again it adds nobody. Returns how many were queued."""
+    assert incident.id is not None
+    notice = notice_for(
+        incident.id,
+        service.plan_of(incident),
+        step,
+        started_at=incident.started_at,
+        restored_at=incident.restored_at,
+        tz=work.tz,
+    )
+    recipients = await service.sms_recipients(work.session, incident)
+    if not recipients:
+        return 0
+    return await sms_cases.queue_in(
+        work,
+        core.settings,
+        event=notice.event,
+        template=notice.template,
+        parameters=notice.parameters,
+        recipients=recipients,
+        emergency=notice.emergency,
+    )
+
+
 async def announce(
     core: Core,
     actor: Actor,
@@ -76,6 +116,7 @@ async def announce(
             now=work.now,
         )
         count = await service.affected_count(work.session, incident)
+        await _notify(work, core, incident, NoticeStep.ANNOUNCED)
         work.announce("incident.announced", event_of(incident, count))
         if service.short_notice(incident):
             # Reported: a planned outage announced under 48 h ahead.
@@ -94,6 +135,8 @@ async def move(
 ) -> Incident:
     require(actor, INCIDENT_MANAGERS)
     async with unit_of_work(core) as work:
+        if step is Move.RELIGHT and await relighting.outstanding(work.session, incident_id):
+            raise Conflict(N_("relighting visits are still to book or to make"))
         incident = await service.move(
             work.session,
             actor,
@@ -103,6 +146,13 @@ async def move(
             expected_restoration=expected_restoration,
             now=work.now,
         )
+        notice = NOTICE_STEPS.get(step)
+        if notice is not None:
+            await _notify(work, core, incident, notice)
+        if step is Move.RESTORE:
+            # Gas is back: each customer's relighting visit to book, each caller a callback.
+            await relighting.open_for(work.session, incident, work.now)
+            await relighting.call_back_linked_callers(work.session, incident, work.now, work.tz)
         work.announce(STEP_TOPIC[step], event_of(incident))
     return incident
 
@@ -167,5 +217,11 @@ async def decide(
         work.announce("incident.suggestion_decided", service.suggestion_json(suggestion, work.tz))
         if decision == "confirm" and incident is not None:
             count = await service.affected_count(work.session, incident)
+            await _notify(work, core, incident, NoticeStep.ANNOUNCED)
             work.announce("incident.announced", event_of(incident, count))
+        elif decision == "merge" and incident is not None:
+            # The area's customers join the outage: they get the notice the others had.
+            current = STATUS_NOTICE.get(rules.Status(incident.status))
+            if current is not None:
+                await _notify(work, core, incident, current)
     return suggestion, incident

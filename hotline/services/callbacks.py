@@ -659,3 +659,22 @@ async def update_policy(
         after=row.model_dump(),
     )
     return row
+
+
+async def create_after_outage(
+    session: AsyncSession, ticket: Ticket, restored_at: datetime, now: datetime, tz: ZoneInfo
+) -> CallbackTask | None:
+    """A caller whose ticket joined an outage is called back once gas is back (as a restored
+    outage's ticket is), once: the same restoration recorded again finds the task there."""
+    assert ticket.id is not None
+    existing = await session.exec(
+        select(CallbackTask.id).where(
+            col(CallbackTask.ticket_id) == ticket.id,
+            col(CallbackTask.kind) == CallbackKind.REPAIR.value,
+            col(CallbackTask.event_at) == restored_at,
+        )
+    )
+    if existing.first() is not None:
+        return None
+    policy = await load_policy(session)
+    return await _new_task(session, ticket, CallbackKind.REPAIR, restored_at, policy, now, tz)

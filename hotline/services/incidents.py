@@ -31,8 +31,10 @@ from hotline.services import audit
 from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, write_clock
 from hotline.services.errors import Conflict, Invalid, NotFound
+from hotline.services.sms_outbox import Recipient
 from tickets import incidents as rules
 from tickets.incidents import Cause, Kind, Move, Plan, Status
+from tickets.sms_sending import receives_sms
 from tickets.types import TicketType
 
 ENTITY = "incident"
@@ -259,7 +261,7 @@ class Affected:
     others: list[AffectedCustomer]
 
 
-def _affected_clause(incident: Incident) -> Any:
+def affected_clause(incident: Incident) -> Any:
     clauses = []
     if incident.areas:
         in_area = select(CustomerAddress.customer_id).where(
@@ -272,7 +274,7 @@ def _affected_clause(incident: Incident) -> Any:
 
 
 async def affected_count(session: AsyncSession, incident: Incident) -> int:
-    statement = select(func.count()).select_from(Customer).where(_affected_clause(incident))
+    statement = select(func.count()).select_from(Customer).where(affected_clause(incident))
     return int((await session.exec(statement)).one())
 
 
@@ -283,7 +285,7 @@ async def affected(
     count = await affected_count(session, incident)
     statement = (
         select(Customer)
-        .where(_affected_clause(incident))
+        .where(affected_clause(incident))
         .order_by(col(Customer.account_number))
         .limit(limit)
     )
@@ -308,6 +310,22 @@ async def affected(
         [f for f in listed if f.customer.special_care],
         [f for f in listed if not f.customer.special_care],
     )
+
+
+async def sms_recipients(session: AsyncSession, incident: Incident) -> list[Recipient]:
+    """Every mobile number on the affected customers' files (all of them, not a page of the
+    list): the notices go there. Fixed lines get none."""
+    statement = (
+        select(CustomerPhone.number, CustomerPhone.customer_id)
+        .join(Customer, col(Customer.id) == col(CustomerPhone.customer_id))
+        .where(affected_clause(incident))
+        .order_by(col(CustomerPhone.customer_id), col(CustomerPhone.id))
+    )
+    return [
+        Recipient(number, customer_id)
+        for number, customer_id in (await session.exec(statement)).all()
+        if receives_sms(number)
+    ]
 
 
 # ---------------------------------------------------------------- calls and tickets joining

@@ -31,6 +31,7 @@ from hotline.web.api import (
     incidents,
     me,
     notes,
+    relighting,
     reports,
     ringbacks,
     tickets,
@@ -78,6 +79,7 @@ API_ROUTES: list[ApiRoute] = [
     *wallboard.ROUTES,
     *ringbacks.ROUTES,
     *incidents.ROUTES,
+    *relighting.ROUTES,
 ]
 
 

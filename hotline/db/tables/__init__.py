@@ -10,6 +10,7 @@ from hotline.db.tables.incidents import Incident, IncidentLink, IncidentSuggesti
 from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.notes import TicketNote
 from hotline.db.tables.relay import RelayedEvent
+from hotline.db.tables.relighting import RelightVisit
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.sms import SmsMessage
@@ -40,6 +41,7 @@ __all__ = [
     "IvrSession",
     "KpiTargetRow",
     "RelayedEvent",
+    "RelightVisit",
     "RingbackPolicyRow",
     "RingbackRow",
     "RingbackScan",

@@ -322,7 +322,7 @@ ROUTES = [
         detail,
         "One outage: clocks, affected count, linked calls and tickets, callers the menu told",
         INCIDENT_READERS,
-        responses={404: "no such outage"},
+        responses={200: "the incident", 404: "no such outage"},
         tag="incidents",
     ),
     ApiRoute(
@@ -368,7 +368,11 @@ ROUTES = [
         "Confirm a suggestion (a new outage), merge it into one (`incident`), or dismiss it",
         INCIDENT_MANAGERS,
         body=DecisionIn,
-        responses={409: "already decided", 422: "unknown decision"},
+        responses={
+            200: "the suggestion and its incident",
+            409: "already decided",
+            422: "unknown decision",
+        },
         tag="incidents",
     ),
     ApiRoute(

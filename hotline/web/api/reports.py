@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 from hotline.i18n import translations
 from hotline.services.actor import Actor
 from hotline.services.kpi import kpi_report
+from hotline.services.outage_report import outage_report
 from hotline.web.api.registry import ApiRoute, parse_query
 from hotline.web.api.report_headers import HEADERS
-from hotline.web.api.schemas import KpiQuery
+from hotline.web.api.schemas import KpiQuery, PeriodQuery
 from hotline.web.context import context_of
 from hotline.web.templating import page_locale
 from tickets.workflow import REPORT_READERS
@@ -106,6 +107,15 @@ async def kpi(request: Request, _actor: Actor | None) -> Response:
     )
 
 
+async def outages(request: Request, _actor: Actor | None) -> Response:
+    context = context_of(request)
+    query = parse_query(request, PeriodQuery)
+    tz = context.settings.timezone
+    async with context.sessions() as session:
+        report = await outage_report(session, *period(query.start, query.end, tz), tz)
+    return JSONResponse({"from": query.start.isoformat(), "to": query.end.isoformat(), **report})
+
+
 ROUTES = [
     ApiRoute(
         "GET",
@@ -115,6 +125,18 @@ ROUTES = [
         "local days `from` to `to`; `format=csv` or `xlsx` to download",
         REPORT_READERS,
         query=KpiQuery,
+        responses={200: "the report", 422: "bad or reversed dates"},
+        tag="reports",
+    ),
+    ApiRoute(
+        "GET",
+        "/api/reports/outages",
+        outages,
+        "Outages clocked in local days `from` to `to`: per month, notice lead time (share "
+        "announced 48 h ahead), restored within 24 h, calls joined and let go by the voice menu, "
+        "customers notified and reached by SMS, relighting done",
+        REPORT_READERS,
+        query=PeriodQuery,
         responses={200: "the report", 422: "bad or reversed dates"},
         tag="reports",
     ),

@@ -177,6 +177,23 @@ class SurveyIn(Strict):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class PeriodQuery(BaseModel):
+    """Local days `from` to `to`, both included, a year at most."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodQuery:
+        if self.end < self.start:
+            raise ValueError("`to` comes before `from`")
+        if (self.end - self.start).days > 366:
+            raise ValueError("a report covers a year at most")
+        return self
+
+
 class KpiQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

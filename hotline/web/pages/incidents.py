@@ -1,7 +1,8 @@
 """Outages on the console: `/incidents` lists them (and the suggestions from clusters of
 reports, for dispatchers to confirm, merge or dismiss) with the form to announce one;
 `/incidents/{id}` shows one — its clocks, the customers affected (special-care ones apart, for
-a personal call), the calls and tickets joined to it — and moves it a step."""
+a personal call), the calls and tickets joined to it, and once gas is back the relighting
+worklist (book a window, done, not needed) — and moves it a step."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline.application import incidents as cases
+from hotline.application import relighting as relighting_cases
 from hotline.application.incidents import INCIDENT_LINKERS, INCIDENT_MANAGERS, INCIDENT_READERS
 from hotline.i18n import N_
 from hotline.services import incidents as service
+from hotline.services import relighting
 from hotline.services.actor import Actor
 from hotline.services.errors import Invalid, NotFound
 from hotline.web.api.incidents import affected_json, incident_json
@@ -27,6 +30,7 @@ from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
 from hotline.web.templating import current_gettext
 from tickets.incidents import Cause, Kind, Move, Plan
+from tickets.relighting import RelightDeed
 
 
 def _local(form: FormData, name: str, tz: ZoneInfo) -> datetime | None:
@@ -136,6 +140,11 @@ async def show_detail(request: Request, actor: Actor, outcome: Outcome | None) -
         affected = (
             await service.affected(session, incident) if actor.role in INCIDENT_MANAGERS else None
         )
+        worklist = (
+            await relighting.worklist(session, int(raw), None)
+            if actor.role in INCIDENT_MANAGERS
+            else ({}, [])
+        )
         count = (
             affected.count
             if affected is not None
@@ -154,6 +163,8 @@ async def show_detail(request: Request, actor: Actor, outcome: Outcome | None) -
             "tickets": [(ticket.number, ticket.status) for _link, ticket in linked.tickets],
             "heard_notice": linked.heard_notice,
             "deflected": linked.deflected,
+            "relight_counts": worklist[0],
+            "relight_visits": [relighting.visit_json(row, tz) for row in worklist[1]],
             "may_manage": actor.role in INCIDENT_MANAGERS,
             "may_link": actor.role in INCIDENT_LINKERS,
         },
@@ -167,6 +178,8 @@ async def change(request: Request, actor: Actor, form: FormData, row: int | None
     context = context_of(request)
     _ = current_gettext()
     operation = request.path_params["operation"]
+    if operation in RELIGHT_OPERATIONS:
+        return await _relight(request, actor, form, operation)
     if operation == "link":
         await cases.link_ticket(context, actor, row, text(form, "ticket", 24))
         return _("The ticket joined the outage.")
@@ -182,6 +195,32 @@ async def change(request: Request, actor: Actor, form: FormData, row: int | None
         expected_restoration=_local(form, "expected_restoration", tz),
     )
     return _("The outage moved on.")
+
+
+RELIGHT_OPERATIONS = ("relight-book", "relight-done", "relight-not-needed")
+
+
+async def _relight(request: Request, actor: Actor, form: FormData, operation: str) -> str:
+    """A relighting visit on the worklist: booked in a window, done, or not needed."""
+    context = context_of(request)
+    _ = current_gettext()
+    raw = text(form, "visit", 12)
+    if not raw.isdigit():
+        raise NotFound(N_("no such relighting visit"))
+    visit = int(raw)
+    if operation == "relight-book":
+        tz = context.settings.timezone
+        start, end = _local(form, "start", tz), _local(form, "end", tz)
+        if start is None or end is None:
+            raise Invalid(
+                N_("the appointment window cannot be booked like this"),
+                {"start" if start is None else "end": N_("required")},
+            )
+        await relighting_cases.book(context, actor, visit, start=start, end=end)
+        return _("The relighting visit is booked.")
+    deed = RelightDeed.DONE if operation == "relight-done" else RelightDeed.NOT_NEEDED
+    await relighting_cases.settle(context, actor, visit, deed, note=optional(form, "note", 500))
+    return _("The relighting visit is recorded.")
 
 
 def _back_to_incident(form: FormData) -> str:

@@ -1,7 +1,8 @@
 """`/reports`: the KPI figures for a period — repair timeliness, first-time fix, callbacks,
 satisfaction, replies in time, calls — with bars, each over every deadline that fell due and
 next to its target (flagged when looser than the rules), per month and department, and
-downloads."""
+downloads; and the outages' figures (notice lead time, restoration, notices reached,
+relighting)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hotline.i18n import N_
 from hotline.services import departments
 from hotline.services.actor import Actor
 from hotline.services.kpi import kpi_report
+from hotline.services.outage_report import outage_report
 from hotline.web.api.reports import period
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
@@ -39,6 +41,7 @@ async def reports(request: Request, actor: Actor) -> Response:
     end = _day(request.query_params.get("to"), today)
     problem = None
     report: dict[str, Any] | None = None
+    outages: dict[str, Any] | None = None
     names: dict[str, str] = {}
     if end < start or (end - start) > timedelta(days=366):
         problem = N_("Choose a period of at most a year that ends after it starts.")
@@ -46,10 +49,18 @@ async def reports(request: Request, actor: Actor) -> Response:
         report = (await kpi_report(context.sessions, *period(start, end, tz), tz)).json(tz)
         async with context.sessions() as session:
             names = {d.code: d.name for d in await departments.list_departments(session)}
+            outages = await outage_report(session, *period(start, end, tz), tz)
     return render(
         request,
         "reports.html",
-        {"start": start, "end": end, "report": report, "problem": problem, "departments": names},
+        {
+            "start": start,
+            "end": end,
+            "report": report,
+            "outages": outages,
+            "problem": problem,
+            "departments": names,
+        },
         actor=actor,
     )
 
