@@ -25,11 +25,15 @@ from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
+from tickets import field_work
+from tickets.sla import ClockName
 from tickets.workflow import TECHNICIANS, Action
 
 MOVED_ON = N_("That step cannot be taken now: the work order has moved on (see its page).")
 # The order a technician takes them in.
 FIELD_STEPS = (Action.START, Action.ARRIVE, Action.FIX)
+# A repair's fix, an outage's restoration: once stopped, the card says what comes next.
+FIX_CLOCKS = (ClockName.FIX, ClockName.RESTORE)
 
 
 def _visit(visit: Visit, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -57,6 +61,9 @@ def _order(
         "description": ticket.description,
         "clocks": clock_cells(view.clocks, now, tz),
         "steps": [step.value for step in FIELD_STEPS if step in allowed],
+        "fixed": any(
+            clock.name in FIX_CLOCKS and clock.stopped_at is not None for clock in view.clocks
+        ),
         "visits": [_visit(visit, now, tz) for visit in visits],
     }
 
@@ -73,6 +80,7 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         "my_work.html",
         {
             "orders": [_order(view, visits, actor, now, tz) for view, visits in orders],
+            "after_fix": field_work.AFTER_FIX,
             "server_now": now.isoformat(),
         },
         outcome,
