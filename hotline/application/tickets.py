@@ -111,3 +111,22 @@ async def step_on_own_order(
             raise Invalid(error.message, {error.field: error.message}) from error
         request = ActionRequest(note=note)
         return await act_within(rulebook, work, actor, ticket.number, step, request)
+
+
+async def undo_own_fix(core: Core, actor: Actor, ticket_id: int) -> TicketView:
+    """A technician takes back the fix just tapped on a work order of theirs."""
+    async with unit_of_work(core) as work:
+        ticket = await work.session.get(Ticket, ticket_id)
+        if ticket is None or ticket.assignee_id != actor.user_id:
+            raise Forbidden("this work order is not yours")
+        view = await service.undo_fix(work.session, ticket.number, actor.username, work.now)
+        work.announce(
+            "ticket.updated",
+            {
+                "number": ticket.number,
+                "action": "fix_undone",
+                "at": work.now.astimezone(work.tz).isoformat(),
+                FACTS_KEY: facts_json(view.facts()),
+            },
+        )
+        return view

@@ -659,3 +659,21 @@ async def update_policy(
         after=row.model_dump(),
     )
     return row
+
+
+async def withdraw_for_event(session: AsyncSession, ticket: Ticket, event_at: datetime) -> int:
+    """The callbacks an event called for, taken back with the event (a fix undone): only those
+    nobody has tried yet. Returns how many."""
+    assert ticket.id is not None
+    found = await session.exec(
+        select(CallbackTask).where(
+            col(CallbackTask.ticket_id) == ticket.id,
+            col(CallbackTask.event_at) == event_at,
+            col(CallbackTask.status) == TaskStatus.PENDING.value,
+            col(CallbackTask.attempts) == 0,
+        )
+    )
+    tasks = list(found.all())
+    for task in tasks:
+        await session.delete(task)
+    return len(tasks)

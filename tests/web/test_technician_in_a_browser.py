@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import LiveServer
+from conftest import FakeClock, LiveServer
 from playwright.async_api import Page, expect
 from web.console import ARTIFACTS, chromium, needs_chromium
 from web.console import sign_in_page as sign_in
@@ -60,7 +60,7 @@ async def fits_the_phone(page: Page) -> None:
 
 
 async def test_the_technician_fixes_says_what_was_done_and_sees_what_comes_next(
-    server: LiveServer,
+    server: LiveServer, clock: FakeClock
 ) -> None:
     number = await assigned_repair(server)
     async with chromium() as browser:
@@ -85,9 +85,27 @@ async def test_the_technician_fixes_says_what_was_done_and_sees_what_comes_next(
         await fits_the_phone(page)
         await page.screenshot(path=str(ARTIFACTS / "technician-fixed-phone-zh.png"), full_page=True)
 
+        # Tapped by mistake: taken back within minutes, the fix step is offered again.
+        await card.locator("form.undo-fix button").click()
+        await expect(page.locator("p.ok[role=status]")).to_contain_text("已撤销修复")
+        await expect(card.locator(".next-step")).to_have_count(0)
+        await card.locator('form[action$="/fix"] input[name="note"]').fill("更换减压阀及软管")
+        await card.locator('form[action$="/fix"] button').click()
+        await expect(card.locator("form.undo-fix")).to_have_count(1)
+        # Once the few minutes are over the fix stands.
+        clock.advance(minutes=6)
+        await page.reload()
+        await expect(card.locator(".next-step")).to_be_visible()
+        await expect(card.locator("form.undo-fix")).to_have_count(0)
+        # The callback the undone fix called for went with it: one, for the fix that stands.
+        async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth("sup")) as api:
+            tasks = await api.get("/api/callbacks", params={"ticket": number})
+        assert len(tasks.json()["items"]) == 1, tasks.text
+
         await card.locator(f'a[href="/tickets/{number}"]').click()
         await page.wait_for_selector(".timeline li")
         await expect(page.locator("a.navigate")).to_be_visible()
+        await expect(page.locator(".timeline")).to_contain_text("撤销修复")
         await fits_the_phone(page)
         shot = ARTIFACTS / "technician-ticket-phone-zh.png"
         await page.screenshot(path=str(shot), full_page=True)
