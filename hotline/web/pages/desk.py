@@ -282,6 +282,16 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "clocks": {name.value: _(name.value) for name in ClockName},
         "statuses": {status.value: _(status.value) for status in IncidentStatus},
         "suggested": _("Suggested outage:"),
+        # The feed's words for a new ticket: its subtype and type.
+        "labels": {
+            key: _(key) for key in (*TicketType, *(s for t in SUBTYPES.values() for s in t))
+        },
+        "states": {
+            "ready": _("ready"),
+            "busy": _("busy"),
+            "away": _("away"),
+            "logged_out": _("not logged in"),
+        },
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)
 
