@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from hotline.services import incidents
 from hotline.services import wallboard as service
 from hotline.services.actor import Actor
-from hotline.telephony.queues import QueueNow, expected_wait_seconds, floor
+from hotline.telephony.queues import QueueNow, expected_wait_seconds, floor, member_states
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 from tickets.kpi import SERVICE_LEVEL_SECONDS
@@ -19,8 +19,6 @@ from tickets.workflow import FLOOR_WATCHERS
 
 WATCHERS = FLOOR_WATCHERS
 QUEUE_STATUS_TIMEOUT = 2.0
-# A phone in several queues shows its busiest state.
-STATE_RANK = {"away": 0, "ready": 1, "busy": 2}
 
 
 async def _queues_now(context: AppContext) -> dict[str, QueueNow] | None:
@@ -54,22 +52,6 @@ def _queues(queues: dict[str, QueueNow] | None) -> dict[str, Any] | None:
     }
 
 
-def _states(queues: dict[str, QueueNow] | None) -> dict[str, str]:
-    """Each phone's state in the queues (busy over ready over away when it is in several);
-    a phone in no queue has none (logged out)."""
-    states: dict[str, str] = {}
-    for queue in (queues or {}).values():
-        for state, interfaces in (
-            ("away", queue.away_interfaces),
-            ("ready", queue.ready_interfaces),
-            ("busy", queue.busy_interfaces),
-        ):
-            for interface in interfaces:
-                if STATE_RANK[state] >= STATE_RANK[states.get(interface, "away")]:
-                    states[interface] = state
-    return states
-
-
 async def wallboard(request: Request, _actor: Actor | None) -> Response:
     context = context_of(request)
     now = context.clock()
@@ -88,7 +70,7 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
         _queues_now(context), figures()
     )
     queues = _queues(now_in_queues)
-    states = _states(now_in_queues)
+    states = member_states(now_in_queues or {})
     level = today.service_level
     return JSONResponse(
         {
