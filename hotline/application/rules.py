@@ -11,7 +11,7 @@ from hotline.db.tables import CallbackPolicyRow, Department, KpiTargetRow, SlaPo
 from hotline.services import callbacks, departments, routing_rules, sla_policies
 from hotline.services.actor import Actor, require
 from hotline.services.departments import DepartmentForm
-from hotline.services.routing_rules import RuleForm
+from hotline.services.routing_rules import RemovedRule, RuleForm
 from tickets.workflow import ADMINS
 
 
@@ -35,10 +35,13 @@ async def update_department(core: Core, actor: Actor, form: DepartmentForm) -> D
     return department
 
 
-async def add_routing_rule(core: Core, actor: Actor, form: RuleForm) -> None:
+async def add_routing_rule(
+    core: Core, actor: Actor, form: RuleForm, position: int | None = None
+) -> None:
+    """A new rule (last), or a deleted one restored at its `position` (undo)."""
     require(actor, ADMINS)
     async with unit_of_work(core) as work:
-        await routing_rules.add_rule(work.session, form, work.now, actor.username)
+        await routing_rules.add_rule(work.session, form, work.now, actor.username, position)
         work.changed_rules()
 
 
@@ -58,11 +61,13 @@ async def move_routing_rule(
         work.changed_rules()
 
 
-async def delete_routing_rule(core: Core, actor: Actor, rule_id: int) -> None:
+async def delete_routing_rule(core: Core, actor: Actor, rule_id: int) -> RemovedRule:
+    """The rule deleted; what it was and where it stood are returned, for an undo."""
     require(actor, ADMINS)
     async with unit_of_work(core) as work:
-        await routing_rules.delete_rule(work.session, rule_id, work.now, actor.username)
+        removed = await routing_rules.delete_rule(work.session, rule_id, work.now, actor.username)
         work.changed_rules()
+    return removed
 
 
 async def set_sla_target(core: Core, actor: Actor, policy_id: int, amount: int) -> SlaPolicyRow:

@@ -18,6 +18,12 @@ class Actor:
     role: Role
     interface: str | None = None
     department_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def name(self) -> str:
+        """How the console addresses the person: their name (李娜), the login name failing it."""
+        return self.display_name or self.username
 
     @property
     def staff(self) -> Staff:

@@ -678,3 +678,21 @@ async def create_after_outage(
         return None
     policy = await load_policy(session)
     return await _new_task(session, ticket, CallbackKind.REPAIR, restored_at, policy, now, tz)
+
+
+async def withdraw_for_event(session: AsyncSession, ticket: Ticket, event_at: datetime) -> int:
+    """The callbacks an event called for, taken back with the event (a fix undone): only those
+    nobody has tried yet. Returns how many."""
+    assert ticket.id is not None
+    found = await session.exec(
+        select(CallbackTask).where(
+            col(CallbackTask.ticket_id) == ticket.id,
+            col(CallbackTask.event_at) == event_at,
+            col(CallbackTask.status) == TaskStatus.PENDING.value,
+            col(CallbackTask.attempts) == 0,
+        )
+    )
+    tasks = list(found.all())
+    for task in tasks:
+        await session.delete(task)
+    return len(tasks)

@@ -124,20 +124,28 @@ async def _renumber(session: AsyncSession, ordered: list[RoutingRuleRow]) -> Non
             session.add(row)
 
 
-async def add_rule(session: AsyncSession, form: RuleForm, now: datetime, by: str) -> None:
+async def add_rule(
+    session: AsyncSession, form: RuleForm, now: datetime, by: str, position: int | None = None
+) -> None:
+    """A new rule, last; or, a deleted rule restored (`position`), back where it stood."""
     department = await _department(session, form)
     listed = await list_rules(session)
-    _refuse_shadowed([*map(_as_rule, listed), _rule(form)])
+    index = len(listed) if position is None else min(max(position - 1, 0), len(listed))
+    rules = [*map(_as_rule, listed)]
+    rules.insert(index, _rule(form))
+    _refuse_shadowed(rules)
     assert department.id is not None
     row = RoutingRuleRow(
-        position=len(listed) + 1,
+        position=index + 1,
         ticket_type=form.ticket_type or None,
         subtype=form.subtype or None,
         area=form.area or None,
         department_id=department.id,
     )
+    ordered = [item.row for item in listed]
+    ordered.insert(index, row)
+    await _renumber(session, ordered)
     session.add(row)
-    await _renumber(session, [item.row for item in listed])
     await session.flush()
     await audit.record(
         session,
@@ -145,7 +153,7 @@ async def add_rule(session: AsyncSession, form: RuleForm, now: datetime, by: str
         actor=by,
         entity="routing_rule",
         key=str(row.id),
-        action="create",
+        action="create" if position is None else "restore",
         after=_facts(row, department.code),
     )
 
@@ -209,7 +217,15 @@ async def move_rule(
     )
 
 
-async def delete_rule(session: AsyncSession, rule_id: int, now: datetime, by: str) -> None:
+@dataclass(frozen=True)
+class RemovedRule:
+    """A deleted rule as the form would enter it again, and the place it held (undo)."""
+
+    form: RuleForm
+    position: int
+
+
+async def delete_rule(session: AsyncSession, rule_id: int, now: datetime, by: str) -> RemovedRule:
     listed = await list_rules(session)
     index = _find(listed, rule_id)
     removed = listed.pop(index)
@@ -224,3 +240,7 @@ async def delete_rule(session: AsyncSession, rule_id: int, now: datetime, by: st
     )
     await session.delete(removed.row)
     await _renumber(session, [item.row for item in listed])
+    row = removed.row
+    return RemovedRule(
+        RuleForm(removed.department.code, row.ticket_type, row.subtype, row.area), index + 1
+    )

@@ -32,7 +32,7 @@ from hotline.services.clock_rows import clock_from_row, clock_values, new_clock_
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.services.numbers import next_ticket_number
 from hotline.services.rulebook import Rulebook
-from tickets import access, intake, sla, workflow
+from tickets import access, field_work, intake, sla, workflow
 from tickets.routing import route
 from tickets.sla import Clock, ClockName
 from tickets.types import Priority, TicketType, effective_priority
@@ -679,6 +679,39 @@ async def withdraw_appointment(
         before=changed_before,
         after=changed_after,
     )
+
+
+async def undo_fix(session: AsyncSession, number: str, by: str, now: datetime) -> TicketView:
+    """A fix tapped by mistake taken back within minutes (tickets/field_work.py): the fix clock
+    runs again and the callback the fix called for is withdrawn."""
+    ticket = await _lock_ticket(session, number)
+    view = await _load_view(session, ticket, full=False)
+    clocks = {clock.name: clock for clock in view.clocks}
+    ticket_type = TicketType(ticket.type)
+    fixed = field_work.fixed_at(ticket_type, clocks)
+    try:
+        after = field_work.undo_fix(ticket_type, clocks, now)
+    except field_work.FixNotUndoable as error:
+        raise Conflict(str(error), []) from error
+    assert fixed is not None
+    before = _clock_fields(clocks)
+    ticket.updated_at = now
+    session.add(ticket)
+    await _write_clocks(session, view, after, frozenset(), now)
+    await callbacks.withdraw_for_event(session, ticket, fixed)
+    changed_before, changed_after = audit.changed_fields(before, _clock_fields(after))
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="ticket",
+        key=ticket.number,
+        action="fix_undone",
+        before=changed_before,
+        after=changed_after,
+    )
+    await session.flush()
+    return await _load_view(session, ticket, full=True)
 
 
 def _latest_event(view: TicketView) -> datetime:

@@ -41,7 +41,14 @@ def member_interface(text: str) -> str:
 
 def _actor(user: User) -> Actor:
     assert user.id is not None
-    return Actor(user.id, user.username, Role(user.role), user.interface, user.department_id)
+    return Actor(
+        user.id,
+        user.username,
+        Role(user.role),
+        user.interface,
+        user.department_id,
+        user.display_name,
+    )
 
 
 def user_facts(user: User, department: str | None) -> dict[str, object]:

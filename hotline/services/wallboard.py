@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Escalation, RingbackRow
+from hotline.db.tables import CallRow, Escalation, RingbackRow, User
 from hotline.telephony.model import Direction, Disposition
 from tickets.kpi import SERVICE_LEVEL_SECONDS, rate
 from tickets.ringbacks import OPEN, RingbackStatus
@@ -114,3 +114,47 @@ async def ringbacks_today(session: AsyncSession, now: datetime, tz: ZoneInfo) ->
         connected=int(counts.get(RingbackStatus.CONNECTED.value, 0)),
         failed=int(counts.get(RingbackStatus.FAILED.value, 0)),
     )
+
+
+@dataclass(frozen=True)
+class AgentToday:
+    """A person with a phone on the floor, and the calls they answered today."""
+
+    name: str
+    interface: str
+    calls: int
+    talk_seconds: int
+
+
+async def agents_today(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[AgentToday]:
+    """Everyone active with a phone interface, by name, with today's answered calls and their
+    talk time (those who took none are listed too: the board shows who is idle)."""
+    since = start_of_local_day(now, tz)
+    until = since + timedelta(days=1)
+    people = (
+        await session.exec(
+            select(User.display_name, User.interface)
+            .where(col(User.active), col(User.interface).is_not(None))
+            .order_by(col(User.display_name))
+        )
+    ).all()
+    totals = {
+        interface: (int(calls), int(talk or 0))
+        for interface, calls, talk in (
+            await session.exec(
+                select(CallRow.agent_interface, func.count(), func.sum(CallRow.talk_seconds))
+                .where(
+                    col(CallRow.started_at) >= since,
+                    col(CallRow.started_at) < until,
+                    col(CallRow.answered_at).is_not(None),
+                    col(CallRow.agent_interface).is_not(None),
+                )
+                .group_by(col(CallRow.agent_interface))
+            )
+        ).all()
+    }
+    return [
+        AgentToday(name, interface, *totals.get(interface, (0, 0)))
+        for name, interface in people
+        if interface is not None
+    ]

@@ -117,6 +117,26 @@ def fold_queue_status(events: list[AmiMessage]) -> dict[str, QueueNow]:
     return {name: queue.frozen() for name, queue in queues.items()}
 
 
+# A phone in several queues shows its busiest state.
+_STATE_RANK = {"away": 0, "ready": 1, "busy": 2}
+
+
+def member_states(queues: Mapping[str, QueueNow]) -> dict[str, str]:
+    """Each member phone's state — `ready`, `busy` or `away` — over all queues (the busiest
+    when it is in several); a phone in no queue is not listed (logged out)."""
+    states: dict[str, str] = {}
+    for queue in queues.values():
+        for state, interfaces in (
+            ("away", queue.away_interfaces),
+            ("ready", queue.ready_interfaces),
+            ("busy", queue.busy_interfaces),
+        ):
+            for interface in interfaces:
+                if _STATE_RANK[state] >= _STATE_RANK[states.get(interface, "away")]:
+                    states[interface] = state
+    return states
+
+
 def merge_servers(answers: Iterable[Mapping[str, QueueNow]]) -> dict[str, QueueNow]:
     """The same queue on several Asterisk servers as one: callers and members added up,
     the longest wait the longest, the averages weighted by completed calls."""

@@ -21,6 +21,7 @@ from hotline.telephony.queues import (
     expected_wait_seconds,
     floor,
     fold_queue_status,
+    member_states,
     merge_servers,
 )
 from hotline.telephony.service import Telephony
@@ -86,6 +87,24 @@ def test_a_phone_in_two_queues_counts_once_on_the_floor() -> None:
     total = floor(queues)
     assert (total.ready, total.busy, total.away) == (1, 1, 0)
     assert (total.waiting, total.longest_wait_seconds) == (1, 9)
+
+
+def test_each_phone_has_its_busiest_state_over_the_queues() -> None:
+    queues = fold_queue_status(
+        [
+            member("hotline", "PJSIP/8003", Paused="1"),
+            member("emergency", "PJSIP/8003", Paused="0", Status="1"),
+            member("hotline", "PJSIP/8002", InCall="1"),
+            member("emergency", "PJSIP/8002", Paused="0"),
+            member("hotline", "PJSIP/8004", Paused="1"),
+        ]
+    )
+    assert member_states(queues) == {
+        "PJSIP/8002": "busy",
+        "PJSIP/8003": "ready",
+        "PJSIP/8004": "away",
+    }
+    assert member_states({}) == {}
 
 
 def test_the_same_queue_on_two_servers_adds_up() -> None:

@@ -60,8 +60,10 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
     assert (
         reached.status_code == 303 and reached.headers["location"] == "/callbacks?tab=due&who=all"
     )
-    surveying = await browser.get("/callbacks?tab=surveying")
-    assert number in surveying.text and f'action="{path}/survey"' in surveying.text
+    # The survey form stays on the tab where the call was made; the stage has its own tab too.
+    for tab in ("due", "surveying"):
+        surveying = await browser.get(f"/callbacks?tab={tab}")
+        assert number in surveying.text and f'action="{path}/survey"' in surveying.text
     bad = await browser.post(
         f"{path}/survey",
         data={
@@ -73,7 +75,8 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
         },
     )
     assert bad.status_code == 422
-    assert field_errors(bad.text) == ["须为 1 至 5"]
+    # Every fault at once; "solved" and "on time" are not assumed when left unanswered.
+    assert field_errors(bad.text) == ["须为 1 至 5", "请选择一项", "请选择一项"]
     assert 'value="还行"' in bad.text  # what was typed stays
     unhappy = await browser.post(
         f"{path}/survey",
@@ -81,6 +84,7 @@ async def test_the_worklist_takes_an_attempt_and_a_survey(
             "csrf_token": token,
             "score": "2",
             "courtesy": "3",
+            "resolved": "no",
             "on_time": "yes",
             "tab": "surveying",
         },

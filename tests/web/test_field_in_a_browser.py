@@ -250,33 +250,33 @@ async def test_the_quality_staff_work_a_callback_to_an_unhappy_survey(
             path=str(ARTIFACTS / "field-callbacks-upcoming-zh.png"), full_page=True
         )
 
-        # The next morning the customer answers; the survey is taken on the next tab.
+        # The next morning the customer answers; the survey is taken right there, on the tab
+        # where the call was made.
         clock.advance(hours=20)
         await tab(page, "due").click()
         attempt = row_of(page, number).locator('form[action$="/attempt"]')
         await attempt.locator('select[name="outcome"]').select_option("reached")
         await attempt.locator('button[type="submit"]').click()
         await expect(page.locator("p.ok[role=status]")).to_have_text("已记录本次回访。")
-        await expect(row_of(page, number)).to_have_count(0)
-        await tab(page, "surveying").click()
+        await expect(tab(page, "due").first).to_have_attribute("aria-current", "page")
         survey = row_of(page, number).locator('form[action$="/survey"]')
         await expect(survey).to_be_visible()
         await page.screenshot(path=str(ARTIFACTS / "field-callbacks-survey-zh.png"), full_page=True)
 
         # A score the server refuses (past the browser's own check) is shown at its field and
-        # keeps everything typed, the unticked "problem solved" too.
+        # keeps everything typed, the "not solved" answer too; "on time" left unanswered is asked.
         await survey.evaluate("form => { form.noValidate = true; }")
         await survey.locator('input[name="score"]').fill("9")
         await survey.locator('input[name="courtesy"]').fill("3")
-        await survey.locator('input[name="resolved"]').uncheck()
+        await survey.locator('input[name="resolved"][value="no"]').check()
         await survey.locator('input[name="comment"]').fill("还是打不着")
         await survey.locator('button[type="submit"]').click()
         survey = row_of(page, number).locator('form[action$="/survey"]')
-        await expect(survey.locator(".field-error")).to_have_text("须为 1 至 5")
+        await expect(survey.locator(".field-error")).to_have_text(["须为 1 至 5", "请选择一项"])
         await expect(survey.locator('input[name="comment"]')).to_have_value("还是打不着")
         await expect(survey.locator('input[name="courtesy"]')).to_have_value("3")
-        await expect(survey.locator('input[name="resolved"]')).not_to_be_checked()
-        await expect(survey.locator('input[name="on_time"]')).to_be_checked()
+        await expect(survey.locator('input[name="resolved"][value="no"]')).to_be_checked()
+        await survey.locator('input[name="on_time"][value="yes"]').check()
 
         await survey.locator('input[name="score"]').fill("2")
         await survey.locator('button[type="submit"]').click()

@@ -242,9 +242,13 @@ async def test_the_technician_works_the_order_from_their_page(
     assert "已记录“到达现场”" in notice.text
     visit = re.search(r'action="(/my-work/visits/\d+/done)"', notice.text)
     assert visit is not None
+    unsaid = await browser.post(f"{path}/fix", data={"csrf_token": token, "note": " "})
+    assert unsaid.status_code == 422 and field_errors(unsaid.text) == ["请填写处理内容"]
     fixed = await browser.post(f"{path}/fix", data={"csrf_token": token, "note": "更换减压阀"})
     assert fixed.status_code == 303
-    again = await browser.post(f"{path}/fix", data={"csrf_token": token})
+    card = await browser.get("/my-work")
+    assert "接下来：调度员确认并办结工单" in card.text  # what comes next
+    again = await browser.post(f"{path}/fix", data={"csrf_token": token, "note": "更换减压阀"})
     assert again.status_code == 409 and "工单已有新进展" in again.text  # a second tap
     done = await browser.post(visit.group(1), data={"csrf_token": token})
     assert done.status_code == 303

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from hotline.services import incidents
 from hotline.services import wallboard as service
 from hotline.services.actor import Actor
-from hotline.telephony.queues import expected_wait_seconds, floor
+from hotline.telephony.queues import QueueNow, expected_wait_seconds, floor, member_states
 from hotline.web.api.registry import ApiRoute
 from hotline.web.context import AppContext, context_of
 from tickets.kpi import SERVICE_LEVEL_SECONDS
@@ -21,13 +21,16 @@ WATCHERS = FLOOR_WATCHERS
 QUEUE_STATUS_TIMEOUT = 2.0
 
 
-async def _queues(context: AppContext) -> dict[str, Any] | None:
-    """Asterisk's queues right now, summed over every PBX; None when telephony is off or an
-    Asterisk does not answer (the board then says so rather than showing zeros)."""
+async def _queues_now(context: AppContext) -> dict[str, QueueNow] | None:
+    """Asterisk's queues right now over every PBX; None when telephony is off or an Asterisk
+    does not answer (the board then says so rather than showing zeros)."""
     telephony = context.telephony
     if telephony is None:
         return None
-    queues = await telephony.queues_now(QUEUE_STATUS_TIMEOUT)
+    return await telephony.queues_now(QUEUE_STATUS_TIMEOUT)
+
+
+def _queues(queues: dict[str, QueueNow] | None) -> dict[str, Any] | None:
     if queues is None:
         return None
     total = floor(queues)
@@ -54,13 +57,20 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
     now = context.clock()
     tz = context.settings.timezone
 
-    async def figures() -> tuple[service.Today, service.RingbacksToday, incidents.Outages]:
+    async def figures() -> tuple[
+        service.Today, service.RingbacksToday, incidents.Outages, list[service.AgentToday]
+    ]:
         async with context.sessions() as session:
             calls = await service.today(session, now, tz)
             ringbacks = await service.ringbacks_today(session, now, tz)
-            return calls, ringbacks, await incidents.outages_now(session)
+            outages = await incidents.outages_now(session)
+            return calls, ringbacks, outages, await service.agents_today(session, now, tz)
 
-    queues, (today, ringbacks, outages) = await asyncio.gather(_queues(context), figures())
+    now_in_queues, (today, ringbacks, outages, agents) = await asyncio.gather(
+        _queues_now(context), figures()
+    )
+    queues = _queues(now_in_queues)
+    states = member_states(now_in_queues or {})
     level = today.service_level
     return JSONResponse(
         {
@@ -80,6 +90,16 @@ async def wallboard(request: Request, _actor: Actor | None) -> Response:
                 "connected_today": ringbacks.connected,
                 "failed_today": ringbacks.failed,
             },
+            "agents": [
+                {
+                    "name": agent.name,
+                    "interface": agent.interface,
+                    "state": states.get(agent.interface) if queues is not None else None,
+                    "calls_today": agent.calls,
+                    "talk_seconds_today": agent.talk_seconds,
+                }
+                for agent in agents
+            ],
             "outages": {
                 "active": [incidents.outage_json(i, tz) for i in outages.active],
                 "suggested": [incidents.suggestion_json(s, tz) for s in outages.suggested],
@@ -97,7 +117,7 @@ ROUTES = [
         "The floor now: callers waiting and the longest wait, agents ready/busy/away (and per "
         "queue with the expected wait), today's answered and abandoned calls, service level "
         "within 20 s, SLA warnings and breaches, callers waiting to be called back, outages "
-        "going on and suggested",
+        "going on and suggested, and each agent with a phone: state, calls and talk time today",
         WATCHERS,
         responses={200: "the figures; `queues` is null when Asterisk cannot be asked"},
         tag="operations",

@@ -4,6 +4,7 @@ and the reason next to each field; an accepted one is audited and takes effect a
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -94,8 +95,14 @@ async def show_routing(request: Request, actor: Actor, outcome: Outcome | None) 
         "department_choices": [(d.code, d.name) for d in found],
         "types": [t.value for t in TicketType],
         "subtypes": sorted({s for subtypes in SUBTYPES.values() for s in subtypes}),
+        # The rule just deleted, offered back once (the notice's "Undo").
+        "undo": request.session.pop(UNDO_RULE, None) if outcome is None else None,
     }
     return _shown(request, actor, "admin_routing.html", values, outcome)
+
+
+# Where the rule just deleted waits in the admin's session for an undo.
+UNDO_RULE = "undo_routing_rule"
 
 
 def _rule_form(form: FormData) -> routing_rules.RuleForm:
@@ -112,6 +119,11 @@ async def change_rule(request: Request, actor: Actor, form: FormData, row: int |
     operation = request.path_params.get("operation", "add")
     if operation == "add":
         await rules.add_routing_rule(context, actor, _rule_form(form))
+    elif operation == "restore":
+        raw = text(form, "position", 6)
+        position = int(raw) if raw.isdigit() else None
+        await rules.add_routing_rule(context, actor, _rule_form(form), position or None)
+        return current_gettext()("The rule is back in its place.")
     elif row is None:
         raise NotFound("no such routing rule")
     elif operation == "update":
@@ -119,7 +131,9 @@ async def change_rule(request: Request, actor: Actor, form: FormData, row: int |
     elif operation in ("up", "down"):
         await rules.move_routing_rule(context, actor, row, operation)
     elif operation == "delete":
-        await rules.delete_routing_rule(context, actor, row)
+        removed = await rules.delete_routing_rule(context, actor, row)
+        request.session[UNDO_RULE] = {**asdict(removed.form), "position": removed.position}
+        return current_gettext()("The rule is deleted.")
     else:
         raise NotFound("no such change")
     return current_gettext()("Saved.")
@@ -250,6 +264,7 @@ async def show_users(request: Request, actor: Actor, outcome: Outcome | None) ->
         "department_choices": [(d.code, d.name) for d in found],
         "roles": [role.value for role in Role],
         "password": {"username": handover[0], "password": handover[1]} if handover else None,
+        "editing_row": request.query_params.get("edit", ""),
     }
     return _shown(request, actor, "admin_users.html", values, outcome)
 

@@ -30,7 +30,8 @@ from tickets.phones import mask_phone
 from tickets.workflow import CALLBACK_STAFF, Role
 
 TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
-    "due": (N_("Due now"), [TaskStatus.PENDING], True),
+    # A task reached stays here with its survey form, where the call was just made.
+    "due": (N_("Due now"), [TaskStatus.PENDING, TaskStatus.IN_PROGRESS], True),
     "surveying": (N_("Reached: survey"), [TaskStatus.IN_PROGRESS], None),
     "upcoming": (N_("Coming up"), [TaskStatus.PENDING], False),
     "finished": (
@@ -44,6 +45,7 @@ TABS: dict[str, tuple[str, list[TaskStatus], bool | None]] = {
 # A morning's worth of calls to make; the rest on the next pages.
 PER_PAGE = 50
 # Whose tasks the list shows, besides which stage they are in.
+YES_NO = ("yes", "no")
 HOLDS: dict[str, str] = {"all": N_("Everyone's"), "mine": N_("Mine"), "free": N_("Not taken")}
 
 
@@ -124,13 +126,6 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
     )
 
 
-def _score(form: FormData, name: str) -> int:
-    raw = text(form, name, 2)
-    if not raw.isdigit() or not 1 <= int(raw) <= 5:
-        raise Invalid(N_("the survey was not saved"), {name: N_("from 1 to 5")})
-    return int(raw)
-
-
 async def _assign(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
     _ = current_gettext()
     view = await callback_cases.assign(
@@ -155,14 +150,30 @@ async def _attempt(request: Request, actor: Actor, form: FormData, task_id: int)
     return current_gettext()("Attempt recorded.")
 
 
-async def _survey(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
-    survey = rules.Survey(
-        score=_score(form, "score"),
-        resolved=form.get("resolved") == "yes",
-        on_time=form.get("on_time") == "yes",
-        courtesy=_score(form, "courtesy"),
+def _survey_of(form: FormData) -> rules.Survey:
+    """The survey as asked, every fault at once: two scores from 1 to 5 and two yes/no
+    answers, each a required choice (no happy answer is assumed for the caller)."""
+    scores = {name: text(form, name, 2) for name in ("score", "courtesy")}
+    answers = {name: text(form, name, 3) for name in ("resolved", "on_time")}
+    faults = {
+        name: N_("from 1 to 5")
+        for name, raw in scores.items()
+        if not raw.isdigit() or not 1 <= int(raw) <= 5
+    }
+    faults |= {name: N_("choose one") for name, answer in answers.items() if answer not in YES_NO}
+    if faults:
+        raise Invalid(N_("the survey was not saved"), faults)
+    return rules.Survey(
+        score=int(scores["score"]),
+        resolved=answers["resolved"] == "yes",
+        on_time=answers["on_time"] == "yes",
+        courtesy=int(scores["courtesy"]),
         comment=optional(form, "comment", 1000),
     )
+
+
+async def _survey(request: Request, actor: Actor, form: FormData, task_id: int) -> str:
+    survey = _survey_of(form)
     _view, reopened = await survey_cases.take_survey(context_of(request), actor, task_id, survey)
     _ = current_gettext()
     return _("Survey saved; the ticket was reopened.") if reopened else _("Survey saved.")
@@ -181,7 +192,12 @@ async def change(request: Request, actor: Actor, form: FormData, task_id: int | 
 def _back(form: FormData) -> str:
     tab = text(form, "tab", 20)
     hold = text(form, "who", 10)
-    return f"/callbacks?tab={tab if tab in TABS else 'due'}&who={hold if hold in HOLDS else 'all'}"
+    task = text(form, "task", 12)
+    anchor = f"#task-{task}" if task.isdigit() else ""
+    return (
+        f"/callbacks?tab={tab if tab in TABS else 'due'}"
+        f"&who={hold if hold in HOLDS else 'all'}{anchor}"
+    )
 
 
 ROUTES = form_page(

@@ -16,6 +16,7 @@ from hotline.services.actor import Actor
 from hotline.services.errors import NotFound
 from hotline.telephony.model import Disposition
 from hotline.telephony.numbers import normalise_caller
+from hotline.telephony.queues import member_states
 from hotline.web.context import context_of
 from hotline.web.pages.guard import page
 from hotline.web.pages.wording import when
@@ -107,6 +108,22 @@ async def _my_calls(request: Request, actor: Actor) -> list[dict[str, Any]]:
     return call_rows(request, page_of_calls.items)
 
 
+# The desk waits this long for Asterisk before showing the state as unknown.
+STATE_TIMEOUT = 1.0
+
+
+async def _my_state(request: Request, actor: Actor) -> str | None:
+    """The agent's state as the queues have it now: ready, busy or away; `logged_out` when
+    their phone is in no queue; None when it cannot be known (no phone system, no answer)."""
+    telephony = context_of(request).telephony
+    if telephony is None or not actor.interface:
+        return None
+    queues = await telephony.queues_now(STATE_TIMEOUT)
+    if queues is None:
+        return None
+    return member_states(queues).get(actor.interface, "logged_out")
+
+
 async def desk(request: Request, actor: Actor) -> Response:
     context = context_of(request)
     offset = context.clock().astimezone(context.settings.timezone).strftime("%z")
@@ -116,6 +133,7 @@ async def desk(request: Request, actor: Actor) -> Response:
         "desk.html",
         {
             "calls": await _my_calls(request, actor),
+            "state": await _my_state(request, actor),
             "texts": texts,
             "subtypes": {t.value: sorted(SUBTYPES[t]) for t in TicketType},
         },
@@ -282,6 +300,16 @@ async def wallboard(request: Request, actor: Actor) -> Response:
         "clocks": {name.value: _(name.value) for name in ClockName},
         "statuses": {status.value: _(status.value) for status in IncidentStatus},
         "suggested": _("Suggested outage:"),
+        # The feed's words for a new ticket: its subtype and type.
+        "labels": {
+            key: _(key) for key in (*TicketType, *(s for t in SUBTYPES.values() for s in t))
+        },
+        "states": {
+            "ready": _("ready"),
+            "busy": _("busy"),
+            "away": _("away"),
+            "logged_out": _("not logged in"),
+        },
     }
     return render(request, "wallboard.html", {"texts": texts}, actor=actor)
 

@@ -25,11 +25,14 @@ from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
+from tickets import field_work
+from tickets.types import TicketType
 from tickets.workflow import TECHNICIANS, Action
 
 MOVED_ON = N_("That step cannot be taken now: the work order has moved on (see its page).")
 # The order a technician takes them in.
 FIELD_STEPS = (Action.START, Action.ARRIVE, Action.FIX)
+UNDO_FIX = "undo-fix"
 
 
 def _visit(visit: Visit, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def _order(
 ) -> dict[str, Any]:
     ticket = view.ticket
     allowed = set(view.allowed_actions(actor))
+    clocks = {clock.name: clock for clock in view.clocks}
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -57,6 +61,8 @@ def _order(
         "description": ticket.description,
         "clocks": clock_cells(view.clocks, now, tz),
         "steps": [step.value for step in FIELD_STEPS if step in allowed],
+        "fixed": field_work.fixed_at(TicketType(ticket.type), clocks) is not None,
+        "undoable": field_work.fix_undoable(TicketType(ticket.type), clocks, now),
         "visits": [_visit(visit, now, tz) for visit in visits],
     }
 
@@ -73,6 +79,7 @@ async def show(request: Request, actor: Actor, outcome: Outcome | None) -> Respo
         "my_work.html",
         {
             "orders": [_order(view, visits, actor, now, tz) for view, visits in orders],
+            "after_fix": field_work.AFTER_FIX,
             "server_now": now.isoformat(),
         },
         outcome,
@@ -95,6 +102,14 @@ async def _step(request: Request, actor: Actor, form: FormData, ticket_id: int) 
     }
 
 
+async def _undo_fix(request: Request, actor: Actor, _form: FormData, ticket_id: int) -> str:
+    view = await ticket_cases.undo_own_fix(context_of(request), actor, ticket_id)
+    _ = current_gettext()
+    return _("%(number)s: the fix is undone; the order is open again.") % {
+        "number": view.ticket.number
+    }
+
+
 async def _visit_done(request: Request, actor: Actor, _form: FormData, visit_id: int) -> str:
     await dispatch_cases.complete_visit(context_of(request), actor, visit_id)
     return current_gettext()("Visit done; the customer will be called back about it.")
@@ -106,6 +121,8 @@ async def change(request: Request, actor: Actor, form: FormData, row: int | None
         raise NotFound("no such work order")
     if request.url.path.startswith("/my-work/visits/") and operation == "done":
         return await _visit_done(request, actor, form, row)
+    if operation == UNDO_FIX:
+        return await _undo_fix(request, actor, form, row)
     if operation in {step.value for step in FIELD_STEPS}:
         return await _step(request, actor, form, row)
     raise NotFound("no such step")

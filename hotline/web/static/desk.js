@@ -481,6 +481,10 @@
       const now = document.getElementById("status-now");
       now.textContent = response.ok ? texts.states[answer.state] : (answer.error || {}).message || texts.failed;
       document.body.dataset.status = response.ok ? answer.state : "";
+      if (!response.ok) return;
+      for (const other of document.querySelectorAll("button.state")) {
+        other.setAttribute("aria-pressed", String(other.dataset.state === answer.state));
+      }
     });
   }
 

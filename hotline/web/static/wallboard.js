@@ -40,7 +40,42 @@
     put("w-rungback", figures.ringbacks.connected_today);
     put("w-ringbacks-failed", figures.ringbacks.failed_today);
     showOutages(figures.outages);
+    showAgents(figures.agents);
+    showQueues(queues);
     document.body.dataset.refreshed = figures.at;
+  }
+
+  function rows(id, items, cells) {
+    document.querySelector(`#${id} tbody`).replaceChildren(...items.map((item) => {
+      const row = document.createElement("tr");
+      row.append(...cells(item).map((value) => {
+        const cell = document.createElement("td");
+        cell.textContent = value == null ? "—" : String(value);
+        return cell;
+      }));
+      return row;
+    }));
+  }
+
+  // Each agent with a phone: their state in the queues, calls answered and talk time today.
+  function showAgents(agents) {
+    rows("w-agents", agents, (a) => [
+      a.name,
+      a.state ? texts.states[a.state] : texts.states.logged_out,
+      a.calls_today,
+      seconds(a.talk_seconds_today),
+    ]);
+  }
+
+  function showQueues(queues) {
+    const byQueue = queues ? Object.entries(queues.by_queue) : [];
+    rows("w-queues", byQueue, ([name, q]) => [
+      name,
+      q.waiting,
+      seconds(q.longest_wait_seconds),
+      `${q.agents.ready} / ${q.agents.busy} / ${q.agents.away}`,
+      seconds(q.expected_wait_seconds),
+    ]);
   }
 
   // Outages going on and clusters of no-gas reports that may be one (a dispatcher decides).
@@ -91,9 +126,13 @@
     note("warning", `${texts.ringback_failed} ${data.number || ""}`);
     refresh();
   });
+  // What happened, in words: "燃气泄漏/异味 · 故障报修 BX-… 北区".
   feed.addEventListener("ticket.created", (event) => {
-    const data = JSON.parse(event.data);
-    note("ticket", `${texts.created} ${data.number}`);
+    const ticket = JSON.parse(event.data).ticket || {};
+    const what = [texts.labels[ticket.subtype], texts.labels[ticket.type] || texts.created]
+      .filter(Boolean).join(" · ");
+    const kind = ticket.subtype === "gas_smell" ? "escalation" : "ticket";
+    note(kind, `${what} ${ticket.number || ""} ${ticket.area || ""}`.trim());
   });
   refresh();
   setInterval(refresh, 2000);
