@@ -74,15 +74,14 @@ _PARTICULARS = ("address", "area")
 
 def as_seen_by(event: Event, actor: Actor) -> dict[str, Any] | None:
     """The event's data as this person may see it (tickets/access.py), or None when they may
-    see nothing of it: staff named in a complaint hear nothing of it; others who may not see
+    see nothing of it: staff named in a complaint hear nothing of it (its ticket events, its
+    SLA warnings and breaches, its callbacks falling due); others who may not see
     the complainant get the summary without what leads to them."""
     data = {key: value for key, value in event.data.items() if key != FACTS_KEY}
     raw_facts = event.data.get(FACTS_KEY)
-    if not event.topic.startswith("ticket."):
-        return data
     if raw_facts is None:
         # Only what carries nothing of a ticket's people is published without its facts
-        # (a missed visit: its number and the visit).
+        # (a missed visit: its number and the visit; a call's progress; an outage).
         return data
     facts = facts_from_json(raw_facts)
     staff = actor.staff
