@@ -62,6 +62,19 @@ async def signed_in(core: Core, session_id: str, now: datetime) -> SignedIn | No
     )
 
 
+async def still_signed_in(core: Core, session_id: str, now: datetime) -> bool:
+    """Whether the session is live, without counting the question as the user's activity (an
+    open live feed is not someone at work)."""
+    async with core.sessions() as session:
+        found = await console_sessions.find_session(session, session_id)
+    idle = timedelta(minutes=core.settings.session_idle_minutes)
+    return (
+        found is not None
+        and found.user.active
+        and not console_sessions.is_over(found.row, now, idle)
+    )
+
+
 async def sign_out(core: Core, session_id: str, now: datetime) -> None:
     async with unit_of_work(core, now) as work:
         await console_sessions.end_session(work.session, session_id, now)
