@@ -75,6 +75,13 @@ async def still_signed_in(core: Core, session_id: str, now: datetime) -> bool:
     )
 
 
+async def prune_ended(core: Core, now: datetime) -> int:
+    """The scheduler's: rows of sessions long over at `now` (the wall clock) are deleted.
+    Returns how many."""
+    async with unit_of_work(core) as work:
+        return await console_sessions.prune(work.session, now)
+
+
 async def sign_out(core: Core, session_id: str, now: datetime) -> None:
     async with unit_of_work(core, now) as work:
         await console_sessions.end_session(work.session, session_id, now)
