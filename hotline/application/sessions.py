@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hotline.application.unit import Core, unit_of_work
-from hotline.services import console_sessions, users
+from hotline.services import console_sessions, login_failures, users
 from hotline.services.actor import Actor
 
 
@@ -25,16 +25,26 @@ class SignedIn:
     must_change_password: bool
 
 
-async def sign_in(core: Core, username: str, password: str, now: datetime) -> str | None:
+async def retry_after(core: Core, username: str, address: str, now: datetime) -> float:
+    """Seconds this name must wait before signing in from this address (auth/throttle.py)."""
+    async with core.sessions() as session:
+        return await login_failures.retry_after(session, username, address, now)
+
+
+async def sign_in(
+    core: Core, username: str, password: str, now: datetime, address: str
+) -> str | None:
     """A new session's id for the cookie, or None: wrong name or password, inactive, or an
-    expired one-time password."""
+    expired one-time password. Either is counted for the throttle, on every worker."""
     async with core.sessions() as session:
         user = await users.user_for_sign_in(session, username)
     # The connection is back in the pool before the (slow, queued) hashing starts.
     actor = await users.check_password(user, password, core.clock())
-    if actor is None:
-        return None
     async with unit_of_work(core, now) as work:
+        if actor is None:
+            await login_failures.failed(work.session, username, address, now)
+            return None
+        await login_failures.succeeded(work.session, username, address, now)
         return await console_sessions.begin_session(work.session, actor.user_id, now)
 
 

@@ -15,8 +15,6 @@ from web.console import csrf_of, sign_in
 
 from hotline.db.tables import User
 from hotline.web.app import create_app
-from hotline.web.pages import auth as auth_pages
-from hotline.web.throttle import LoginThrottle
 
 # How often a feed asks whether its credential still works (the heartbeat, made short).
 RECHECK_SECONDS = 0.2
@@ -25,7 +23,6 @@ RECHECK_SECONDS = 0.2
 @pytest.fixture
 async def live(database_url: str, clock: FakeClock) -> AsyncIterator[LiveServer]:
     tokens = await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     app = create_app(app_settings(database_url), clock=clock)
     app.state.sse_heartbeat = RECHECK_SECONDS
     async with serve_live(app, tokens) as server:

@@ -22,8 +22,6 @@ from hotline.db.tables import ConsoleSession, User
 from hotline.web import session as session_module
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
-from hotline.web.pages import auth as auth_pages
-from hotline.web.throttle import LoginThrottle
 
 
 @dataclass
@@ -43,7 +41,6 @@ class Site:
 @pytest.fixture
 async def site(database_url: str, clock: FakeClock) -> AsyncIterator[Site]:
     tokens = await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     async with AsyncExitStack() as stack:
         apps = [create_app(app_settings(database_url), clock=clock) for _ in range(2)]
         managers = [await stack.enter_async_context(LifespanManager(app)) for app in apps]
