@@ -25,6 +25,7 @@ REPAIR = {
     "subtype": "network_fault",
     "description": "小区管网压力不足",
     "caller_phone": "13812345678",
+    "address": "东区 幸福路9号",
 }
 # Every workflow action, each with what it needs, tried by those the complaint names.
 ACTIONS: dict[str, dict[str, object]] = {
