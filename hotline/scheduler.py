@@ -23,6 +23,7 @@ from hotline.application import dispatch as dispatch_cases
 from hotline.application import incidents as incident_cases
 from hotline.application import relighting as relighting_cases
 from hotline.application import ringbacks as ringback_cases
+from hotline.application import sessions as session_cases
 from hotline.application.sla import sweep_due
 from hotline.application.unit import Core
 from hotline.leader import Leadership
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "sla-sweep"
 CALLBACK_JOB = "callbacks-due"
 RINGBACK_JOB = "ringbacks"
+SESSION_PRUNE_JOB = "session-prune"
+# Old console sessions are few per hour: an hourly prune keeps the table small.
+SESSION_PRUNE_SECONDS = 3600.0
 STOP_GRACE_SECONDS = 5
 
 
@@ -143,6 +147,13 @@ class SchedulerService:
             id=RINGBACK_JOB,
             next_run_time=datetime.now(UTC),
         )
+        scheduler.add_job(
+            self._scheduled_prune,
+            "interval",
+            seconds=SESSION_PRUNE_SECONDS,
+            id=SESSION_PRUNE_JOB,
+            next_run_time=datetime.now(UTC),
+        )
         scheduler.start()
         self._scheduler = scheduler
         if self.sms is not None:
@@ -162,6 +173,18 @@ class SchedulerService:
         await self._tracked(self.scan_missed_calls_once())
         await self._tracked(self.dial_ringbacks_once())
         await self._tracked(self.suggest_incidents_once())
+
+    async def _scheduled_prune(self) -> None:
+        await self._tracked(self.prune_sessions_once())
+
+    async def prune_sessions_once(self) -> int:
+        """Console sessions over for a month are deleted (services/console_sessions.py)."""
+        try:
+            # Sessions run on the wall clock, not the business clock (application/sessions.py).
+            return await session_cases.prune_ended(self.core, datetime.now(UTC))
+        except Exception:
+            log.exception("pruning old console sessions failed")
+            return 0
 
     async def suggest_incidents_once(self) -> int:
         """Areas where no-gas and repair reports pile up become suggested outages, for a

@@ -41,8 +41,6 @@ from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
-from hotline.web.pages import auth as auth_pages
-from hotline.web.throttle import LoginThrottle
 from tickets.workflow import Role
 
 POSTGRES_URL = os.environ.get(
@@ -395,7 +393,6 @@ async def add_customer(
 async def browser(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client, like a browser, on the app."""
     await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     app = create_app(app_settings(database_url, session_idle_minutes=30), clock=clock)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)

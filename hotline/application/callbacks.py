@@ -68,7 +68,8 @@ async def offer_due(core: Core, stopping: Callable[[], bool]) -> int:
         async with unit_of_work(core) as work:
             views = await service.offer_due(work.session, work.now)
             for view in views:
-                work.announce("callback.due", due_event(view, core))
+                assert view.ticket.id is not None
+                work.announce_about(view.ticket.id, "callback.due", due_event(view, core))
         offered += len(views)
         if len(views) < service.OFFER_BATCH:
             break

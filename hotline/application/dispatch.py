@@ -149,7 +149,9 @@ async def mark_missed_visits(core: Core) -> int:
     async with unit_of_work(core) as work:
         missed = await service.mark_missed(work.session, work.now)
         for visit, ticket in missed:
-            work.announce(
+            assert ticket.id is not None
+            work.announce_about(
+                ticket.id,
                 "ticket.visit_missed",
                 {"ticket": ticket.number, "visit": visit.id, "against_crew": True},
             )

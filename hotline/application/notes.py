@@ -14,7 +14,8 @@ async def add_note(
 ) -> TicketNote:
     async with unit_of_work(core) as work:
         note = await service.add_note(work.session, actor, number, body, call_linkedid, work.now)
-        work.announce(
+        work.announce_about(
+            note.ticket_id,
             "ticket.updated",
             {
                 "number": number,

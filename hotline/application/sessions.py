@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hotline.application.unit import Core, unit_of_work
-from hotline.services import console_sessions, users
+from hotline.services import console_sessions, login_failures, users
 from hotline.services.actor import Actor
 
 
@@ -25,16 +25,26 @@ class SignedIn:
     must_change_password: bool
 
 
-async def sign_in(core: Core, username: str, password: str, now: datetime) -> str | None:
+async def retry_after(core: Core, username: str, address: str, now: datetime) -> float:
+    """Seconds this name must wait before signing in from this address (auth/throttle.py)."""
+    async with core.sessions() as session:
+        return await login_failures.retry_after(session, username, address, now)
+
+
+async def sign_in(
+    core: Core, username: str, password: str, now: datetime, address: str
+) -> str | None:
     """A new session's id for the cookie, or None: wrong name or password, inactive, or an
-    expired one-time password."""
+    expired one-time password. Either is counted for the throttle, on every worker."""
     async with core.sessions() as session:
         user = await users.user_for_sign_in(session, username)
     # The connection is back in the pool before the (slow, queued) hashing starts.
     actor = await users.check_password(user, password, core.clock())
-    if actor is None:
-        return None
     async with unit_of_work(core, now) as work:
+        if actor is None:
+            await login_failures.failed(work.session, username, address, now)
+            return None
+        await login_failures.succeeded(work.session, username, address, now)
         return await console_sessions.begin_session(work.session, actor.user_id, now)
 
 
@@ -60,6 +70,26 @@ async def signed_in(core: Core, session_id: str, now: datetime) -> SignedIn | No
         found.row.csrf_secret,
         found.user.must_change_password,
     )
+
+
+async def still_signed_in(core: Core, session_id: str, now: datetime) -> bool:
+    """Whether the session is live, without counting the question as the user's activity (an
+    open live feed is not someone at work)."""
+    async with core.sessions() as session:
+        found = await console_sessions.find_session(session, session_id)
+    idle = timedelta(minutes=core.settings.session_idle_minutes)
+    return (
+        found is not None
+        and found.user.active
+        and not console_sessions.is_over(found.row, now, idle)
+    )
+
+
+async def prune_ended(core: Core, now: datetime) -> int:
+    """The scheduler's: rows of sessions long over at `now` (the wall clock) are deleted.
+    Returns how many."""
+    async with unit_of_work(core) as work:
+        return await console_sessions.prune(work.session, now)
 
 
 async def sign_out(core: Core, session_id: str, now: datetime) -> None:

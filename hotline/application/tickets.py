@@ -72,8 +72,11 @@ async def act_within(
     )
     work.escalated(result.breaches)
     for escalation in result.withdrawn:
-        work.announce(
-            f"sla.{escalations.WITHDRAWN}", escalations.as_json(escalation, work.tz), at=work.now
+        work.announce_about(
+            escalation.ticket_id,
+            f"sla.{escalations.WITHDRAWN}",
+            escalations.as_json(escalation, work.tz),
+            at=work.now,
         )
     work.announce(
         "ticket.updated",

@@ -16,11 +16,13 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import Escalation
+from hotline.db.tables import Escalation, Ticket, User
 from hotline.events import EventBus
 from hotline.services import escalations
+from hotline.services.access import FACTS_KEY, facts_json, facts_of
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 
@@ -65,14 +67,25 @@ class Work:
     tz: ZoneInfo
     announcements: list[tuple[str, datetime, dict[str, Any]]] = field(default_factory=list)
     rules_changed: bool = False
+    # Announcements about a ticket, by its id: they are given the ticket's facts at commit.
+    about_tickets: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def announce(self, topic: str, data: dict[str, Any], at: datetime | None = None) -> None:
         self.announcements.append((topic, at or self.now, data))
 
+    def announce_about(
+        self, ticket_id: int, topic: str, data: dict[str, Any], at: datetime | None = None
+    ) -> None:
+        """An announcement about one ticket: it carries the ticket's facts as they stand at
+        the commit, so that the live feed tells nobody named in a complaint of it."""
+        self.announce(topic, data, at)
+        self.about_tickets.append((ticket_id, data))
+
     def escalated(self, recorded: Iterable[Escalation]) -> None:
         """SLA warnings, breaches and unhappy surveys this transaction recorded."""
         for escalation in recorded:
-            self.announce(
+            self.announce_about(
+                escalation.ticket_id,
                 escalations.topic(escalation),
                 escalations.as_json(escalation, self.tz),
                 at=escalation.recorded_at,
@@ -82,6 +95,24 @@ class Work:
         """This transaction changed the rules tickets follow (departments, routing, SLA targets,
         the calendar): the next ticket must not be routed or clocked by the old ones."""
         self.rules_changed = True
+
+
+async def _attach_facts(work: Work) -> None:
+    """Give each announcement about a ticket that ticket's facts (services/access.py)."""
+    if not work.about_tickets:
+        return
+    ids = {ticket_id for ticket_id, _ in work.about_tickets}
+    found = await work.session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))
+    tickets = {ticket.id: ticket for ticket in found.all()}
+    assignee_ids = {t.assignee_id for t in tickets.values() if t.assignee_id is not None}
+    assignees: dict[int | None, User] = {}
+    if assignee_ids:
+        users = await work.session.exec(select(User).where(col(User.id).in_(assignee_ids)))
+        assignees = {user.id: user for user in users.all()}
+    for ticket_id, data in work.about_tickets:
+        ticket = tickets.get(ticket_id)
+        if ticket is not None:
+            data[FACTS_KEY] = facts_json(facts_of(ticket, assignees.get(ticket.assignee_id)))
 
 
 def announce_now(core: Core, topic: str, data: dict[str, Any], at: datetime | None = None) -> None:
@@ -96,6 +127,7 @@ async def unit_of_work(core: Core, now: datetime | None = None) -> AsyncIterator
         async with session.begin():
             work = Work(session, now or core.clock(), core.settings.timezone)
             yield work
+            await _attach_facts(work)
         if work.rules_changed:
             # After the commit: a reload in between would cache the rules about to change.
             core.rulebooks.invalidate()

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +18,8 @@ from hotline.db.tables import ConsoleSession, User
 
 # A session lasts a working day at most, measured from sign-in.
 SIGN_IN_CAP = timedelta(hours=12)
+# An ended session's row is kept this long (who was signed in, when), then deleted.
+KEEP_ENDED = timedelta(days=30)
 # `last_seen` is written at most this often: precise enough for the idle timeout.
 SEEN_RESOLUTION = timedelta(minutes=1)
 
@@ -119,3 +121,18 @@ async def take_handover(session: AsyncSession, row_id: int) -> tuple[str, str] |
     row.handover_password = None
     session.add(row)
     return (user.username, password) if user else None
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Delete the rows of sessions over for KEEP_ENDED: signed out, or begun before the sign-in
+    cap ended them all (idle ones never saw a sign-out). Returns how many."""
+    long_ago = now - KEEP_ENDED
+    result = await (await session.connection()).execute(
+        delete(ConsoleSession).where(
+            or_(
+                col(ConsoleSession.ended_at) < long_ago,
+                col(ConsoleSession.created_at) < long_ago - SIGN_IN_CAP,
+            )
+        )
+    )
+    return int(result.rowcount or 0)

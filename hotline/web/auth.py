@@ -3,7 +3,7 @@ request that changes something must also carry the session's CSRF token in X-CSR
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from starlette.requests import Request
 
@@ -11,7 +11,7 @@ from hotline.services.actor import Actor
 from hotline.services.users import token_holder
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
-from hotline.web.session import CSRF_HEADER, csrf_ok, signed_in
+from hotline.web.session import CSRF_HEADER, csrf_ok, session_still_live, signed_in
 from tickets.workflow import Role
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -39,6 +39,26 @@ async def authenticate(request: Request) -> Actor:
     if actor is None:
         raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
     return actor
+
+
+def credential_check(request: Request) -> Callable[[], Awaitable[bool]]:
+    """How to ask, later and past the token cache, whether the credential this request came
+    with still works: an open live feed ends when its token is revoked or expires, or its
+    session ends."""
+    header = request.headers.get("authorization", "")
+    if not header and "session" in request.scope:
+        return lambda: session_still_live(request)
+    token = header.partition(" ")[2].strip()
+    context = context_of(request)
+
+    async def token_still_live() -> bool:
+        async with context.sessions() as session:
+            holder = await token_holder(session, token, context.clock())
+        if holder is None:
+            context.tokens.forget(token)
+        return holder is not None
+
+    return token_still_live
 
 
 async def _from_session(request: Request) -> Actor:

@@ -69,6 +69,15 @@ async def signed_in(connection: HTTPConnection) -> SignedIn | None:
     return found
 
 
+async def session_still_live(connection: HTTPConnection) -> bool:
+    """Whether the session the request came with is still live, asked afresh (an open live
+    feed ends with it: sign-out, a password reset, a revoke, the caps)."""
+    session_id = connection.session.get(SESSION_ID)
+    return isinstance(session_id, str) and await session_cases.still_signed_in(
+        context_of(connection), session_id, clock()
+    )
+
+
 async def session_actor(connection: HTTPConnection) -> Actor | None:
     found = await signed_in(connection)
     return found.actor if found else None

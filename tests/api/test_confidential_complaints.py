@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Api, LiveServer, add_customer
+from conftest import Api, FakeClock, LiveServer, add_customer
 from test_calls import call, log_calls
 from test_live_feed import first_event
 
@@ -125,6 +125,57 @@ async def test_a_named_supervisor_hears_nothing_of_the_complaint_being_worked(
 
         assert await first_event(live, "sup", "ticket.updated", assign, timeout=1.5) is None
         assert await first_event(live, "disp", "ticket.updated", assign) is not None
+
+
+async def _resolved_complaint_on(live: LiveServer) -> str:
+    """`_resolved_complaint` on the live server: a complaint naming tech, qa and sup."""
+    async with httpx.AsyncClient(base_url=live.base_url) as client:
+        created = await client.post("/api/tickets", json=COMPLAINT, headers=live.auth("agent"))
+        number = str(created.json()["number"])
+        steps: list[tuple[str, dict[str, object]]] = [
+            ("assign", {"assignee": "agent2"}),
+            ("start", {}),
+            ("reply", {"note": "已答复"}),
+            ("resolve", {}),
+        ]
+        for action, body in steps:
+            response = await client.post(
+                f"/api/tickets/{number}/actions/{action}", json=body, headers=live.auth("admin")
+            )
+            assert response.status_code == 200, response.text
+    return number
+
+
+async def test_a_named_supervisor_hears_nothing_of_the_complaints_breaches(
+    live: LiveServer, clock: FakeClock
+) -> None:
+    """sla.* carry the ticket's number, type and department: a breach goes to every
+    supervisor, except the one the complaint names."""
+    scheduler = live.app_context.scheduler  # type: ignore[attr-defined]
+
+    async def breach() -> None:
+        await _create_on(live, COMPLAINT)
+        clock.advance(days=30)
+        assert await scheduler.sweep_once() > 0
+
+    assert await first_event(live, "sup", "sla.breach", breach, timeout=1.5) is None
+    seen = await first_event(live, "disp", "sla.breach", breach)
+    assert seen is not None and "_access" not in seen["data"]
+
+
+async def test_named_quality_staff_hear_nothing_of_the_complaints_callback(
+    live: LiveServer, clock: FakeClock
+) -> None:
+    scheduler = live.app_context.scheduler  # type: ignore[attr-defined]
+
+    async def fall_due() -> None:
+        await _resolved_complaint_on(live)
+        clock.advance(days=3)
+        assert await scheduler.offer_callbacks_once() > 0
+
+    assert await first_event(live, "qa", "callback.due", fall_due, timeout=1.5) is None
+    seen = await first_event(live, "admin", "callback.due", fall_due)
+    assert seen is not None and "_access" not in seen["data"]
 
 
 # Point 2: the mask is not undone.

@@ -9,10 +9,10 @@ import pytest
 from conftest import STAFF_PASSWORD
 from web.console import csrf_of, sign_in
 
+from hotline.auth.throttle import FREE_FAILURES, remaining, wait_after
 from hotline.db.tables import CallRow
 from hotline.web import session as session_module
 from hotline.web.context import AppContext
-from hotline.web.throttle import FREE_FAILURES, LoginThrottle
 
 
 async def test_pages_send_strangers_to_the_login_and_back(browser: httpx.AsyncClient) -> None:
@@ -159,15 +159,9 @@ async def test_the_language_switch(browser: httpx.AsyncClient) -> None:
 
 
 def test_the_wait_doubles_and_is_forgotten_after_a_quiet_hour() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(clock=lambda: now[0])
-    for _ in range(FREE_FAILURES):
-        assert throttle.retry_after("a", "10.0.0.1") == 0
-        throttle.failed("A", "10.0.0.1")
-    first = throttle.retry_after("a", "10.0.0.1")
-    throttle.failed("a", "10.0.0.1")
-    assert first > 0 and throttle.retry_after("a", "10.0.0.1") == 2 * first
-    assert throttle.retry_after("a", "10.0.0.2") == 0
-    assert throttle.retry_after("b", "10.0.0.1") == 0
-    now[0] = 2 * 3600
-    assert throttle.retry_after("a", "10.0.0.1") == 0
+    assert [wait_after(n) for n in range(FREE_FAILURES)] == [0.0] * FREE_FAILURES
+    first = wait_after(FREE_FAILURES)
+    assert first > 0 and wait_after(FREE_FAILURES + 1) == 2 * first
+    failed_at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert remaining(FREE_FAILURES, failed_at, failed_at, first) == first
+    assert remaining(FREE_FAILURES, failed_at, failed_at + timedelta(hours=2), first) == 0

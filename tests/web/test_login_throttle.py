@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from asgi_lifespan import LifespanManager
 from conftest import FakeClock, _free_port, add_staff, app_settings
 from web.console import sign_in
 
+from hotline.auth.throttle import ADDRESS_FREE_FAILURES, FREE_FAILURES
 from hotline.web.app import create_app
-from hotline.web.pages import auth as auth_pages
 from hotline.web.server import HotlineServer
-from hotline.web.throttle import FREE_FAILURES, LoginThrottle
 
 GUESSES = FREE_FAILURES + 5
 
@@ -27,7 +27,6 @@ async def hotline_server(
     database_url: str, clock: FakeClock, trusted_proxies: tuple[str, ...] = ()
 ) -> AsyncIterator[str]:
     await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     port = _free_port()
     settings = app_settings(
         database_url, http_bind=("127.0.0.1", port), trusted_proxies=trusted_proxies
@@ -100,3 +99,41 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(
     ):
         assert (await guess(stranger, GUESSES))[-1] == 429
         assert (await sign_in(agent, "agent")).status_code == 303
+
+
+async def test_every_worker_counts_the_same_failures(database_url: str, clock: FakeClock) -> None:
+    """Two workers on one database: guesses spread over both are throttled as on one."""
+    await add_staff(database_url, clock.now)
+    apps = [create_app(app_settings(database_url), clock=clock) for _ in range(2)]
+    async with LifespanManager(apps[0]) as first, LifespanManager(apps[1]) as second:
+        workers = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=m.app), base_url="http://h")
+            for m in (first, second)
+        ]
+        answers = [(await guess(workers[n % 2], 1))[0] for n in range(FREE_FAILURES + 1)]
+        for worker in workers:
+            await worker.aclose()
+    assert answers == [401] * FREE_FAILURES + [429]
+
+
+async def test_one_address_spraying_names_is_slowed_but_its_own_agents_get_in(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A call centre's NAT: a guesser there tries many names a couple of times each. Beyond a
+    generous count, unknown names from that address wait; an agent who has signed in from it
+    before still gets in at once."""
+    async with (
+        hotline_server(database_url, clock) as base_url,
+        client_from(base_url, "127.0.0.2") as agent,
+        client_from(base_url, "127.0.0.2") as guesser,
+        client_from(base_url, "127.0.0.2") as returning,
+        client_from(base_url, "127.0.0.3") as elsewhere,
+    ):
+        assert (await sign_in(agent, "agent")).status_code == 303
+        for index in range(ADDRESS_FREE_FAILURES):
+            answer = await sign_in(guesser, f"name{index}", "a wrong guess")
+            assert answer.status_code == 401
+        assert (await sign_in(guesser, "yet-another-name", "a guess")).status_code == 429
+        assert (await sign_in(returning, "agent")).status_code == 303
+        # Another address is not slowed at all.
+        assert (await sign_in(elsewhere, "agent2")).status_code == 303

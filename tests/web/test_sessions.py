@@ -18,12 +18,10 @@ from conftest import STAFF_PASSWORD, FakeClock, add_staff, app_settings
 from sqlmodel import col, select
 from web.console import csrf_of, sign_in
 
-from hotline.db.tables import User
+from hotline.db.tables import ConsoleSession, User
 from hotline.web import session as session_module
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
-from hotline.web.pages import auth as auth_pages
-from hotline.web.throttle import LoginThrottle
 
 
 @dataclass
@@ -43,7 +41,6 @@ class Site:
 @pytest.fixture
 async def site(database_url: str, clock: FakeClock) -> AsyncIterator[Site]:
     tokens = await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     async with AsyncExitStack() as stack:
         apps = [create_app(app_settings(database_url), clock=clock) for _ in range(2)]
         managers = [await stack.enter_async_context(LifespanManager(app)) for app in apps]
@@ -291,3 +288,33 @@ async def test_everyone_changes_their_own_password_and_other_sessions_end(site: 
     assert (await desk.get("/calls")).status_code == 200
     assert (await phone.get("/calls")).status_code == 303
     assert (await sign_in(site.open_client(0), "tech", new)).status_code == 303
+
+
+async def test_the_scheduler_prunes_sessions_long_over_and_keeps_the_rest(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = session_module.clock()
+    for days_ago, user in ((40, "agent"), (40, "agent2"), (2, "disp")):
+        at = now - timedelta(days=days_ago)
+        monkeypatch.setattr(session_module, "clock", lambda at=at: at)
+        client = site.open_client(0)
+        await sign_in(client, user)
+        if user == "agent":
+            page = await client.get("/calls")
+            await client.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    monkeypatch.setattr(session_module, "clock", lambda: now)
+    current = site.open_client(0)
+    await sign_in(current, "sup")
+    # Signed out 40 days ago, and left to lapse 40 days ago: both go; the rest stay.
+    assert await site.context.scheduler.prune_sessions_once() == 2
+    assert await site.context.scheduler.prune_sessions_once() == 0
+    async with site.context.sessions() as session:
+        kept = (
+            await session.exec(
+                select(User.username)
+                .join(ConsoleSession, col(ConsoleSession.user_id) == col(User.id))
+                .order_by(col(User.username))
+            )
+        ).all()
+    assert list(kept) == ["disp", "sup"]
+    assert (await current.get("/calls")).status_code == 200

@@ -11,14 +11,11 @@ from asgi_lifespan import LifespanManager
 from conftest import STAFF_PASSWORD, FakeClock, add_staff, app_settings
 
 from hotline.web.app import create_app
-from hotline.web.pages import auth as auth_pages
-from hotline.web.throttle import LoginThrottle
 
 
 @pytest.fixture
 async def signed_in(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     tokens = await add_staff(database_url, clock.now)
-    auth_pages.throttle = LoginThrottle()
     app = create_app(app_settings(database_url), clock=clock)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)

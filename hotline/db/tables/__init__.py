@@ -15,7 +15,7 @@ from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, Ringback
 from hotline.db.tables.rules import Department, KpiTargetRow, RoutingRuleRow, SlaPolicyRow
 from hotline.db.tables.sms import SmsMessage
 from hotline.db.tables.tickets import Escalation, SlaClockRow, Ticket, TicketSequence
-from hotline.db.tables.users import ApiToken, ConsoleSession, User
+from hotline.db.tables.users import ApiToken, ConsoleSession, LoginFailure, User
 
 __all__ = [
     "ApiToken",
@@ -40,6 +40,7 @@ __all__ = [
     "IncidentSuggestion",
     "IvrSession",
     "KpiTargetRow",
+    "LoginFailure",
     "RelayedEvent",
     "RelightVisit",
     "RingbackPolicyRow",

@@ -56,3 +56,17 @@ class ConsoleSession(SQLModel, table=True):
     # A one-time password waiting to be shown, once, to the admin of this session.
     handover_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     handover_password: str | None = Field(default=None, max_length=64)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed sign-ins by (user name, address), shared by every worker (auth/throttle.py has the
+    rules). The row with an empty user name counts every failure from the address, whatever
+    the name; a pair's last success marks a name known to sign in from that address."""
+
+    __tablename__ = "login_failure"
+
+    username: str = Field(max_length=64, primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
+    failures: int = 0
+    last_failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,7 +4,8 @@ for, SLA warnings and breaches, call progress for the wallboard, ticket changes 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from hotline.i18n import N_
 from hotline.services.access import FACTS_KEY, facts_from_json
 from hotline.services.actor import Actor
 from hotline.web.api.registry import ApiRoute
+from hotline.web.auth import credential_check
 from hotline.web.context import context_of
 from hotline.web.errors import ApiError
 from tickets import access
@@ -74,15 +76,14 @@ _PARTICULARS = ("address", "area")
 
 def as_seen_by(event: Event, actor: Actor) -> dict[str, Any] | None:
     """The event's data as this person may see it (tickets/access.py), or None when they may
-    see nothing of it: staff named in a complaint hear nothing of it; others who may not see
+    see nothing of it: staff named in a complaint hear nothing of it (its ticket events, its
+    SLA warnings and breaches, its callbacks falling due); others who may not see
     the complainant get the summary without what leads to them."""
     data = {key: value for key, value in event.data.items() if key != FACTS_KEY}
     raw_facts = event.data.get(FACTS_KEY)
-    if not event.topic.startswith("ticket."):
-        return data
     if raw_facts is None:
         # Only what carries nothing of a ticket's people is published without its facts
-        # (a missed visit: its number and the visit).
+        # (a missed visit: its number and the visit; a call's progress; an outage).
         return data
     facts = facts_from_json(raw_facts)
     staff = actor.staff
@@ -108,15 +109,27 @@ def sse_frame(event: Event, data: dict[str, Any] | None = None) -> bytes:
     return f"id: {event.sequence}\nevent: {name}\ndata: {text}\n\n".encode()
 
 
-async def stream(bus: EventBus, actor: Actor, heartbeat: float) -> AsyncIterator[bytes]:
-    """Until the client goes, or the bus closes at shutdown: the response then ends, and the
-    server can close the connection instead of waiting for it forever (the browser's
-    EventSource comes back to the restarted server by itself)."""
+async def stream(
+    bus: EventBus,
+    actor: Actor,
+    heartbeat: float,
+    still_valid: Callable[[], Awaitable[bool]],
+) -> AsyncIterator[bytes]:
+    """Until the client goes, the bus closes at shutdown, or the credential the feed was opened
+    with stops working (asked every `heartbeat` seconds: sign-out, a password reset, a revoked
+    or expired token). The response then ends, and the server can close the connection
+    instead of waiting for it forever (the browser's EventSource comes back to the restarted
+    server by itself, and is refused if signed out)."""
     async with bus.subscribe(*topics_for(actor)) as subscription:
         # Tell the browser how soon to come back after a drop, and that the feed is open.
         yield b"retry: 2000\n: connected\n\n"
         reported_drops = 0
+        checked_at = time.monotonic()
         while True:
+            if time.monotonic() - checked_at >= heartbeat:
+                if not await still_valid():
+                    return
+                checked_at = time.monotonic()
             try:
                 event = await subscription.next(timeout=heartbeat)
             except TimeoutError:
@@ -189,7 +202,8 @@ async def events(request: Request, actor: Actor | None) -> Response:
             N_("too many live feeds are open for your user: close another tab or window"),
         )
     return FeedResponse(
-        stream(context.bus, actor, heartbeat), lambda: slots.give_back(actor.username)
+        stream(context.bus, actor, heartbeat, credential_check(request)),
+        lambda: slots.give_back(actor.username),
     )
 
 

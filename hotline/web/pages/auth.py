@@ -13,10 +13,7 @@ from hotline.web import session
 from hotline.web.context import context_of
 from hotline.web.pages.guard import safe_next
 from hotline.web.templating import LANGUAGE_COOKIE, current_gettext, render
-from hotline.web.throttle import LoginThrottle
 from tickets.workflow import Role
-
-throttle = LoginThrottle()
 
 
 async def login_form(request: Request) -> Response:
@@ -44,7 +41,8 @@ async def login(request: Request) -> Response:
         )
     # The peer, or what a trusted proxy forwarded (uvicorn applies HOTLINE_TRUSTED_PROXIES).
     address = request.client.host if request.client else "unknown"
-    wait = throttle.retry_after(username, address)
+    context = context_of(request)
+    wait = await session_cases.retry_after(context, username, address, session.clock())
     if wait > 0:
         response = render(
             request,
@@ -55,14 +53,12 @@ async def login(request: Request) -> Response:
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     session_id = await session_cases.sign_in(
-        context_of(request), username, password, session.clock()
+        context, username, password, session.clock(), address[:64]
     )
     if session_id is None:
-        throttle.failed(username, address)
         return render(
             request, "login.html", {**values, "error": "Wrong user name or password."}, status=401
         )
-    throttle.succeeded(username, address)
     session.begin(request, session_id)
     return RedirectResponse(target, status_code=303)
 
