@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 REPEAT_WINDOW = timedelta(days=30)
 SERVICE_LEVEL_SECONDS = 20
@@ -56,3 +56,41 @@ def first_time_fix_rate(repairs: Iterable[Repair]) -> float | None:
     listed = list(repairs)
     fixed = [repair for repair in listed if repair.fixed_at is not None]
     return rate(len(fixed) - len(repeat_repairs(listed) & {r.ticket for r in fixed}), len(fixed))
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One local day of the trend: inbound calls that reached a queue, and deadlines that fell
+    due that day and are decided — met, or breached."""
+
+    day: date
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    met: int = 0
+    breached: int = 0
+
+    def plus(self, other: DayFigures) -> DayFigures:
+        return DayFigures(
+            self.day,
+            self.offered + other.offered,
+            self.answered + other.answered,
+            self.abandoned + other.abandoned,
+            self.met + other.met,
+            self.breached + other.breached,
+        )
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def daily(first: date, last: date, counted: Iterable[DayFigures]) -> list[DayFigures]:
+    """Every day from `first` to `last`, in order: days with nothing counted are zero, and
+    several counts for one day add up. A count outside the period is a mistake of the caller."""
+    days = {day: DayFigures(day) for day in days_between(first, last)}
+    for figures in counted:
+        if figures.day not in days:
+            raise ValueError(f"{figures.day} is outside {first} to {last}")
+        days[figures.day] = days[figures.day].plus(figures)
+    return list(days.values())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from hotline.db.tables import (
 )
 from hotline.telephony.model import Direction, Disposition
 from tickets.callbacks import REACHED
-from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, rate
+from tickets.kpi import REPEAT_WINDOW, SERVICE_LEVEL_SECONDS, DayFigures, daily, days_between, rate
 from tickets.regulations import KPI_RULE_TARGETS, kpi_looser
 from tickets.ringbacks import EMERGENCY_QUEUE, HOTLINE_QUEUE, RingbackReason, RingbackStatus
 from tickets.sla import ClockName
@@ -161,6 +161,8 @@ class KpiReport:
     calls: dict[tuple[str, str], CallFigures] = field(default_factory=dict)
     # Each KPI's target in force, by name (the rules' when no admin set one).
     targets: dict[str, float] = field(default_factory=dict)
+    # Every local day of the period: calls, and deadlines met or breached.
+    days: list[DayFigures] = field(default_factory=list)
 
     def ticket_row(self, month: str, department: str) -> TicketFigures:
         return self.tickets.setdefault((month, department), TicketFigures())
@@ -186,6 +188,17 @@ class KpiReport:
                 for (month, queue), calls in sorted(self.calls.items())
             ],
             "totals": {"tickets": ticket_total.json(), "calls": call_total.json()},
+            "daily": [
+                {
+                    "day": figures.day.isoformat(),
+                    "offered": figures.offered,
+                    "answered": figures.answered,
+                    "abandoned": figures.abandoned,
+                    "met": figures.met,
+                    "breached": figures.breached,
+                }
+                for figures in self.days
+            ],
             "targets": {
                 name: {
                     "rule": rule,
@@ -223,6 +236,24 @@ def month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[dat
         months.append((begins, f"{year:04d}-{month:02d}"))
 
 
+def _day(moment: Any, start: datetime, end: datetime, tz: ZoneInfo) -> ColumnElement[str]:
+    """The local day (YYYY-MM-DD) of a stored moment in the period, as `_month` does it."""
+    first, last = _local_days(start, end, tz)
+    days = [
+        (datetime.combine(day, datetime.min.time(), tz), day.isoformat())
+        for day in days_between(first, last)
+    ]
+    return case(
+        *((moment >= begins, label) for begins, label in reversed(days)),
+        else_=literal(days[0][1]),
+    )
+
+
+def _local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The first and last local day the period [start, end) touches."""
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
 def _month(moment: Any, start: datetime, end: datetime, tz: ZoneInfo) -> ColumnElement[str]:
     """The local month (YYYY-MM) of a stored moment in the period: a comparison with each
     month's first instant, which any database does fast on a few hundred thousand rows."""
@@ -256,7 +287,18 @@ async def kpi_report(
         targets = dict(
             await _rows(session, select(col(KpiTargetRow.name), col(KpiTargetRow.target)))
         )
-    repairs, replies, callbacks, pauses, arrivals, looser, calls, ringbacks = await asyncio.gather(
+    (
+        repairs,
+        replies,
+        callbacks,
+        pauses,
+        arrivals,
+        looser,
+        calls,
+        ringbacks,
+        calls_by_day,
+        deadlines_by_day,
+    ) = await asyncio.gather(
         run(_repairs),
         run(_replies),
         run(_callbacks),
@@ -265,8 +307,13 @@ async def kpi_report(
         run(_looser),
         run(_calls),
         run(_ringbacks),
+        run(_calls_by_day),
+        run(_deadlines_by_day),
     )
-    report = KpiReport(start, end, targets=targets)
+    first, last = _local_days(start, end, tz)
+    report = KpiReport(
+        start, end, targets=targets, days=daily(first, last, [*calls_by_day, *deadlines_by_day])
+    )
     ticket_parts = [*repairs, *replies, *callbacks, *pauses, *arrivals, *looser]
     for month, department_id, figures in ticket_parts:
         report.ticket_row(month, departments.get(department_id, "?")).add(figures)
@@ -632,4 +679,49 @@ async def _ringbacks(
             ),
         )
         for m, q, n, c, f, d, w in await _rows(session, statement)
+    ]
+
+
+async def _calls_by_day(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[DayFigures]:
+    """Inbound calls that reached a queue, per local day: offered, answered, abandoned."""
+    day = _day(col(CallRow.started_at), start, end, tz)
+    statement = (
+        select(
+            day,
+            func.count(),
+            _count(col(CallRow.disposition) == Disposition.ANSWERED.value),
+            _count(col(CallRow.disposition) == Disposition.ABANDONED.value),
+        )
+        .where(
+            col(CallRow.direction) == Direction.INBOUND.value,
+            col(CallRow.queue).is_not(None),
+            col(CallRow.started_at) >= start,
+            col(CallRow.started_at) < end,
+        )
+        .group_by(day)
+    )
+    return [
+        DayFigures(date.fromisoformat(d), offered=n, answered=a, abandoned=ab)
+        for d, n, a, ab in await _rows(session, statement)
+    ]
+
+
+async def _deadlines_by_day(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[DayFigures]:
+    """Deadlines (every clock) that fell due on each local day and are decided: met — stopped
+    unbreached — or breached."""
+    clock = aliased(SlaClockRow)
+    day = _day(col(clock.due_at), start, end, tz)
+    statement = (
+        select(day, _count(_in_time(clock)), _count(col(clock.breached_at).is_not(None)))
+        .select_from(clock)
+        .where(_decided(clock), col(clock.due_at) >= start, col(clock.due_at) < end)
+        .group_by(day)
+    )
+    return [
+        DayFigures(date.fromisoformat(d), met=met, breached=breached)
+        for d, met, breached in await _rows(session, statement)
     ]
