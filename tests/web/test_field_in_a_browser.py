@@ -373,10 +373,23 @@ async def test_the_report_draws_its_bars(field_server: LiveServer, clock: FakeCl
         assert await consult.locator(".meter").count() == 0
         await expect(consult.locator("td").first).to_have_text("—")
         # The month's row for the department draws its bars too.
-        month_row = page.locator("section.card").last.locator("tbody tr").first
+        by_month = page.locator("section.card", has=page.locator("h2", has_text="按月份和部门"))
+        month_row = by_month.locator("tbody tr").first
         await expect(month_row.locator("td").first).to_have_text(f"{first:%Y-%m}")
         await expect(month_row.locator("td").nth(1)).to_have_text("热线服务中心")  # not its code
         boxes = [await m.bounding_box() for m in await month_row.locator(".meter > span").all()]
         widths = [box["width"] if box else 0 for box in boxes]
         assert len(widths) == 4 and widths[-1] == pytest.approx(widths[0] / 2, abs=1), widths
+        # The daily trend: a group per local day in each chart; the deadlines met that day drawn.
+        trend = page.locator("#trend")
+        await expect(trend.locator("h2")).to_have_text("每日趋势")
+        days = (last - first).days + 1
+        await expect(trend.locator("svg.trend-calls g.day")).to_have_count(days)
+        await expect(trend.locator("svg.trend-deadlines g.day")).to_have_count(days)
+        met_days = trend.locator("svg.trend-deadlines g.day:not([data-met='0'])")
+        assert await met_days.count() >= 1
+        bar = await met_days.first.locator("rect.bar-met").bounding_box()
+        assert bar is not None and bar["height"] > 5, bar
+        await expect(trend.locator("svg.trend-calls title").first).to_have_text("每日来电")
+        await trend.screenshot(path=str(ARTIFACTS / "field-reports-trend-zh.png"))
         await page.screenshot(path=str(ARTIFACTS / "field-reports-zh.png"), full_page=True)
