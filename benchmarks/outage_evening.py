@@ -31,17 +31,31 @@ import statistics
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 import httpx
 from chaos import AGENTS, Feed, PlayedCall, agent_interface, fake_asterisk, hotline_command
-from sms_throughput import through_outbox
+from sms_throughput import NOW as QUIET_FREE
+from sms_throughput import PARAMETERS, phone
+from sqlalchemy import func
+from sqlmodel import col, select
 from support import ADMIN_URL, free_port, percentile, recreate_database
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from smsc import running_smsc
+
+from hotline.application import sms as sms_cases
 from hotline.application import staff as staff_cases
-from hotline.runtime import command_core
+from hotline.db.engine import create_engine
+from hotline.db.tables import SmsMessage
+from hotline.runtime import build_core, command_core
+from hotline.services.sms_outbox import Recipient
 from hotline.settings import Settings
+from hotline.sms.sender import SmsSender
+from hotline.sms.url import SmppUrl
 from tickets.incidents import ClusterPolicy
+from tickets.sms_templates import SmsTemplate
 from tickets.workflow import Role
 
 DATABASE = "hotline_bench_evening"
@@ -51,6 +65,7 @@ PASSWORD = "evening supervisor password"
 # One answered call in REPORT_EVERY becomes a no-gas repair from the area.
 REPORT_EVERY = 5
 SUGGEST_TARGET_S = 60.0
+CALL_LONGEST_S = 40.0
 NOTICES_TARGET = 200.0
 POP_P99_TARGET_MS = 100.0
 PAGE_P95_TARGET_MS = 150.0
@@ -142,6 +157,54 @@ async def report_outages(
                     )
                     assert response.status_code == 201, response.text
             await asyncio.sleep(0.2)
+
+
+async def send_notices(url: str, notices: int) -> float:
+    """The outage notices queued and sent through the outbox to the local SMS centre: messages
+    a second from the sender's start until every one is delivered. The tickets opened meanwhile
+    queue their own messages, which go out too but are not counted."""
+    engine = create_engine(url)
+    core = build_core(Settings(database_url=url), engine, lambda: QUIET_FREE)
+    event = "incident:evening:planned"
+    queued = await sms_cases.queue_notices(
+        core,
+        event=event,
+        template=SmsTemplate.PLANNED_OUTAGE,
+        parameters={**PARAMETERS, "area": AREA},
+        recipients=[Recipient(phone(n)) for n in range(notices)],
+    )
+    assert queued == notices
+
+    async def delivered() -> int:
+        async with core.sessions() as session:
+            query = select(func.count()).where(
+                col(SmsMessage.event) == event, col(SmsMessage.status) == "delivered"
+            )
+            return int((await session.exec(query)).one())
+
+    async with running_smsc() as smsc:
+        sender = SmsSender(core, SmppUrl("127.0.0.1", smsc.port, "bench", "bench", "96777", 1000))
+        started = time.perf_counter()
+        sender.start()
+        while await delivered() < notices:
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        await sender.stop()
+    await engine.dispose()
+    return notices / elapsed
+
+
+async def suggested(url: str) -> None:
+    """Waits, beyond the target, for the area's suggestion: a late one is measured too."""
+    connection = await asyncpg.connect(url)
+    try:
+        for _ in range(int(SUGGEST_TARGET_S * 2)):
+            query = "SELECT count(*) FROM incident_suggestion WHERE area = $1"
+            if await connection.fetchval(query, AREA):
+                return
+            await asyncio.sleep(1)
+    finally:
+        await connection.close()
 
 
 async def suggestion_delay(url: str) -> tuple[datetime | None, float | None]:
@@ -244,17 +307,19 @@ async def evening(args: argparse.Namespace) -> int:
                 until = time.time() + storm_seconds
                 fake.stdin.write(f"storm {rate} {storm_seconds}\n")
                 fake.stdin.flush()
-                reporting = asyncio.create_task(report_outages(base, tokens, feeds, until))
+                # The last calls answered are stretched up to 34 s past the storm's end.
+                reporting = asyncio.create_task(
+                    report_outages(base, tokens, feeds, until + CALL_LONGEST_S)
+                )
                 paging = asyncio.create_task(time_pages(pages, until, args.requests))
                 await asyncio.sleep(min(30.0, storm_seconds / 4))
-                _, notices_rate = await through_outbox(url, args.notices, 1000.0)
+                notices_rate = await send_notices(url, args.notices)
                 stormy = await paging
                 await reporting
                 assert (await asyncio.to_thread(fake.stdout.readline)).strip() == "placed"
                 line = await asyncio.to_thread(fake.stdout.readline)
                 played = [PlayedCall(**call) for call in json.loads(line)]
-                # The last pops and the scheduler's next scan.
-                await asyncio.sleep(6)
+                await suggested(url)
                 await pages.aclose()
                 for task in listening:
                     task.cancel()
