@@ -297,6 +297,7 @@ async def evening(args: argparse.Namespace) -> int:
                 listening = [asyncio.create_task(feed.run(sse)) for feed in feeds]
                 await asyncio.wait_for(asyncio.gather(*(f.connected.wait() for f in feeds)), 60)
                 pages = await signed_in(base)
+                await time_pages(pages, None, 2)  # warm-up, not counted
                 baseline = await time_pages(pages, None, args.requests)
                 print(
                     f"storm: {args.calls} calls in {storm_seconds:.0f} s ({rate:.2f}/s"
