@@ -67,6 +67,7 @@ bench: setup
 	$(BIN)/python benchmarks/ami_ingest.py
 	$(BIN)/python benchmarks/fastagi_sessions.py
 	$(BIN)/python benchmarks/sms_throughput.py
+	$(BIN)/python benchmarks/outage_evening.py
 
 # schemathesis (`st run … --checks all`) against a demo server of its own; its summary last.
 schemathesis: setup
