@@ -336,24 +336,9 @@ async def link_call(
     assert incident.id is not None
     if not _open_to_links(incident):
         raise Conflict(N_("the outage is over: calls no longer join it"))
-    existing = select(IncidentLink.id).where(
-        col(IncidentLink.incident_id) == incident.id, col(IncidentLink.call_linkedid) == linkedid
+    return await _add_link(
+        session, incident, by, now, "link_call", {"call": linkedid}, call_linkedid=linkedid
     )
-    if (await session.exec(existing)).first() is not None:
-        return False
-    session.add(
-        IncidentLink(incident_id=incident.id, call_linkedid=linkedid, linked_by=by, linked_at=now)
-    )
-    await audit.record(
-        session,
-        at=now,
-        actor=by,
-        entity=ENTITY,
-        key=str(incident.id),
-        action="link_call",
-        after={"call": linkedid},
-    )
-    return True
 
 
 async def link_ticket(
@@ -365,31 +350,49 @@ async def link_ticket(
     ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
     if ticket is None:
         raise NotFound(N_("no such ticket"))
-    existing = select(IncidentLink.id).where(
-        col(IncidentLink.incident_id) == incident.id, col(IncidentLink.ticket_id) == ticket.id
+    added = await _add_link(
+        session, incident, by, now, "link_ticket", {"ticket": number}, ticket_id=ticket.id
     )
+    if not added:
+        return False
+    if ticket.type == TicketType.OUTAGE.value:
+        await _clock_as_incident(session, ticket, incident, by, now)
+    return True
+
+
+async def _add_link(
+    session: AsyncSession,
+    incident: Incident,
+    by: str,
+    now: datetime,
+    action: str,
+    after: dict[str, str],
+    *,
+    call_linkedid: str | None = None,
+    ticket_id: int | None = None,
+) -> bool:
+    """One call or one ticket joins the incident, audited; False when it had already."""
+    assert incident.id is not None
+    joined = (
+        col(IncidentLink.call_linkedid) == call_linkedid
+        if call_linkedid is not None
+        else col(IncidentLink.ticket_id) == ticket_id
+    )
+    existing = select(IncidentLink.id).where(col(IncidentLink.incident_id) == incident.id, joined)
     if (await session.exec(existing)).first() is not None:
         return False
     session.add(
         IncidentLink(
             incident_id=incident.id,
-            ticket_id=ticket.id,
-            call_linkedid=None,
+            ticket_id=ticket_id,
+            call_linkedid=call_linkedid,
             linked_by=by,
             linked_at=now,
         )
     )
     await audit.record(
-        session,
-        at=now,
-        actor=by,
-        entity=ENTITY,
-        key=str(incident.id),
-        action="link_ticket",
-        after={"ticket": number},
+        session, at=now, actor=by, entity=ENTITY, key=str(incident.id), action=action, after=after
     )
-    if ticket.type == TicketType.OUTAGE.value:
-        await _clock_as_incident(session, ticket, incident, by, now)
     return True
 
 
