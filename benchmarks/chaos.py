@@ -861,22 +861,40 @@ async def escalations_and_callbacks(
     return lines, met
 
 
+def recovered_at(run: Run, fault: Fault) -> float:
+    """When the fault was over from inside: every leadership it took away taken again (the
+    lock seen in pg_locks), or, if that was never seen, the takeover target's end."""
+    start = fault.started if fault.port is not None else fault.ended
+    taken = [
+        run.monitor.lock_taken(kind, start, previous=fault.port is not None) for kind in fault.lost
+    ]
+    if not taken or any(moment is None for moment in taken):
+        return start + TAKEOVER_TARGET
+    return max(moment for moment in taken if moment is not None)
+
+
 def pops(run: Run) -> tuple[list[str], bool]:
+    """Pops of calls connected while a fault was not yet over (no worker tracking the calls,
+    PostgreSQL away) are counted in rows of their own: they wait for the takeover, which has
+    its own target; the p99 target holds before and after each fault."""
     feeds = {feed.username: feed for feed in run.feeds}
     kill_telephony, kill_scheduler, postgres = run.faults
+    back = [recovered_at(run, fault) for fault in run.faults]
     phases = [
-        ("before the faults", run.storm_started, kill_telephony.started),
-        ("after kill -9 telephony leader", kill_telephony.started, kill_scheduler.started),
-        ("after kill -9 scheduler leader", kill_scheduler.started, postgres.started),
-        ("while PostgreSQL is down", postgres.started, postgres.ended),
-        ("after PostgreSQL is back", postgres.ended, float("inf")),
+        ("before the faults", run.storm_started, kill_telephony.started, True),
+        ("during the telephony takeover", kill_telephony.started, back[0], False),
+        ("after it", back[0], kill_scheduler.started, True),
+        ("during the scheduler takeover", kill_scheduler.started, back[1], False),
+        ("after it", back[1], postgres.started, True),
+        ("while PostgreSQL is away", postgres.started, back[2], False),
+        ("after it is back", back[2], float("inf"), True),
     ]
     lines = [
         "screen pops                     expected delivered  missed: feed down / up  twice"
         "   p50 ms   p99 ms  (p50 same worker / via relay)"
     ]
     met = True
-    for name, start, end in phases:
+    for name, start, end, targeted in phases:
         expected = delivered = feed_down = feed_up = twice = 0
         latencies: list[float] = []
         by_path: dict[bool, list[float]] = {True: [], False: []}
@@ -907,7 +925,7 @@ def pops(run: Run) -> tuple[list[str], bool]:
             f"{percentile(by_path[local], 0.5):.0f}" if by_path[local] else "-"
             for local in (True, False)
         )
-        late = bool(latencies) and p99 >= POP_P99_TARGET_MS
+        late = targeted and bool(latencies) and p99 >= POP_P99_TARGET_MS
         met = met and not late and twice == 0
         lines.append(
             f"  {name:<30} {expected:8d} {delivered:9d} {feed_down:13d} {feed_up:5d} {twice:6d}"

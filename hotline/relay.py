@@ -32,7 +32,10 @@ OUTBOX_LIMIT = 10_000
 BATCH_LIMIT = 500
 RETAIN_SECONDS = 600
 PRUNE_EVERY_SECONDS = 60.0
-RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0)
+# Tried again this soon while the database is away: screen pops wait in the outbox meanwhile, and
+# each second of backoff is a second more for them once it is back. A refused connection costs
+# the database nothing, so the tries stay a quarter second apart however long it is away.
+RECONNECT_SECONDS = (0.1, 0.25)
 # Delivered ids remembered, so a catch-up after a reconnect delivers nothing twice.
 REMEMBERED_IDS = 20_000
 LAG_SAMPLES = 500

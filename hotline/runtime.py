@@ -133,8 +133,11 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         )
         if runtime.telephony is not None and settings.relay_events:
             # Several workers: one tracks the calls, the others stand by (telephony/lease.py).
-            runtime.lease = TelephonyLease(engine, runtime.telephony)
-            runtime.lease.start()
+            lease = runtime.lease = TelephonyLease(
+                engine, runtime.telephony, leads_otherwise=lambda: scheduler.leader
+            )
+            scheduler.leads_otherwise = lambda: lease.held
+            lease.start()
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind

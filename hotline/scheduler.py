@@ -69,6 +69,9 @@ class SchedulerService:
     # Sends the SMS outbox when a gateway is configured (HOTLINE_SMPP_URL): in the leader only,
     # so that several workers never send the same message.
     sms: SmsSender | None = None
+    # Whether this worker tracks the calls (set by the composition root): it then leaves a free
+    # scheduler leadership to the other workers first (hotline/leader.py).
+    leads_otherwise: Callable[[], bool] = lambda: False
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
@@ -87,7 +90,10 @@ class SchedulerService:
     async def start(self) -> None:
         if self.mode == "off":
             return
-        self._leadership = Leadership(self.engine, "scheduler")
+        # Asked at each try: the composition root sets `leads_otherwise` after this starts.
+        self._leadership = Leadership(
+            self.engine, "scheduler", leads_otherwise=lambda: self.leads_otherwise()
+        )
         try:
             acquired = await self._leadership.try_acquire()
         except Exception as error:

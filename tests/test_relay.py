@@ -100,7 +100,11 @@ async def test_health_shows_the_relays_traffic_and_lag(postgres_url: str) -> Non
     ):
         first.publish("ticket.updated", AT, {"number": "BX-20261130-0001"})
         await next_event(feed)
-        assert sender.health()["sent"] == 1
+        # The sender counts a batch once its commit returns, which may be after the listener
+        # has already read the rows.
+        async with asyncio.timeout(5):
+            while sender.health()["sent"] != 1:
+                await asyncio.sleep(0.01)
         health = receiver.health()
         assert health["received"] == 1 and health["state"] == "listening"
         assert health["lag_ms"]["max"] >= 0

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,8 +42,9 @@ class TelephonyLease:
         telephony: Telephony,
         check_seconds: float = CHECK_SECONDS,
         handback_seconds: float = HANDBACK_SECONDS,
+        leads_otherwise: Callable[[], bool] = lambda: False,
     ) -> None:
-        self._leadership = Leadership(engine, "telephony")
+        self._leadership = Leadership(engine, "telephony", leads_otherwise)
         self._telephony = telephony
         self._check_seconds = check_seconds
         self._handback_seconds = handback_seconds
@@ -92,7 +94,7 @@ class TelephonyLease:
             await leadership.forget()
         if self._telephony.tracking:
             # Ours until the database went away: tracking goes on until it answers again.
-            if await leadership.try_acquire():
+            if await leadership.try_acquire(defer=False):
                 self.taken_back += 1
                 log.info("telephony lease taken back: this worker still tracks the calls")
             else:
