@@ -12,13 +12,12 @@ from hotline.services import escalations
 from hotline.services import tickets as service
 from hotline.services.access import FACTS_KEY, facts_json
 from hotline.services.actor import Actor
-from hotline.services.errors import Forbidden, Invalid
+from hotline.services.errors import Forbidden
 from hotline.services.rulebook import Rulebook
 from hotline.services.tickets import ActionRequest, ActionResult, NewTicket, TicketView
-from tickets import field_work
 from tickets.access import Deed
 from tickets.types import TicketType
-from tickets.workflow import Action, ActionInvalid
+from tickets.workflow import Action
 
 
 def _summary(view: TicketView) -> dict[str, Any]:
@@ -108,10 +107,6 @@ async def step_on_own_order(
         ticket = await work.session.get(Ticket, ticket_id)
         if ticket is None or ticket.assignee_id != actor.user_id:
             raise Forbidden("this work order is not yours")
-        try:
-            field_work.check_field_step(step, note)
-        except ActionInvalid as error:
-            raise Invalid(error.message, {error.field: error.message}) from error
         request = ActionRequest(note=note)
         return await act_within(rulebook, work, actor, ticket.number, step, request)
 

@@ -568,6 +568,9 @@ async def perform_action(
             rulebook.calendar,
             rulebook.timezone,
         )
+        # Whoever fixes, from the card, the ticket page or the API, says what was done; asked
+        # once the state allows the action (a fix not possible now is a 409, not a 422).
+        field_work.check_report(action, request.note)
     except workflow.ActionForbidden as error:
         raise Forbidden(str(error)) from error
     except workflow.ActionNotAllowed as error:

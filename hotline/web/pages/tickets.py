@@ -24,6 +24,7 @@ from hotline.web.errors import status_of
 from hotline.web.pages.guard import page
 from hotline.web.pages.history import describe_change
 from hotline.web.templating import current_gettext, render
+from tickets import field_work
 from tickets.access import Use
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
@@ -234,6 +235,8 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             "actions": [
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],
+            # The browser asks before the server refuses (tickets/field_work.py's one rule).
+            "needs_report": [action.value for action in field_work.NEEDS_REPORT],
             "can_call": bool(
                 actor.interface and ticket["caller_phone"] and view.allows(actor, Use.CALL)
             ),
