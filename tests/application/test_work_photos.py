@@ -79,10 +79,13 @@ async def test_a_photo_is_kept_with_the_ticket_given_back_audited_and_announced(
                 )
             )
         ).all()
-    assert [(row.actor, row.after) for row in audit][0] == (
-        "tech",
-        {"photo": photos[0].id, "media_type": "image/jpeg", "bytes": len(JPEG)},
-    )
+    assert [(row.actor, row.after) for row in audit] == [
+        (
+            "tech",
+            {"photo": photo.id, "media_type": photo.media_type, "bytes": photo.byte_size},
+        )
+        for photo in photos
+    ]
     assert photos[0].added_at == clock.now
 
 

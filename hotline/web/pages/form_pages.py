@@ -73,7 +73,11 @@ def changes(
         except ServiceError as error:
             status, fields = problem_of(error)
             on = request.path_params.get("row")
-            return await show(request, actor, (status, fields, dict(form), on))
+            typed = {name: value for name, value in form.items() if isinstance(value, str)}
+            return await show(request, actor, (status, fields, typed, on))
+        finally:
+            # The files a form carried (a photo) are spooled to disk until closed.
+            await form.close()
         return done(request, back(form) if callable(back) else back, notice)
 
     return handler

@@ -279,6 +279,8 @@ async def attach_photo(request: Request, actor: Actor) -> Response:
         await photo_cases.attach_photo(context_of(request), actor, number, await uploaded(form))
     except ServiceError as error:
         return await show_ticket(request, actor, problem_of(error))
+    finally:
+        await form.close()
     return done(request, f"/tickets/{number}", current_gettext()("Photo attached."))
 
 
