@@ -147,6 +147,8 @@ MANAGERS = _MANAGERS
 FLOOR_WATCHERS = _MANAGERS
 SLA_WATCHERS = _MANAGERS | {Role.DISPATCHER, Role.QUALITY}
 DISPATCHERS = _MANAGERS | {Role.DISPATCHER}
+# Crews — who works which areas and hours — are set up and changed by whoever runs the floor.
+CREW_ADMINS = _MANAGERS
 # The dispatch board's field view: dispatchers and the technicians themselves.
 FIELD_STAFF = DISPATCHERS | {Role.TECHNICIAN}
 # Work done at the customer's or on the network, by a crew: what photos of the work go with.
