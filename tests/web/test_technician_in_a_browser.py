@@ -95,6 +95,8 @@ async def test_the_technician_fixes_says_what_was_done_and_sees_what_comes_next(
         await page.wait_for_selector(".timeline li")
         await expect(page.locator("a.navigate")).to_be_visible()
         await expect(page.locator(".timeline")).to_contain_text("撤销修复")
+        # The ticket page says what comes next too.
+        await expect(page.locator(".next-step")).to_contain_text("质检人员将回访客户")
         await fits_the_phone(page)
         shot = ARTIFACTS / "technician-ticket-phone-zh.png"
         await page.screenshot(path=str(shot), full_page=True)

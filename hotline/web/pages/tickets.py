@@ -254,6 +254,13 @@ async def show_ticket(
             ],
             # The browser asks before the server refuses (tickets/field_work.py's one rule).
             "needs_report": [action.value for action in field_work.NEEDS_REPORT],
+            # Fixed and not yet resolved: what comes next, as the technician's card says it.
+            "after_fix": field_work.AFTER_FIX
+            if view.ticket.status not in (Status.RESOLVED, Status.CLOSED)
+            and field_work.fixed_at(
+                TicketType(view.ticket.type), {clock.name: clock for clock in view.clocks}
+            )
+            else None,
             "can_call": bool(
                 actor.interface and ticket["caller_phone"] and view.allows(actor, Use.CALL)
             ),
