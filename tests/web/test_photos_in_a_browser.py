@@ -138,3 +138,16 @@ async def test_the_dispatcher_adds_a_photo_from_the_ticket_page(server: LiveServ
         href = await section.locator("a").first.get_attribute("href")
         assert href is not None and href.startswith(f"/api/tickets/{number}/photos/")
         await page.screenshot(path=str(ARTIFACTS / "photos-ticket-desk-en.png"), full_page=True)
+
+        # A fix from the ticket page says what was done too, the reason next to the note.
+        await page.locator("summary", has_text="start").click()
+        await page.locator('form.action[data-action="start"] button').click()
+        await page.locator("summary", has_text="fix").click()
+        fix = page.locator('form.action[data-action="fix"]')
+        await expect(fix.locator('textarea[name="note"]')).to_have_attribute("required", "")
+        await fix.evaluate("form => { form.noValidate = true; }")
+        await fix.locator("button").click()
+        await expect(fix.locator(".field-error")).to_have_text("say what was done")
+        await fix.locator('textarea[name="note"]').fill("Replaced the meter valve")
+        await fix.locator("button").click()
+        await expect(page.locator(".next-step")).to_contain_text("quality calls the customer back")
