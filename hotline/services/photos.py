@@ -98,7 +98,8 @@ async def photos_of(session: AsyncSession, actor: Actor, number: str) -> list[Ph
     await check_may(session, actor, ticket, access.Use.SEE_PHOTOS)
     rows = await session.exec(
         select(TicketPhoto)
-        # The bytes stay in the database until a photo is asked for.
+        # The bytes stay in the database until a photo is asked for. (SQLModel types the
+        # column as its value, bytes, where SQLAlchemy wants the attribute.)
         .options(defer(TicketPhoto.data))  # type: ignore[arg-type]
         .where(col(TicketPhoto.ticket_id) == ticket.id)
         .order_by(col(TicketPhoto.added_at), col(TicketPhoto.id))

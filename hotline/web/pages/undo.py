@@ -1,7 +1,8 @@
 """Undoing a deletion on the admin pages (a routing rule, a crew): the page asks first
 (static/confirm.js, `data-confirm`); what was deleted then waits in the admin's own session
-(kept on the server) for UNDO_WINDOW, the page offering "Undo" until then; an undo takes it
-back once. Past the window, or in another session, there is nothing to undo."""
+(the signed session cookie: nobody can forge what it brings back) for UNDO_WINDOW, the page
+offering "Undo" until then; an undo takes it back once. Past the window, or in another
+browser, there is nothing to undo."""
 
 from __future__ import annotations
 
