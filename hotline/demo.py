@@ -490,7 +490,8 @@ async def seed_demo(settings: Settings, now: datetime | None = None) -> Seeded:
         await _seed_customers(core, agent)
         seeded.tickets = await _seed_tickets(core, agent)
         dispatcher = await _actor(core, DISPATCHER)
-        seeded.crews = await _seed_crews(core, dispatcher)
+        # Crews are set up by who may administer them (tickets/workflow.py's CREW_ADMINS).
+        seeded.crews = await _seed_crews(core, await _actor(core, "admin"))
         seeded.past_tickets = await _seed_past_tickets(core, agent)
         seeded.visits = await _book_visit(core, dispatcher)
         async with core.sessions() as session:

@@ -15,6 +15,8 @@ the ticket changes:
   may pass it on, no more.
 - Complaints are confidential: only complaint readers and whoever took or holds the complaint
   see the complainant (不得泄露、扩散投诉人要求保密的内容).
+- Photos of the work go with field work (repairs, outages): those who dispatch it attach them,
+  and a technician to his own work orders; whoever may read the ticket sees them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from tickets.workflow import (
     CALLERS,
     COMPLAINT_READERS,
     DISPATCHERS,
+    FIELD_STAFF,
+    FIELD_WORK,
     Action,
     Role,
     TicketSnapshot,
@@ -49,6 +53,9 @@ class Use(StrEnum):
     BOOK_VISIT = "book_visit"
     # Be given the ticket (or its callback, or a visit for it) to handle.
     TAKE_ON = "take_on"
+    # Attach a photo of the work done, and see those attached.
+    ATTACH_PHOTO = "attach_photo"
+    SEE_PHOTOS = "see_photos"
 
 
 class Refusal(StrEnum):
@@ -60,6 +67,7 @@ class Refusal(StrEnum):
     NOT_QUALITY_WORK = "not_quality_work"
     OTHER_DEPARTMENT = "other_department"
     CONFIDENTIAL = "confidential"
+    NOT_FIELD_WORK = "not_field_work"
 
 
 Deed = Action | Use
@@ -146,6 +154,16 @@ def _may_act(staff: Staff, ticket: TicketFacts, action: Action) -> Decision:
     return ALLOWED
 
 
+def _may_attach_photo(staff: Staff, ticket: TicketFacts) -> Decision:
+    if staff.role not in FIELD_STAFF:
+        return _refused(Refusal.ROLE)
+    if staff.role is Role.TECHNICIAN and ticket.assignee != staff.username:
+        return _refused(Refusal.NOT_YOUR_WORK_ORDER)
+    if ticket.type not in FIELD_WORK:
+        return _refused(Refusal.NOT_FIELD_WORK)
+    return ALLOWED
+
+
 def decide(staff: Staff, ticket: TicketFacts, deed: Deed) -> Decision:
     """Whether `staff` may do `deed` to `ticket`, whatever the ticket's state (the workflow
     says what its state allows)."""
@@ -163,7 +181,9 @@ def decide(staff: Staff, ticket: TicketFacts, deed: Deed) -> Decision:
         return ALLOWED if staff.role in CALLBACK_STAFF else _refused(Refusal.ROLE)
     if deed is Use.BOOK_VISIT:
         return ALLOWED if staff.role in DISPATCHERS else _refused(Refusal.ROLE)
-    # SEE_DESCRIPTION, TAKE_ON: refused only to the named.
+    if deed is Use.ATTACH_PHOTO:
+        return _may_attach_photo(staff, ticket)
+    # SEE_DESCRIPTION, SEE_PHOTOS, TAKE_ON: refused only to the named.
     return ALLOWED
 
 

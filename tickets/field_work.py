@@ -19,9 +19,14 @@ AFTER_FIX = N_(
 )
 
 
-def check_field_step(step: Action, note: str | None) -> None:
-    """A technician's fix without a word of what was done is refused at the note."""
-    if step is Action.FIX and not (note or "").strip():
+# The actions that must say what was done, in their note, whoever takes them and from where
+# (the technician's card, the ticket page, the API): the one rule all of them consult.
+NEEDS_REPORT = frozenset({Action.FIX})
+
+
+def check_report(action: Action, note: str | None) -> None:
+    """A fix without a word of what was done is refused at the note."""
+    if action in NEEDS_REPORT and not (note or "").strip():
         raise ActionInvalid("note", FIX_NEEDS_REPORT)
 
 

@@ -147,8 +147,12 @@ MANAGERS = _MANAGERS
 FLOOR_WATCHERS = _MANAGERS
 SLA_WATCHERS = _MANAGERS | {Role.DISPATCHER, Role.QUALITY}
 DISPATCHERS = _MANAGERS | {Role.DISPATCHER}
+# Crews — who works which areas and hours — are set up and changed by whoever runs the floor.
+CREW_ADMINS = _MANAGERS
 # The dispatch board's field view: dispatchers and the technicians themselves.
 FIELD_STAFF = DISPATCHERS | {Role.TECHNICIAN}
+# Work done at the customer's or on the network, by a crew: what photos of the work go with.
+FIELD_WORK = frozenset({TicketType.REPAIR, TicketType.OUTAGE})
 TECHNICIANS = frozenset({Role.TECHNICIAN})
 # Who works the follow-up callbacks, and who may hold one by name.
 CALLBACK_STAFF = _MANAGERS | {Role.QUALITY}

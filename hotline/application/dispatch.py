@@ -1,6 +1,7 @@
-"""Dispatch use cases: crews, visits booked, moved, cancelled and done, and the visits whose
-window passed with nobody there (announced to the dispatchers after the commit). A booked or
-moved visit queues its SMS to the customer in the same transaction."""
+"""Dispatch use cases: crews (added, changed, deleted, restored), visits booked, moved,
+cancelled and done, and the visits whose window passed with nobody there (announced to the
+dispatchers after the commit). A booked or moved visit queues its SMS to the customer in the
+same transaction."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from datetime import datetime
 from hotline.application import sms as sms_cases
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Crew, Ticket, Visit
+from hotline.services import crews
 from hotline.services import dispatch as service
-from hotline.services.actor import Actor
+from hotline.services.actor import Actor, require
+from hotline.services.crews import RemovedCrew
 from hotline.services.sms_outbox import Recipient
+from tickets.crews import CrewForm
 from tickets.sms_sending import receives_sms
 from tickets.sms_templates import SmsTemplate, Window, window_parameters
+from tickets.workflow import CREW_ADMINS
 
 
 async def create_crew(
@@ -26,17 +31,40 @@ async def create_crew(
     members: list[str],
     shift: tuple[str, str],
 ) -> Crew:
+    require(actor, CREW_ADMINS)
     async with unit_of_work(core) as work:
-        return await service.create_crew(
+        return await crews.create_crew(
             work.session,
             code=code,
-            name=name,
-            areas=areas,
+            form=CrewForm(name, tuple(areas), *shift),
             members=members,
-            shift=shift,
             now=work.now,
             by=actor.username,
         )
+
+
+async def update_crew(
+    core: Core, actor: Actor, crew_id: int, form: CrewForm, members: list[str]
+) -> Crew:
+    require(actor, CREW_ADMINS)
+    async with unit_of_work(core) as work:
+        return await crews.update_crew(
+            work.session, crew_id, form, members, work.now, actor.username
+        )
+
+
+async def delete_crew(core: Core, actor: Actor, crew_id: int) -> RemovedCrew:
+    """The crew deleted; what it was and who was in it are returned, for an undo."""
+    require(actor, CREW_ADMINS)
+    async with unit_of_work(core) as work:
+        return await crews.delete_crew(work.session, crew_id, work.now, actor.username)
+
+
+async def restore_crew(core: Core, actor: Actor, removed: RemovedCrew) -> list[str]:
+    """The deleted crew back (undo); the technicians who joined another crew meanwhile."""
+    require(actor, CREW_ADMINS)
+    async with unit_of_work(core) as work:
+        return await crews.restore_crew(work.session, removed, work.now, actor.username)
 
 
 async def book_visit(

@@ -26,6 +26,7 @@ REFUSALS: dict[access.Refusal, str] = {
     ),
     access.Refusal.OTHER_DEPARTMENT: N_("this complaint belongs to another department"),
     access.Refusal.CONFIDENTIAL: N_("this complaint is confidential"),
+    access.Refusal.NOT_FIELD_WORK: N_("photos of the work go with repairs and outages"),
 }
 NAMED_CANNOT_TAKE_ON = N_("staff named in a complaint cannot be assigned to it")
 

@@ -134,55 +134,6 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
     return Board(emergencies, dict(sorted(by_area.items())), on_duty)
 
 
-async def create_crew(
-    session: AsyncSession,
-    *,
-    code: str,
-    name: str,
-    areas: list[str],
-    members: list[str],
-    shift: tuple[str, str],
-    now: datetime,
-    by: str,
-) -> Crew:
-    if (await session.exec(select(Crew.id).where(col(Crew.code) == code))).first() is not None:
-        raise Conflict(f"crew {code!r} exists already")
-    users = {
-        user.username: user
-        for user in (await session.exec(select(User).where(col(User.username).in_(members))))
-    }
-    errors = {}
-    for username in members:
-        user = users.get(username)
-        if user is None or user.role != Role.TECHNICIAN.value:
-            errors["members"] = f"{username} is not a technician"
-    if errors:
-        raise Invalid("the crew was not saved", errors)
-    crew = Crew(code=code, name=name, areas=areas, shift_start=shift[0], shift_end=shift[1])
-    session.add(crew)
-    await session.flush()
-    assert crew.id is not None
-    for user in users.values():
-        assert user.id is not None
-        existing = (
-            await session.exec(select(CrewMember).where(col(CrewMember.user_id) == user.id))
-        ).first()
-        if existing is not None:
-            raise Conflict(f"{user.username} is in another crew already")
-        session.add(CrewMember(crew_id=crew.id, user_id=user.id))
-    await audit.record(
-        session,
-        at=now,
-        actor=by,
-        entity="crew",
-        key=code,
-        action="create",
-        after={"name": name, "areas": areas, "members": sorted(users)},
-    )
-    await session.flush()
-    return crew
-
-
 def _window(start: datetime, end: datetime, now: datetime) -> Window:
     window = Window(start, end)
     try:

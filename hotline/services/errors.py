@@ -27,6 +27,12 @@ class Invalid(ServiceError):
     code = "invalid"
 
 
+class TooLarge(Invalid):
+    """What was sent is larger than it may be (a photo past its limit)."""
+
+    code = "too_large"
+
+
 class Forbidden(ServiceError):
     code = "forbidden"
 

@@ -475,7 +475,7 @@ async def load_views(
     return views
 
 
-async def _lock_ticket(session: AsyncSession, number: str) -> Ticket:
+async def lock_ticket(session: AsyncSession, number: str) -> Ticket:
     """Take the ticket's write lock first (an UPDATE, so SQLite and PostgreSQL both serialise
     concurrent actions on one ticket), then read it."""
     locked = await (await session.connection()).execute(
@@ -529,7 +529,7 @@ async def perform_action(
     at = request.at or now
     if at > now:
         raise Invalid(N_("the time lies in the future"), {"at": N_("lies in the future")})
-    ticket = await _lock_ticket(session, number)
+    ticket = await lock_ticket(session, number)
     view = await _load_view(session, ticket, full=False)
     check_access(actor, view.facts(), as_part_of or action)
     if request.at is not None and at < _latest_event(view):
@@ -568,6 +568,9 @@ async def perform_action(
             rulebook.calendar,
             rulebook.timezone,
         )
+        # Whoever fixes, from the card, the ticket page or the API, says what was done; asked
+        # once the state allows the action (a fix not possible now is a 409, not a 422).
+        field_work.check_report(action, request.note)
     except workflow.ActionForbidden as error:
         raise Forbidden(str(error)) from error
     except workflow.ActionNotAllowed as error:
@@ -648,7 +651,7 @@ async def withdraw_appointment(
 ) -> None:
     """A visit cancelled: the ticket shows the next booked window or none, and its handle
     clock goes back to that window's end or to its own deadline."""
-    ticket = await _lock_ticket(session, number)
+    ticket = await lock_ticket(session, number)
     view = await _load_view(session, ticket, full=False)
     clocks = {clock.name: clock for clock in view.clocks}
     before = {
@@ -684,7 +687,7 @@ async def withdraw_appointment(
 async def undo_fix(session: AsyncSession, number: str, by: str, now: datetime) -> TicketView:
     """A fix tapped by mistake taken back within minutes (tickets/field_work.py): the fix clock
     runs again and the callback the fix called for is withdrawn."""
-    ticket = await _lock_ticket(session, number)
+    ticket = await lock_ticket(session, number)
     view = await _load_view(session, ticket, full=False)
     clocks = {clock.name: clock for clock in view.clocks}
     ticket_type = TicketType(ticket.type)

@@ -31,6 +31,7 @@ from hotline.web.api import (
     incidents,
     me,
     notes,
+    photos,
     relighting,
     reports,
     ringbacks,
@@ -46,6 +47,7 @@ from hotline.web.pages import admin as admin_pages
 from hotline.web.pages import admin_calendar as calendar_pages
 from hotline.web.pages import auth as auth_pages
 from hotline.web.pages import callbacks as callback_pages
+from hotline.web.pages import crews as crew_pages
 from hotline.web.pages import customers as customer_pages
 from hotline.web.pages import desk as desk_pages
 from hotline.web.pages import field as field_pages
@@ -67,6 +69,7 @@ API_ROUTES: list[ApiRoute] = [
     *me.ROUTES,
     *tickets.ROUTES,
     *notes.ROUTES,
+    *photos.ROUTES,
     *escalations.ROUTES,
     *calendar.ROUTES,
     *calls.ROUTES,
@@ -108,7 +111,7 @@ def create_app(
     routes += [*calendar_pages.ROUTES, *admin_pages.ROUTES, *callback_pages.ROUTES]
     routes += [*field_pages.ROUTES, *my_work_pages.ROUTES, *report_pages.ROUTES]
     routes += [*ringback_pages.ROUTES, *outage_pages.ROUTES, *incident_pages.ROUTES]
-    routes += [*sms_pages.ROUTES, *customer_pages.ROUTES]
+    routes += [*sms_pages.ROUTES, *customer_pages.ROUTES, *crew_pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     app = Starlette(
         routes=routes,

@@ -18,6 +18,7 @@ from hotline.services.errors import (
     NotFound,
     Refused,
     ServiceError,
+    TooLarge,
     Unavailable,
 )
 from hotline.web.templating import page_locale
@@ -25,6 +26,8 @@ from hotline.web.templating import page_locale
 # The one table of what a service's refusal answers in HTTP, for the API and the pages alike.
 STATUS_OF: dict[type[ServiceError], int] = {
     NotFound: 404,
+    # Before Invalid, which it is too.
+    TooLarge: 413,
     Invalid: 422,
     Forbidden: 403,
     Conflict: 409,

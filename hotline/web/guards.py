@@ -1,7 +1,9 @@
 """What every HTTP request passes before any route sees it, and what every answer carries:
 
-- a body is read at most up to MAX_BODY_BYTES: a longer one is refused with 413 as soon as it is
-  announced (Content-Length) or as soon as the bytes received pass the limit, never buffered;
+- a body is read at most up to MAX_BODY_BYTES (a photo upload up to its own, larger limit:
+  LARGER_BODIES): a longer one is refused with 413 — in the reader's language, as a page to a
+  browser's form — as soon as it is announced (Content-Length) or as soon as the bytes received
+  pass the limit, never buffered;
 - a NUL byte in the path, the query string or a form field is refused with 422 (PostgreSQL
   cannot store one, and SQLite's LIKE stops at it: `text=%00` matched every ticket);
 - the browser may not frame our pages, sniff a type or keep a copy of what we answered.
@@ -11,14 +13,21 @@ answers such as the live feed)."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotline.i18n import N_
+from hotline.i18n import N_, translations
 from hotline.web.errors import error_response
+from hotline.web.templating import page_locale
+from tickets import photos
 
 MAX_BODY_BYTES = 64 * 1024
 NUL_MESSAGE = N_("the request contains a NUL character, which no field may hold")
@@ -30,6 +39,26 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """Routes that take more than MAX_BODY_BYTES: their own limit, enforced the same way, and
+    what the refusal says."""
+
+    paths: re.Pattern[str]
+    max_bytes: int
+    message: str
+
+
+# A photo of the work, with what a form wraps around it: the API's, the ticket page's and
+# the technician's card's uploads.
+PHOTO_UPLOADS = BodyLimit(
+    re.compile(r"/api/tickets/[^/]+/photos|/tickets/[^/]+/photos|/my-work/orders/[0-9]+/photo"),
+    photos.MAX_PHOTO_BYTES + photos.UPLOAD_ENVELOPE_BYTES,
+    photos.PHOTO_TOO_LARGE,
+)
+LARGER_BODIES = (PHOTO_UPLOADS,)
 
 
 class BodyTooLarge(Exception):
@@ -46,26 +75,34 @@ class RequestGuard:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
+    def _limit(self, path: str) -> tuple[int, str]:
+        """The most this path's body may hold, and what a longer one is told."""
+        for larger in LARGER_BODIES:
+            if larger.paths.fullmatch(path):
+                return larger.max_bytes, larger.message
+        return self.max_body_bytes, TOO_LARGE_MESSAGE
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         send = _with_headers(scope, send)
         request = Request(scope)
+        limit, too_large = self._limit(scope["path"])
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _refuse(scope, send, 413, "too_large", TOO_LARGE_MESSAGE)
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(scope, send, 413, "too_large", too_large)
             return
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         if has_nul(raw_path) or has_nul(scope.get("query_string", b"")):
             await _refuse(scope, send, 422, "nul_character", NUL_MESSAGE)
             return
-        receive = self._limited(receive)
+        receive = _limited(receive, limit)
         if request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM_TYPE:
             try:
                 body = await _read_all(receive)
             except BodyTooLarge:
-                await _refuse(scope, send, 413, "too_large", TOO_LARGE_MESSAGE)
+                await _refuse(scope, send, 413, "too_large", too_large)
                 return
             if has_nul(body):
                 await _refuse(scope, send, 422, "nul_character", NUL_MESSAGE)
@@ -83,21 +120,22 @@ class RequestGuard:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(scope, send, 413, "too_large", TOO_LARGE_MESSAGE)
+            await _refuse(scope, send, 413, "too_large", too_large)
 
-    def _limited(self, receive: Receive) -> Receive:
-        received = 0
 
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge
-            return message
+def _limited(receive: Receive, limit: int) -> Receive:
+    received = 0
 
-        return limited
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge
+        return message
+
+    return limited
 
 
 async def _read_all(receive: Receive) -> bytes:
@@ -126,8 +164,41 @@ def _replay(body: bytes) -> Receive:
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
-    response = error_response(Request(scope), status, code, message)
+    request = Request(scope)
+    response: Response
+    if _wants_a_page(request):
+        response = _refusal_page(request, status, message)
+    else:
+        response = error_response(request, status, code, message)
     await response(scope, _no_receive, send)
+
+
+def _wants_a_page(request: Request) -> bool:
+    """A console form posted by the browser (it asks for HTML), not the API or a script."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        "/api/"
+    )
+
+
+def _refusal_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The reason in the reader's language and the way back to the page the form was on (the
+    guard answers before the session is read: no console page around it)."""
+    locale = page_locale(request)
+    _ = translations(locale).gettext
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc == request.headers.get("host", "") and referer.path.startswith("/")
+    back = referer.path if same_site and not referer.path.startswith("//") else "/"
+    lang = "zh-CN" if locale == "zh_CN" else "en"
+    page = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{status}</title><link rel="stylesheet" href="/static/console.css"></head>'
+        f'<body><main><section class="card"><p class="error" role="alert">'
+        f"{html.escape(_(message))}</p>"
+        f'<p><a href="{html.escape(back)}">{html.escape(_("Back"))}</a></p>'
+        "</section></main></body></html>"
+    )
+    return HTMLResponse(page, status_code=status)
 
 
 async def _no_receive() -> Message:

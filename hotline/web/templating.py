@@ -19,7 +19,7 @@ from hotline.services.actor import Actor
 from hotline.web.session import csrf_token
 from tickets.sla import ClockName
 from tickets.types import SUBTYPES, Priority, TicketType
-from tickets.workflow import Role, Status
+from tickets.workflow import CREW_ADMINS, Role, Status
 
 # The top-level templates/ folder, installed as this package (pyproject.toml's package-dir):
 # found through the import system, so a wheel or the image serves the copy installed with it.
@@ -85,6 +85,8 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("/sms", "SMS outbox", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
     ("/reports", "Reports", frozenset({Role.QUALITY, Role.SUPERVISOR, Role.ADMIN})),
     ("/admin/calendar", "Calendar", frozenset({Role.SUPERVISOR})),
+    # Admins find it among the admin pages.
+    ("/admin/crews", "Crews", CREW_ADMINS - {Role.ADMIN}),
     ("/admin", "Admin", frozenset({Role.ADMIN})),
 ]
 

@@ -313,3 +313,26 @@ async def test_concurrent_creates_get_distinct_numbers(api: Api) -> None:
     responses = await asyncio.gather(*(api.post("agent", "/api/tickets", REPAIR) for _ in range(8)))
     numbers = sorted(r.json()["number"] for r in responses)
     assert [n[-4:] for n in numbers] == [f"{i:04d}" for i in range(1, 9)]
+
+
+async def test_a_fix_through_the_api_says_what_was_done(api: Api) -> None:
+    """The rule of the technician's card (tickets/field_work.py), whoever fixes from where."""
+    number = await _create(api, REPAIR)
+    await _act(api, "disp", number, "assign", {"assignee": "tech"})
+    await _act(api, "tech", number, "start")
+    path = f"/api/tickets/{number}/actions/fix"
+    for user in ("tech", "disp", "sup"):
+        unsaid = await api.post(user, path, {"note": "  "})
+        assert unsaid.status_code == 422, unsaid.text
+        assert unsaid.json()["error"]["fields"] == {"note": "请填写处理内容"}
+    english = await api.client.post(
+        path, json={}, headers={**api.auth("tech"), "Accept-Language": "en"}
+    )
+    assert english.status_code == 422
+    assert english.json()["error"]["message"] == "say what was done"
+    assert english.json()["error"]["fields"] == {"note": "say what was done"}
+    ticket = await api.get("tech", f"/api/tickets/{number}")
+    assert ticket.json()["status"] == "in_progress"
+    assert _clock(ticket.json(), "fix")["state"] != "met"  # nothing recorded by the refusals
+    fixed = await _act(api, "tech", number, "fix", {"note": "更换调压器"})
+    assert _clock(fixed, "fix")["state"] == "met"

@@ -40,7 +40,7 @@ ACTIONS: dict[str, dict[str, object]] = {
         "agreed_via": "电话",
     },
     "arrive": {},
-    "fix": {},
+    "fix": {"note": "更换调压器"},
     "resolve": {},
     "feedback": {},
     "close": {},

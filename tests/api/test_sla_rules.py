@@ -278,7 +278,11 @@ async def test_back_dated_facts_are_judged_by_their_times_not_by_the_sweep(
                 api, "tech", number, "arrive", {"at": (received + timedelta(hours=1)).isoformat()}
             )
             ticket = await act(
-                api, "tech", number, "fix", {"at": (received + timedelta(hours=2)).isoformat()}
+                api,
+                "tech",
+                number,
+                "fix",
+                {"at": (received + timedelta(hours=2)).isoformat(), "note": "更换减压阀"},
             )
             if sweep_first:
                 topics = [(await events.next(timeout=1)).topic for _ in range(4)]

@@ -48,7 +48,7 @@ async def due_callback(
             ("disp", "assign", {"assignee": "tech"}),
             ("tech", "start", {}),
             ("tech", "arrive", {}),
-            ("tech", "fix", {}),
+            ("tech", "fix", {"note": "更换点火器"}),
             *((("disp", "resolve", {}),) if resolve else ()),
         ):
             response = await client.post(

@@ -24,6 +24,7 @@ OUTCOMES = {
     "qu": Refusal.NOT_QUALITY_WORK,
     "de": Refusal.OTHER_DEPARTMENT,
     "cf": Refusal.CONFIDENTIAL,
+    "nf": Refusal.NOT_FIELD_WORK,
 }
 
 # Relation to the ticket (always in department HOME):
@@ -34,82 +35,82 @@ OUTCOMES = {
 #   named         the complaint names the person
 #   others_order  the ticket is another technician's work order
 # Columns: the workflow's actions in order (assign … mark_special), then the uses (see the
-# complainant, the description, call, callback, book a visit, take it on). ok = allowed;
-# otherwise why not (OUTCOMES).
+# complainant, the description, call, callback, book a visit, take it on, attach a photo of the
+# work, see the photos). ok = allowed; otherwise why not (OUTCOMES).
 TABLE = """
-# type    role       relation     as st pa rs rp ex ar fx rv fb cl op sp se ds ca cb vi tk
-complaint admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint admin      named        re re re re re re re re re re re re re re re re re re re
-complaint admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint supervisor named        re re re re re re re re re re re re re re re re re re re
-complaint supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-complaint agent      none         ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
-complaint agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro cf ok cf ro ro ok
-complaint agent      other_dept   ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
-complaint agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-complaint agent      named        re re re re re re re re re re re re re re re re re re re
-complaint agent      others_order ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok
-complaint dispatcher none         ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
-complaint dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro cf ok cf ro ok ok
-complaint dispatcher other_dept   ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
-complaint dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-complaint dispatcher named        re re re re re re re re re re re re re re re re re re re
-complaint dispatcher others_order ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok
-complaint technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
-complaint technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
-complaint technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
-complaint technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok
-complaint technician named        re re re re re re re re re re re re re re re re re re re
-complaint technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok
-complaint quality    none         ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
-complaint quality    same_dept    ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
-complaint quality    other_dept   ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
-complaint quality    assignee     ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
-complaint quality    named        re re re re re re re re re re re re re re re re re re re
-complaint quality    others_order ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok
-repair    admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    admin      named        re re re re re re re re re re re re re re re re re re re
-repair    admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    supervisor named        re re re re re re re re re re re re re re re re re re re
-repair    supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
-repair    agent      none         ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-repair    agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-repair    agent      other_dept   ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-repair    agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-repair    agent      named        re re re re re re re re re re re re re re re re re re re
-repair    agent      others_order ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok
-repair    dispatcher none         ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-repair    dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-repair    dispatcher other_dept   ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-repair    dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-repair    dispatcher named        re re re re re re re re re re re re re re re re re re re
-repair    dispatcher others_order ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok
-repair    technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
-repair    technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
-repair    technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
-repair    technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok
-repair    technician named        re re re re re re re re re re re re re re re re re re re
-repair    technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok
-repair    quality    none         ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
-repair    quality    same_dept    ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
-repair    quality    other_dept   ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
-repair    quality    assignee     ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
-repair    quality    named        re re re re re re re re re re re re re re re re re re re
-repair    quality    others_order ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok
+# type    role       relation     as st pa rs rp ex ar fx rv fb cl op sp se ds ca cb vi tk ph vp
+complaint admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint admin      named        re re re re re re re re re re re re re re re re re re re re re
+complaint admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint supervisor named        re re re re re re re re re re re re re re re re re re re re re
+complaint supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok nf ok
+complaint agent      none         ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok ro ok
+complaint agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro cf ok cf ro ro ok ro ok
+complaint agent      other_dept   ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok ro ok
+complaint agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+complaint agent      named        re re re re re re re re re re re re re re re re re re re re re
+complaint agent      others_order ok de de de de ro ro ro de de de de ro cf ok cf ro ro ok ro ok
+complaint dispatcher none         ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok nf ok
+complaint dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro cf ok cf ro ok ok nf ok
+complaint dispatcher other_dept   ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok nf ok
+complaint dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok nf ok
+complaint dispatcher named        re re re re re re re re re re re re re re re re re re re re re
+complaint dispatcher others_order ok de de de ro ro de de de ro ro ro ro cf ok cf ro ok ok nf ok
+complaint technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok ow ok
+complaint technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok ow ok
+complaint technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok ow ok
+complaint technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok nf ok
+complaint technician named        re re re re re re re re re re re re re re re re re re re re re
+complaint technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro cf ok ro ro ro ok ow ok
+complaint quality    none         ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok ro ok
+complaint quality    same_dept    ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok ro ok
+complaint quality    other_dept   ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok ro ok
+complaint quality    assignee     ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok ro ok
+complaint quality    named        re re re re re re re re re re re re re re re re re re re re re
+complaint quality    others_order ro ok ok ok ok ok ro ro ok ok ok ok ro ok ok ok ok ro ok ro ok
+repair    admin      none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    admin      named        re re re re re re re re re re re re re re re re re re re re re
+repair    admin      others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor none         ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor same_dept    ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor other_dept   ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor assignee     ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    supervisor named        re re re re re re re re re re re re re re re re re re re re re
+repair    supervisor others_order ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok
+repair    agent      none         ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+repair    agent      same_dept    ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+repair    agent      other_dept   ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+repair    agent      assignee     ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+repair    agent      named        re re re re re re re re re re re re re re re re re re re re re
+repair    agent      others_order ok ok ok ok ok ro ro ro ok ok ok ok ro ok ok ok ro ro ok ro ok
+repair    dispatcher none         ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok ok ok
+repair    dispatcher same_dept    ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok ok ok
+repair    dispatcher other_dept   ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok ok ok
+repair    dispatcher assignee     ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok ok ok
+repair    dispatcher named        re re re re re re re re re re re re re re re re re re re re re
+repair    dispatcher others_order ok ok ok ok ro ro ok ok ok ro ro ro ro ok ok ok ro ok ok ok ok
+repair    technician none         ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok ow ok
+repair    technician same_dept    ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok ow ok
+repair    technician other_dept   ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok ow ok
+repair    technician assignee     ro ok ok ok ro ro ok ok ok ro ro ro ro ok ok ro ro ro ok ok ok
+repair    technician named        re re re re re re re re re re re re re re re re re re re re re
+repair    technician others_order ro ow ow ow ro ro ow ow ow ro ro ro ro ok ok ro ro ro ok ow ok
+repair    quality    none         ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok ro ok
+repair    quality    same_dept    ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok ro ok
+repair    quality    other_dept   ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok ro ok
+repair    quality    assignee     ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok ro ok
+repair    quality    named        re re re re re re re re re re re re re re re re re re re re re
+repair    quality    others_order ro qu qu qu qu qu ro ro qu ok ok qu ro ok ok ok ok ro ok ro ok
 """
 
 
@@ -217,3 +218,21 @@ def test_a_technician_acts_only_on_his_own_work_orders(
     ticket = TicketFacts(ticket_type, department, assignee, None)
     if isinstance(deed, Action) and decide(Staff(ME, Role.TECHNICIAN, department), ticket, deed):
         assert assignee == ME
+
+
+@given(
+    role=st.sampled_from(Role),
+    ticket_type=st.sampled_from(TicketType),
+    assignee=st.none() | names,
+)
+def test_photos_of_the_work_go_with_field_work_only(
+    role: Role, ticket_type: TicketType, assignee: str | None
+) -> None:
+    """A consultation or a complaint takes no photo of the work, whoever asks; a technician
+    attaches to his own work orders only; whoever attaches may see them."""
+    staff, ticket = Staff(ME, role), TicketFacts(ticket_type, None, assignee, None)
+    attach = decide(staff, ticket, Use.ATTACH_PHOTO)
+    if attach:
+        assert ticket_type in {TicketType.REPAIR, TicketType.OUTAGE}
+        assert role is not Role.TECHNICIAN or assignee == ME
+        assert decide(staff, ticket, Use.SEE_PHOTOS)

@@ -74,3 +74,14 @@ async def sign_in_page(page: Page, server: LiveServer, user: str, target: str) -
     await page.fill('input[name="username"]', user)
     await page.fill('input[name="password"]', STAFF_PASSWORD)
     await page.click('form[action="/login"] button[type="submit"]')
+
+
+async def fits_the_phone(page: Page) -> None:
+    """Nothing to scroll sideways: neither the page nor any card on it (a card would scroll
+    inside itself and hide what is cut off)."""
+    widths = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert widths[0] <= widths[1], widths
+    overflowing = await page.evaluate(
+        "[...document.querySelectorAll('.card')].filter(c => c.scrollWidth > c.clientWidth).length"
+    )
+    assert overflowing == 0

@@ -177,8 +177,9 @@ async def test_the_report_page_divides_by_every_deadline_that_fell_due(
     for _ in range(2):
         created = await browser.post("/api/tickets", json=body, headers=headers)
         numbers.append(created.json()["number"])
-    for action in ("start", "fix"):
-        await browser.post(f"/api/tickets/{numbers[0]}/actions/{action}", json={}, headers=headers)
+    for action, said in (("start", {}), ("fix", {"note": "更换管段"})):
+        path = f"/api/tickets/{numbers[0]}/actions/{action}"
+        await browser.post(path, json=said, headers=headers)
     clock.advance(hours=25)  # the other's fix deadline passes: breached, still open
     await context_of(browser).scheduler.sweep_once()
     period = {"from": "2026-11-01", "to": clock.now.date().isoformat()}

@@ -27,7 +27,7 @@ async def fixed_repair(browser: httpx.AsyncClient, clock: FakeClock) -> str:
         ("assign", {"assignee": "tech"}),
         ("start", {}),
         ("arrive", {}),
-        ("fix", {}),
+        ("fix", {"note": "更换点火器"}),
     ):
         done = await browser.post(
             f"/api/tickets/{number}/actions/{action}", json=body, headers=headers

@@ -60,8 +60,9 @@ class Staff:
 
     async def fix(self, number: str) -> None:
         await self.act("disp", number, "assign", assignee="tech")
-        for action in ("start", "arrive", "fix"):
+        for action in ("start", "arrive"):
             await self.act("tech", number, action)
+        await self.act("tech", number, "fix", note="更换减压阀")
 
 
 async def customer_of(server: LiveServer) -> int:

@@ -86,3 +86,10 @@ def test_an_event_recorded_after_the_fact_and_an_unknown_field() -> None:
         None, {"event_at": "2026-11-20T01:30:00+00:00", "weather": "rain"}, SHANGHAI, chinese, {}
     )
     assert said == ["发生于 11-20 09:30", "weather: rain"]
+
+
+def test_a_photo_added_says_which_and_how_large() -> None:
+    after = {"photo": 7, "media_type": "image/jpeg", "bytes": 2_400_000}
+    words = {"photo %(id)s, %(kib)s KiB": "照片 %(id)s，%(kib)s KiB"}
+    said = describe_change(None, after, SHANGHAI, lambda text: words.get(text, text), {})
+    assert said == ["照片 7，2344 KiB"]

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 from conftest import FakeClock, LiveServer
-from playwright.async_api import Page, expect
-from web.console import ARTIFACTS, chromium, needs_chromium
+from playwright.async_api import expect
+from web.console import ARTIFACTS, chromium, fits_the_phone, needs_chromium
 from web.console import sign_in_page as sign_in
 
 pytestmark = needs_chromium
@@ -46,17 +46,6 @@ async def assigned_repair(server: LiveServer) -> str:
         )
         assert assigned.status_code == 200, assigned.text
     return number
-
-
-async def fits_the_phone(page: Page) -> None:
-    """Nothing to scroll sideways: neither the page nor any card on it (a card would scroll
-    inside itself and hide what is cut off)."""
-    widths = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
-    assert widths[0] <= widths[1], widths
-    overflowing = await page.evaluate(
-        "[...document.querySelectorAll('.card')].filter(c => c.scrollWidth > c.clientWidth).length"
-    )
-    assert overflowing == 0
 
 
 async def test_the_technician_fixes_says_what_was_done_and_sees_what_comes_next(
@@ -106,6 +95,8 @@ async def test_the_technician_fixes_says_what_was_done_and_sees_what_comes_next(
         await page.wait_for_selector(".timeline li")
         await expect(page.locator("a.navigate")).to_be_visible()
         await expect(page.locator(".timeline")).to_contain_text("撤销修复")
+        # The ticket page says what comes next too.
+        await expect(page.locator(".next-step")).to_contain_text("质检人员将回访客户")
         await fits_the_phone(page)
         shot = ARTIFACTS / "technician-ticket-phone-zh.png"
         await page.screenshot(path=str(shot), full_page=True)

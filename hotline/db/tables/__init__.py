@@ -9,6 +9,7 @@ from hotline.db.tables.dispatch import Crew, CrewMember, Visit
 from hotline.db.tables.incidents import Incident, IncidentLink, IncidentSuggestion
 from hotline.db.tables.ivr import IvrSession
 from hotline.db.tables.notes import TicketNote
+from hotline.db.tables.photos import TicketPhoto
 from hotline.db.tables.relay import RelayedEvent
 from hotline.db.tables.relighting import RelightVisit
 from hotline.db.tables.ringbacks import RingbackPolicyRow, RingbackRow, RingbackScan
@@ -52,6 +53,7 @@ __all__ = [
     "SmsMessage",
     "Ticket",
     "TicketNote",
+    "TicketPhoto",
     "TicketSequence",
     "User",
     "Visit",

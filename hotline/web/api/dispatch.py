@@ -21,7 +21,7 @@ from hotline.web.api.registry import ApiRoute, parse_body, path_id
 from hotline.web.api.render import clock_json, iso, visit_json
 from hotline.web.api.schemas import CrewIn, VisitChangeIn, VisitDoneIn, VisitIn
 from hotline.web.context import context_of
-from tickets.workflow import DISPATCHERS, FIELD_STAFF, MANAGERS, TECHNICIANS
+from tickets.workflow import CREW_ADMINS, DISPATCHERS, FIELD_STAFF, TECHNICIANS
 
 
 def _order(view: TicketView, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -204,7 +204,7 @@ ROUTES = [
         "/api/crews",
         create_crew,
         "Add a crew: areas, shift, technicians",
-        MANAGERS,
+        CREW_ADMINS,
         body=CrewIn,
         responses={201: "the crew", 409: "code or member taken", 422: "bad fields"},
         tag="dispatch",

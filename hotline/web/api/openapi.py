@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from hotline.web.api.registry import MAX_ID, ApiRoute
-from hotline.web.api.responses import SHAPES, success_content
+from hotline.web.api.responses import SHAPES, request_content, success_content
 from tickets.callbacks import TaskStatus
 from tickets.types import TicketType
 from tickets.workflow import Action, Status
@@ -110,6 +110,8 @@ def _responses(route: ApiRoute, parameters: list[dict[str, Any]]) -> dict[str, A
     refusals: list[int] = []
     if route.body is not None:
         refusals += [400, 413, 422]
+    if request_content(route.method, route.path) is not None:
+        refusals += [413, 422]
     if parameters:
         refusals.append(422)
     if "{" in route.path:
@@ -175,6 +177,9 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                     }
                 },
             }
+        media = request_content(route.method, route.path)
+        if media is not None:
+            operation["requestBody"] = {"required": True, "content": media}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

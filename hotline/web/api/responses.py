@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tickets.photos import PhotoType
+
 Schema = dict[str, Any]
 
 
@@ -108,6 +110,18 @@ def items_of(item: Schema) -> Schema:
     return _object({"items": {"type": "array", "items": item}})
 
 
+BINARY: Schema = {"type": "string", "format": "binary"}
+PHOTO = _object(
+    {
+        "id": INTEGER,
+        "url": STRING,
+        "media_type": {"enum": [kind.value for kind in PhotoType]},
+        "bytes": INTEGER,
+        "added_at": TIME,
+        "added_by": STRING,
+    }
+)
+
 # The named shapes, in components/schemas.
 SHAPES: dict[str, Schema] = {"Ticket": TICKET, "Clock": CLOCK, "Call": CALL, "Customer": CUSTOMER}
 
@@ -117,6 +131,8 @@ RETURNS: dict[tuple[str, str], Schema] = {
     ("POST", "/api/tickets"): _ref("Ticket"),
     ("GET", "/api/tickets/{number}"): _ref("Ticket"),
     ("POST", "/api/tickets/{number}/actions/{action}"): _ref("Ticket"),
+    ("POST", "/api/tickets/{number}/photos"): PHOTO,
+    ("GET", "/api/tickets/{number}/photos"): items_of(PHOTO),
     ("GET", "/api/calls"): page_of(_ref("Call")),
     ("GET", "/api/calls/{linkedid}"): _ref("Call"),
     ("GET", "/api/customers"): page_of(_ref("Customer")),
@@ -127,8 +143,15 @@ RETURNS: dict[tuple[str, str], Schema] = {
     ("GET", "/api/escalations"): items_of(OBJECT),
 }
 
+
+# Routes whose body is not a JSON object: media type → schema. A photo is its own body.
+REQUEST_MEDIA: dict[tuple[str, str], dict[str, Schema]] = {
+    ("POST", "/api/tickets/{number}/photos"): {kind.value: BINARY for kind in PhotoType},
+}
+
 # Routes that answer something else than JSON: media type → schema.
 MEDIA: dict[tuple[str, str], dict[str, Schema]] = {
+    ("GET", "/api/tickets/{number}/photos/{photo_id}"): {kind.value: BINARY for kind in PhotoType},
     # Each event as schemathesis and browsers read it: its name, its id and its JSON data.
     ("GET", "/api/events"): {
         "text/event-stream": {
@@ -145,6 +168,14 @@ MEDIA: dict[tuple[str, str], dict[str, Schema]] = {
         },
     },
 }
+
+
+def request_content(method: str, path: str) -> dict[str, Any] | None:
+    """The body of a route that takes something else than a JSON object, or None."""
+    media = REQUEST_MEDIA.get((method, path))
+    if media is None:
+        return None
+    return {kind: {"schema": schema} for kind, schema in media.items()}
 
 
 def success_content(method: str, path: str) -> dict[str, Any]:

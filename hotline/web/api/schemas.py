@@ -213,10 +213,12 @@ class KpiQuery(BaseModel):
 class CrewIn(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")
     name: str = Field(min_length=1, max_length=100)
-    areas: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=50)
+    areas: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=50
+    )
     members: list[Annotated[str, Field(max_length=64)]] = Field(default=[], max_length=50)
     shift_start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    shift_end: str = Field(default="20:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    shift_end: str = Field(default="20:00", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
 class VisitIn(Strict):

@@ -27,6 +27,7 @@ from hotline.web.context import context_of
 from hotline.web.pages.form_pages import Outcome, form_page, show_form_page
 from hotline.web.pages.forms import optional, text
 from hotline.web.pages.guard import page
+from hotline.web.pages.undo import offer_undo, pending_undo, take_undo
 from hotline.web.session import signed_in
 from hotline.web.templating import current_gettext
 from tickets.regulations import KPI_RULE_TARGETS, rule_amount
@@ -38,6 +39,7 @@ SECTIONS = [
     ("/admin/users", "Users"),
     ("/admin/departments", "Departments"),
     ("/admin/routing", "Routing rules"),
+    ("/admin/crews", "Crews"),
     ("/admin/sla", "SLA targets"),
     ("/admin/callbacks", "Callback policy"),
     ("/admin/ringbacks", "Ring-back policy"),
@@ -95,14 +97,13 @@ async def show_routing(request: Request, actor: Actor, outcome: Outcome | None) 
         "department_choices": [(d.code, d.name) for d in found],
         "types": [t.value for t in TicketType],
         "subtypes": sorted({s for subtypes in SUBTYPES.values() for s in subtypes}),
-        # The rule just deleted, offered back once (the notice's "Undo").
-        "undo": request.session.pop(UNDO_RULE, None) if outcome is None else None,
+        # The rule just deleted, offered back for a few minutes (pages/undo.py).
+        "undo": pending_undo(request, UNDO_RULE, context_of(request).clock()),
     }
     return _shown(request, actor, "admin_routing.html", values, outcome)
 
 
-# Where the rule just deleted waits in the admin's session for an undo.
-UNDO_RULE = "undo_routing_rule"
+UNDO_RULE = "routing_rule"
 
 
 def _rule_form(form: FormData) -> routing_rules.RuleForm:
@@ -120,9 +121,9 @@ async def change_rule(request: Request, actor: Actor, form: FormData, row: int |
     if operation == "add":
         await rules.add_routing_rule(context, actor, _rule_form(form))
     elif operation == "restore":
-        raw = text(form, "position", 6)
-        position = int(raw) if raw.isdigit() else None
-        await rules.add_routing_rule(context, actor, _rule_form(form), position or None)
+        deleted = take_undo(request, UNDO_RULE, context.clock())
+        position = int(deleted.pop("position"))
+        await rules.add_routing_rule(context, actor, routing_rules.RuleForm(**deleted), position)
         return current_gettext()("The rule is back in its place.")
     elif row is None:
         raise NotFound("no such routing rule")
@@ -132,7 +133,8 @@ async def change_rule(request: Request, actor: Actor, form: FormData, row: int |
         await rules.move_routing_rule(context, actor, row, operation)
     elif operation == "delete":
         removed = await rules.delete_routing_rule(context, actor, row)
-        request.session[UNDO_RULE] = {**asdict(removed.form), "position": removed.position}
+        deleted = {**asdict(removed.form), "position": removed.position}
+        offer_undo(request, UNDO_RULE, deleted, context.clock())
         return current_gettext()("The rule is deleted.")
     else:
         raise NotFound("no such change")

@@ -26,7 +26,7 @@ from tickets.workflow import Role
 Outcome = tuple[int, dict[str, str], dict[str, Any], str | None]
 
 
-def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
+def problem_of(error: ServiceError) -> tuple[int, dict[str, str]]:
     _ = current_gettext()
     fields = {name: _(message) for name, message in error.fields.items()}
     if isinstance(error, routing_rules.RuleShadowed):
@@ -38,7 +38,7 @@ def _problem(error: ServiceError) -> tuple[int, dict[str, str]]:
     return status_of(error), fields
 
 
-def _forbidden(request: Request, actor: Actor) -> Response:
+def stale_form(request: Request, actor: Actor) -> Response:
     _ = current_gettext()
     return render(
         request,
@@ -66,14 +66,18 @@ def changes(
     async def handler(request: Request, actor: Actor) -> Response:
         form = await checked_form(request)
         if form is None:
-            return _forbidden(request, actor)
+            return stale_form(request, actor)
         row = _row_id(request)
         try:
             notice = await change(request, actor, form, row)
         except ServiceError as error:
-            status, fields = _problem(error)
+            status, fields = problem_of(error)
             on = request.path_params.get("row")
-            return await show(request, actor, (status, fields, dict(form), on))
+            typed = {name: value for name, value in form.items() if isinstance(value, str)}
+            return await show(request, actor, (status, fields, typed, on))
+        finally:
+            # The files a form carried (a photo) are spooled to disk until closed.
+            await form.close()
         return done(request, back(form) if callable(back) else back, notice)
 
     return handler

@@ -16,6 +16,8 @@ async def checked_form(request: Request) -> FormData | None:
     """The posted form, or None when its CSRF token is missing or not this session's."""
     form = await request.form()
     if not await session.csrf_ok(request, str(form.get(session.CSRF_FIELD) or "")):
+        # A file it carried (a photo) is spooled to disk: let it go now.
+        await form.close()
         return None
     return form
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hotline.services.actor import Actor
 from hotline.web.session import signed_in
-from hotline.web.templating import render
+from hotline.web.templating import activate, render
 from tickets.workflow import Role
 
 PageHandler = Callable[[Request, Actor], Awaitable[Response]]
@@ -19,6 +19,8 @@ PageHandler = Callable[[Request, Actor], Awaitable[Response]]
 
 def page(roles: Collection[Role], handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        # The notices and reasons a handler words before it renders: in the reader's language.
+        activate(request)
         found = await signed_in(request)
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         if found is None:

@@ -65,6 +65,12 @@ def describe_change(
             said.append(f"{_('Appointment')}: {_moment(value, tz)}–{end}")
         elif key == "event_at":
             said.append(_("happened at %(moment)s") % {"moment": _moment(value, tz)})
+        elif key == "photo":
+            # A photo of the work added: which, and how large (its type is in the photo).
+            kib = max(1, round((after.get("bytes") or 0) / 1024))
+            said.append(_("photo %(id)s, %(kib)s KiB") % {"id": value, "kib": kib})
+        elif key in ("bytes", "media_type"):
+            continue
         elif key != "appointment_end":
             said.append(f"{key}: {value}")
     return said

@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hotline.application import photos as photo_cases
 from hotline.db.tables import Department, User
 from hotline.services import calls as call_service
+from hotline.services import photos as photo_service
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound, ServiceError
@@ -21,13 +23,17 @@ from hotline.services.tickets import TicketView
 from hotline.web.api.render import HIDDEN, iso, ticket_detail_json
 from hotline.web.context import context_of
 from hotline.web.errors import status_of
+from hotline.web.pages.form_pages import problem_of, stale_form
+from hotline.web.pages.forms import checked_form, done, take_notice
 from hotline.web.pages.guard import page
 from hotline.web.pages.history import describe_change
+from hotline.web.pages.photos import photo_limits, photo_view, uploaded
 from hotline.web.templating import current_gettext, render
+from tickets import field_work
 from tickets.access import Use
 from tickets.sla import Clock, ClockState
 from tickets.types import TicketType
-from tickets.workflow import Action, Role, Status
+from tickets.workflow import FIELD_STAFF, Action, Role, Status
 
 DUE_SOON = timedelta(hours=2)
 # What a 1080p screen shows without scrolling; the API pages by 50.
@@ -168,6 +174,13 @@ ACTION_FIELDS: dict[Action, list[str]] = {
 
 
 async def ticket_page(request: Request, actor: Actor) -> Response:
+    return await show_ticket(request, actor)
+
+
+async def show_ticket(
+    request: Request, actor: Actor, refusal: tuple[int, dict[str, str]] | None = None
+) -> Response:
+    """The ticket; again after a refused photo (`refusal`: the status and the reasons)."""
     context = context_of(request)
     rulebook = await context.rulebooks.get()
     now = context.clock()
@@ -178,6 +191,11 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             view = await service.get_ticket(session, number)
             calls = await call_service.calls_of_ticket(
                 session, view.ticket.id, view.ticket.call_linkedid
+            )
+            photos = (
+                await photo_service.photos_of(session, actor, number)
+                if view.allows(actor, Use.SEE_PHOTOS)
+                else []
             )
     except NotFound as error:
         return render(request, "not_found.html", actor=actor, status=status_of(error))
@@ -234,13 +252,46 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             "actions": [
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],
+            # The browser asks before the server refuses (tickets/field_work.py's one rule).
+            "needs_report": [action.value for action in field_work.NEEDS_REPORT],
+            # Fixed and not yet resolved: what comes next, as the technician's card says it.
+            "after_fix": field_work.AFTER_FIX
+            if view.ticket.status not in (Status.RESOLVED, Status.CLOSED)
+            and field_work.fixed_at(
+                TicketType(view.ticket.type), {clock.name: clock for clock in view.clocks}
+            )
+            else None,
             "can_call": bool(
                 actor.interface and ticket["caller_phone"] and view.allows(actor, Use.CALL)
             ),
+            "photos": [photo_view(photo, tz) for photo in photos],
+            "may_attach": view.allows(actor, Use.ATTACH_PHOTO),
+            "photo_limits": photo_limits(),
+            "notice": take_notice(request) if refusal is None else None,
+            "errors": refusal[1] if refusal else {},
             "server_now": now.isoformat(),
         },
         actor=actor,
+        status=refusal[0] if refusal else 200,
     )
 
 
-ROUTES.append(Route("/tickets/{number}", page(frozenset(Role), ticket_page), methods=["GET"]))
+async def attach_photo(request: Request, actor: Actor) -> Response:
+    """A photo of the work from the ticket page's form (CSRF like every console form)."""
+    form = await checked_form(request)
+    if form is None:
+        return stale_form(request, actor)
+    number = request.path_params["number"]
+    try:
+        await photo_cases.attach_photo(context_of(request), actor, number, await uploaded(form))
+    except ServiceError as error:
+        return await show_ticket(request, actor, problem_of(error))
+    finally:
+        await form.close()
+    return done(request, f"/tickets/{number}", current_gettext()("Photo attached."))
+
+
+ROUTES += [
+    Route("/tickets/{number}", page(frozenset(Role), ticket_page), methods=["GET"]),
+    Route("/tickets/{number}/photos", page(FIELD_STAFF, attach_photo), methods=["POST"]),
+]

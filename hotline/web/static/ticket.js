@@ -18,10 +18,25 @@
     return { response, answer };
   }
 
-  function fail(answer) {
+  // The reason for each field next to it, in the reader's language (the API answers in it);
+  // a reason for a field the form does not show goes with the message on top.
+  function fail(answer, form) {
     const problem = answer.error || {};
-    const fields = Object.entries(problem.fields || {}).map(([k, v]) => `${k}: ${v}`);
-    error.textContent = [problem.message || texts.failed, ...fields].join(" — ");
+    const elsewhere = [];
+    for (const old of document.querySelectorAll(".action .field-error")) old.remove();
+    for (const [name, reason] of Object.entries(problem.fields || {})) {
+      const field = form && form.elements[name];
+      if (field && field.closest) {
+        const said = document.createElement("span");
+        said.className = "field-error";
+        said.setAttribute("role", "alert");
+        said.textContent = reason;
+        field.closest("label").append(said);
+      } else {
+        elsewhere.push(`${name}: ${reason}`);
+      }
+    }
+    error.textContent = [problem.message || texts.failed, ...elsewhere].join(" — ");
     error.hidden = false;
   }
 
@@ -36,7 +51,7 @@
       const path = `/api/tickets/${encodeURIComponent(number)}/actions/${form.dataset.action}`;
       const { response, answer } = await post(path, body);
       if (response.ok) location.reload();
-      else fail(answer);
+      else fail(answer, form);
     });
   }
 
