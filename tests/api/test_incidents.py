@@ -217,8 +217,11 @@ async def test_an_outage_ticket_joined_to_a_planned_outage_runs_on_its_clocks(
     clock.advance(days=1)
     later = (await api.get("agent", f"/api/tickets/{number}")).json()["clocks"]
     states = {c["name"]: c["state"] for c in later}
-    # (Nobody took the ticket up in a day: that clock is the ticket's own.)
-    assert (states["handle"], states["restore"]) == ("running", "running")
+    # Nine days before the outage starts, its clocks wait: neither running nor late.
+    assert (states["handle"], states["restore"]) == ("scheduled", "scheduled")
+    clock.advance(days=9, hours=1)
+    later = (await api.get("agent", f"/api/tickets/{number}")).json()["clocks"]
+    assert {c["name"]: c["state"] for c in later}["restore"] == "running"
 
 
 async def test_announcing_and_moving_publish_events_after_the_commit(

@@ -53,7 +53,11 @@ def clock_cells(clocks: list[Clock], now: datetime, tz: ZoneInfo) -> list[dict[s
                 "state": state.value,
                 "due": clock.due_at_as_of(now).astimezone(tz).isoformat(),
                 "warn": clock.warn_at.astimezone(tz).isoformat(),
-                "running": clock.stopped_at is None and clock.paused_at is None,
+                "running": state is ClockState.RUNNING,
+                # Not started yet: the countdown says when it starts, not how much is left.
+                "starts": clock.started_at.astimezone(tz).isoformat()
+                if state is ClockState.SCHEDULED
+                else None,
                 "late": state is ClockState.BREACHED,
                 # Its target gives more time than the rules (a second admin confirmed it).
                 "looser": clock.looser_than_rules,
