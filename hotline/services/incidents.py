@@ -16,6 +16,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import (
+    CallbackTask,
     Customer,
     CustomerAddress,
     CustomerPhone,
@@ -33,6 +34,7 @@ from hotline.services.clock_rows import clock_from_row, write_clock
 from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.sms_outbox import Recipient
 from tickets import incidents as rules
+from tickets.callbacks import REACHED
 from tickets.incidents import Cause, Kind, Move, Plan, Status
 from tickets.sms_sending import receives_sms
 from tickets.types import TicketType
@@ -433,6 +435,9 @@ class Links:
     # Callers who heard the notice in the voice menu, and those let go without an agent.
     heard_notice: int
     deflected: int
+    # The callers' follow-up callbacks (made once the outage is relit), and those reached.
+    follow_ups: int = 0
+    follow_ups_reached: int = 0
 
 
 async def links(session: AsyncSession, incident_id: int) -> Links:
@@ -449,11 +454,21 @@ async def links(session: AsyncSession, incident_id: int) -> Links:
         for t in (await session.exec(select(Ticket).where(col(Ticket.id).in_(ticket_ids)))).all()
     }
     heard, deflected = await ivr_counts(session, incident_id)
+    reached = case((col(CallbackTask.status).in_([s.value for s in REACHED]), 1), else_=0)
+    follow_ups, got_through = (
+        await session.exec(
+            select(func.count(), func.coalesce(func.sum(reached), 0)).where(
+                col(CallbackTask.incident_id) == incident_id
+            )
+        )
+    ).one()
     return Links(
         [row for row in rows if row.call_linkedid is not None],
         [(row, tickets[row.ticket_id]) for row in rows if row.ticket_id in tickets],
         heard,
         deflected,
+        int(follow_ups),
+        int(got_through),
     )
 
 

@@ -195,6 +195,7 @@ async def detail(request: Request, _actor: Actor | None) -> Response:
                 for link, ticket in linked.tickets
             ],
             "ivr": {"heard_notice": linked.heard_notice, "deflected": linked.deflected},
+            "follow_ups": {"callbacks": linked.follow_ups, "reached": linked.follow_ups_reached},
         }
     )
 

@@ -163,6 +163,7 @@ async def show_detail(request: Request, actor: Actor, outcome: Outcome | None) -
             "tickets": [(ticket.number, ticket.status) for _link, ticket in linked.tickets],
             "heard_notice": linked.heard_notice,
             "deflected": linked.deflected,
+            "follow_ups": (linked.follow_ups, linked.follow_ups_reached),
             "relight_counts": worklist[0],
             "relight_visits": [relighting.visit_json(row, tz) for row in worklist[1]],
             "may_manage": actor.role in INCIDENT_MANAGERS,
