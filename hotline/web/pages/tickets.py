@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from hotline.db.tables import Department, User
 from hotline.services import calls as call_service
+from hotline.services import incidents as incident_service
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound, ServiceError
@@ -183,6 +184,7 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             calls = await call_service.calls_of_ticket(
                 session, view.ticket.id, view.ticket.call_linkedid
             )
+            outages = await incident_service.ticket_outages(session, view.ticket, now)
     except NotFound as error:
         return render(request, "not_found.html", actor=actor, status=status_of(error))
     ticket = ticket_detail_json(view, actor, now, tz)
@@ -235,6 +237,7 @@ async def ticket_page(request: Request, actor: Actor) -> Response:
             "ticket": ticket,
             "clocks": clock_cells(view.clocks, now, tz),
             "timeline": timeline,
+            "outages": [incident_service.ticket_outage_json(found) for found in outages],
             "actions": [
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],
