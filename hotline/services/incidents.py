@@ -38,7 +38,7 @@ from tickets.callbacks import REACHED
 from tickets.incidents import Cause, Kind, Move, Plan, Status
 from tickets.sms_sending import receives_sms
 from tickets.types import TicketType
-from tickets.workflow import Status as TicketStatus
+from tickets.workflow import OPEN_STATUSES
 
 ENTITY = "incident"
 # The reports that may mean gas is off in an area.
@@ -506,7 +506,7 @@ async def flagged_tickets(
             .where(
                 or_(*place),
                 col(Ticket.received_at) >= incident.announced_at,
-                col(Ticket.status).not_in([TicketStatus.CLOSED.value]),
+                col(Ticket.status).in_([status.value for status in OPEN_STATUSES]),
                 col(Ticket.id).not_in(joined),
                 col(Ticket.type).in_(
                     [TicketType.REPAIR.value, TicketType.COMPLAINT.value, TicketType.OUTAGE.value]
