@@ -100,6 +100,11 @@ class TicketFacts:
     named_staff: frozenset[str] = frozenset()
 
 
+# A caller who joined an outage only by their call has no ticket: their follow-up callback is
+# decided as an outage ticket's would be — no department, nobody holding it, nobody named.
+OUTAGE_CALLER = TicketFacts(type=TicketType.OUTAGE, department=None, assignee=None, created_by=None)
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool

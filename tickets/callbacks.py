@@ -2,8 +2,9 @@
 attempts are retried, and when it ends.
 
 Every resolved complaint, every fixed repair and every completed visit gets a callback; a
-sample of consultations too. The first attempt waits a little (the customer should have had
-time to see the result) and never falls in the quiet hours; a customer not reached is tried
+sample of consultations too; and every caller of an outage once it is relit. The first attempt
+waits a little (the customer should have had time to see the result) and never falls in the
+quiet hours; a customer not reached is tried
 again on another half-day — morning and afternoon are different lives — up to the last
 attempt, after which the task ends unreachable and counts against the callback rate.
 """
@@ -29,6 +30,7 @@ class CallbackKind(StrEnum):
     REPAIR = "repair"  # the repair was fixed (the call also confirms the fix)
     VISIT = "visit"  # a door-to-door visit was completed
     CONSULTATION = "consultation"  # a sampled consultation
+    OUTAGE = "outage"  # an outage's caller, once it is relit (tickets/incident_followups.py)
 
 
 class Outcome(StrEnum):
@@ -103,6 +105,7 @@ class CallbackPolicy:
             CallbackKind.REPAIR: timedelta(hours=2),
             CallbackKind.VISIT: timedelta(hours=2),
             CallbackKind.CONSULTATION: timedelta(hours=1),
+            CallbackKind.OUTAGE: timedelta(hours=2),
         }
     )
     due_within: timedelta = timedelta(days=3)

@@ -17,10 +17,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tickets import sla
+from tickets.types import GAS_SMELL, TicketType
 from tickets.wording import N_
 
 NOTICE_AHEAD = timedelta(hours=48)
 HANDLE_WITHIN = timedelta(hours=6)
+# The outage ticket's subtype for planned work.
+PLANNED_OUTAGE = "planned"
 RESTORE_WITHIN = timedelta(hours=24)
 
 
@@ -268,6 +271,59 @@ def affects(
     account is named."""
     named = {a.strip() for a in areas if a.strip()}
     return account in set(accounts) or any(area in named for area in customer_areas)
+
+
+# ---------------------------------------------------------------- new tickets in an outage's area
+class Joining(StrEnum):
+    """What a ticket filed in an outage's area (or on an account it names) has to do with it."""
+
+    # Joined to the outage automatically: it is the no-gas report the outage answers.
+    JOIN = "join"
+    # Left as it is, marked "in an outage area" for the dispatcher to decide.
+    FLAG = "flag"
+    NONE = "none"
+
+
+def gas_off_now(plan: Plan, status: Status, now: datetime) -> bool:
+    """Whether the outage has the gas off for its customers at `now`: started, or announced
+    and past its start (an unplanned one is off from its report), or restored but not yet
+    relit — the meters stay shut until each relighting visit."""
+    if status in (Status.UNDER_WAY, Status.RESTORED):
+        return True
+    return status is Status.ANNOUNCED and clock_start(plan) <= now
+
+
+def joining(
+    ticket_type: TicketType, subtype: str | None, plan: Plan, status: Status, now: datetime
+) -> Joining:
+    """What a dispatcher expects of a ticket filed in the outage's area:
+
+    * an outage ticket (no gas) joins the outage when the outage explains it: the gas is off
+      now, or the ticket is the planned outage entered as a ticket (its clocks then run from
+      the planned start). An unplanned no-gas report while a planned outage has not started
+      yet is something else: flagged;
+    * a gas smell is never absorbed — it is an emergency with its own crew whatever else is
+      going on, and a smell around an outage (air in the pipes, a burner left open when the
+      gas came back) is exactly when it matters: flagged only;
+    * other repairs (a network fault, an appliance that will not light) may be the outage or a
+      fault of their own, which only the dispatcher can tell: flagged;
+    * a complaint keeps its own confidential procedure; flagged, for the context;
+    * a consultation is not about the gas being off (a caller asking about the outage is
+      joined by their call, from the pop): nothing.
+
+    An outage no longer public (relit, closed) takes nothing."""
+    if status not in PUBLIC:
+        return Joining.NONE
+    if subtype == GAS_SMELL:
+        return Joining.FLAG
+    if ticket_type is TicketType.OUTAGE:
+        planned_for_planned = subtype == PLANNED_OUTAGE and plan.kind is Kind.PLANNED
+        if planned_for_planned or gas_off_now(plan, status, now):
+            return Joining.JOIN
+        return Joining.FLAG
+    if ticket_type in (TicketType.REPAIR, TicketType.COMPLAINT):
+        return Joining.FLAG
+    return Joining.NONE
 
 
 # ---------------------------------------------------------------- clustering

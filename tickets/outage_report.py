@@ -1,7 +1,7 @@
 """The outage report, pure: from the facts of each outage in a period, the figures the
 regulations and the utility ask for — outages per month, notice lead time (the share of planned
 ones announced at least 48 h ahead), gas back within 24 h, calls joined and callers the voice
-menu let go, customers notified by SMS and reached, relighting done."""
+menu let go, customers notified by SMS and reached, relighting done, callers called back."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ class OutageFacts:
     relight_visits: int = 0
     relight_done: int = 0
     relight_not_needed: int = 0
+    # Follow-up callbacks of its callers (tickets/incident_followups.py), and those reached.
+    follow_ups: int = 0
+    follow_ups_reached: int = 0
 
 
 def share(part: int, whole: int) -> float | None:
@@ -55,6 +58,8 @@ def summarise(outages: Sequence[OutageFacts], tz: ZoneInfo) -> dict[str, Any]:
     visits = sum(o.relight_visits for o in outages)
     done = sum(o.relight_done for o in outages)
     not_needed = sum(o.relight_not_needed for o in outages)
+    follow_ups = sum(o.follow_ups for o in outages)
+    reached = sum(o.follow_ups_reached for o in outages)
     return {
         "outages": len(outages),
         "by_month": [{"month": month, **counts} for month, counts in sorted(months.items())],
@@ -85,6 +90,11 @@ def summarise(outages: Sequence[OutageFacts], tz: ZoneInfo) -> dict[str, Any]:
             "not_needed": not_needed,
             "outstanding": visits - done - not_needed,
             "share": share(done + not_needed, visits),
+        },
+        "follow_ups": {
+            "callbacks": follow_ups,
+            "reached": reached,
+            "share": share(reached, follow_ups),
         },
     }
 

@@ -38,6 +38,8 @@ class ClockName(StrEnum):
 
 
 class ClockState(StrEnum):
+    # Starts later: an outage ticket clocked from its planned outage's start.
+    SCHEDULED = "scheduled"
     RUNNING = "running"
     PAUSED = "paused"
     MET = "met"
@@ -278,6 +280,8 @@ class Clock:
             if self.breached_at is None and self.stopped_at < self.due_at:
                 return ClockState.MET
             return ClockState.BREACHED
+        if self.breached_at is None and now < self.started_at:
+            return ClockState.SCHEDULED
         if self.breached_at is not None or now >= self.due_at:
             return ClockState.BREACHED
         if self.paused_at is not None:

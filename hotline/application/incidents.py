@@ -19,6 +19,7 @@ from hotline.services import relighting
 from hotline.services.actor import Actor, require
 from hotline.services.errors import Conflict
 from tickets import incidents as rules
+from tickets.incident_followups import FOLLOW_UP_AT
 from tickets.incident_notices import NoticeStep, notice_for
 from tickets.incidents import Move, Plan
 from tickets.workflow import Role
@@ -150,9 +151,14 @@ async def move(
         if notice is not None:
             await _notify(work, core, incident, notice)
         if step is Move.RESTORE:
-            # Gas is back: each customer's relighting visit to book, each caller a callback.
+            # Gas is back in the mains: each customer's relighting visit to book.
             await relighting.open_for(work.session, incident, work.now)
-            await relighting.call_back_linked_callers(work.session, incident, work.now, work.tz)
+        if rules.Status(incident.status) is FOLLOW_UP_AT:
+            # Gas is on again for everyone: each caller's follow-up callback (not at the
+            # restoration: tickets/incident_followups.py says why).
+            await relighting.call_back_linked_callers(
+                work.session, incident, core.settings.local_area_code, work.now, work.tz
+            )
         work.announce(STEP_TOPIC[step], event_of(incident))
     return incident
 

@@ -1,6 +1,7 @@
 """A survey taken, by a person or by the automated call: recorded, and when the customer is
 unhappy (score 1-2, or the problem not solved) the ticket reopened — if it was resolved or
-closed — and the supervisors told, in one transaction, announced after it commits."""
+closed — and the supervisors told, in one transaction, announced after it commits. An outage's
+caller called back without a ticket has nothing to reopen: `incident.follow_up_unhappy`."""
 
 from __future__ import annotations
 
@@ -26,8 +27,23 @@ async def take_survey(
     async with unit_of_work(core) as work:
         now = work.now
         view = await service.record_survey(work.session, task_id, survey, actor=actor, now=now)
+        ticket = view.ticket
+        if ticket is None:
+            # An outage's caller without a ticket: nothing to reopen; the outage's feed says so
+            # (no personal data), and the outage report counts the survey.
+            if survey.unhappy:
+                work.announce(
+                    "incident.follow_up_unhappy",
+                    {
+                        "id": view.task.incident_id,
+                        "callback": view.task.id,
+                        "score": survey.score,
+                        "resolved": survey.resolved,
+                    },
+                )
+            return view, False
         # A ticket still open needs no reopening; the supervisors are told all the same.
-        if survey.unhappy and view.ticket.status in REOPENABLE:
+        if survey.unhappy and ticket.status in REOPENABLE:
             # Kept in the audit log in the utility's working language, as staff write notes.
             solved = "已解决" if survey.resolved else "未解决"
             reason = f"回访不满意：满意度 {survey.score} 分，问题{solved}"
@@ -35,17 +51,17 @@ async def take_survey(
                 rulebook,
                 work,
                 actor,
-                view.ticket.number,
+                ticket.number,
                 Action.REOPEN,
                 ActionRequest(reason=reason, note=survey.comment),
                 as_part_of=Use.CALLBACK,
             )
             reopened = True
         if survey.unhappy:
-            assert view.ticket.id is not None and view.task.id is not None
+            assert ticket.id is not None and view.task.id is not None
             unhappy = escalations.unhappy_survey(
-                ticket_id=view.ticket.id,
-                number=view.ticket.number,
+                ticket_id=ticket.id,
+                number=ticket.number,
                 callback_id=view.task.id,
                 event_at=view.task.event_at,
                 survey=survey,

@@ -9,6 +9,7 @@ from typing import Any
 from hotline.application.unit import Core, Work, unit_of_work
 from hotline.db.tables import Ticket, User
 from hotline.services import escalations
+from hotline.services import incidents as incident_service
 from hotline.services import tickets as service
 from hotline.services.access import FACTS_KEY, check_access, facts_json, facts_of
 from hotline.services.actor import Actor
@@ -42,6 +43,14 @@ async def open_ticket(core: Core, actor: Actor, data: NewTicket) -> TicketView:
     rulebook = await core.rulebooks.get()
     async with unit_of_work(core) as work:
         view = await service.create_ticket(work.session, rulebook, actor, data, work.now)
+        # A no-gas report filed where an outage has the gas off joins it (tickets/incidents.py
+        # `joining`); a gas smell never does.
+        joined = await incident_service.join_new_ticket(work.session, view.ticket, work.now)
+        if joined is not None:
+            work.announce(
+                "incident.linked",
+                {"id": joined.id, "call_linkedid": None, "ticket": view.ticket.number},
+            )
         work.announce(
             "ticket.created",
             {

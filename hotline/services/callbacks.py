@@ -1,4 +1,5 @@
-"""Follow-up callback tasks in the database: made when a ticket event calls for one, put on the
+"""Follow-up callback tasks in the database: made when a ticket event calls for one (or for a
+caller who joined an outage only by their call: a task with a number and no ticket), put on the
 quality staff's worklist when their time comes, attempted, surveyed. The rules themselves are
 pure (tickets/callbacks.py); this module keeps their state."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -20,6 +22,7 @@ from hotline.db.tables import (
     CallbackPolicyRow,
     CallbackTask,
     CallRow,
+    Incident,
     Ticket,
     User,
 )
@@ -51,6 +54,8 @@ def policy_from_row(row: CallbackPolicyRow) -> CallbackPolicy:
             CallbackKind.REPAIR: timedelta(minutes=row.repair_delay_minutes),
             CallbackKind.VISIT: timedelta(minutes=row.visit_delay_minutes),
             CallbackKind.CONSULTATION: timedelta(minutes=row.consultation_delay_minutes),
+            # Gas back is a fix like a repair's: the outage follow-up waits as long.
+            CallbackKind.OUTAGE: timedelta(minutes=row.repair_delay_minutes),
         },
         due_within=timedelta(hours=row.due_hours),
         quiet=QuietHours(_clock_time(row.quiet_start), _clock_time(row.quiet_end)),
@@ -95,17 +100,21 @@ async def create_for_action(
 
 async def _new_task(
     session: AsyncSession,
-    ticket: Ticket,
+    ticket: Ticket | None,
     kind: CallbackKind,
     event_at: datetime,
     policy: CallbackPolicy,
     now: datetime,
     tz: ZoneInfo,
+    incident_id: int | None = None,
+    phone: str | None = None,
 ) -> CallbackTask:
-    assert ticket.id is not None
+    """A task for `ticket`'s caller, or (no ticket) for `phone`, an outage's caller."""
     planned = rules.schedule(kind, event_at, policy, tz)
     task = CallbackTask(
-        ticket_id=ticket.id,
+        ticket_id=ticket.id if ticket is not None else None,
+        incident_id=incident_id,
+        phone=phone,
         kind=kind.value,
         status=TaskStatus.PENDING.value,
         event_at=event_at,
@@ -124,7 +133,9 @@ async def _new_task(
         key=str(task.id),
         action="create",
         after={
-            "ticket": ticket.number,
+            "ticket": ticket.number if ticket is not None else None,
+            "incident": incident_id,
+            "phone": phone,
             "kind": kind.value,
             "not_before": planned.not_before.isoformat(),
             "due_by": planned.due_by.isoformat(),
@@ -138,6 +149,7 @@ class TaskFilter:
     status: list[TaskStatus] | None = None
     due: bool | None = None  # True: its time has come; False: not yet
     ticket: str | None = None
+    incident: int | None = None
     assignee: str | None = None
     unassigned: bool = False
     page: int = 1
@@ -147,15 +159,27 @@ class TaskFilter:
 @dataclass
 class TaskView:
     task: CallbackTask
-    ticket: Ticket
+    # None for a caller who joined an outage only by their call.
+    ticket: Ticket | None
     attempts: list[CallbackAttempt]
     assignee: User | None
+    # The outage it follows up, if it does.
+    incident: Incident | None = None
+
+    @property
+    def phone(self) -> str | None:
+        """The number to call: the ticket's caller's, or the outage caller's."""
+        return self.ticket.caller_phone if self.ticket is not None else self.task.phone
 
     def allows(self, actor: Actor, deed: access.Deed) -> bool:
         """Whether `actor` may do `deed` to the task's ticket (tickets/access.py). The ticket's
         assignee is not loaded with a task; holding a ticket only ever adds a right, so the
         decision without it is never the looser one."""
-        return access.decide(actor.staff, facts_of(self.ticket, None), deed).allowed
+        return access.decide(actor.staff, _facts(self.ticket, None), deed).allowed
+
+
+def _facts(ticket: Ticket | None, assignee: User | None) -> access.TicketFacts:
+    return access.OUTAGE_CALLER if ticket is None else facts_of(ticket, assignee)
 
 
 @dataclass(frozen=True)
@@ -169,7 +193,7 @@ class TaskPage:
 async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) -> TaskPage:
     """Oldest due first: the worklist order."""
     statement = select(CallbackTask, Ticket).join(
-        Ticket, col(Ticket.id) == col(CallbackTask.ticket_id)
+        Ticket, col(Ticket.id) == col(CallbackTask.ticket_id), isouter=True
     )
     if query.status:
         statement = statement.where(
@@ -180,6 +204,8 @@ async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) ->
         statement = statement.where(clause if query.due else ~clause)
     if query.ticket:
         statement = statement.where(col(Ticket.number) == query.ticket)
+    if query.incident is not None:
+        statement = statement.where(col(CallbackTask.incident_id) == query.incident)
     if query.assignee:
         user = (
             await session.exec(select(User).where(col(User.username) == query.assignee))
@@ -199,7 +225,9 @@ async def list_tasks(session: AsyncSession, query: TaskFilter, now: datetime) ->
     return TaskPage(views, query.page, query.per_page, len(rows) > query.per_page)
 
 
-async def _views(session: AsyncSession, rows: list[tuple[CallbackTask, Ticket]]) -> list[TaskView]:
+async def _views(
+    session: AsyncSession, rows: Sequence[tuple[CallbackTask, Ticket | None]]
+) -> list[TaskView]:
     ids = [task.id for task, _ in rows if task.id is not None]
     attempts: dict[int, list[CallbackAttempt]] = {task_id: [] for task_id in ids}
     if ids:
@@ -217,8 +245,21 @@ async def _views(session: AsyncSession, rows: list[tuple[CallbackTask, Ticket]])
             user.id: user
             for user in (await session.exec(select(User).where(col(User.id).in_(assignee_ids))))
         }
+    incident_ids = {task.incident_id for task, _ in rows if task.incident_id is not None}
+    incidents: dict[int | None, Incident] = {}
+    if incident_ids:
+        found_incidents = await session.exec(
+            select(Incident).where(col(Incident.id).in_(incident_ids))
+        )
+        incidents = {incident.id: incident for incident in found_incidents}
     return [
-        TaskView(task, ticket, attempts.get(task.id or 0, []), users.get(task.assignee_id))
+        TaskView(
+            task,
+            ticket,
+            attempts.get(task.id or 0, []),
+            users.get(task.assignee_id),
+            incidents.get(task.incident_id),
+        )
         for task, ticket in rows
     ]
 
@@ -226,7 +267,7 @@ async def _views(session: AsyncSession, rows: list[tuple[CallbackTask, Ticket]])
 async def get_task(session: AsyncSession, task_id: int, *, lock: bool = False) -> TaskView:
     statement = (
         select(CallbackTask, Ticket)
-        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id), isouter=True)
         .where(col(CallbackTask.id) == task_id)
     )
     if lock:
@@ -271,7 +312,7 @@ async def record_attempt(
         raise Invalid(N_("the attempt lies in the future"), {"at": N_("lies in the future")})
     view = await get_task(session, task_id, lock=True)
     if actor is not None:
-        await _check_callback_access(session, actor, view.ticket)
+        await _check_callback_access(session, actor, view)
     policy = await load_policy(session)
     try:
         after = rules.record_attempt(_state(view), outcome, at, policy, tz, reason)
@@ -325,7 +366,7 @@ async def record_survey(
     """The survey taken; `survey.unhappy` tells the caller to reopen the ticket."""
     by = actor.username
     view = await get_task(session, task_id, lock=True)
-    await _check_callback_access(session, actor, view.ticket)
+    await _check_callback_access(session, actor, view)
     try:
         rules.record_survey(_state(view), survey)
     except rules.CallbackError as error:
@@ -352,12 +393,15 @@ async def record_survey(
 
 
 async def _check_callback_access(
-    session: AsyncSession, actor: Actor, ticket: Ticket
+    session: AsyncSession, actor: Actor, view: TaskView
 ) -> access.TicketFacts:
     """Refuse a callback's work to whom tickets/access.py refuses it (staff named in the
     complaint, whatever their role); the ticket's facts, for further checks."""
-    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-    facts = facts_of(ticket, assignee)
+    ticket = view.ticket
+    assignee = None
+    if ticket is not None and ticket.assignee_id is not None:
+        assignee = await session.get(User, ticket.assignee_id)
+    facts = _facts(ticket, assignee)
     check_access(actor, facts, access.Use.CALLBACK)
     return facts
 
@@ -383,7 +427,7 @@ async def assign_task(
     person's to call: the automated survey leaves it alone. Quality staff take free tasks and
     hand back their own; supervisors and admins hand out any."""
     view = await get_task(session, task_id, lock=True)
-    facts = await _check_callback_access(session, actor, view.ticket)
+    facts = await _check_callback_access(session, actor, view)
     task = view.task
     holder = view.assignee.username if view.assignee else None
     if actor.role == Role.QUALITY and (
@@ -435,7 +479,7 @@ async def offer_due(session: AsyncSession, now: datetime) -> list[TaskView]:
     failed attempt is offered again when its retry comes due."""
     statement = (
         select(CallbackTask, Ticket)
-        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id))
+        .join(Ticket, col(Ticket.id) == col(CallbackTask.ticket_id), isouter=True)
         .where(
             col(CallbackTask.status) == TaskStatus.PENDING.value,
             col(CallbackTask.not_before) <= now,
@@ -469,7 +513,8 @@ async def claim_for_dialling(
 ) -> list[TaskView]:
     """Tasks the automated survey may call now: pending, due, not being dialled, outside the
     quiet hours, not held by a person, and never a second call to a number already being
-    called. Marked as being
+    called. The survey asks about a ticket: an outage caller without one is called by a
+    person from the worklist. Marked as being
     dialled in this transaction. A number that cannot be dialled ends its task as
     `wrong_number` for a person to correct."""
     policy = await load_policy(session)
@@ -498,6 +543,7 @@ async def claim_for_dialling(
     claimed: list[tuple[CallbackTask, Ticket]] = []
     numbers: set[str] = set()
     for task, ticket in (await session.exec(statement)).all():
+        assert ticket is not None
         number = ticket.caller_phone or ""
         if number in numbers:
             continue
@@ -662,22 +708,57 @@ async def update_policy(
 
 
 async def create_after_outage(
-    session: AsyncSession, ticket: Ticket, restored_at: datetime, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    ticket: Ticket,
+    incident_id: int,
+    relit_at: datetime,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> CallbackTask | None:
-    """A caller whose ticket joined an outage is called back once gas is back (as a restored
-    outage's ticket is), once: the same restoration recorded again finds the task there."""
+    """A caller whose ticket joined an outage is called back about it once the outage is
+    relit, once: the outage's callback already made, or one of the ticket's own still to make
+    (its fix's), covers it — one call asks about both."""
     assert ticket.id is not None
     existing = await session.exec(
         select(CallbackTask.id).where(
             col(CallbackTask.ticket_id) == ticket.id,
-            col(CallbackTask.kind) == CallbackKind.REPAIR.value,
-            col(CallbackTask.event_at) == restored_at,
+            or_(
+                col(CallbackTask.incident_id) == incident_id,
+                col(CallbackTask.status).in_(
+                    [TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value]
+                ),
+            ),
         )
     )
     if existing.first() is not None:
         return None
     policy = await load_policy(session)
-    return await _new_task(session, ticket, CallbackKind.REPAIR, restored_at, policy, now, tz)
+    return await _new_task(
+        session, ticket, CallbackKind.OUTAGE, relit_at, policy, now, tz, incident_id=incident_id
+    )
+
+
+async def create_for_outage_caller(
+    session: AsyncSession,
+    incident_id: int,
+    phone: str,
+    relit_at: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+) -> CallbackTask | None:
+    """A caller who joined the outage only by their call, called back at `phone` once it is
+    relit; None when that number already has its callback for this outage."""
+    existing = await session.exec(
+        select(CallbackTask.id).where(
+            col(CallbackTask.incident_id) == incident_id, col(CallbackTask.phone) == phone
+        )
+    )
+    if existing.first() is not None:
+        return None
+    policy = await load_policy(session)
+    return await _new_task(
+        session, None, CallbackKind.OUTAGE, relit_at, policy, now, tz, incident_id, phone
+    )
 
 
 async def withdraw_for_event(session: AsyncSession, ticket: Ticket, event_at: datetime) -> int:

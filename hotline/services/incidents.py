@@ -16,6 +16,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import (
+    CallbackTask,
     Customer,
     CustomerAddress,
     CustomerPhone,
@@ -33,9 +34,11 @@ from hotline.services.clock_rows import clock_from_row, write_clock
 from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.sms_outbox import Recipient
 from tickets import incidents as rules
+from tickets.callbacks import REACHED
 from tickets.incidents import Cause, Kind, Move, Plan, Status
 from tickets.sms_sending import receives_sms
 from tickets.types import TicketType
+from tickets.workflow import OPEN_STATUSES
 
 ENTITY = "incident"
 # The reports that may mean gas is off in an area.
@@ -350,14 +353,176 @@ async def link_ticket(
     ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
     if ticket is None:
         raise NotFound(N_("no such ticket"))
-    added = await _add_link(
-        session, incident, by, now, "link_ticket", {"ticket": number}, ticket_id=ticket.id
-    )
+    return await _join_ticket(session, incident, ticket, by, now, {"ticket": number})
+
+
+async def _join_ticket(
+    session: AsyncSession,
+    incident: Incident,
+    ticket: Ticket,
+    by: str,
+    now: datetime,
+    after: dict[str, str],
+) -> bool:
+    added = await _add_link(session, incident, by, now, "link_ticket", after, ticket_id=ticket.id)
     if not added:
         return False
+    # The ticket's history says so too, where whoever opens the ticket looks.
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="ticket",
+        key=ticket.number,
+        action="join_incident",
+        after={"incident": incident.id, "title": incident.title},
+    )
     if ticket.type == TicketType.OUTAGE.value:
         await _clock_as_incident(session, ticket, incident, by, now)
     return True
+
+
+# Who joins a ticket to an outage by the rule, not by a person's click.
+JOINED_BY_RULE = "system"
+
+
+async def _customer_place(session: AsyncSession, ticket: Ticket) -> tuple[list[str], str]:
+    """Where the ticket is, as the outages know places: its own area, else the areas of its
+    customer's addresses; and its customer's account."""
+    if ticket.customer_id is None:
+        return ([ticket.area] if ticket.area else []), ""
+    customer = await session.get(Customer, ticket.customer_id)
+    account = customer.account_number if customer is not None else ""
+    if ticket.area:
+        return [ticket.area], account
+    areas = (
+        await session.exec(
+            select(CustomerAddress.area).where(
+                col(CustomerAddress.customer_id) == ticket.customer_id
+            )
+        )
+    ).all()
+    return [area for area in areas if area], account
+
+
+async def outages_for_ticket(
+    session: AsyncSession, ticket: Ticket, now: datetime
+) -> list[tuple[Incident, rules.Joining]]:
+    """The public outages over the ticket's place or naming its customer's account, with what
+    the rule (tickets/incidents.py `joining`) says of the ticket for each; the latest announced
+    first, those it has nothing to do with left out."""
+    areas, account = await _customer_place(session, ticket)
+    if not areas and not account:
+        return []
+    found: list[tuple[Incident, rules.Joining]] = []
+    for incident in await list_incidents(session, sorted(rules.PUBLIC)):
+        if not rules.affects(incident.areas, incident.accounts, areas, account):
+            continue
+        decided = rules.joining(
+            TicketType(ticket.type), ticket.subtype, plan_of(incident), Status(incident.status), now
+        )
+        if decided is not rules.Joining.NONE:
+            found.append((incident, decided))
+    return found
+
+
+async def join_new_ticket(session: AsyncSession, ticket: Ticket, now: datetime) -> Incident | None:
+    """A ticket just filed joins the outage the rule joins it to (the latest announced of
+    them), audited on both; the outage it joined, if any."""
+    for incident, decided in await outages_for_ticket(session, ticket, now):
+        if decided is rules.Joining.JOIN:
+            after = {"ticket": ticket.number, "rule": "filed in the outage's area"}
+            await _join_ticket(session, incident, ticket, JOINED_BY_RULE, now, after)
+            return incident
+    return None
+
+
+@dataclass(frozen=True)
+class TicketOutage:
+    """An outage as a ticket's page shows it: joined, or only "in an outage area"."""
+
+    incident: Incident
+    joined: bool
+
+
+async def ticket_outages(
+    session: AsyncSession, ticket: Ticket, now: datetime
+) -> list[TicketOutage]:
+    """The outages the ticket joined, then those whose area it is in that the rule leaves to
+    the dispatcher."""
+    joined_ids = (
+        await session.exec(
+            select(IncidentLink.incident_id).where(col(IncidentLink.ticket_id) == ticket.id)
+        )
+    ).all()
+    joined = []
+    if joined_ids:
+        joined = list(
+            (await session.exec(select(Incident).where(col(Incident.id).in_(joined_ids)))).all()
+        )
+    flagged = [
+        incident
+        for incident, decided in await outages_for_ticket(session, ticket, now)
+        if decided is rules.Joining.FLAG and incident.id not in joined_ids
+    ]
+    return [TicketOutage(i, True) for i in joined] + [TicketOutage(i, False) for i in flagged]
+
+
+def ticket_outage_json(found: TicketOutage) -> dict[str, Any]:
+    return {
+        "id": found.incident.id,
+        "title": found.incident.title,
+        "status": found.incident.status,
+        "joined": found.joined,
+    }
+
+
+async def flagged_tickets(
+    session: AsyncSession, incident: Incident, now: datetime, limit: int = 200
+) -> list[Ticket]:
+    """Tickets filed in the outage's place since it was announced that the rule leaves to the
+    dispatcher (a gas smell, another repair, a complaint): not joined, shown "in an outage
+    area". Open ones only, the latest first."""
+    if not _open_to_links(incident):
+        return []
+    place: list[Any] = []
+    if incident.areas:
+        in_area = select(CustomerAddress.customer_id).where(
+            col(CustomerAddress.area).in_(incident.areas)
+        )
+        place.append(col(Ticket.area).in_(incident.areas))
+        place.append(col(Ticket.area).is_(None) & col(Ticket.customer_id).in_(in_area))
+    if incident.accounts:
+        named = select(Customer.id).where(col(Customer.account_number).in_(incident.accounts))
+        place.append(col(Ticket.customer_id).in_(named))
+    if not place:
+        return []
+    joined = select(IncidentLink.ticket_id).where(
+        col(IncidentLink.incident_id) == incident.id, col(IncidentLink.ticket_id).is_not(None)
+    )
+    candidates = (
+        await session.exec(
+            select(Ticket)
+            .where(
+                or_(*place),
+                col(Ticket.received_at) >= incident.announced_at,
+                col(Ticket.status).in_([status.value for status in OPEN_STATUSES]),
+                col(Ticket.id).not_in(joined),
+                col(Ticket.type).in_(
+                    [TicketType.REPAIR.value, TicketType.COMPLAINT.value, TicketType.OUTAGE.value]
+                ),
+            )
+            .order_by(col(Ticket.received_at).desc())
+            .limit(limit)
+        )
+    ).all()
+    plan, status = plan_of(incident), Status(incident.status)
+    return [
+        ticket
+        for ticket in candidates
+        if rules.joining(TicketType(ticket.type), ticket.subtype, plan, status, now)
+        is rules.Joining.FLAG
+    ]
 
 
 async def _add_link(
@@ -433,6 +598,9 @@ class Links:
     # Callers who heard the notice in the voice menu, and those let go without an agent.
     heard_notice: int
     deflected: int
+    # The callers' follow-up callbacks (made once the outage is relit), and those reached.
+    follow_ups: int = 0
+    follow_ups_reached: int = 0
 
 
 async def links(session: AsyncSession, incident_id: int) -> Links:
@@ -449,11 +617,21 @@ async def links(session: AsyncSession, incident_id: int) -> Links:
         for t in (await session.exec(select(Ticket).where(col(Ticket.id).in_(ticket_ids)))).all()
     }
     heard, deflected = await ivr_counts(session, incident_id)
+    reached = case((col(CallbackTask.status).in_([s.value for s in REACHED]), 1), else_=0)
+    follow_ups, got_through = (
+        await session.exec(
+            select(func.count(), func.coalesce(func.sum(reached), 0)).where(
+                col(CallbackTask.incident_id) == incident_id
+            )
+        )
+    ).one()
     return Links(
         [row for row in rows if row.call_linkedid is not None],
         [(row, tickets[row.ticket_id]) for row in rows if row.ticket_id in tickets],
         heard,
         deflected,
+        int(follow_ups),
+        int(got_through),
     )
 
 

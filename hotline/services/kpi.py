@@ -469,7 +469,8 @@ async def _callbacks(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Iterable[tuple[str, int, TicketFigures]]:
     """Callbacks due in the period: reached or not (an unreachable one counts as not);
-    surveys taken and their scores."""
+    surveys taken and their scores. An outage caller's follow-up without a ticket belongs to
+    no department: the outage report counts those (services/outage_report.py)."""
     month = _month(col(CallbackTask.due_by), start, end, tz)
     score = col(CallbackTask.survey_score)
     statement = (

@@ -1,7 +1,7 @@
 """The outage report's facts read from the database: the outages clocked in a period (planned
 start, or report), and per outage the calls and tickets joined, the callers the voice menu let
-go, the customers texted and reached, and the relighting visits (tickets/outage_report.py sums
-them)."""
+go, the customers texted and reached, the relighting visits and the callers' follow-up
+callbacks (tickets/outage_report.py sums them)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ from sqlalchemy import case, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import Incident, IncidentLink, IvrSession, RelightVisit, SmsMessage
+from hotline.db.tables import (
+    CallbackTask,
+    Incident,
+    IncidentLink,
+    IvrSession,
+    RelightVisit,
+    SmsMessage,
+)
 from hotline.services.incidents import plan_of
+from tickets.callbacks import REACHED
 from tickets.incidents import Kind, clock_start
 from tickets.outage_report import OutageFacts, summarise
 from tickets.relighting import RelightStatus
@@ -43,6 +51,7 @@ async def outage_report(
     relight: dict[int, dict[str, int]] = {}
     notified: dict[int, set[int]] = {}
     delivered: dict[int, set[int]] = {}
+    follow_ups: dict[int, tuple[int, int]] = {}
     if ids:
         for incident_id, calls, tickets in await session.exec(
             select(
@@ -70,6 +79,16 @@ async def outage_report(
             .group_by(col(RelightVisit.incident_id), col(RelightVisit.status))
         ):
             relight.setdefault(incident_id, {})[status] = int(count)
+        reached = case(
+            (col(CallbackTask.status).in_([status.value for status in REACHED]), 1), else_=0
+        )
+        for followed, count, got_through in await session.exec(
+            select(CallbackTask.incident_id, func.count(), func.coalesce(func.sum(reached), 0))
+            .where(col(CallbackTask.incident_id).in_(ids))
+            .group_by(col(CallbackTask.incident_id))
+        ):
+            if followed is not None:
+                follow_ups[followed] = (int(count), int(got_through))
         # The notices' events are incident:<id>:<step>; a customer counts once per outage.
         wanted = set(ids)
         for event, customer_id, status in await session.exec(
@@ -103,6 +122,8 @@ async def outage_report(
                 relight_visits=sum(visits.values()),
                 relight_done=visits.get(RelightStatus.DONE.value, 0),
                 relight_not_needed=visits.get(RelightStatus.NOT_NEEDED.value, 0),
+                follow_ups=follow_ups.get(key, (0, 0))[0],
+                follow_ups_reached=follow_ups.get(key, (0, 0))[1],
             )
         )
     return summarise(facts, tz)

@@ -1,7 +1,7 @@
 """Relighting visits in the database (inside a transaction given): opened for every affected
 customer when gas is back, booked, done or found not needed (audited), the dispatchers'
-worklist, the visits whose reminder is due, and the follow-up callbacks of the callers who
-joined the outage."""
+worklist, the visits whose reminder is due, and — once the outage is relit — the follow-up
+callbacks of the callers who joined it."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import (
+    CallRow,
     Customer,
     CustomerAddress,
     CustomerPhone,
     Incident,
     IncidentLink,
+    IvrSession,
     RelightVisit,
     Ticket,
 )
@@ -30,6 +32,7 @@ from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.incidents import affected_clause
 from hotline.services.sms_outbox import Recipient
 from tickets import relighting as rules
+from tickets.incident_followups import LinkedTicket, follow_ups
 from tickets.relighting import RelightDeed, RelightStatus
 from tickets.sms_sending import receives_sms
 
@@ -267,13 +270,19 @@ async def reminders_due(session: AsyncSession, now: datetime, tz: ZoneInfo) -> l
 
 
 async def call_back_linked_callers(
-    session: AsyncSession, incident: Incident, now: datetime, tz: ZoneInfo
+    session: AsyncSession, incident: Incident, local_area_code: str, now: datetime, tz: ZoneInfo
 ) -> int:
-    """A follow-up callback for every ticket that joined the outage, and for the tickets of
-    the calls that joined it; how many were made."""
-    assert incident.id is not None and incident.restored_at is not None
+    """Once the outage is relit, a follow-up callback for every caller who joined it
+    (tickets/incident_followups.py): about their ticket when one joined (or was filed on a
+    call that joined), else at the number they called from — one per number, anonymous
+    callers left out. How many were made; made again it adds none."""
+    assert incident.id is not None and incident.relit_at is not None
     links = (
-        await session.exec(select(IncidentLink).where(col(IncidentLink.incident_id) == incident.id))
+        await session.exec(
+            select(IncidentLink)
+            .where(col(IncidentLink.incident_id) == incident.id)
+            .order_by(col(IncidentLink.linked_at), col(IncidentLink.id))
+        )
     ).all()
     ticket_ids = {link.ticket_id for link in links if link.ticket_id is not None}
     calls = [link.call_linkedid for link in links if link.call_linkedid is not None]
@@ -282,14 +291,59 @@ async def call_back_linked_callers(
         clauses.append(col(Ticket.id).in_(ticket_ids))
     if calls:
         clauses.append(col(Ticket.call_linkedid).in_(calls))
+    tickets: list[Ticket] = []
+    if clauses:
+        tickets = list(
+            (
+                await session.exec(
+                    select(Ticket).where(or_(*clauses)).order_by(col(Ticket.received_at))
+                )
+            ).all()
+        )
+    numbers = await _call_numbers(session, calls)
+    chosen = follow_ups(
+        [LinkedTicket(t.id, t.caller_phone) for t in tickets if t.id is not None],
+        [numbers.get(linkedid) for linkedid in calls],
+        local_area_code,
+    )
     made = 0
-    for clause in clauses:
-        for ticket in (await session.exec(select(Ticket).where(clause))).all():
+    for ticket in tickets:
+        if ticket.id in chosen.tickets:
             task = await callbacks.create_after_outage(
-                session, ticket, incident.restored_at, now, tz
+                session, ticket, incident.id, incident.relit_at, now, tz
             )
             made += task is not None
+    for number in chosen.numbers:
+        task = await callbacks.create_for_outage_caller(
+            session, incident.id, number, incident.relit_at, now, tz
+        )
+        made += task is not None
     return made
+
+
+async def _call_numbers(session: AsyncSession, linkedids: list[str]) -> dict[str, str | None]:
+    """Each call's caller number: the call log's, else the voice menu's (a call the menu
+    joined before the call log heard of it)."""
+    if not linkedids:
+        return {}
+    numbers: dict[str, str | None] = {}
+    for linkedid, caller in (
+        await session.exec(
+            select(IvrSession.linkedid, IvrSession.caller).where(
+                col(IvrSession.linkedid).in_(linkedids)
+            )
+        )
+    ).all():
+        if linkedid is not None and caller:
+            numbers[linkedid] = caller
+    for linkedid, caller in (
+        await session.exec(
+            select(CallRow.linkedid, CallRow.caller).where(col(CallRow.linkedid).in_(linkedids))
+        )
+    ).all():
+        if caller:
+            numbers[linkedid] = caller
+    return numbers
 
 
 def visit_json(row: WorklistRow, tz: ZoneInfo) -> dict[str, Any]:

@@ -75,6 +75,8 @@ def survey_script(context: Core) -> Script:
         assert view.task.id is not None
         task_id = view.task.id
         linkedid = channel.headers.get("agi_uniqueid")
+        # Only tasks with a ticket are dialled (services/callbacks.claim_for_dialling).
+        assert view.ticket is not None
         try:
             answers = await run_survey(channel, view.ticket.number)
         except (NoInput, HungUp) as ended:
@@ -105,7 +107,7 @@ def survey_dialler(
     telephony: Telephony, settings: Settings
 ) -> Callable[[service.TaskView], Awaitable[str]]:
     async def dial(view: service.TaskView) -> str:
-        assert view.task.id is not None and view.ticket.id is not None
+        assert view.task.id is not None and view.ticket is not None and view.ticket.id is not None
         assert view.ticket.caller_phone is not None and view.task.dial_action_id is not None
         action_id = view.task.dial_action_id
         return await telephony.originate_survey(

@@ -194,7 +194,9 @@ def test_an_outage_ticket_joined_to_a_planned_incident_is_clocked_from_its_start
     followed = follow_incident(entered, incident_clocks)
     assert (followed.started_at, followed.due_at) == (start, start + timedelta(hours=8))
     assert followed.warned_at is None
-    assert followed.state(datetime(2026, 12, 1, tzinfo=UTC)) is sla.ClockState.RUNNING
+    # On 1 December it waits for the 10 December start: neither running nor breached.
+    assert followed.state(datetime(2026, 12, 1, tzinfo=UTC)) is sla.ClockState.SCHEDULED
+    assert followed.state(start) is sla.ClockState.RUNNING
     breached = replace(entered, breached_at=NOW + timedelta(hours=24))
     assert follow_incident(breached, incident_clocks) == breached
     reply = replace(entered, name=sla.ClockName.REPLY)

@@ -1,5 +1,5 @@
 """The outage report's sums without I/O: months in local time, the 48-hour notice share, gas
-back within 24 h, notices reached and relighting settled."""
+back within 24 h, notices reached, relighting settled and callers called back."""
 
 from __future__ import annotations
 
@@ -54,3 +54,16 @@ def test_outages_are_summed_by_local_month_and_rule() -> None:
     assert report["calls"] == {"linked": 30, "tickets_linked": 0, "deflected": 12}
     assert report["notices"]["share"] == 0.9
     assert report["relighting"]["outstanding"] == 1 and report["relighting"]["share"] == 0.75
+
+
+def test_the_callers_follow_up_callbacks_are_counted_and_their_reach_shared() -> None:
+    outages = [
+        OutageFacts(Kind.UNPLANNED, START, START, START, follow_ups=3, follow_ups_reached=2),
+        OutageFacts(Kind.UNPLANNED, START, START, None, follow_ups=1, follow_ups_reached=1),
+    ]
+    assert summarise(outages, SHANGHAI)["follow_ups"] == {
+        "callbacks": 4,
+        "reached": 3,
+        "share": 0.75,
+    }
+    assert summarise([], SHANGHAI)["follow_ups"]["share"] is None

@@ -1068,3 +1068,37 @@ def test_a_target_is_looser_than_the_rules_exactly_when_it_gives_more_time(
 @given(st.sampled_from(sorted(regulations.KPI_RULE_TARGETS)), st.floats(0, 1))
 def test_a_kpi_target_is_looser_exactly_when_it_asks_less(name: str, target: float) -> None:
     assert regulations.kpi_looser(name, target) is (target < regulations.KPI_RULE_TARGETS[name])
+
+
+def test_a_clock_retimed_to_a_future_start_is_scheduled_until_it_starts() -> None:
+    """An outage ticket joined to a planned outage runs from the planned start: until then
+    it is neither running nor late."""
+    planned_start = RECEIVED + 10 * 24 * H
+    clock = replace(
+        handle(),
+        started_at=planned_start,
+        target_due_at=planned_start + 6 * H,
+        original_due_at=planned_start + 6 * H,
+    )
+    assert clock.state(RECEIVED) is ClockState.SCHEDULED
+    assert clock.state(planned_start - timedelta(seconds=1)) is ClockState.SCHEDULED
+    assert clock.state(planned_start) is ClockState.RUNNING
+    assert clock.state(planned_start + 6 * H) is ClockState.BREACHED
+
+
+@given(
+    ahead=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60)),
+    before=st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=60)),
+)
+def test_a_clock_is_never_running_or_late_before_its_start(
+    ahead: timedelta, before: timedelta
+) -> None:
+    planned_start = RECEIVED + ahead
+    clock = replace(
+        handle(),
+        started_at=planned_start,
+        target_due_at=planned_start + 6 * H,
+        original_due_at=planned_start + 6 * H,
+    )
+    assert clock.state(planned_start - before) is ClockState.SCHEDULED
+    assert clock.state(planned_start) is ClockState.RUNNING

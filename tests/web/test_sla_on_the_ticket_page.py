@@ -59,3 +59,39 @@ async def test_an_escalation_the_facts_took_back_is_shown_withdrawn(
     escalations = re.findall(r'<li class="escalation">.*?</li>', page, re.S)
     assert len(escalations) == 4
     assert all('<strong class="withdrawn">withdrawn</strong>: met at' in e for e in escalations)
+
+
+async def test_an_outage_ticket_clocked_from_a_future_start_is_not_shown_running(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Joined to a planned outage ten days ahead, the outage ticket's clocks wait for its
+    start: the page says when they start instead of counting down (or showing them late)."""
+    browser.cookies.update({"lang": "en"})
+    await sign_in(browser, "sup")
+    start = clock.now + timedelta(days=10)
+    incident = await api_post(
+        browser,
+        "/api/incidents",
+        {
+            "kind": "planned",
+            "cause": "maintenance",
+            "title": "北区调压站检修",
+            "areas": ["北区"],
+            "planned_start": start.isoformat(),
+            "planned_end": (start + timedelta(hours=8)).isoformat(),
+        },
+    )
+    ticket = await api_post(
+        browser,
+        "/api/tickets",
+        {"type": "outage", "subtype": "planned", "description": "计划停气", "area": "北区"},
+    )
+    await api_post(browser, f"/api/incidents/{incident['id']}/links", {"ticket": ticket["number"]})
+    page = (await browser.get(f"/tickets/{ticket['number']}")).text
+    clocks = re.findall(
+        r'<span class="clock (\w+)"[^>]*data-running="(\w+)" data-starts="([^"]*)"', page
+    )
+    # Handle and restore follow the outage; the ticket's own first response runs from now.
+    waiting = [(running, starts) for state, running, starts in clocks if state == "scheduled"]
+    assert waiting == [("no", incident["planned_start"])] * 2
+    assert [state for state, _r, _s in clocks if state != "scheduled"] == ["running"]

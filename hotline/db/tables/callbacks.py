@@ -1,12 +1,12 @@
 """Follow-up callbacks: the policy admins edit, one task per ticket event that needs a
-callback, and every attempt made on it."""
+callback (or per caller of an outage, ticket or not), and every attempt made on it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hotline.db.types import UTCDateTime
@@ -36,6 +36,10 @@ class CallbackTask(SQLModel, table=True):
     __table_args__ = (
         # One task per event: the same fix recorded twice never makes two callbacks.
         UniqueConstraint("ticket_id", "kind", "event_at"),
+        # One follow-up per number after an outage, however often that number called.
+        UniqueConstraint("incident_id", "phone", name="uq_callback_task_incident_id_phone"),
+        # A task calls back a ticket's caller, or a number that joined an outage by its call.
+        CheckConstraint("ticket_id IS NOT NULL OR phone IS NOT NULL", name="ck_callback_task_whom"),
         # The scheduler's query: pending tasks whose time has come and not yet put forward.
         Index("ix_callback_task_status_not_before", "status", "not_before"),
         # Settling survey calls every few seconds: only the few being dialled.
@@ -48,7 +52,11 @@ class CallbackTask(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    # None for a caller who joined an outage only by their call: `phone` is whom to call.
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    # The outage the callback follows up (its linked callers are called once it is relit).
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    phone: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=20)
     status: str = Field(max_length=20)
     # The event the callback follows (resolved, fixed, visited).

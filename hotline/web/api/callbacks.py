@@ -25,15 +25,18 @@ from tickets.workflow import CALLBACK_STAFF
 
 
 def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
-    """The task as `actor` may see it: staff named in the complaint see no complainant."""
+    """The task as `actor` may see it: staff named in the complaint see no complainant. An
+    outage's caller without a ticket has the outage and the number instead."""
     task = view.task
     ticket = view.ticket
     visible = view.allows(actor, Use.SEE_COMPLAINANT)
     status = rules.TaskStatus(task.status)
     return {
         "id": task.id,
-        "ticket": view.ticket.number,
-        "ticket_type": view.ticket.type,
+        "ticket": ticket.number if ticket is not None else None,
+        "ticket_type": ticket.type if ticket is not None else None,
+        "incident": task.incident_id,
+        "incident_title": view.incident.title if view.incident is not None else None,
         "kind": task.kind,
         "status": task.status,
         "not_before": iso(task.not_before, tz),
@@ -52,9 +55,9 @@ def task_json(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo)
             for attempt in view.attempts
         ],
         "survey": task.survey if visible else None,
-        "caller_phone": ticket.caller_phone if visible else mask_phone(ticket.caller_phone),
-        "caller_name": ticket.caller_name if visible else HIDDEN,
-        "customer_id": ticket.customer_id if visible else None,
+        "caller_phone": view.phone if visible else mask_phone(view.phone),
+        "caller_name": (ticket.caller_name if ticket is not None else None) if visible else HIDDEN,
+        "customer_id": (ticket.customer_id if ticket is not None else None) if visible else None,
         "assignee": view.assignee.username if view.assignee else None,
     }
 
@@ -75,6 +78,7 @@ async def list_callbacks(request: Request, actor: Actor | None) -> Response:
                 status=query.status or None,
                 due=query.due,
                 ticket=query.ticket,
+                incident=query.incident,
                 assignee=query.assignee,
                 unassigned=query.unassigned,
                 page=query.page,
@@ -133,8 +137,9 @@ ROUTES = [
         "GET",
         "/api/callbacks",
         list_callbacks,
-        "Follow-up callback tasks, soonest due first (filters: status, due, ticket, assignee,"
-        " unassigned)",
+        "Follow-up callback tasks, soonest due first (filters: status, due, ticket, incident,"
+        " assignee, unassigned); an outage's caller who joined it only by a call has the outage"
+        " and the number instead of a ticket",
         CALLBACK_STAFF,
         query=CallbackQuery,
         responses={200: "callback tasks"},

@@ -183,7 +183,8 @@ async def detail(request: Request, _actor: Actor | None) -> Response:
         incident = await service.get(session, _id(request))
         count = await service.affected_count(session, incident)
         linked = await service.links(session, _id(request))
-    now, tz = context.clock(), context.settings.timezone
+        now, tz = context.clock(), context.settings.timezone
+        in_area = await service.flagged_tickets(session, incident, now)
     return JSONResponse(
         {
             **incident_json(incident, now, tz),
@@ -195,6 +196,17 @@ async def detail(request: Request, _actor: Actor | None) -> Response:
                 for link, ticket in linked.tickets
             ],
             "ivr": {"heard_notice": linked.heard_notice, "deflected": linked.deflected},
+            "follow_ups": {"callbacks": linked.follow_ups, "reached": linked.follow_ups_reached},
+            # Filed in its area but left to the dispatcher (a gas smell is never joined).
+            "in_area_tickets": [
+                {
+                    "number": t.number,
+                    "type": t.type,
+                    "subtype": t.subtype,
+                    "status": t.status,
+                }
+                for t in in_area
+            ],
         }
     )
 

@@ -149,6 +149,8 @@ class CallbackQuery(Strict):
     status: list[TaskStatus] = []
     due: bool | None = None
     ticket: str | None = Field(default=None, max_length=24)
+    # An outage's follow-ups: its callers', ticket or not.
+    incident: int | None = Field(default=None, ge=1)
     assignee: str | None = Field(default=None, max_length=64)
     unassigned: bool = False
     page: int = Field(default=1, ge=1, le=10_000)

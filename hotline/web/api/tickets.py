@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hotline.application import tickets as ticket_cases
+from hotline.services import incidents as incident_service
 from hotline.services import ivr_lookups
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
@@ -112,7 +113,11 @@ async def get_ticket(request: Request, actor: Actor | None) -> Response:
         callers = None
         if view.ticket.type == TicketType.OUTAGE and view.ticket.id is not None:
             callers = await ivr_lookups.outage_callers(session, view.ticket.id)
-    return JSONResponse(ticket_detail_json(view, _actor(actor), now, rulebook.timezone, callers))
+        outages = await incident_service.ticket_outages(session, view.ticket, now)
+    detail = ticket_detail_json(view, _actor(actor), now, rulebook.timezone, callers)
+    # The outages it joined, and those whose area it is in left to the dispatcher.
+    detail["outages"] = [incident_service.ticket_outage_json(found) for found in outages]
+    return JSONResponse(detail)
 
 
 async def act_on_ticket(request: Request, actor: Actor | None) -> Response:

@@ -54,13 +54,18 @@ def _row(view: service.TaskView, actor: Actor, now: datetime, tz: ZoneInfo) -> d
     task = view.task
     # Staff named in the complaint see no complainant (tickets/access.py).
     visible = view.allows(actor, Use.SEE_COMPLAINANT)
+    ticket = view.ticket
     return {
         "id": task.id,
-        "ticket": view.ticket.number,
+        # An outage's caller who joined it only by a call: the outage stands for the ticket.
+        "ticket": ticket.number if ticket is not None else None,
+        "incident": task.incident_id,
+        "incident_title": view.incident.title if view.incident is not None else None,
         "kind": task.kind,
         "status": task.status,
-        "caller": (view.ticket.caller_name if visible else HIDDEN) or "—",
-        "phone": view.ticket.caller_phone if visible else mask_phone(view.ticket.caller_phone),
+        "caller": ((ticket.caller_name if ticket is not None else None) if visible else HIDDEN)
+        or "—",
+        "phone": view.phone if visible else mask_phone(view.phone),
         "not_before": task.not_before.astimezone(tz).strftime("%m-%d %H:%M"),
         "due_by": task.due_by.astimezone(tz).isoformat(),
         "due_label": task.due_by.astimezone(tz).strftime("%m-%d %H:%M"),

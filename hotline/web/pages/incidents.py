@@ -137,6 +137,7 @@ async def show_detail(request: Request, actor: Actor, outcome: Outcome | None) -
     async with context.sessions() as session:
         incident = await service.get(session, int(raw))
         linked = await service.links(session, int(raw))
+        in_area = await service.flagged_tickets(session, incident, now)
         affected = (
             await service.affected(session, incident) if actor.role in INCIDENT_MANAGERS else None
         )
@@ -163,6 +164,8 @@ async def show_detail(request: Request, actor: Actor, outcome: Outcome | None) -
             "tickets": [(ticket.number, ticket.status) for _link, ticket in linked.tickets],
             "heard_notice": linked.heard_notice,
             "deflected": linked.deflected,
+            "follow_ups": (linked.follow_ups, linked.follow_ups_reached),
+            "in_area": [(t.number, t.type, t.subtype, t.status) for t in in_area],
             "relight_counts": worklist[0],
             "relight_visits": [relighting.visit_json(row, tz) for row in worklist[1]],
             "may_manage": actor.role in INCIDENT_MANAGERS,

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from hotline.application import photos as photo_cases
 from hotline.db.tables import Department, User
 from hotline.services import calls as call_service
+from hotline.services import incidents as incident_service
 from hotline.services import photos as photo_service
 from hotline.services import tickets as service
 from hotline.services.actor import Actor
@@ -59,7 +60,11 @@ def clock_cells(clocks: list[Clock], now: datetime, tz: ZoneInfo) -> list[dict[s
                 "state": state.value,
                 "due": clock.due_at_as_of(now).astimezone(tz).isoformat(),
                 "warn": clock.warn_at.astimezone(tz).isoformat(),
-                "running": clock.stopped_at is None and clock.paused_at is None,
+                "running": state is ClockState.RUNNING,
+                # Not started yet: the countdown says when it starts, not how much is left.
+                "starts": clock.started_at.astimezone(tz).isoformat()
+                if state is ClockState.SCHEDULED
+                else None,
                 "late": state is ClockState.BREACHED,
                 # Its target gives more time than the rules (a second admin confirmed it).
                 "looser": clock.looser_than_rules,
@@ -197,6 +202,7 @@ async def show_ticket(
                 if view.allows(actor, Use.SEE_PHOTOS)
                 else []
             )
+            outages = await incident_service.ticket_outages(session, view.ticket, now)
     except NotFound as error:
         return render(request, "not_found.html", actor=actor, status=status_of(error))
     ticket = ticket_detail_json(view, actor, now, tz)
@@ -249,6 +255,7 @@ async def show_ticket(
             "ticket": ticket,
             "clocks": clock_cells(view.clocks, now, tz),
             "timeline": timeline,
+            "outages": [incident_service.ticket_outage_json(found) for found in outages],
             "actions": [
                 (name, ACTION_FIELDS.get(name, ["note"])) for name in ticket["allowed_actions"]
             ],

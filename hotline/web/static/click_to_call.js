@@ -1,5 +1,6 @@
 // Click-to-call from any page: a button.click-to-call rings the user's own phone first, then
-// the customer (data-number), for the ticket in data-ticket; the outcome shows next to it.
+// the customer (data-number), for the ticket in data-ticket (none for an outage caller without
+// one); the outcome shows next to it.
 "use strict";
 
 (function () {
@@ -17,7 +18,7 @@
       const response = await fetch("/api/calls/originate", {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ number: button.dataset.number, ticket: button.dataset.ticket }),
+        body: JSON.stringify({ number: button.dataset.number, ticket: button.dataset.ticket || null }),
         credentials: "same-origin",
       });
       if (response.status === 202) {

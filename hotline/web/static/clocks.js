@@ -21,6 +21,11 @@
     for (const clock of document.querySelectorAll(".clock")) {
       const left = clock.querySelector(".left");
       if (clock.classList.contains("met")) { left.textContent = texts.met; continue; }
+      // Clocked from a planned outage's start: nothing counts down before it.
+      if (clock.dataset.starts) {
+        const starts = Date.parse(clock.dataset.starts);
+        if (now < starts) { left.textContent = `${texts.starts} ${span(starts - now)}`; continue; }
+      }
       if (clock.dataset.running !== "yes" && !clock.classList.contains("breached")) {
         left.textContent = texts.paused;
         continue;
