@@ -38,7 +38,8 @@ class RingbackRow(SQLModel, table=True):
     # The caller's IVR choice (consultation, repair, gas-smell, …) and the queue they waited in.
     ticket_type: str | None = Field(default=None, max_length=32)
     queue: str | None = Field(default=None, max_length=64)
-    # When the caller first joined the queue: their place among the ring-backs.
+    # When the caller first joined the queue: their place among the ring-backs. On the PBX's
+    # clock, as the call log it comes from and is compared with (telephony/pbx_clock.py).
     arrived_at: datetime = Field(sa_type=UTCDateTime)
     requested_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(max_length=16)
