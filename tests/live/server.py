@@ -23,6 +23,9 @@ STOP_SECONDS = 15.0
 AGENT = "agent1"
 AGENT_INTERFACE = "PJSIP/8001"
 AGENT_PASSWORD = "live-test-password"
+# The dispatcher on call: the phone the emergency queue's overflow rings (HOTLINE_ONCALL).
+ON_CALL = "oncall1"
+ON_CALL_INTERFACE = "PJSIP/8005"
 
 Call = dict[str, Any]
 
@@ -122,6 +125,11 @@ def serve(
         "--password-stdin",
     ]  # fmt: skip
     _cli(add, env, directory, stdin=AGENT_PASSWORD + "\n")
+    on_call = [
+        "users", "add", ON_CALL, "--role", "dispatcher", "--interface", ON_CALL_INTERFACE,
+        "--password-stdin",
+    ]  # fmt: skip
+    _cli(on_call, env, directory, stdin=AGENT_PASSWORD + "\n")
     token = _cli(["users", "token", AGENT], env, directory).strip().splitlines()[-1]
     log = directory / "serve.log"
     with log.open("wb") as out:
