@@ -12,7 +12,8 @@ from hotline.db.tables.calls import CallRow
 from hotline.db.types import UTCDateTime
 
 OPEN = "status IN ('waiting', 'dialling')"
-ABANDONED = "disposition = 'abandoned'"
+# Queued calls nobody answered: abandoned, or let go at the queue's timeout and hung up after.
+MISSED = "disposition IN ('abandoned', 'timed_out')"
 
 
 class RingbackRow(SQLModel, table=True):
@@ -80,13 +81,13 @@ class RingbackScan(SQLModel, table=True):
     scanned_until: datetime = Field(sa_type=UTCDateTime)
 
 
-# The missed-call scan reads the abandoned calls written since it last looked. Only abandoned
-# calls are in it, so the other writes of the call log do not touch it; `disposition` leads so
-# that SQLite, without statistics, prefers it to the plain index on the disposition alone.
-ABANDONED_CALLS_BY_WRITE = Index(
-    "ix_call_log_abandoned_updated",
+# The missed-call scan reads the missed calls written since it last looked. Only missed calls
+# are in it, so the other writes of the call log do not touch it; `disposition` leads so that
+# SQLite, without statistics, prefers it to the plain index on the disposition alone.
+MISSED_CALLS_BY_WRITE = Index(
+    "ix_call_log_missed_updated",
     CallRow.__table__.c.disposition,  # type: ignore[attr-defined]
     CallRow.__table__.c.updated_at,  # type: ignore[attr-defined]
-    postgresql_where=text(ABANDONED),
-    sqlite_where=text(ABANDONED),
+    postgresql_where=text(MISSED),
+    sqlite_where=text(MISSED),
 )
