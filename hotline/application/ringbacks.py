@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RingbackRequest:
     """A caller to call back. `number` is the caller ID as Asterisk gives it; `arrived_at`
-    when the caller first joined the queue (their place); `queue` the queue they waited in
+    when the caller first joined the queue (their place), on the PBX's clock like the call
+    log's times; `queue` the queue they waited in
     (by default the one their choice goes to)."""
 
     number: str

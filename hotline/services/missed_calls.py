@@ -1,7 +1,7 @@
-"""Missed calls become ring-backs: the scheduler reads the abandoned inbound queue calls the
-call log gained since its last look (a gas smell at once, the rest after the grace time) and
-makes a ring-back of each from a number we can call, unless the caller got through meanwhile
-or was called back already."""
+"""Missed calls become ring-backs: the scheduler reads the missed inbound queue calls (abandoned,
+or let go at the queue's timeout and hung up after) the call log gained since its last look (a gas
+smell at once, the rest after the grace time) and makes a ring-back of each from a number we can
+call, unless the caller got through meanwhile or was called back already."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, RingbackRow, RingbackScan
-from hotline.db.tables.ringbacks import ABANDONED
+from hotline.db.tables.ringbacks import MISSED
 from hotline.services.ringbacks import OPEN_STATUSES, Added, add_request
 from hotline.telephony.model import Direction
 from tickets import ringbacks as rules
@@ -27,7 +27,7 @@ FIRST_SCAN = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Missed:
-    """An abandoned queue call to be called back, and the ring-back it became."""
+    """A missed queue call to be called back, and the ring-back it became."""
 
     added: Added
     call: CallRow
@@ -49,11 +49,11 @@ async def scan_missed_calls(
     *,
     gas_smell: bool,
 ) -> list[Missed]:
-    """Abandoned inbound queue calls written to the call log since the last scan of this
-    kind, each from a number we can call, made ring-backs. Gas-smell calls are scanned at
-    once, the others once the grace time has passed; a caller who got through meanwhile, or
-    was called back since the call began, needs none. The scan runs every few seconds on
-    the one scheduler, so each reads the handful of calls of those seconds."""
+    """Missed inbound queue calls (abandoned or timed out) written to the call log since the
+    last scan of this kind, each from a number we can call, made ring-backs. Gas-smell calls
+    are scanned at once, the others once the grace time has passed; a caller who got through
+    meanwhile, or was called back since the call began, needs none. The scan runs every few
+    seconds on the one scheduler, so each reads the handful of calls of those seconds."""
     scan = await _cursor(session, "gas_smell" if gas_smell else "missed_calls", now)
     until = now - max(WRITE_LAG, timedelta(0) if gas_smell else policy.missed_call_grace)
     if until <= scan.scanned_until:
@@ -64,7 +64,7 @@ async def scan_missed_calls(
             .where(
                 # Spelled as the partial index's condition, so that SQLite uses the index too
                 # (it cannot match a bound parameter to it).
-                text(ABANDONED),
+                text(MISSED),
                 col(CallRow.updated_at) > scan.scanned_until,
                 col(CallRow.updated_at) <= until,
                 col(CallRow.direction) == Direction.INBOUND.value,

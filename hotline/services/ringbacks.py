@@ -154,7 +154,8 @@ async def add_request(
         reason=request.reason.value,
         ticket_type=request.ticket_type,
         queue=request.queue,
-        arrived_at=min(request.arrived_at, now),
+        # The PBX's clock, as the call log's times: `now` (ours) is no bound for it.
+        arrived_at=request.arrived_at,
         requested_at=now,
         status=RingbackStatus.WAITING.value,
         call_linkedid=call_linkedid,

@@ -50,6 +50,9 @@ WaitEstimator = Callable[[menu.Queue], Awaitable[float | None]]
 CallbackBooker = Callable[[CallbackBooking], Awaitable[int | None]]
 # The expected wait over which a callback is offered (the ring-back policy admins edit).
 OfferLimit = Callable[[], Awaitable[float]]
+# Now on the PBX's clock: the clock of the call log, which a booked caller's place is
+# compared with (the ring-backs of missed calls arrive on it).
+PbxNow = Callable[[], datetime]
 
 
 class MenuScripts:
@@ -60,8 +63,10 @@ class MenuScripts:
         estimate_wait: WaitEstimator | None = None,
         book_callback: CallbackBooker | None = None,
         offer_limit: OfferLimit | None = None,
+        pbx_now: PbxNow | None = None,
     ) -> None:
         self.core = core
+        self.pbx_now = pbx_now or core.clock
         self.estimate_wait = estimate_wait
         self.book_callback = book_callback
         self._offer_limit = offer_limit
@@ -206,14 +211,15 @@ class _Session:
             return None
 
     async def _arrived_at(self) -> datetime:
-        """When the caller first asked for an agent: the call's start in our call log, so a
-        caller whose queue wait ran out keeps their place; now for a caller still in the menu."""
-        core = self._scripts.core
+        """When the caller first asked for an agent, on the PBX's clock (the call log's): the
+        call's start in our call log, so a caller whose queue wait ran out keeps their place;
+        now for a caller still in the menu."""
+        scripts = self._scripts
         if self._script == "callback-offer" and self._linkedid:
-            started = await ivr_cases.call_started_at(core, self._linkedid)
+            started = await ivr_cases.call_started_at(scripts.core, self._linkedid)
             if started is not None:
                 return started
-        return core.clock()
+        return scripts.pbx_now()
 
 
 async def _tell_dialplan(
@@ -254,6 +260,7 @@ def menu_scripts(core: Core, telephony: Telephony) -> MenuScripts:
         estimate_wait=estimate_wait,
         book_callback=ringback_booker(core),
         offer_limit=offer_limit,
+        pbx_now=telephony.pbx_now,
     )
 
 

@@ -17,6 +17,10 @@ class Disposition(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
     IVR_ONLY = "ivr_only"
+    # Queued, never answered, and the queue let the caller go at its timeout (queue_log
+    # EXITWITHTIMEOUT); the caller hung up afterwards (during the callback offer, or while the
+    # on-call phones rang). A missed call, as an abandoned one, but not abandoned in the KPIs.
+    TIMED_OUT = "timed_out"
     NO_ANSWER = "no_answer"
     BUSY = "busy"
     FAILED = "failed"

@@ -118,6 +118,11 @@ class Telephony:
             return next(iter(self.lines.values()))
         return self.lines[server]
 
+    def pbx_now(self, server: str | None = None) -> datetime:
+        """Now on the PBX's clock (the call log's clock), as estimated from its events'
+        Timestamps; our clock while no event has told the offset."""
+        return self.line(server).tracker.clock.pbx_time(self._clock())
+
     def _event_handler(self, server: str) -> Callable[[AmiMessage], None]:
         def handle(message: AmiMessage) -> None:
             line = self.lines[server]

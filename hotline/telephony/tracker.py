@@ -31,7 +31,9 @@ What a call is made of:
   `QueueCallerJoin` to the answer, else to the last time the caller left a queue (or the end).
   An inbound call that was queued and never answered is `abandoned`, unless the caller finished
   in self-service after leaving the queue (the IVR set `HOTLINE_IVR=goodbye`: a callback
-  booked), which is `ivr_only`. Talk: answer to end.
+  booked), which is `ivr_only`, or the queue let the caller go at its timeout and they hung up
+  after that (`Queue()` sets `QUEUESTATUS=TIMEOUT`, a `VarSet`; queue_log's EXITWITHTIMEOUT),
+  which is `timed_out`. Talk: answer to end.
 * Outcome of an unanswered outbound call: the customer Dial's status (NOANSWER, BUSY, ...),
   else a failed `OriginateResponse`'s Reason, else no answer.
 
@@ -107,6 +109,9 @@ class TrackerConfig:
     # How the IVR ended (extensions.conf): "goodbye" when the caller finished in self-service.
     ivr_outcome_variable: str = "HOTLINE_IVR"
     self_service_values: frozenset[str] = frozenset({"goodbye"})
+    # What Queue() leaves in QUEUESTATUS when its timeout let the caller go.
+    queue_status_variable: str = "QUEUESTATUS"
+    queue_timeout_values: frozenset[str] = frozenset({"TIMEOUT"})
     recently_ended_limit: int = 1024
     pending_originate_limit: int = 1024
 
@@ -178,6 +183,8 @@ class _Call:
     queue_left_at: datetime | None = None
     # When the IVR last said the caller finished in self-service (a callback booked).
     self_service_at: datetime | None = None
+    # When a queue last let the caller go at its timeout (QUEUESTATUS=TIMEOUT).
+    queue_timeout_at: datetime | None = None
     agent: _Pick[tuple[str | None, str | None]] = field(default_factory=_Pick)
     answered_at: datetime | None = None
     dial_status: _Pick[str] = field(default_factory=_Pick)
@@ -508,6 +515,9 @@ class CallTracker:
         elif variable == config.ivr_outcome_variable:
             if value in config.self_service_values:
                 call.self_service_at = _latest(call.self_service_at, at)
+        elif variable == config.queue_status_variable:
+            if value in config.queue_timeout_values:
+                call.queue_timeout_at = _latest(call.queue_timeout_at, at)
         elif variable == "DIALSTATUS" and value and self._outbound_channel(message):
             self._dial_ended(call, value, at)
 
@@ -806,6 +816,15 @@ class CallTracker:
             return False
         return call.queue_left_at is None or done > call.queue_left_at
 
+    @staticmethod
+    def _let_go_at_the_timeout(call: _Call) -> bool:
+        """The caller's last stint in a queue ended by the queue's timeout (QUEUESTATUS set
+        after that stint began), not by the caller hanging up in it."""
+        timeout, joined = call.queue_timeout_at, call.queue_joined_at
+        if timeout is None or call.in_queue:
+            return False
+        return joined is None or timeout >= joined
+
     def _disposition(self, call: _Call, direction: Direction) -> Disposition | None:
         if call.incomplete:
             return Disposition.INCOMPLETE
@@ -817,6 +836,8 @@ class CallTracker:
             queued = call.queued_at is not None or call.queue.value is not None
             if not queued or self._finished_in_self_service(call):
                 return Disposition.IVR_ONLY
+            if self._let_go_at_the_timeout(call):
+                return Disposition.TIMED_OUT
             return Disposition.ABANDONED
         if call.dial_status.value is not None:
             return _DIAL_STATUS.get(call.dial_status.value, Disposition.FAILED)

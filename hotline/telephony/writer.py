@@ -53,7 +53,7 @@ def _upsert(dialect: str) -> Any:
     table = table_of(CallRow)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # Filled in by the database from what it knows: the customer whose phone this is, the
-    # agent user behind the queue member's interface.
+    # agent user behind the queue member's interface (and the name, where Asterisk gave none).
     customer = (
         select(col(CustomerPhone.customer_id))
         .where(col(CustomerPhone.number) == bindparam("caller"))
@@ -67,6 +67,14 @@ def _upsert(dialect: str) -> Any:
         .limit(1)
         .scalar_subquery()
     )
+    # A phone the dialplan's own Dial rang (the on-call overflow) has no queue member name:
+    # the call names the user whose interface it is.
+    agent_username = (
+        select(col(User.username))
+        .where(col(User.interface) == bindparam("agent_interface"))
+        .limit(1)
+        .scalar_subquery()
+    )
     statement = insert(table).values(
         server=bindparam("server"),
         linkedid=bindparam("linkedid"),
@@ -75,7 +83,7 @@ def _upsert(dialect: str) -> Any:
         dialled=bindparam("dialled"),
         ivr_choice=bindparam("ivr_choice"),
         queue=bindparam("queue"),
-        agent_name=bindparam("agent_name"),
+        agent_name=func.coalesce(bindparam("agent_name"), agent_username),
         agent_interface=bindparam("agent_interface"),
         agent_user_id=agent,
         customer_id=func.coalesce(bindparam("customer_id"), customer),

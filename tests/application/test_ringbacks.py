@@ -131,6 +131,7 @@ def abandoned(
     choice: str | None = "repair",
     queue: str = "hotline",
     wait: float = 40,
+    disposition: str = "abandoned",
 ) -> CallRow:
     return CallRow(
         server="pbx",
@@ -142,7 +143,7 @@ def abandoned(
         started_at=at - timedelta(seconds=wait + 20),
         ended_at=at,
         wait_seconds=wait,
-        disposition="abandoned",
+        disposition=disposition,
         updated_at=at,
     )
 
@@ -189,6 +190,33 @@ async def test_a_missed_call_becomes_a_ring_back_after_the_grace_time(
     assert (made.number, made.reason, made.ticket_type) == (CALLER, "missed_call", "repair")
     assert made.arrived_at == gave_up - timedelta(seconds=40), "when the caller joined the queue"
     assert made.call_linkedid == "1" and made.status == RingbackStatus.WAITING.value
+
+
+async def test_a_caller_let_go_at_the_queue_s_timeout_is_rung_back_once_per_number(
+    core: CoreServices, clock: FakeClock
+) -> None:
+    """Timed out (the queue's timeout, then a hang-up during the callback offer; queue_log
+    EXITWITHTIMEOUT) is not abandoned, but the caller still missed us: a ring-back, one per
+    number however often they tried; a gas smell that timed out alarms the dispatchers at
+    once."""
+    gave_up = clock.now
+    await log_calls(
+        core,
+        abandoned("1", CALLER, gave_up, disposition="timed_out"),
+        abandoned("2", CALLER, gave_up + timedelta(seconds=20)),
+        abandoned(
+            "3", "+8613900139000", gave_up, choice="gas-smell", queue="emergency",
+            disposition="timed_out",
+        ),
+    )  # fmt: skip
+    clock.now = gave_up + WRITE_LAG
+    assert await cases.scan_missed_calls(core) == 1, "the gas smell at once"
+    clock.now = gave_up + timedelta(seconds=20) + GRACE + WRITE_LAG
+    assert await cases.scan_missed_calls(core) == 1, "the first caller's two calls: one"
+    made = {row.number: row for row in await rows(core)}
+    assert (made[CALLER].reason, made[CALLER].call_linkedid) == ("missed_call", "1")
+    assert made["+8613900139000"].reason == "gas_smell_missed"
+    assert len(made) == 2
 
 
 async def test_a_caller_who_got_through_meanwhile_needs_no_ring_back(

@@ -141,16 +141,21 @@ def verdict(request: pytest.FixtureRequest) -> Iterator[Verdict]:
     VERDICTS.append(found)
 
 
-def _load_report(terminalreporter: pytest.TerminalReporter) -> None:
-    """What Asterisk said as it loaded our configuration: complaints naming one of our files,
-    or a module our modules.conf leaves without its dependency, verbatim; the rest (modules
-    that `autoload = yes` loads with no configuration of ours) counted."""
+def complaints_about_ours() -> list[str]:
+    """What Asterisk logged (WARNING, ERROR) at its first start naming one of our files, or a
+    module our modules.conf leaves without its dependency."""
     ours = [path.name for path in SHIPPED.glob("*.conf")]
-    about_ours = [
+    return [
         complaint
         for complaint in LOAD_COMPLAINTS
         if any(name in complaint for name in ours) or "dependency" in complaint
     ]
+
+
+def _load_report(terminalreporter: pytest.TerminalReporter) -> None:
+    """What Asterisk said as it loaded our configuration: complaints about our files verbatim;
+    the rest (modules that `autoload = yes` loads with no configuration of ours) counted."""
+    about_ours = complaints_about_ours()
     terminalreporter.section("what Asterisk said at load about our configuration")
     for complaint in about_ours:
         terminalreporter.write_line(complaint, yellow=True)

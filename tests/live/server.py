@@ -23,6 +23,9 @@ STOP_SECONDS = 15.0
 AGENT = "agent1"
 AGENT_INTERFACE = "PJSIP/8001"
 AGENT_PASSWORD = "live-test-password"
+# The dispatcher on call: the phone the emergency queue's overflow rings (HOTLINE_ONCALL).
+ON_CALL = "oncall1"
+ON_CALL_INTERFACE = "PJSIP/8005"
 
 Call = dict[str, Any]
 
@@ -56,11 +59,20 @@ class Hotline:
     token: str
     process: subprocess.Popen[bytes]
     log: Path
+    # The on-call dispatcher's (ON_CALL): assigns and fixes repairs.
+    on_call_token: str = ""
 
-    def client(self) -> httpx.Client:
+    @property
+    def database(self) -> Path:
+        return self.log.parent / "hotline.db"
+
+    def client(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {self.token}", "Accept-Language": "en"},
+            headers={
+                "Authorization": f"Bearer {token or self.token}",
+                "Accept-Language": "en",
+            },
             timeout=10,
         )
 
@@ -122,6 +134,12 @@ def serve(
         "--password-stdin",
     ]  # fmt: skip
     _cli(add, env, directory, stdin=AGENT_PASSWORD + "\n")
+    on_call = [
+        "users", "add", ON_CALL, "--role", "dispatcher", "--interface", ON_CALL_INTERFACE,
+        "--password-stdin",
+    ]  # fmt: skip
+    _cli(on_call, env, directory, stdin=AGENT_PASSWORD + "\n")
+    on_call_token = _cli(["users", "token", ON_CALL], env, directory).strip().splitlines()[-1]
     token = _cli(["users", "token", AGENT], env, directory).strip().splitlines()[-1]
     log = directory / "serve.log"
     with log.open("wb") as out:
@@ -134,7 +152,7 @@ def serve(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    hotline = Hotline(f"http://127.0.0.1:{http_port}", token, process, log)
+    hotline = Hotline(f"http://127.0.0.1:{http_port}", token, process, log, on_call_token)
     try:
         deadline = time.monotonic() + START_SECONDS
         while True:

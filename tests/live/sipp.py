@@ -67,22 +67,36 @@ class Key:
     after_ms: int = 1000
 
 
-def _key_block(keys: Sequence[Key]) -> str:
+# Who sends the keys: the customer who called (the dialog's caller) or a party Asterisk
+# called (the callee, answering the survey call); and where a BYE from the PBX goes.
+_CALLER_SIDE = (
+    '"Customer" <sip:[$caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]',
+    "<sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]",
+    "pbx_hung_up",
+)
+_CALLEE_SIDE = (
+    "<sip:[$user]@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]",
+    "[$caller_side]",
+    "other_side_hung_up",
+)
+
+
+def _key_block(keys: Sequence[Key], side: tuple[str, str, str] = _CALLER_SIDE) -> str:
     """Keys as SIP INFO (application/dtmf-relay), each after a wait that a BYE from the PBX
     may cut short."""
+    sender, receiver, hung_up = side
     parts = []
     for number, key in enumerate(keys):
         parts.append(
             f'  <recv request="BYE" timeout="{key.after_ms}" ontimeout="key_{number}"'
-            ' next="pbx_hung_up"/>\n'
+            f' next="{hung_up}"/>\n'
             f'  <label id="key_{number}"/>\n'
             f'  <nop><action><log message="key {key.digit}"/></action></nop>\n'
             "  <send>\n    <![CDATA[\n"
             "      INFO [next_url] SIP/2.0\n"
             "      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
-            '      From: "Customer" <sip:[$caller]@[local_ip]:[local_port]>'
-            ";tag=[pid]SIPpTag00[call_number]\n"
-            "      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n"
+            f"      From: {sender}\n"
+            f"      To: {receiver}\n"
             "      [routes]\n"
             "      Call-ID: [call_id]\n"
             f"      CSeq: {10 + number} INFO\n"
@@ -104,13 +118,17 @@ def customer_scenario(caller: str, keys: Sequence[Key], stay_ms: int) -> str:
     return _template("customer.xml").substitute(caller=caller, keys=block, stay_ms=stay_ms)
 
 
-def phone_scenario(user: str, ring_ms: int, talk_ms: int | None, answer: bool = True) -> str:
-    """A phone Asterisk calls: rings `ring_ms`, answers, talks `talk_ms` and hangs up (None:
-    until the other side does); `answer=False` rings until the caller gives up."""
+def phone_scenario(
+    user: str, ring_ms: int, talk_ms: int | None, answer: bool = True, keys: Sequence[Key] = ()
+) -> str:
+    """A phone Asterisk calls: rings `ring_ms`, answers, presses `keys` (a customer answering
+    the survey call), talks `talk_ms` and hangs up (None: until the other side does);
+    `answer=False` rings until the caller gives up."""
     talk = f'timeout="{talk_ms}" ontimeout="hang_up"' if talk_ms is not None else ""
     # Never answering: the ring outlasts every wait in the tests.
     ring = ring_ms if answer else SIPP_TIMEOUT_SECONDS * 1000
-    return _template("phone.xml").substitute(user=user, ring_ms=ring, talk_timeout=talk)
+    block = _key_block(keys, _CALLEE_SIDE).replace("[$user]", user)
+    return _template("phone.xml").substitute(user=user, ring_ms=ring, talk_timeout=talk, keys=block)
 
 
 @dataclass
@@ -209,12 +227,13 @@ class Phones:
         ring_ms: int = 500,
         talk_ms: int | None = None,
         answer: bool = True,
+        keys: Sequence[Key] = (),
     ) -> Party:
         """A phone listening on host:port (the address the overlay gave it), ready when this
         returns."""
         party = self._start(
             f"phone-{user}",
-            phone_scenario(user, ring_ms, talk_ms, answer),
+            phone_scenario(user, ring_ms, talk_ms, answer, keys),
             host,
             ["-p", str(port)],
         )

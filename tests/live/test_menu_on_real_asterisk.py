@@ -25,7 +25,7 @@ from .scenario import (
     judge_queued_and_answered,
     records,
 )
-from .server import Hotline
+from .server import ON_CALL, Hotline
 from .sipp import Key, Phones
 
 # The menu's prompts are 0.4 s tones here (tests/live/sounds.py): the greeting and the menu
@@ -270,6 +270,7 @@ def test_a_gas_smell_nobody_at_the_desk_takes_is_answered_by_the_on_call_dispatc
     verdict.same("disposition", "answered", call["disposition"])
     agent = call["agent"] or {}
     verdict.same("answered by", "PJSIP/8005", agent.get("interface"))
+    verdict.same("named as the user of that phone", ON_CALL, agent.get("name"))
     judge_caller(verdict, legs[0].src, call)
     judge_span(verdict, legs, call)
     conclude(verdict, legs, queue, call)

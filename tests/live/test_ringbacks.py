@@ -344,3 +344,58 @@ def test_a_caller_whose_wait_runs_out_books_a_callback_and_is_rung_back(
     verdict.asterisk_summary = summary_of_records(rows, queue)
     verdict.ours_summary = summary_of_call(back)
     verdict.assert_all()
+
+
+OFFER_CALLER = "13800138133"
+
+
+@pytest.mark.scenario("queue wait runs out, caller hangs up during the callback offer")
+def test_a_caller_who_hangs_up_during_the_callback_offer_timed_out_as_the_queue_log_says(
+    pbx: LivePbx,
+    hotline: Hotline,
+    parties: Phones,
+    short_hotline_wait: None,
+    verdict: Verdict,
+) -> None:
+    """Key 2, then the hotline queue with nobody free: at the queue's timeout Asterisk writes
+    EXITWITHTIMEOUT (not ABANDON) and the dialplan runs our `callback-offer`; the caller hangs
+    up while it is offered. Our call log says what the queue_log says: timed out, not
+    abandoned, with the queue's wait."""
+    pbx.pbx.cli("queue pause member PJSIP/8001 queue hotline reason busy")
+    try:
+        customer = parties.customer(
+            OFFER_CALLER,
+            keys=[Key("2", after_ms=1500)],
+            stay_ms=8000,
+            host=CARRIER_IP,
+            dialled=HOTLINE_NUMBER,
+        )
+        assert customer.wait(CALL_SECONDS) == 0, customer.errors()
+    finally:
+        pbx.pbx.cli("queue unpause member PJSIP/8001 queue hotline")
+    assert customer.events()[-1] == "the caller hung up"
+    call = hotline.ended_call(
+        RECORDS_SECONDS, lambda call: True, caller=f"+86{OFFER_CALLER}", direction="inbound"
+    )
+    queue = events(pbx.pbx.queue_log(), call["linkedid"])
+    kinds = [line.event for line in queue]
+    timeout = next((line for line in queue if line.event == "EXITWITHTIMEOUT"), None)
+    verdict.holds(
+        "queue_log",
+        " ".join(kinds),
+        "ENTERQUEUE … EXITWITHTIMEOUT, no ABANDON",
+        kinds[:1] == ["ENTERQUEUE"]
+        and timeout is not None
+        and "ABANDON" not in kinds
+        and "CONNECT" not in kinds,
+    )
+    verdict.same("disposition", "timed_out", call["disposition"])
+    verdict.same("queue", "hotline", call["queue"])
+    verdict.same("IVR choice", "repair", call["ivr_choice"])
+    verdict.same("agent", None, call["agent"])
+    if timeout is not None:
+        verdict.near("wait", float(timeout.data[2]), call["wait_seconds"], 1.0)
+    legs = main_leg(pbx.pbx.cdr(), call["linkedid"])
+    verdict.asterisk_summary = summary_of_records(legs, queue)
+    verdict.ours_summary = summary_of_call(call)
+    verdict.assert_all()

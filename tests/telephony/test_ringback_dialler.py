@@ -16,10 +16,14 @@ from hotline.application import ringbacks as cases
 from hotline.application.ringbacks import RingbackRequest
 from hotline.db.tables import CallRow, RingbackRow, User
 from hotline.services.missed_calls import WRITE_LAG
+from hotline.telephony.fastagi import FastAgiServer
 from hotline.telephony.frames import AmiMessage
+from hotline.telephony.menu_calls import MenuScripts, ringback_booker
 from hotline.telephony.runtime import DEMO_MEMBERS
 from hotline.telephony.simulator import FakeAsterisk
+from hotline.telephony.simulator.agi_client import ScriptedCaller, run_agi_call
 from hotline.web.context import AppContext
+from ivr import menu
 from tickets.ringbacks import RingbackPolicy, RingbackReason
 
 UNANSWERED = "13800138002"
@@ -187,3 +191,50 @@ async def test_nothing_is_dialled_while_asterisk_is_away(
     assert await context.scheduler.dial_ringbacks_once() == 0
     [waiting] = await ringbacks(context)
     assert (waiting.status, waiting.attempts) == ("waiting", 0)
+
+
+async def _a_long_wait(_queue: menu.Queue) -> float:
+    return 900.0
+
+
+async def test_a_menu_booking_takes_its_place_on_the_pbx_s_clock_like_a_missed_call(
+    context: AppContext, pbx: FakeAsterisk, clock: FakeClock
+) -> None:
+    """The PBX's clock runs an hour ahead of ours. A caller gives up in the queue (the call
+    log, and so the missed call's place, is on the PBX's clock); afterwards another caller
+    books a callback in the menu. The one who came first is rung back first: the menu's
+    booking is placed on the PBX's clock too, not on ours (an hour earlier)."""
+    pbx.set_clock((clock.now + timedelta(hours=1)).timestamp())
+    away(pbx, "hotline", "PJSIP/8002")
+    await pbx.place_call(caller="13900139000", scenario="abandoned_queued")
+    await calls_over(pbx, context)
+    assert context.telephony is not None
+    scripts = MenuScripts(
+        context,
+        estimate_wait=_a_long_wait,
+        book_callback=ringback_booker(context),
+        pbx_now=context.telephony.pbx_now,
+    )
+    server = FastAgiServer("127.0.0.1", 0, scripts.scripts())
+    await server.start()
+    try:
+        booked = await run_agi_call(
+            "127.0.0.1", server.port, "menu", ScriptedCaller(keys=["2", "1", "1"])
+        )
+    finally:
+        await server.close()
+        await scripts.close()
+    assert booked.variables["TICKETTYPE"] == "callback-booked"
+    clock.advance(seconds=(RingbackPolicy().missed_call_grace + WRITE_LAG).total_seconds())
+    assert await context.scheduler.scan_missed_calls_once() == 1
+    async with context.sessions() as session:
+        gave_up = (
+            await session.exec(select(CallRow).where(col(CallRow.caller) == "+8613900139000"))
+        ).one()
+    by_number = {row.number: row for row in await ringbacks(context)}
+    missed, menu_booked = by_number["+8613900139000"], by_number["+8613800138001"]
+    assert gave_up.ended_at is not None
+    assert missed.arrived_at < gave_up.ended_at <= menu_booked.arrived_at
+    assert await context.scheduler.dial_ringbacks_once() == 1, "one agent is free"
+    dialling = [row.number for row in await ringbacks(context) if row.status == "dialling"]
+    assert dialling == ["+8613900139000"]

@@ -864,6 +864,40 @@ def test_a_goodbye_before_the_caller_queued_again_does_not_make_the_hang_up_in_t
     assert record.wait_seconds == pytest.approx(8.0)
 
 
+def test_a_caller_who_hangs_up_during_the_callback_offer_left_by_the_timeout() -> None:
+    """The queue let the caller go at its timeout (QUEUESTATUS=TIMEOUT; queue_log
+    EXITWITHTIMEOUT, not ABANDON), the callback offer played and the caller hung up in it:
+    timed out, not abandoned, with the wait the queue had."""
+    messages = trunk_call(
+        (0.0, "Newexten", {}),
+        (1.0, "QueueCallerJoin", {"Queue": "hotline"}),
+        (4.0, "QueueCallerAbandon", {"Queue": "hotline"}),
+        (4.0, "QueueCallerLeave", {"Queue": "hotline"}),
+        (4.0, "VarSet", {"Variable": "QUEUESTATUS", "Value": "TIMEOUT"}),
+        (4.1, "VarSet", {"Variable": "HOTLINE_IVR", "Value": ""}),
+        (7.0, "Hangup", {}),
+    )
+    record = latest(feed(CallTracker(CONFIG), messages))["1795350100.1"]
+    assert record.disposition is Disposition.TIMED_OUT
+    assert record.wait_seconds == pytest.approx(3.0)
+
+
+def test_a_hang_up_in_the_queue_after_an_earlier_timeout_is_abandoned() -> None:
+    messages = trunk_call(
+        (0.0, "Newexten", {}),
+        (1.0, "QueueCallerJoin", {"Queue": "hotline"}),
+        (4.0, "QueueCallerLeave", {"Queue": "hotline"}),
+        (4.0, "VarSet", {"Variable": "QUEUESTATUS", "Value": "TIMEOUT"}),
+        (5.0, "VarSet", {"Variable": "QUEUESTATUS", "Value": ""}),
+        (5.0, "QueueCallerJoin", {"Queue": "hotline"}),
+        (8.0, "QueueCallerAbandon", {"Queue": "hotline"}),
+        (8.0, "QueueCallerLeave", {"Queue": "hotline"}),
+        (8.1, "Hangup", {}),
+    )
+    record = latest(feed(CallTracker(CONFIG), messages))["1795350100.1"]
+    assert record.disposition is Disposition.ABANDONED
+
+
 # -- the connection lost, hotline restarted -------------------------------------------------------
 
 

@@ -125,6 +125,39 @@ async def test_the_database_fills_in_customer_agent_and_originate_link(
     assert second.requested_by_user_id == agent.id and second.originate_action_id == "orig-1"
 
 
+async def test_a_phone_the_dialplan_dialled_names_the_user_whose_interface_it_is(
+    sessions: Sessions,
+) -> None:
+    """The emergency queue's overflow rings the on-call phones with the dialplan's own Dial:
+    Asterisk names no queue member, only the phone. The call log names the user of that
+    phone; a queue member's name, where Asterisk gives one, stays as it is."""
+    async with sessions() as session, session.begin():
+        session.add(
+            User(
+                username="zhou",
+                display_name="周值班",
+                role="dispatcher",
+                password_hash="x",
+                interface="PJSIP/8005",
+                created_at=T0,
+            )
+        )
+    writer = CallWriter(sessions, lambda: T0, flush_interval=0.01)
+    writer.start()
+    try:
+        writer.put(call("6.0", queue="emergency", agent_interface="PJSIP/8005"))
+        writer.put(call("7.0", agent_interface="PJSIP/8005", agent_name="Oncall"))
+        writer.put(call("8.0", agent_interface="PJSIP/8006"))
+        await writer.flushed()
+    finally:
+        await writer.stop()
+    overflow, member, nobody = await rows(sessions)
+    assert (overflow.agent_name, overflow.agent_interface) == ("zhou", "PJSIP/8005")
+    assert overflow.agent_user_id is not None
+    assert member.agent_name == "Oncall"
+    assert (nobody.agent_name, nobody.agent_user_id) == (None, None)
+
+
 async def test_a_poorer_snapshot_of_a_call_never_erases_a_stored_fact(sessions: Sessions) -> None:
     """What a rebuild from CoreShowChannels may send for a call the log knows better: no IVR
     choice, no agent, no wait, a later estimate of the answer. The row keeps what it had; the

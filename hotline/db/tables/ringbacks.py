@@ -12,7 +12,8 @@ from hotline.db.tables.calls import CallRow
 from hotline.db.types import UTCDateTime
 
 OPEN = "status IN ('waiting', 'dialling')"
-ABANDONED = "disposition = 'abandoned'"
+# Queued calls nobody answered: abandoned, or let go at the queue's timeout and hung up after.
+MISSED = "disposition IN ('abandoned', 'timed_out')"
 
 
 class RingbackRow(SQLModel, table=True):
@@ -38,7 +39,8 @@ class RingbackRow(SQLModel, table=True):
     # The caller's IVR choice (consultation, repair, gas-smell, …) and the queue they waited in.
     ticket_type: str | None = Field(default=None, max_length=32)
     queue: str | None = Field(default=None, max_length=64)
-    # When the caller first joined the queue: their place among the ring-backs.
+    # When the caller first joined the queue: their place among the ring-backs. On the PBX's
+    # clock, as the call log it comes from and is compared with (telephony/pbx_clock.py).
     arrived_at: datetime = Field(sa_type=UTCDateTime)
     requested_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(max_length=16)
@@ -79,13 +81,13 @@ class RingbackScan(SQLModel, table=True):
     scanned_until: datetime = Field(sa_type=UTCDateTime)
 
 
-# The missed-call scan reads the abandoned calls written since it last looked. Only abandoned
-# calls are in it, so the other writes of the call log do not touch it; `disposition` leads so
-# that SQLite, without statistics, prefers it to the plain index on the disposition alone.
-ABANDONED_CALLS_BY_WRITE = Index(
-    "ix_call_log_abandoned_updated",
+# The missed-call scan reads the missed calls written since it last looked. Only missed calls
+# are in it, so the other writes of the call log do not touch it; `disposition` leads so that
+# SQLite, without statistics, prefers it to the plain index on the disposition alone.
+MISSED_CALLS_BY_WRITE = Index(
+    "ix_call_log_missed_updated",
     CallRow.__table__.c.disposition,  # type: ignore[attr-defined]
     CallRow.__table__.c.updated_at,  # type: ignore[attr-defined]
-    postgresql_where=text(ABANDONED),
-    sqlite_where=text(ABANDONED),
+    postgresql_where=text(MISSED),
+    sqlite_where=text(MISSED),
 )
