@@ -80,7 +80,7 @@ def fixed_repair(hotline: Hotline) -> str:
         for action, body in (("assign", {"assignee": ON_CALL}), ("start", {}), ("arrive", {})):
             response = client.post(f"/api/tickets/{number}/actions/{action}", json=body)
             assert response.status_code == 200, response.text
-        response = client.post(f"/api/tickets/{number}/actions/fix", json={})
+        response = client.post(f"/api/tickets/{number}/actions/fix", json={"note": "换了灶前阀"})
         assert response.status_code == 200, response.text
     return number
 
