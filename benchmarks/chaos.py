@@ -15,7 +15,7 @@ folder, a free port; run as the `postgres` user when the script runs as root), n
 machine's. The workers are separate `hotline serve` processes on their own HTTP ports sharing
 the FastAGI port, as the compose file's replicas are: each can be killed by itself and asked
 for its own /api/health, and a killed one is started again as a restart policy does; an agent
-whose worker dies reconnects, after the 2 s the feed asks for, to the next worker, as the
+whose worker dies reconnects, after the 2–3 s the feed asks for, to the next worker, as the
 proxy in front of the replicas sends it.
 """
 
@@ -69,7 +69,8 @@ LOCK_KEYS = {"tracking": lock_key("telephony"), "leading": lock_key("scheduler")
 SUPERVISORS = 3
 WORKERS = 3
 SERVER = "chaos"
-# Browsers wait this long before reconnecting a dropped feed (the feed's `retry: 2000`).
+# Browsers wait this long before reconnecting a dropped feed, until the feed says otherwise
+# (its `retry:` field).
 SSE_RETRY_SECONDS = 2.0
 PG_DOWN_SECONDS = 10.0
 TAKEOVER_TARGET = 5.0
@@ -502,8 +503,8 @@ class Interval:
 
 @dataclass
 class Feed:
-    """One person's live feed, as their browser keeps it: reconnecting after SSE_RETRY_SECONDS
-    to the next worker when the one it had drops."""
+    """One person's live feed, as their browser keeps it: reconnecting after the time the feed
+    asked for (`retry:`) to the next worker when the one it had drops."""
 
     username: str
     token: str
@@ -517,6 +518,7 @@ class Feed:
     up: list[Interval] = field(default_factory=list)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     reconnects: int = 0
+    retry_seconds: float = SSE_RETRY_SECONDS
 
     def port_at(self, moment: float) -> int | None:
         for up in self.up:
@@ -543,13 +545,15 @@ class Feed:
             if self.up and self.up[-1].end is None:
                 self.up[-1].end = time.time()
             self.reconnects += 1
-            await asyncio.sleep(SSE_RETRY_SECONDS)
+            await asyncio.sleep(self.retry_seconds)
             attempt += 1
 
     async def _read(self, response: httpx.Response) -> None:
         topic = None
         async for line in response.aiter_lines():
-            if line == ": connected":
+            if line.startswith("retry: "):
+                self.retry_seconds = int(line[7:]) / 1000
+            elif line == ": connected":
                 self.up.append(Interval(time.time(), self.port))
                 self.connected.set()
             elif line.startswith("event: "):
@@ -863,14 +867,20 @@ async def escalations_and_callbacks(
 
 def recovered_at(run: Run, fault: Fault) -> float:
     """When the fault was over from inside: every leadership it took away taken again (the
-    lock seen in pg_locks), or, if that was never seen, the takeover target's end."""
-    start = fault.started if fault.port is not None else fault.ended
-    taken = [
-        run.monitor.lock_taken(kind, start, previous=fault.port is not None) for kind in fault.lost
+    lock seen in pg_locks) and its new holder saying so in /api/health — for the telephony,
+    once the calls are rebuilt from Asterisk's listing; or, if either was never seen, the
+    takeover target's end."""
+    killed = fault.port is not None
+    start = fault.started if killed else fault.ended
+    taken = [run.monitor.lock_taken(kind, start, previous=killed) for kind in fault.lost]
+    said = [
+        run.monitor.first(start, kind, other_than=fault.port if killed else None)
+        for kind in fault.lost
     ]
-    if not taken or any(moment is None for moment in taken):
+    moments = [*taken, *said]
+    if not moments or any(moment is None for moment in moments):
         return start + TAKEOVER_TARGET
-    return max(moment for moment in taken if moment is not None)
+    return max(moment for moment in moments if moment is not None)
 
 
 def pops(run: Run) -> tuple[list[str], bool]:

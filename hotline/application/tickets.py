@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.application.unit import Core, Work, unit_of_work
-from hotline.db.tables import Ticket, User
+from hotline.db.tables import Ticket
 from hotline.services import escalations
 from hotline.services import incidents as incident_service
 from hotline.services import tickets as service
-from hotline.services.access import FACTS_KEY, check_access, facts_json, facts_of
+from hotline.services.access import FACTS_KEY, check_ticket_access, facts_json
 from hotline.services.actor import Actor
 from hotline.services.errors import NotFound
 from hotline.services.rulebook import Rulebook
@@ -128,8 +128,7 @@ async def undo_own_fix(core: Core, actor: Actor, ticket_id: int) -> TicketView:
         if ticket is None:
             raise NotFound("no such work order")
         # Who may fix the order may take the fix back (tickets/access.py decides).
-        assignee = await work.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-        check_access(actor, facts_of(ticket, assignee), Action.FIX)
+        await check_ticket_access(work.session, actor, ticket, Action.FIX)
         view = await service.undo_fix(work.session, ticket.number, actor.username, work.now)
         work.announce(
             "ticket.updated",

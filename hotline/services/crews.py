@@ -117,6 +117,25 @@ def _facts(crew: Crew, members: list[str]) -> dict[str, object]:
     }
 
 
+async def _activate(
+    session: AsyncSession, crew: Crew, users: list[User], *, now: datetime, by: str, action: str
+) -> None:
+    """The crew on the board with `users` as its technicians, audited as `action`."""
+    crew.active = True
+    session.add(crew)
+    await session.flush()
+    named = await _set_members(session, crew, users)
+    await audit.record(
+        session,
+        at=now,
+        actor=by,
+        entity="crew",
+        key=crew.code,
+        action=action,
+        after=_facts(crew, named),
+    )
+
+
 async def create_crew(
     session: AsyncSession,
     *,
@@ -134,20 +153,9 @@ async def create_crew(
         raise Conflict(NOT_SAVED, fields={"code": CODE_TAKEN})
     users = await _technicians_named(session, members)
     crew = crew or Crew(code=code, name=form.name)
-    crew.name, crew.areas, crew.active = form.name.strip(), list(form.areas), True
+    crew.name, crew.areas = form.name.strip(), list(form.areas)
     crew.shift_start, crew.shift_end = form.shift_start, form.shift_end
-    session.add(crew)
-    await session.flush()
-    named = await _set_members(session, crew, users)
-    await audit.record(
-        session,
-        at=now,
-        actor=by,
-        entity="crew",
-        key=code,
-        action="create",
-        after=_facts(crew, named),
-    )
+    await _activate(session, crew, users, now=now, by=by, action="create")
     return crew
 
 
@@ -231,17 +239,5 @@ async def restore_crew(
         ).all()
     }
     back = [user for user in users if user.id not in elsewhere]
-    crew.active = True
-    session.add(crew)
-    await session.flush()
-    named = await _set_members(session, crew, back)
-    await audit.record(
-        session,
-        at=now,
-        actor=by,
-        entity="crew",
-        key=crew.code,
-        action="restore",
-        after=_facts(crew, named),
-    )
+    await _activate(session, crew, back, now=now, by=by, action="restore")
     return sorted(user.username for user in users if user.id in elsewhere)

@@ -33,6 +33,7 @@ from hotline.services.actor import Actor
 from hotline.services.clock_rows import clock_from_row, write_clock
 from hotline.services.errors import Conflict, Invalid, NotFound
 from hotline.services.sms_outbox import Recipient
+from hotline.services.tickets import ticket_numbered
 from tickets import incidents as rules
 from tickets.callbacks import REACHED
 from tickets.incidents import Cause, Kind, Move, Plan, Status
@@ -350,9 +351,7 @@ async def link_ticket(
     assert incident.id is not None
     if not _open_to_links(incident):
         raise Conflict(N_("the outage is over: calls no longer join it"))
-    ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
-    if ticket is None:
-        raise NotFound(N_("no such ticket"))
+    ticket = await ticket_numbered(session, number)
     return await _join_ticket(session, incident, ticket, by, now, {"ticket": number})
 
 

@@ -10,13 +10,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, Ticket, TicketNote, User
+from hotline.db.tables import CallRow, Ticket, TicketNote
 from hotline.db.writes import insert_returning_id
 from hotline.i18n import N_
 from hotline.services import audit
-from hotline.services.access import check_access, facts_of
+from hotline.services.access import check_ticket_access
 from hotline.services.actor import Actor
-from hotline.services.errors import Invalid, NotFound
+from hotline.services.errors import Invalid
+from hotline.services.tickets import ticket_numbered
 from tickets import access
 from tickets.types import TicketType
 
@@ -26,13 +27,12 @@ NOTE_MAX = 2000
 async def check_may_note(session: AsyncSession, ticket: Ticket, actor: Actor) -> None:
     """Whoever may read the ticket writes on it; on a complaint only those who may see the
     complainant (tickets/access.py: never the staff it names)."""
-    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
     deed = (
         access.Use.SEE_COMPLAINANT
         if ticket.type == TicketType.COMPLAINT.value
         else access.Use.SEE_DESCRIPTION
     )
-    check_access(actor, facts_of(ticket, assignee), deed)
+    await check_ticket_access(session, actor, ticket, deed)
 
 
 async def add_note(
@@ -43,9 +43,7 @@ async def add_note(
     call_linkedid: str | None,
     now: datetime,
 ) -> TicketNote:
-    ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
-    if ticket is None or ticket.id is None:
-        raise NotFound(f"no ticket {number}")
+    ticket = await ticket_numbered(session, number)
     await check_may_note(session, ticket, actor)
     text = body.strip()
     if call_linkedid is None and not text:

@@ -12,14 +12,14 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import Ticket, TicketPhoto, User
+from hotline.db.tables import TicketPhoto
 from hotline.db.writes import insert_returning_id
 from hotline.i18n import N_
 from hotline.services import audit
-from hotline.services.access import check_access, facts_of
+from hotline.services.access import check_ticket_access
 from hotline.services.actor import Actor
 from hotline.services.errors import Conflict, Invalid, NotFound, TooLarge
-from hotline.services.tickets import lock_ticket
+from hotline.services.tickets import lock_ticket, ticket_numbered
 from tickets import access, photos
 
 NOT_ATTACHED = N_("the photo was not attached")
@@ -38,25 +38,13 @@ class PhotoInfo:
     byte_size: int
 
 
-async def _ticket(session: AsyncSession, number: str) -> Ticket:
-    ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
-    if ticket is None or ticket.id is None:
-        raise NotFound(f"no ticket {number}")
-    return ticket
-
-
-async def check_may(session: AsyncSession, actor: Actor, ticket: Ticket, deed: access.Use) -> None:
-    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-    check_access(actor, facts_of(ticket, assignee), deed)
-
-
 async def add_photo(
     session: AsyncSession, actor: Actor, number: str, data: bytes, now: datetime
 ) -> PhotoInfo:
     # Under the ticket's lock: two photos sent at once cannot both be the twelfth.
     ticket = await lock_ticket(session, number)
     assert ticket.id is not None
-    await check_may(session, actor, ticket, access.Use.ATTACH_PHOTO)
+    await check_ticket_access(session, actor, ticket, access.Use.ATTACH_PHOTO)
     attached = (
         await session.exec(
             select(func.count()).select_from(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)
@@ -94,8 +82,8 @@ async def add_photo(
 
 async def photos_of(session: AsyncSession, actor: Actor, number: str) -> list[PhotoInfo]:
     """The ticket's photos, oldest first, without their bytes."""
-    ticket = await _ticket(session, number)
-    await check_may(session, actor, ticket, access.Use.SEE_PHOTOS)
+    ticket = await ticket_numbered(session, number)
+    await check_ticket_access(session, actor, ticket, access.Use.SEE_PHOTOS)
     rows = await session.exec(
         select(TicketPhoto)
         # The bytes stay in the database until a photo is asked for. (SQLModel types the
@@ -118,8 +106,8 @@ async def photo_bytes(
     session: AsyncSession, actor: Actor, number: str, photo_id: int
 ) -> tuple[str, bytes]:
     """One photo of the ticket: its media type and its bytes."""
-    ticket = await _ticket(session, number)
-    await check_may(session, actor, ticket, access.Use.SEE_PHOTOS)
+    ticket = await ticket_numbered(session, number)
+    await check_ticket_access(session, actor, ticket, access.Use.SEE_PHOTOS)
     row = (
         await session.exec(
             select(TicketPhoto.media_type, TicketPhoto.data).where(

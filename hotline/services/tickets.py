@@ -44,6 +44,8 @@ from tickets.workflow import (
     TicketSnapshot,
 )
 
+NO_SUCH_TICKET = N_("no such ticket")
+
 
 @dataclass(frozen=True)
 class NewTicket:
@@ -322,11 +324,16 @@ async def _load_view(session: AsyncSession, ticket: Ticket, *, full: bool) -> Ti
     return view
 
 
+async def ticket_numbered(session: AsyncSession, number: str) -> Ticket:
+    """The ticket row with this number, or the 404 every adapter shows for it."""
+    ticket = (await session.exec(select(Ticket).where(col(Ticket.number) == number))).first()
+    if ticket is None or ticket.id is None:
+        raise NotFound(NO_SUCH_TICKET)
+    return ticket
+
+
 async def get_ticket(session: AsyncSession, number: str) -> TicketView:
-    ticket = (await session.exec(select(Ticket).where(Ticket.number == number))).first()
-    if ticket is None:
-        raise NotFound(f"no ticket {number}")
-    return await _load_view(session, ticket, full=True)
+    return await _load_view(session, await ticket_numbered(session, number), full=True)
 
 
 def _overdue_clause(now: datetime) -> Any:
@@ -482,7 +489,7 @@ async def lock_ticket(session: AsyncSession, number: str) -> Ticket:
         update(Ticket).where(col(Ticket.number) == number).values(number=Ticket.number)
     )
     if locked.rowcount == 0:
-        raise NotFound(f"no ticket {number}")
+        raise NotFound(NO_SUCH_TICKET)
     ticket = (await session.exec(select(Ticket).where(Ticket.number == number))).one()
     await session.refresh(ticket)
     return ticket

@@ -64,16 +64,36 @@ def menu_sessions(hotline: Hotline, caller: str) -> list[sqlite3.Row]:
     return sessions
 
 
-@pytest.mark.scenario("menu: known caller keys 2 (repair), agent answers")
-def test_a_known_callers_repair_choice_reaches_the_agent_with_their_file(
-    pbx: LivePbx, hotline: Hotline, parties: Phones, verdict: Verdict
+# The menu's keys that put the caller through to the hotline desk (1, consultation, is the
+# abandoned call's key in test_calls_on_real_asterisk.py), each with what the call log says.
+DESK_KEYS = [
+    pytest.param(
+        key, choice, caller, marks=pytest.mark.scenario(f"menu: key {key} ({what}), agent answers")
+    )
+    for key, choice, caller, what in (
+        ("2", "repair", "13800138201", "repair"),
+        ("3", "complaint", "13800138202", "complaint"),
+        ("5", "no-gas", "13800138203", "no gas"),
+        ("0", "none", "13800138204", "a person"),
+    )
+]
+
+
+@pytest.mark.parametrize(("key", "choice", "caller"), DESK_KEYS)
+def test_a_known_callers_choice_reaches_the_agent_with_their_file(
+    pbx: LivePbx,
+    hotline: Hotline,
+    parties: Phones,
+    verdict: Verdict,
+    key: str,
+    choice: str,
+    caller: str,
 ) -> None:
-    caller = "13800138201"
     customer_id = a_customer(hotline, caller, "拱墅区")
     agent = parties.phone("8001", PHONES_IP, pbx.ports.agents["8001"], ring_ms=800, talk_ms=2000)
     customer = parties.customer(
         caller,
-        keys=[Key("2", after_ms=MENU_KEY_MS)],
+        keys=[Key(key, after_ms=MENU_KEY_MS)],
         stay_ms=15000,
         host=CARRIER_IP,
         dialled=HOTLINE_NUMBER,
@@ -85,12 +105,12 @@ def test_a_known_callers_repair_choice_reaches_the_agent_with_their_file(
 
     judge_caller(verdict, legs[0].src, call)
     verdict.same("IVR choice (CDR userfield)", legs[-1].userfield, f"hotline:{call['ivr_choice']}")
-    verdict.same("IVR choice is repair", "repair", call["ivr_choice"])
+    verdict.same(f"IVR choice is {choice}", choice, call["ivr_choice"])
     verdict.same("customer file", customer_id, call["customer_id"])
     judge_queued_and_answered(verdict, legs, queue, call)
     judge_span(verdict, legs, call)
     [session] = menu_sessions(hotline, caller)
-    verdict.same("menu log", "routed repair", f"{session['outcome']} {session['service']}")
+    verdict.same("menu log", f"routed {choice}", f"{session['outcome']} {session['service']}")
     conclude(verdict, legs, queue, call)
 
 

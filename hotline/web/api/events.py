@@ -4,10 +4,13 @@ for, SLA warnings and breaches, call progress for the wallboard, ticket changes 
 from __future__ import annotations
 
 import json
+import logging
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -23,13 +26,24 @@ from hotline.web.errors import ApiError
 from tickets import access
 from tickets.workflow import CALLBACK_STAFF, FLOOR_WATCHERS, RINGBACK_WORKERS, SLA_WATCHERS, Role
 
+log = logging.getLogger(__name__)
+
 HEARTBEAT_SECONDS = 15.0
+# How long a browser waits before it opens a dropped feed again, at least, and the spread
+# above it.
+RETRY_MS = 2000
+RETRY_SPREAD_MS = 1000
 # Who watches every call: the wallboard and whoever runs the floor.
 CALL_WATCHERS = FLOOR_WATCHERS
 # Who works the follow-up callbacks as they fall due.
 CALLBACK_WORKERS = CALLBACK_STAFF
 # Who calls callers back; the dispatchers hear of a gas smell given up at once.
 GAS_SMELL_ALARM = "ringback.gas_smell"
+
+
+def _jitter() -> float:
+    """A fraction in [0, 1) that spreads feeds opened together over time."""
+    return random.random()  # noqa: S311 (spreading load, not security)
 
 
 def topics_for(actor: Actor) -> tuple[str, ...]:
@@ -121,17 +135,34 @@ async def stream(
     instead of waiting for it forever (the browser's EventSource comes back to the restarted
     server by itself, and is refused if signed out)."""
     async with bus.subscribe(*topics_for(actor)) as subscription:
-        # Tell the browser how soon to come back after a drop, and that the feed is open.
-        yield b"retry: 2000\n: connected\n\n"
+        # Tell the browser how soon to come back after a drop, and that the feed is open. The
+        # browsers of a worker that dies come back over a second, not in one burst at the
+        # workers left, which then held up their screen pops by a quarter of a second.
+        retry_ms = RETRY_MS + int(RETRY_SPREAD_MS * _jitter())
+        yield f"retry: {retry_ms}\n: connected\n\n".encode()
         reported_drops = 0
-        checked_at = time.monotonic()
+        # Feeds open together (every browser of a worker that died comes back at once): their
+        # checks are spread over the heartbeat, not asked of the database in one burst every
+        # heartbeat, which held up the screen pops queued behind it (benchmarks/chaos.py).
+        check_at = time.monotonic() + heartbeat * (0.5 + _jitter() / 2)
         while True:
-            if time.monotonic() - checked_at >= heartbeat:
-                if not await still_valid():
-                    return
-                checked_at = time.monotonic()
+            wait = check_at - time.monotonic()
+            if wait <= 0:
+                try:
+                    if not await still_valid():
+                        return
+                except (SQLAlchemyError, OSError) as error:
+                    # The database away for a moment: the credential worked when last asked
+                    # and cannot be revoked meanwhile; the feed stays (the browsers would
+                    # otherwise all come back at once when the database does) and asks again
+                    # soon.
+                    log.warning("feed of %s: credential not checked: %s", actor.username, error)
+                    check_at = time.monotonic() + heartbeat * (0.2 + _jitter() / 5)
+                    continue
+                check_at = time.monotonic() + heartbeat
+                continue
             try:
-                event = await subscription.next(timeout=heartbeat)
+                event = await subscription.next(timeout=wait)
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
