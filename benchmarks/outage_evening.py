@@ -33,6 +33,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -326,8 +327,13 @@ async def evening(args: argparse.Namespace) -> int:
     storm_seconds = args.minutes * 60 / args.speed
     rate = args.calls / storm_seconds
     base = f"http://127.0.0.1:{http_port}"
+    log_path = Path(tempfile.gettempdir()) / "hotline-outage-evening.log"
+    print(f"the server's log: {log_path}", flush=True)
     # The SMS centre outlives the server: the server's sender is bound to it until it stops.
-    with sms_centre_process(url, args.notices) as (centre, smsc_port):
+    with (
+        log_path.open("wb") as server_log,
+        sms_centre_process(url, args.notices) as (centre, smsc_port),
+    ):
         environment["HOTLINE_SMPP_URL"] = (
             f"smpp://bench:bench@127.0.0.1:{smsc_port}?rate={SMS_RATE}"
         )
@@ -341,8 +347,8 @@ async def evening(args: argparse.Namespace) -> int:
                     "hotline.cli",
                     "serve",
                     env=environment,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=asyncio.subprocess.DEVNULL,
+                    stdout=server_log,
+                    stderr=subprocess.STDOUT,
                 )
                 await asyncio.to_thread(wait_for_server, http_port)
                 limits = httpx.Limits(max_connections=AGENTS + 10)
