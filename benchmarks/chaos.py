@@ -41,7 +41,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from support import free_port, percentile
+from support import calm_client_collection, free_port, percentile
 
 # The private cluster the database-restart tests use too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -1041,6 +1041,7 @@ async def chaos(args: argparse.Namespace) -> int:
                 await asyncio.wait_for(
                     asyncio.gather(*(f.connected.wait() for f in feeds + supervisors)), 60
                 )
+                calm_client_collection()
                 lag = LoopLag()
                 background += [
                     asyncio.create_task(lag.run()),

@@ -53,7 +53,7 @@ from chaos import (
 from sms_throughput import phone
 from sqlalchemy import func
 from sqlmodel import col, select
-from support import ADMIN_URL, free_port, percentile, recreate_database
+from support import ADMIN_URL, calm_client_collection, free_port, percentile, recreate_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from smsc import running_smsc
@@ -368,6 +368,7 @@ async def evening(args: argparse.Namespace) -> int:
                         flush=True,
                     )
                     until = time.time() + storm_seconds
+                    calm_client_collection()
                     lag = LoopLag()
                     lagging = asyncio.create_task(lag.run())
                     fake.stdin.write(f"storm {rate} {storm_seconds}\n")
