@@ -3,6 +3,7 @@ the person reading, not of the process)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
@@ -10,9 +11,10 @@ from functools import cache
 from gettext import NullTranslations
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.types import Receive, Scope, Send
 
 from hotline.i18n import SUPPORTED, pick_locale, translations
 from hotline.services.actor import Actor
@@ -122,5 +124,25 @@ def render(
         "labels": domain_labels(locale),
         **(values or {}),
     }
-    html = environment.get_template(template).render(context)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    return PageResponse(environment.get_template(template), context, status)
+
+
+class PageResponse(HTMLResponse):
+    """A page rendered when it is sent, in a worker thread: a long list's template would
+    otherwise hold the event loop for tens of milliseconds while screen pops wait on it
+    (benchmarks/outage_evening.py). The thread sees the request's language (the context is
+    copied to it)."""
+
+    def __init__(self, template: Template, context: dict[str, Any], status: int) -> None:
+        self._template = template
+        self._context = context
+        super().__init__(b"", status_code=status, headers={"Cache-Control": "no-store"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.body = self.render(await asyncio.to_thread(self._template.render, self._context))
+        length = (b"content-length", str(len(self.body)).encode("latin-1"))
+        self.raw_headers = [
+            *(header for header in self.raw_headers if header[0] != b"content-length"),
+            length,
+        ]
+        await super().__call__(scope, receive, send)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from hotline.web.api.registry import MAX_ID, ApiRoute
 from hotline.web.api.responses import SHAPES, request_content, success_content
 from tickets.callbacks import TaskStatus
+from tickets.incidents import Move
 from tickets.types import TicketType
 from tickets.workflow import Action, Status
 
@@ -40,6 +41,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "year": {"type": "integer", "minimum": 2004, "maximum": 2100},
     "day": {"type": "string", "format": "date"},
     "action": {"type": "string", "enum": [action.value for action in Action]},
+    "move": {"type": "string", "enum": [move.value for move in Move]},
     "number": {"type": "string", "minLength": 1, "maxLength": 24},
     "linkedid": {"type": "string", "minLength": 1, "maxLength": 64},
 }
