@@ -42,17 +42,13 @@ def facts_of(ticket: Ticket, assignee: User | None) -> access.TicketFacts:
     )
 
 
-async def ticket_facts(session: AsyncSession, ticket: Ticket) -> access.TicketFacts:
-    """The ticket's facts, its assignee's row read from the database."""
-    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-    return facts_of(ticket, assignee)
-
-
 async def check_ticket_access(
     session: AsyncSession, actor: Actor, ticket: Ticket, deed: access.Deed
 ) -> None:
-    """Refuse `deed` on the ticket row to whom the access rules refuse it."""
-    check_access(actor, await ticket_facts(session, ticket), deed)
+    """Refuse `deed` on the ticket row to whom the access rules refuse it (its assignee's
+    row read from the database)."""
+    assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    check_access(actor, facts_of(ticket, assignee), deed)
 
 
 def staff_of(user: User) -> access.Staff:

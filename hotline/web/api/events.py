@@ -155,8 +155,9 @@ async def stream(
                     # The database away for a moment: the credential worked when last asked
                     # and cannot be revoked meanwhile; the feed stays (the browsers would
                     # otherwise all come back at once when the database does) and asks again
-                    # soon.
-                    log.warning("feed of %s: credential not checked: %s", actor.username, error)
+                    # soon. The outage itself is logged by the pool's users (relay, leases,
+                    # scheduler); a line per open feed every few seconds would bury it.
+                    log.debug("feed of %s: credential not checked: %s", actor.username, error)
                     check_at = time.monotonic() + heartbeat * (0.2 + _jitter() / 5)
                     continue
                 check_at = time.monotonic() + heartbeat
