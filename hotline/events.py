@@ -74,6 +74,9 @@ class EventBus:
         # Called with each event published here (not with those relayed from other workers):
         # the relay (hotline/relay.py) sends them on to the other workers.
         self.outbound: Callable[[Event], None] | None = None
+        # Called at once with every event, published here or relayed from another worker:
+        # what a cache holds is forgotten when an event says it changed (services/gas_off.py).
+        self.listeners: list[Callable[[Event], None]] = []
         self.closed = False
 
     def close(self) -> None:
@@ -93,6 +96,8 @@ class EventBus:
         """To this process's subscribers only: an event another worker published."""
         event = Event(topic=topic, at=at, data=data, sequence=next(self._sequence))
         self.published += 1
+        for listener in self.listeners:
+            listener(event)
         for subscription in list(self._subscriptions):
             if subscription.wants(event):
                 subscription.offer(event)

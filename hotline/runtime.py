@@ -19,6 +19,7 @@ from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
 from hotline.relay import EventRelay
 from hotline.scheduler import SchedulerService
+from hotline.services.gas_off import forget_on_change, gas_off_now
 from hotline.services.rulebook import RulebookCache
 from hotline.settings import Settings
 from hotline.sms.sender import SmsSender
@@ -123,7 +124,10 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
             runtime.relay = EventRelay(settings.database_url, core.bus)
             await runtime.relay.start()
         await scheduler.start()
-        pop = ScreenPop(sessions, settings)
+        # The pop and the menu share one view of where gas is off.
+        gas_off = gas_off_now(sessions)
+        forget_on_change(gas_off, core.bus)
+        pop = ScreenPop(sessions, settings, gas_off)
 
         async def agent_connected(call: CallRecord) -> None:
             await call_cases.pop_screen(core, pop, call)
@@ -141,7 +145,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         # Asterisk runs our IVR scripts where it has a telephony connection to us.
         if runtime.telephony is not None:
             host, port = settings.agi_bind
-            runtime.menu = menu_scripts(core, runtime.telephony)
+            runtime.menu = menu_scripts(core, runtime.telephony, gas_off)
             scripts = {"survey": survey_script(core), **runtime.menu.scripts()}
             runtime.agi = FastAgiServer(host, port, scripts, peers=settings.agi_peers)
             await runtime.agi.start()

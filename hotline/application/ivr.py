@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from hotline.application.unit import Core, unit_of_work
 from hotline.db.tables import Incident, IvrSession
 from hotline.services import incidents, ivr_lookups
-from hotline.services.customers import lookup_for_screen_pop
+from hotline.services.gas_off import GasOff, OutageTicket
+from hotline.services.recent import Recent
 from ivr import menu
-from tickets.incidents import PUBLIC, Cause, Kind, expected_back
+from tickets.incidents import PLANNED_OUTAGE, PUBLIC, Cause, Kind, expected_back
 from tickets.incidents import Status as IncidentStatus
 from tickets.workflow import Status
 
@@ -20,40 +21,42 @@ from tickets.workflow import Status
 OUTAGES_ANNOUNCED = 1
 
 
-async def caller(core: Core, number: str | None) -> menu.Caller:
+async def caller(core: Core, number: str | None, gas_off: Recent[GasOff]) -> menu.Caller:
     """Who is calling (`number` normalised as the call log stores it) and what is going on
     where they live."""
     tz = core.settings.timezone
     now = core.clock()
     async with core.sessions() as session:
-        found = await lookup_for_screen_pop(session, number)
-        outages: list[menu.Outage] = []
-        if found is not None:
-            areas = [address.area for address in found.addresses if address.area]
-            account = found.customer.account_number
-            for incident in (await incidents.gas_off_for(session, areas, account))[
-                :OUTAGES_ANNOUNCED
-            ]:
-                outages.append(_incident_outage(incident, tz))
-        if found is not None and not outages:
+        found = await ivr_lookups.caller_on_file(session, number)
+    outages: list[menu.Outage] = []
+    if found is not None:
+        off = await gas_off.get()
+        outages = [
+            _incident_outage(incident, tz)
+            for incident in off.incidents_for(found.areas, found.account_number)[:OUTAGES_ANNOUNCED]
+        ]
+        if not outages:
             # Outage tickets entered without an incident are still announced.
-            for ticket in await ivr_lookups.outages_in_areas(session, areas, OUTAGES_ANNOUNCED):
-                assert ticket.id is not None
-                restore = await ivr_lookups.expected_restoration(session, ticket)
-                outages.append(
-                    menu.Outage(
-                        ticket.id,
-                        planned=ticket.subtype == "planned",
-                        restore_at=restore.astimezone(tz) if restore is not None else None,
-                    )
-                )
+            outages = [
+                _ticket_outage(outage, tz)
+                for outage in off.tickets_in(found.areas, OUTAGES_ANNOUNCED)
+            ]
     return menu.Caller(
         # Only a full number can be called back; a withheld or short one cannot.
         number=number if number is not None and number.startswith("+") else None,
-        customer_id=found.customer.id if found is not None else None,
-        special_care=bool(found is not None and found.customer.special_care),
+        customer_id=found.customer_id if found is not None else None,
+        special_care=found is not None and found.special_care,
         outages=tuple(outages),
         now=now.astimezone(tz),
+    )
+
+
+def _ticket_outage(outage: OutageTicket, tz: ZoneInfo) -> menu.Outage:
+    assert outage.ticket.id is not None
+    return menu.Outage(
+        outage.ticket.id,
+        planned=outage.ticket.subtype == PLANNED_OUTAGE,
+        restore_at=outage.restore_at.astimezone(tz) if outage.restore_at is not None else None,
     )
 
 

@@ -74,7 +74,7 @@ def lookup_phone(raw_phone: str, local_area_code: str) -> str:
         raise Invalid("not a phone number", {"phone": str(error)}) from error
 
 
-def _most_recent_first() -> tuple[ColumnElement[Any], ...]:
+def most_recent_first() -> tuple[ColumnElement[Any], ...]:
     # Equal times (a bulk import) fall back to the newest file.
     touched = func.coalesce(col(Customer.updated_at), col(Customer.created_at))
     return touched.desc(), col(Customer.id).desc()
@@ -88,7 +88,7 @@ async def _files_on_number(session: AsyncSession, number: str) -> list[CustomerF
         select(Customer, CustomerPhone)
         .join(CustomerPhone, col(CustomerPhone.customer_id) == col(Customer.id))
         .where(col(Customer.id).in_(sharing))
-        .order_by(*_most_recent_first(), col(CustomerPhone.id))
+        .order_by(*most_recent_first(), col(CustomerPhone.id))
     )
     files: dict[int | None, CustomerFile] = {}
     for customer, phone in rows.all():

@@ -1,10 +1,9 @@
-"""What the voice menu and the screen pop look up about a caller: outages not yet over in their
-areas (with the expected restoration), and one of their own tickets by the digits they keyed.
-A handful of indexed queries: the menu runs them while the caller listens to the greeting."""
+"""What the voice menu looks up about a caller: who they are and where they live, and one of
+their own tickets by the digits they keyed. Indexed queries: the menu runs them while the caller
+listens to the greeting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,44 +11,55 @@ from sqlalchemy import case, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.db.tables import CallRow, IvrSession, SlaClockRow, Ticket, Visit
+from hotline.db.tables import (
+    CallRow,
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    IvrSession,
+    Ticket,
+    Visit,
+)
+from hotline.services.customers import most_recent_first
 from tickets.numbering import numbers_from_keys
-from tickets.sla import ClockName
-from tickets.types import TicketType
 from tickets.visits import VisitStatus
-from tickets.workflow import Status
-
-OVER = (Status.RESOLVED.value, Status.CLOSED.value)
 
 
-async def outages_in_areas(session: AsyncSession, areas: Iterable[str], limit: int) -> list[Ticket]:
-    """Outages not yet over in these areas, the latest reported first."""
-    wanted = sorted(set(areas))
-    if not wanted:
-        return []
-    statement = (
-        select(Ticket)
-        .where(
-            col(Ticket.type) == TicketType.OUTAGE.value,
-            col(Ticket.area).in_(wanted),
-            col(Ticket.status).not_in(OVER),
+@dataclass(frozen=True)
+class CallerOnFile:
+    customer_id: int
+    special_care: bool
+    account_number: str
+    # The areas of their addresses.
+    areas: frozenset[str]
+
+
+async def caller_on_file(session: AsyncSession, number: str | None) -> CallerOnFile | None:
+    """The customer on file with this number (normalised as the call log stores it) and the
+    areas they live in, in one query. When several customers share the number the most
+    recently updated or filed one is taken, as the screen pop does."""
+    if not number:
+        return None
+    sharing = select(CustomerPhone.customer_id).where(col(CustomerPhone.number) == number)
+    rows = (
+        await session.exec(
+            select(
+                Customer.id, Customer.special_care, Customer.account_number, CustomerAddress.area
+            )
+            .outerjoin(CustomerAddress, col(CustomerAddress.customer_id) == col(Customer.id))
+            .where(col(Customer.id).in_(sharing))
+            .order_by(*most_recent_first())
         )
-        .order_by(col(Ticket.received_at).desc())
-        .limit(limit)
+    ).all()
+    if not rows or rows[0][0] is None:
+        return None
+    customer_id, special_care, account_number, _ = rows[0]
+    return CallerOnFile(
+        customer_id,
+        bool(special_care),
+        account_number,
+        frozenset(area for lead, _, _, area in rows if lead == customer_id and area),
     )
-    return list((await session.exec(statement)).all())
-
-
-async def expected_restoration(session: AsyncSession, outage: Ticket) -> datetime | None:
-    """When gas should be back: the running restore clock's deadline, else the planned end."""
-    assert outage.id is not None
-    statement = select(SlaClockRow.due_at).where(
-        col(SlaClockRow.ticket_id) == outage.id,
-        col(SlaClockRow.name) == ClockName.RESTORE.value,
-        col(SlaClockRow.stopped_at).is_(None),
-    )
-    due = (await session.exec(statement)).first()
-    return due if due is not None else outage.appointment_end
 
 
 async def call_started_at(session: AsyncSession, linkedid: str) -> datetime | None:

@@ -18,6 +18,8 @@ from datetime import datetime
 from hotline.application import ivr as ivr_cases
 from hotline.application import ringbacks as ringback_cases
 from hotline.application.unit import Core
+from hotline.services.gas_off import GasOff, gas_off_now
+from hotline.services.recent import Recent
 from hotline.telephony.fastagi import Script
 from hotline.telephony.menu_log import MenuLog
 from hotline.telephony.numbers import normalise_caller
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # Asking Asterisk for its queues must not keep the caller in silence (FastAGI's think limit).
 WAIT_ESTIMATE_TIMEOUT = 1.5
+POLICY_MAX_AGE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ class MenuScripts:
         book_callback: CallbackBooker | None = None,
         offer_limit: OfferLimit | None = None,
         pbx_now: PbxNow | None = None,
+        gas_off: Recent[GasOff] | None = None,
     ) -> None:
         self.core = core
+        self.gas_off = gas_off or gas_off_now(core.sessions)
         self.pbx_now = pbx_now or core.clock
         self.estimate_wait = estimate_wait
         self.book_callback = book_callback
@@ -109,7 +114,7 @@ class MenuScripts:
         )
         # Who is calling is looked up while the greeting plays: the caller hears no silence.
         lookup = asyncio.ensure_future(
-            asyncio.gather(ivr_cases.caller(self.core, number), self._policy_now())
+            asyncio.gather(ivr_cases.caller(self.core, number, self.gas_off), self._policy_now())
         )
         try:
             linkedid = await channel.get_variable("CHANNEL(linkedid)") or channel.headers.get(
@@ -241,10 +246,11 @@ async def _tell_dialplan(
         await channel.set_variable("HOTLINE_IVR", "goodbye")
 
 
-def menu_scripts(core: Core, telephony: Telephony) -> MenuScripts:
+def menu_scripts(core: Core, telephony: Telephony, gas_off: Recent[GasOff]) -> MenuScripts:
     """The menu on a running hotline: the expected wait from Asterisk's queues now, callbacks
     booked as ring-back requests that keep the caller's place, the offer's limit from the
-    ring-back policy."""
+    ring-back policy (read every few seconds, not on every call: an edit reaches callers
+    within `POLICY_MAX_AGE_SECONDS`)."""
 
     async def estimate_wait(queue: menu.Queue) -> float | None:
         queues = await telephony.queues_now(timeout=WAIT_ESTIMATE_TIMEOUT)
@@ -252,8 +258,10 @@ def menu_scripts(core: Core, telephony: Telephony) -> MenuScripts:
             return None
         return expected_wait_seconds(queues[queue.value])
 
+    policy = Recent(lambda: ringback_cases.ringback_policy(core), POLICY_MAX_AGE_SECONDS)
+
     async def offer_limit() -> float:
-        return float((await ringback_cases.ringback_policy(core)).offer_wait_seconds)
+        return float((await policy.get()).offer_wait_seconds)
 
     return MenuScripts(
         core,
@@ -261,6 +269,7 @@ def menu_scripts(core: Core, telephony: Telephony) -> MenuScripts:
         book_callback=ringback_booker(core),
         offer_limit=offer_limit,
         pbx_now=telephony.pbx_now,
+        gas_off=gas_off,
     )
 
 

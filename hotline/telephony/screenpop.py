@@ -3,7 +3,7 @@ caller's file at once — who they are, what is open for them, how they called b
 they chose in the menu.
 
 This runs on every answered call, so it is a handful of indexed queries (and one bus event, sent
-by the use case)."""
+by the use case); where gas is off is read every few seconds and shared (services/gas_off.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hotline.db.tables import CallRow, Incident, Ticket, User
 from hotline.services.customers import customer_summary_json, lookup_for_screen_pop
-from hotline.services.incidents import gas_off_for, plan_of
-from hotline.services.ivr_lookups import outages_in_areas
+from hotline.services.gas_off import GasOff, gas_off_now
+from hotline.services.incidents import plan_of
+from hotline.services.recent import Recent
 from hotline.settings import Settings
 from hotline.telephony.model import CallRecord, call_json, iso_in
 from tickets.incidents import expected_back
@@ -36,8 +37,14 @@ _CLOSED = (Status.CLOSED.value,)
 class ScreenPop:
     """What a screen pop shows; the use case (hotline/application/calls.py) announces it."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        gas_off: Recent[GasOff] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._gas_off = gas_off or gas_off_now(sessions)
         self._tz = settings.timezone
         self._agents: dict[str, tuple[float, str | None]] = {}
 
@@ -52,12 +59,11 @@ class ScreenPop:
             customer_id = customer.customer.id if customer is not None else call.customer_id
             tickets = await self._open_tickets(session, customer_id, call.caller)
             calls = await self._recent_calls(session, customer_id, call)
-            areas = (
-                {a.area for a in customer.addresses if a.area} if customer is not None else set()
-            )
-            outages = await outages_in_areas(session, areas, OUTAGES_SHOWN)
-            account = customer.customer.account_number if customer is not None else None
-            incidents = await gas_off_for(session, areas, account)
+        areas = {a.area for a in customer.addresses if a.area} if customer is not None else set()
+        account = customer.customer.account_number if customer is not None else None
+        gas_off = await self._gas_off.get()
+        outages = [outage.ticket for outage in gas_off.tickets_in(areas, OUTAGES_SHOWN)]
+        incidents = gas_off.incidents_for(areas, account)
         suggestion = suggest(call.ivr_choice)
         return {
             "user": username,
