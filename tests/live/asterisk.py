@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -164,7 +165,38 @@ def checked(build: Build) -> Build:
         raise Unavailable(f"Asterisk cannot run: {error}") from error
     if version.returncode != 0 or "Asterisk 22" not in version.stdout:
         raise Unavailable(f"{build.binary} -V said {version.stdout.strip() or version.stderr!r}")
+    _runs_on_this_cpu(build)
     return build
+
+
+def _runs_on_this_cpu(build: Build) -> None:
+    """`-V` runs on any x86-64, but Asterisk's start (even as a CLI client) uses the
+    instructions of the CPU it was built on when menuselect's BUILD_NATIVE was on: elsewhere
+    it dies of SIGILL before printing a word. A CLI client with no server to reach shows it
+    in milliseconds."""
+    with tempfile.TemporaryDirectory() as run:
+        conf = Path(run) / "asterisk.conf"
+        conf.write_text(f"[directories]\nastrundir => {run}\n")
+        probe = subprocess.run(
+            [str(build.binary), "-C", str(conf), "-rx", "core show version"],
+            env=build.env(),
+            capture_output=True,
+            timeout=30,
+        )
+    if probe.returncode == -signal.SIGILL:
+        raise Unavailable(
+            f"{build.binary} dies of an illegal instruction on this CPU"
+            f"{_lacking_avx512()}: it was built for another processor (menuselect's "
+            "BUILD_NATIVE, on by default); a build with BUILD_NATIVE off runs on any x86-64"
+        )
+
+
+def _lacking_avx512() -> str:
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+    return " (which has no AVX-512)" if "avx512f" not in cpuinfo else ""
 
 
 # ---------------------------------------------------------------------------- running it
