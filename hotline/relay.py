@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from hotline.events import Event, EventBus
+from hotline.workers import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,12 @@ def asyncpg_dsn(database_url: str) -> str:
 
 
 class EventRelay:
-    def __init__(self, database_url: str, bus: EventBus) -> None:
+    def __init__(self, database_url: str, bus: EventBus, name: str | None = None) -> None:
         self._dsn = asyncpg_dsn(database_url)
         self._bus = bus
         self.origin = uuid.uuid4().hex
+        # The worker's name on its connections: how the other workers count it (workers.py).
+        self.name = name or worker_name()
         self._outbox: deque[Event] = deque(maxlen=OUTBOX_LIMIT)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -149,7 +152,8 @@ class EventRelay:
                 # reaches the other workers without an fsync on its way. A crash of the
                 # database may lose the last few; their feeds were cut by it anyway.
                 connection = await asyncpg.connect(
-                    self._dsn, server_settings={"synchronous_commit": "off"}
+                    self._dsn,
+                    server_settings={"synchronous_commit": "off", "application_name": self.name},
                 )
             except Exception as error:  # the database away or starting: any error, again
                 self.last_error = f"sending: {error}"
@@ -206,7 +210,9 @@ class EventRelay:
         while True:
             connection: asyncpg.Connection | None = None
             try:
-                connection = await asyncpg.connect(self._dsn)
+                connection = await asyncpg.connect(
+                    self._dsn, server_settings={"application_name": self.name}
+                )
                 await connection.add_listener(CHANNEL, self._notified)
                 self._listening = connection
                 caught_up_from = self._listening_since

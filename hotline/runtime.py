@@ -33,6 +33,7 @@ from hotline.telephony.runtime import TelephonyRuntime, start_telephony
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
 from hotline.telephony.survey_calls import survey_dialler, survey_script
+from hotline.workers import other_workers
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,9 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
     runtime = Runtime(engine, core, scheduler)
     try:
         if settings.relay_events:
-            runtime.relay = EventRelay(settings.database_url, core.bus)
-            await runtime.relay.start()
+            relay = runtime.relay = EventRelay(settings.database_url, core.bus)
+            await relay.start()
+            scheduler.other_workers = lambda: other_workers(engine, relay.name)
         await scheduler.start()
         # The pop and the menu share one view of where gas is off.
         gas_off = gas_off_now(sessions)

@@ -39,6 +39,10 @@ SESSION_PRUNE_JOB = "session-prune"
 # Old console sessions are few per hour: an hourly prune keeps the table small.
 SESSION_PRUNE_SECONDS = 3600.0
 STOP_GRACE_SECONDS = 5
+# How often a leader tracking the calls too looks for a worker to hand the scheduler to, and
+# how long it keeps the scheduler after nobody took it.
+HANDOVER_CHECK_SECONDS = 10.0
+HANDOVER_RETRY_SECONDS = 300.0
 
 
 @dataclass
@@ -72,12 +76,18 @@ class SchedulerService:
     # Whether this worker tracks the calls (set by the composition root): it then leaves a free
     # scheduler leadership to the other workers first (hotline/leader.py).
     leads_otherwise: Callable[[], bool] = lambda: False
+    # How many other workers serve the database (several workers only; hotline/workers.py):
+    # a worker that took both leaderships before the others were up hands the scheduler over.
+    other_workers: Callable[[], Awaitable[int]] | None = None
+    handovers: int = 0
     stats: SweepStats = field(default_factory=SweepStats)
     _scheduler: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
     _lead: asyncio.Task[None] | None = None
     _stopping: bool = False
     _running_jobs: set[asyncio.Task[Any]] = field(default_factory=set)
+    # When this leader next asks whether to hand the scheduler over (monotonic clock).
+    _next_handover_check: float = 0.0
 
     @property
     def running(self) -> bool:
@@ -118,13 +128,35 @@ class SchedulerService:
                 if not leadership.held:
                     if await leadership.try_acquire():
                         log.info("took over the scheduler")
+                        if self.leads_otherwise():
+                            # Nobody else took it: no handing it over again for a while.
+                            self._next_handover_check = time.monotonic() + HANDOVER_RETRY_SECONDS
                         self._start_scheduler()
                 elif not await leadership.still_held():
                     log.warning("scheduler leadership lost (the database went away): stopping")
                     await self._stop_jobs()
                     await leadership.forget()
+                elif await self._hand_over_now():
+                    log.info("scheduler handed over: this worker tracks the calls, others stand by")
+                    await self._stop_jobs()
+                    await leadership.release()
+                    self.handovers += 1
             except Exception as error:  # the database away: try again at the next check
                 log.warning("scheduler leadership: %s", error)
+
+    async def _hand_over_now(self) -> bool:
+        """Whether this leader, tracking the calls too (it took both leaderships before the
+        other workers were up), should leave the scheduler to a worker standing by: the sweeps
+        then stay off the loop that pops screens, and losing one worker loses one leadership.
+        The worker holding nothing takes it within its check; if none does, this one takes it
+        back after the deference (hotline/leader.py)."""
+        if self.other_workers is None or not self.leads_otherwise():
+            return False
+        now = time.monotonic()
+        if now < self._next_handover_check:
+            return False
+        self._next_handover_check = now + HANDOVER_CHECK_SECONDS
+        return await self.other_workers() > 0
 
     def _start_scheduler(self) -> None:
         scheduler = AsyncIOScheduler(
@@ -337,6 +369,7 @@ class SchedulerService:
             "last_run_at": self.stats.last_run_at.isoformat() if self.stats.last_run_at else None,
             "last_duration_ms": self.stats.last_duration_ms,
             "last_error": self.stats.last_error,
+            "handovers": self.handovers,
             "sms": None
             if self.sms is None
             else {"sending": self.sms.running, "bound": self.sms.bound},
