@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +38,11 @@ NOT_A_TECHNICIAN = N_("not a technician")
 # How far ahead the board shows crews' bookings: what a dispatcher books into.
 BOARD_DAYS = timedelta(days=3)
 WAITING = [Status.NEW.value, Status.ASSIGNED.value]
+# What a dispatcher picks the next job from: more rows would only slow the board down on a
+# storm evening (the rest of an area is a link to the ticket list away).
+BOARD_ROWS_PER_AREA = 30
+# Where a repair with no area is listed.
+NO_AREA = "—"
 OPEN = [status.value for status in Status if status in OPEN_STATUSES]
 
 
@@ -56,15 +62,12 @@ class CrewDay:
 
 @dataclass
 class Board:
-    # Gas smell first, then the rest by area; each list soonest due first.
+    # Every gas smell first, then the rest by area: at most BOARD_ROWS_PER_AREA of each area,
+    # and how many more wait there. Each list soonest due first.
     emergencies: list[TicketView]
     by_area: dict[str, list[TicketView]]
+    more_by_area: dict[str, int]
     crews: list[CrewDay]
-
-
-def _soonest_due(view: TicketView) -> datetime:
-    running = [c.due_at for c in view.clocks if c.stopped_at is None]
-    return min(running) if running else view.ticket.received_at
 
 
 async def _technicians(session: AsyncSession) -> dict[int, User]:
@@ -72,28 +75,69 @@ async def _technicians(session: AsyncSession) -> dict[int, User]:
     return {user.id: user for user in rows.all() if user.id is not None}
 
 
+def _soonest_due() -> ColumnElement[datetime]:
+    """The soonest due time of a ticket's running clocks, else its receipt: what the board
+    orders by, in SQL, so that only the rows shown need their clocks loaded."""
+    running_due = (
+        select(func.min(SlaClockRow.due_at))
+        .where(col(SlaClockRow.ticket_id) == col(Ticket.id), col(SlaClockRow.stopped_at).is_(None))
+        .scalar_subquery()
+    )
+    return func.coalesce(running_due, col(Ticket.received_at))
+
+
+async def _waiting(
+    session: AsyncSession, technicians: list[int]
+) -> tuple[list[int], dict[str, list[int]]]:
+    """The ids of the repairs no technician holds, soonest due first: the gas smells, and the
+    rest by area."""
+    rows = await session.exec(
+        select(col(Ticket.id), col(Ticket.area), col(Ticket.subtype))
+        .where(
+            col(Ticket.type) == TicketType.REPAIR.value,
+            col(Ticket.status).in_(WAITING),
+            or_(col(Ticket.assignee_id).is_(None), col(Ticket.assignee_id).not_in(technicians)),
+        )
+        .order_by(_soonest_due(), col(Ticket.received_at), col(Ticket.id))
+    )
+    emergencies: list[int] = []
+    by_area: dict[str, list[int]] = {}
+    for ticket_id, area, subtype in rows.all():
+        assert ticket_id is not None
+        if subtype == GAS_SMELL:
+            emergencies.append(ticket_id)
+        else:
+            by_area.setdefault(area or NO_AREA, []).append(ticket_id)
+    return emergencies, dict(sorted(by_area.items()))
+
+
+async def _views(
+    session: AsyncSession, rulebook: Rulebook, ids: list[int]
+) -> dict[int, TicketView]:
+    if not ids:
+        return {}
+    tickets = list((await session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))).all())
+    return {
+        view.ticket.id or 0: view
+        for view in await ticket_service.load_views(session, rulebook, tickets)
+    }
+
+
 async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: ZoneInfo) -> Board:
-    """Repairs no technician holds yet (new, or assigned to someone not in the field), and
+    """Repairs no technician holds yet (new, or assigned to someone not in the field): every
+    gas smell, and per area the BOARD_ROWS_PER_AREA due soonest with the count of the others;
     each crew's open work orders and visits booked from today (local day) for BOARD_DAYS."""
     technicians = await _technicians(session)
-    waiting = list(
-        (
-            await session.exec(
-                select(Ticket)
-                .where(col(Ticket.type) == TicketType.REPAIR.value, col(Ticket.status).in_(WAITING))
-                .order_by(col(Ticket.received_at))
-                .limit(500)
-            )
-        ).all()
+    emergency_ids, waiting_by_area = await _waiting(session, list(technicians))
+    shown_by_area = {area: ids[:BOARD_ROWS_PER_AREA] for area, ids in waiting_by_area.items()}
+    views = await _views(
+        session, rulebook, emergency_ids + [i for ids in shown_by_area.values() for i in ids]
     )
-    waiting = [t for t in waiting if t.assignee_id not in technicians]
-    views = await ticket_service.load_views(session, rulebook, waiting)
-    views.sort(key=_soonest_due)
-    emergencies = [v for v in views if v.ticket.subtype == GAS_SMELL]
-    by_area: dict[str, list[TicketView]] = {}
-    for view in views:
-        if view.ticket.subtype != GAS_SMELL:
-            by_area.setdefault(view.ticket.area or "—", []).append(view)
+    emergencies = [views[i] for i in emergency_ids]
+    by_area = {area: [views[i] for i in ids] for area, ids in shown_by_area.items()}
+    more_by_area = {
+        area: len(waiting_by_area[area]) - len(shown) for area, shown in shown_by_area.items()
+    }
 
     crews = {
         crew.id: CrewDay(crew, on_shift=technician_time.shift_of(crew).on_shift(now, tz))
@@ -131,7 +175,7 @@ async def board(session: AsyncSession, rulebook: Rulebook, now: datetime, tz: Zo
             crews[visit.crew_id].visits.append((visit, ticket))
     # Crews at work now first: they are who can go.
     on_duty = sorted(crews.values(), key=lambda day: not day.on_shift)
-    return Board(emergencies, dict(sorted(by_area.items())), on_duty)
+    return Board(emergencies, by_area, more_by_area, on_duty)
 
 
 def _window(start: datetime, end: datetime, now: datetime) -> Window:

@@ -74,6 +74,7 @@ class TicketFilter:
     status: Sequence[Status] = ()
     department: str | None = None
     assignee: str | None = None
+    area: str | None = None
     overdue: bool | None = None
     # A running clock falls due within this long (and has not yet).
     due_within: timedelta | None = None
@@ -404,6 +405,8 @@ async def list_tickets(
     if query.assignee is not None:
         assignee = await _user_by_name(session, query.assignee, "assignee")
         statement = statement.where(Ticket.assignee_id == assignee.id)
+    if query.area is not None:
+        statement = statement.where(col(Ticket.area) == query.area)
     if query.overdue is not None:
         clause = _overdue_clause(now)
         statement = statement.where(clause if query.overdue else ~clause)

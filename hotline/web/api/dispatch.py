@@ -64,6 +64,8 @@ async def board(request: Request, _actor: Actor | None) -> Response:
                 area: [_order(view, now, tz) for view in views]
                 for area, views in found.by_area.items()
             },
+            # Per area, the repairs waiting beyond those listed (`GET /api/tickets?area=`).
+            "more": found.more_by_area,
             "crews": [
                 {
                     **crew_json(day.crew),
@@ -195,7 +197,8 @@ ROUTES = [
         "GET",
         "/api/dispatch/board",
         board,
-        "Repairs waiting for a crew (gas smell first, then by area) and the crews' bookings",
+        "Repairs waiting for a crew (every gas smell first, then by area the "
+        f"{service.BOARD_ROWS_PER_AREA} due soonest and how many `more`) and the crews' bookings",
         DISPATCHERS,
         tag="dispatch",
     ),

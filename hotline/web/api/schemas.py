@@ -101,6 +101,7 @@ class TicketQuery(Strict):
     status: list[Status] = []
     department: str | None = Field(default=None, max_length=40)
     assignee: str | None = Field(default=None, max_length=64)
+    area: str | None = Field(default=None, max_length=64)
     overdue: bool | None = None
     text: str | None = Field(default=None, max_length=100)
     page: int = Field(default=1, ge=1, le=10_000)

@@ -85,6 +85,7 @@ async def list_tickets(request: Request, actor: Actor | None) -> Response:
                 status=query.status,
                 department=query.department,
                 assignee=query.assignee,
+                area=query.area,
                 overdue=query.overdue,
                 text=query.text,
                 page=query.page,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
@@ -28,6 +29,7 @@ from hotline.web.pages.forms import optional, text
 from hotline.web.pages.tickets import clock_cells
 from hotline.web.templating import current_gettext
 from tickets.ringbacks import RingbackReason
+from tickets.types import TicketType
 from tickets.visits import NOTICE
 from tickets.workflow import DISPATCHERS, Action
 
@@ -72,6 +74,13 @@ def _booking(visit: Visit, ticket: Ticket, today: date, tz: ZoneInfo) -> dict[st
     }
 
 
+def _area_list(area: str) -> str | None:
+    """The ticket list of the area's open repairs: where the rest of its waiting ones are."""
+    if area == service.NO_AREA:
+        return None
+    return "/tickets?" + urlencode({"type": TicketType.REPAIR.value, "area": area})
+
+
 async def show_board(request: Request, actor: Actor, outcome: Outcome | None) -> Response:
     context = context_of(request)
     rulebook = await context.rulebooks.get()
@@ -109,6 +118,11 @@ async def show_board(request: Request, actor: Actor, outcome: Outcome | None) ->
             ],
             "can_call": bool(actor.interface),
             "areas": {a: [_order(v, now, tz) for v in vs] for a, vs in board.by_area.items()},
+            "more": {
+                area: {"count": count, "list": _area_list(area)}
+                for area, count in board.more_by_area.items()
+                if count
+            },
             "crews": [
                 {
                     "name": day.crew.name,

@@ -110,6 +110,8 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
     if view_name not in VIEWS:
         view_name = "all"
     text = (request.query_params.get("text") or "").strip()[:100] or None
+    # Exact, as the dispatch board's link to an area's waiting repairs gives it.
+    area = (request.query_params.get("area") or "").strip()[:64] or None
     type_name = request.query_params.get("type")
     ticket_type = TicketType(type_name) if type_name in set(TicketType) else None
     try:
@@ -122,6 +124,7 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
         status=OPEN,
         assignee=actor.username if view_name == "mine" else None,
         department=department,
+        area=area,
         overdue=True if view_name == "breached" else None,
         due_within=DUE_SOON if view_name == "due_soon" else None,
         text=text,
@@ -153,6 +156,7 @@ async def ticket_list(request: Request, actor: Actor) -> Response:
             "views": VIEWS,
             "view": view_name,
             "text": text or "",
+            "area": area or "",
             "type": ticket_type.value if ticket_type else "",
             "types": [t.value for t in TicketType],
             "rows": rows(found, actor, now, rulebook.timezone),
