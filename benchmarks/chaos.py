@@ -470,12 +470,26 @@ class LoopLag:
     clients' receive times are only as good as this."""
 
     samples: list[float] = field(default_factory=list)
+    # When each sample was taken (wall clock), to set against a slow pop's time.
+    taken_at: list[float] = field(default_factory=list)
 
     async def run(self) -> None:
         while True:
             started = time.monotonic()
             await asyncio.sleep(0.01)
             self.samples.append((time.monotonic() - started - 0.01) * 1000)
+            self.taken_at.append(time.time())
+
+    def latest_between(self, start: float, end: float) -> float:
+        """The most this loop was late between two wall-clock times, in ms."""
+        return max(
+            (
+                late
+                for late, at in zip(self.samples, self.taken_at, strict=True)
+                if start <= at <= end
+            ),
+            default=0.0,
+        )
 
 
 def log_times(worker: Worker, marker: str, after: float) -> list[float]:

@@ -379,7 +379,9 @@ async def evening(args: argparse.Namespace) -> int:
                     )
                     paging = asyncio.create_task(time_pages(pages, until, args.requests))
                     await asyncio.sleep(min(30.0, storm_seconds / 4))
+                    notices_from = time.time()
                     notices_rate = await send_notices(centre)
+                    notices_until = time.time()
                     stormy = await paging
                     await reporting
                     assert (await asyncio.to_thread(fake.stdout.readline)).strip() == "placed"
@@ -443,7 +445,39 @@ async def evening(args: argparse.Namespace) -> int:
         f"{percentile(lag.samples, 0.5):.1f} ms, p99 {percentile(lag.samples, 0.99):.1f} ms, "
         f"max {max(lag.samples):.0f} ms"
     )
+    print("the slowest pops (the clients' loop lateness meanwhile; sending the notices or not):")
+    for line in slowest_pops(played, feeds, lag, (notices_from, notices_until)):
+        print(f"  {line}")
     return 0 if all(met for _, _, met, _ in rows) else 1
+
+
+def slowest_pops(
+    played: list[PlayedCall],
+    feeds: list[Feed],
+    lag: LoopLag,
+    notices: tuple[float, float],
+    count: int = 10,
+) -> list[str]:
+    """When the slowest pops came: whether the clients' own clock was late then (their
+    latency is then partly the clients'), and whether the notices were going out."""
+    by_name = {feed.username: feed for feed in feeds}
+    timed = []
+    for call in played:
+        if call.connected_at is None or call.agent_interface is None:
+            continue
+        received = by_name[f"chaos.agent{int(call.agent_interface[-3:])}"].received
+        if call.linkedid in received:
+            timed.append((received[call.linkedid][0][0], call.connected_at))
+    lines = []
+    for got, connected in sorted(timed, key=lambda pair: pair[1] - pair[0])[:count]:
+        sending = notices[0] <= connected <= notices[1]
+        late = lag.latest_between(connected, got)
+        lines.append(
+            f"{datetime.fromtimestamp(connected):%H:%M:%S.%f}"[:-3]
+            + f"  {(got - connected) * 1000:6.1f} ms  clients late {late:5.1f} ms"
+            + ("  notices going out" if sending else "")
+        )
+    return lines
 
 
 def main() -> int:
