@@ -361,6 +361,17 @@ async def phones_once(
         yield server
 
 
+def repair_in(area: str, subtype: str, description: str = "报修") -> dict[str, str]:
+    """The body of POST /api/tickets for a repair at an address in `area`."""
+    return {
+        "type": "repair",
+        "subtype": subtype,
+        "address": f"{area} 光明路 20号",
+        "area": area,
+        "description": description,
+    }
+
+
 async def add_customer(
     context: AppContext | CoreServices,
     *,

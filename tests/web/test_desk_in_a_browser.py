@@ -13,6 +13,7 @@ from conftest import (
     STAFF_PASSWORD,
     LiveServer,
     add_customer,
+    repair_in,
 )
 from sqlmodel import col, select
 from web.console import ARTIFACTS, chromium, needs_chromium
@@ -316,13 +317,7 @@ async def test_the_dispatch_callback_and_report_pages(desk_server: LiveServer) -
         for subtype, area in (("gas_smell", "北区"), ("indoor_equipment", "南区")):
             made = await api.post(
                 "/api/tickets",
-                json={
-                    "type": "repair",
-                    "subtype": subtype,
-                    "address": f"{area} 光明路 20号",
-                    "area": area,
-                    "description": "报修",
-                },
+                json=repair_in(area, subtype),
                 headers=desk_server.auth("agent"),
             )
             assert made.status_code == 201

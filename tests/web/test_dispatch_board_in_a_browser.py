@@ -5,7 +5,7 @@ to that area. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import httpx
-from conftest import FakeClock, LiveServer
+from conftest import FakeClock, LiveServer, repair_in
 from playwright.async_api import expect
 from web.console import ARTIFACTS, chromium, needs_chromium, sign_in_page
 
@@ -22,13 +22,7 @@ async def test_an_area_past_the_boards_rows_links_to_the_rest(
         async def repair(subtype: str, area: str) -> str:
             made = await client.post(
                 "/api/tickets",
-                json={
-                    "type": "repair",
-                    "subtype": subtype,
-                    "address": f"{area} 光明路 20号",
-                    "area": area,
-                    "description": "管道压力低，灶具火小",
-                },
+                json=repair_in(area, subtype, "管道压力低，灶具火小"),
                 headers=phones_once.auth("agent"),
             )
             assert made.status_code == 201, made.text

@@ -7,7 +7,7 @@ import html
 import re
 
 import httpx
-from conftest import FakeClock
+from conftest import FakeClock, repair_in
 from web.console import csrf_of, sign_in
 
 from hotline.services.dispatch import BOARD_ROWS_PER_AREA
@@ -20,13 +20,7 @@ async def new_repair(
 ) -> str:
     created = await browser.post(
         "/api/tickets",
-        json={
-            "type": "repair",
-            "subtype": subtype,
-            "address": f"{area} 光明路 20号",
-            "area": area,
-            "description": "报修",
-        },
+        json=repair_in(area, subtype),
         headers=headers,
     )
     assert created.status_code == 201, created.text

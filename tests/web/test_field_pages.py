@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-from conftest import FakeClock
+from conftest import FakeClock, repair_in
 from web.console import csrf_of, field_errors, sign_in
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -19,13 +19,7 @@ async def new_repair(browser: httpx.AsyncClient, subtype: str, area: str) -> str
     page = await browser.get("/tickets")
     created = await browser.post(
         "/api/tickets",
-        json={
-            "type": "repair",
-            "subtype": subtype,
-            "address": f"{area} 光明路 20号",
-            "area": area,
-            "description": "报修",
-        },
+        json=repair_in(area, subtype),
         headers={"X-CSRF-Token": csrf_of(page.text)},
     )
     assert created.status_code == 201, created.text
