@@ -237,20 +237,6 @@ async def list_incidents(
     return list((await session.exec(statement)).all())
 
 
-async def gas_off_for(
-    session: AsyncSession, areas: Iterable[str], account: str | None
-) -> list[Incident]:
-    """Incidents where gas is off (or about to be) for a customer in these areas or with this
-    account, the latest announced first. Few are ever open at once: filtered here."""
-    wanted = set(areas)
-    found = await list_incidents(session, sorted(rules.GAS_OFF))
-    return [
-        incident
-        for incident in found
-        if rules.affects(incident.areas, incident.accounts, wanted, account or "")
-    ]
-
-
 @dataclass
 class AffectedCustomer:
     customer: Customer
