@@ -3,7 +3,6 @@ business calendar. Read often, changed rarely, so kept in memory and reloaded on
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from hotline.db.tables import (
     RoutingRuleRow,
     SlaPolicyRow,
 )
+from hotline.services.recent import Recent
 from tickets.calendar import BusinessCalendar
 from tickets.regulations import policy_looser
 from tickets.routing import RoutingRule
@@ -105,16 +105,14 @@ class RulebookCache:
     ) -> None:
         self._sessions = sessions
         self._timezone = timezone
-        self._max_age = max_age
-        self._rulebook: Rulebook | None = None
-        self._loaded_at = 0.0
+        self._recent = Recent(self._load, max_age)
+
+    async def _load(self) -> Rulebook:
+        async with self._sessions() as session:
+            return await load_rulebook(session, self._timezone)
 
     async def get(self) -> Rulebook:
-        if self._rulebook is None or time.monotonic() - self._loaded_at > self._max_age:
-            async with self._sessions() as session:
-                self._rulebook = await load_rulebook(session, self._timezone)
-            self._loaded_at = time.monotonic()
-        return self._rulebook
+        return await self._recent.get()
 
     def invalidate(self) -> None:
-        self._rulebook = None
+        self._recent.forget()
