@@ -80,14 +80,19 @@ def most_recent_first() -> tuple[ColumnElement[Any], ...]:
     return touched.desc(), col(Customer.id).desc()
 
 
+def on_number(number: str) -> ColumnElement[bool]:
+    """Customers with this phone number (as stored, E.164), over the phone number index."""
+    sharing = select(CustomerPhone.customer_id).where(col(CustomerPhone.number) == number)
+    return col(Customer.id).in_(sharing)
+
+
 async def _files_on_number(session: AsyncSession, number: str) -> list[CustomerFile]:
     """Every customer with this number, each with all their phones, most recent first: one
     query over the phone number index and the customers' primary keys."""
-    sharing = select(CustomerPhone.customer_id).where(col(CustomerPhone.number) == number)
     rows = await session.exec(
         select(Customer, CustomerPhone)
         .join(CustomerPhone, col(CustomerPhone.customer_id) == col(Customer.id))
-        .where(col(Customer.id).in_(sharing))
+        .where(on_number(number))
         .order_by(*most_recent_first(), col(CustomerPhone.id))
     )
     files: dict[int | None, CustomerFile] = {}

@@ -15,12 +15,11 @@ from hotline.db.tables import (
     CallRow,
     Customer,
     CustomerAddress,
-    CustomerPhone,
     IvrSession,
     Ticket,
     Visit,
 )
-from hotline.services.customers import most_recent_first
+from hotline.services.customers import most_recent_first, on_number
 from tickets.numbering import numbers_from_keys
 from tickets.visits import VisitStatus
 
@@ -40,14 +39,13 @@ async def caller_on_file(session: AsyncSession, number: str | None) -> CallerOnF
     recently updated or filed one is taken, as the screen pop does."""
     if not number:
         return None
-    sharing = select(CustomerPhone.customer_id).where(col(CustomerPhone.number) == number)
     rows = (
         await session.exec(
             select(
                 Customer.id, Customer.special_care, Customer.account_number, CustomerAddress.area
             )
             .outerjoin(CustomerAddress, col(CustomerAddress.customer_id) == col(Customer.id))
-            .where(col(Customer.id).in_(sharing))
+            .where(on_number(number))
             .order_by(*most_recent_first())
         )
     ).all()
