@@ -361,7 +361,7 @@ async def phones_once(
         yield server
 
 
-def repair_in(area: str, subtype: str, description: str = "报修") -> dict[str, str]:
+def repair_in(area: str, subtype: str, description: str = "报修") -> dict[str, object]:
     """The body of POST /api/tickets for a repair at an address in `area`."""
     return {
         "type": "repair",

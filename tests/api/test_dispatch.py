@@ -9,17 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Api, FakeClock
-
-
-def repair(subtype: str, area: str, description: str) -> dict[str, object]:
-    return {
-        "type": "repair",
-        "subtype": subtype,
-        "address": f"{area} 光明路 20号",
-        "area": area,
-        "description": description,
-    }
+from conftest import Api, FakeClock, repair_in
 
 
 async def create(api: Api, body: dict[str, object]) -> str:
@@ -81,11 +71,11 @@ async def test_crews_are_technicians_in_one_crew_each(api: Api, crews: None) -> 
 async def test_the_board_pins_gas_smell_and_groups_the_rest_by_area(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    stove = await create(api, repair("indoor_equipment", "南区", "灶具打不着火"))
+    stove = await create(api, repair_in("南区", "indoor_equipment", "灶具打不着火"))
     clock.advance(minutes=5)
-    main = await create(api, repair("network_fault", "北区", "主管道压力低"))
+    main = await create(api, repair_in("北区", "network_fault", "主管道压力低"))
     clock.advance(minutes=5)
-    leak = await create(api, repair("gas_smell", "南区", "楼道燃气味"))
+    leak = await create(api, repair_in("南区", "gas_smell", "楼道燃气味"))
     board = (await api.get("disp", "/api/dispatch/board")).json()
     assert [item["number"] for item in board["emergencies"]] == [leak]
     assert {area: [i["number"] for i in items] for area, items in board["areas"].items()} == {
@@ -104,7 +94,7 @@ async def test_the_board_pins_gas_smell_and_groups_the_rest_by_area(
 async def test_a_visit_needs_consent_and_a_window_that_can_be_kept(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     base = {"ticket": number, "technician": "tech"}
     cases: list[tuple[dict[str, Any], str]] = [
         ({**window(clock, 3), "consent": False}, "consent"),
@@ -126,7 +116,7 @@ async def test_a_visit_needs_consent_and_a_window_that_can_be_kept(
 async def test_booking_assigns_and_moves_the_handle_clock_to_the_window(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     booked = await book(api, number, "tech", window(clock, 24))
     assert booked.status_code == 201, booked.text
     visit = booked.json()
@@ -171,7 +161,7 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
     assert day.status_code == 201, day.text
     board = (await api.get("disp", "/api/dispatch/board")).json()
     assert [(c["code"], c["on_shift"]) for c in board["crews"]] == [("day", True), ("night", False)]
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     daytime = await book(api, number, "tech", window(clock, 4))
     assert daytime.status_code == 422
     assert "start" in daytime.json()["error"]["fields"]
@@ -188,7 +178,7 @@ async def test_a_visit_lies_within_the_crews_shift(api: Api, clock: FakeClock) -
 async def test_a_paused_repair_is_not_warned_of_a_fix_deadline_its_pause_has_moved(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     for action, body in (("assign", {"assignee": "tech"}), ("start", {})):
         done = await api.post(
             "tech" if action == "start" else "disp", f"/api/tickets/{number}/actions/{action}", body
@@ -208,8 +198,8 @@ async def test_a_paused_repair_is_not_warned_of_a_fix_deadline_its_pause_has_mov
 async def test_a_technician_is_not_booked_twice_at_once(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    first = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
-    second = await create(api, repair("indoor_equipment", "北区", "壁挂炉漏气声"))
+    first = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
+    second = await create(api, repair_in("北区", "indoor_equipment", "壁挂炉漏气声"))
     booked = await book(api, first, "tech", window(clock, 24))
     assert booked.status_code == 201, booked.text
     clash = await book(api, second, "tech", window(clock, 25))
@@ -229,10 +219,10 @@ async def test_a_technician_is_not_booked_twice_at_once(
 async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 4))).json()
     # tech2 is busy at the same time with another customer: the hand-over is refused whole.
-    other = await create(api, repair("indoor_equipment", "南区", "燃气表异响"))
+    other = await create(api, repair_in("南区", "indoor_equipment", "燃气表异响"))
     busy = await book(api, other, "tech2", window(clock, 5))
     assert busy.status_code == 201, busy.text
     refused = await api.post("disp", f"/api/tickets/{number}/actions/assign", {"assignee": "tech2"})
@@ -266,7 +256,7 @@ async def test_a_repair_handed_to_another_technician_takes_its_visit_along(
 async def test_a_visit_moved_to_another_technician_and_window_in_one_step(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 4))).json()
     moved = await api.post(
         "disp",
@@ -298,7 +288,7 @@ async def test_a_visit_moved_to_another_technician_and_window_in_one_step(
 async def test_moving_a_visit_counts_against_the_crew_unless_told_2_h_ahead(
     api: Api, crews: None, clock: FakeClock, told_before: float | None, against_crew: bool
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 4))).json()
     start = datetime.fromisoformat(visit["start"])
     clock.now = start - timedelta(hours=1)  # the change is made 1 h before the window
@@ -325,7 +315,7 @@ async def test_moving_a_visit_counts_against_the_crew_unless_told_2_h_ahead(
 async def test_a_late_change_is_recorded_against_the_crew(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 3))).json()
     clock.advance(hours=2)  # an hour before the window
     told = clock.now.isoformat()
@@ -336,7 +326,7 @@ async def test_a_late_change_is_recorded_against_the_crew(
     )
     assert cancelled.status_code == 200 and cancelled.json()["against_crew"] is True
     future = (clock.now + timedelta(minutes=5)).isoformat()
-    number2 = await create(api, repair("indoor_equipment", "北区", "灶具漏气"))
+    number2 = await create(api, repair_in("北区", "indoor_equipment", "灶具漏气"))
     visit2 = (await book(api, number2, "tech", window(clock, 5))).json()
     early = await api.post(
         "disp", f"/api/visits/{visit2['id']}/cancel", {"reason": "x", "customer_told_at": future}
@@ -345,7 +335,7 @@ async def test_a_late_change_is_recorded_against_the_crew(
 
 
 async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: FakeClock) -> None:
-    number = await create(api, repair("indoor_equipment", "北区", "热水器漏水"))
+    number = await create(api, repair_in("北区", "indoor_equipment", "热水器漏水"))
     visit = (await book(api, number, "tech", window(clock, 1))).json()
     clock.advance(hours=2)
     ahead = await api.post(
@@ -368,8 +358,8 @@ async def test_a_done_visit_gets_its_callback(api: Api, crews: None, clock: Fake
 async def test_a_window_passed_with_nobody_there_is_a_missed_visit(
     api: Api, crews: None, clock: FakeClock
 ) -> None:
-    kept = await create(api, repair("indoor_equipment", "北区", "按时上门"))
-    missed = await create(api, repair("indoor_equipment", "北区", "无人上门"))
+    kept = await create(api, repair_in("北区", "indoor_equipment", "按时上门"))
+    missed = await create(api, repair_in("北区", "indoor_equipment", "无人上门"))
     for number, technician in ((kept, "tech"), (missed, "tech2")):
         booked = await book(api, number, technician, window(clock, 1))
         assert booked.status_code == 201

@@ -24,6 +24,20 @@ from tickets.types import TicketType
 SHARED = "+8657188000001"
 
 
+def maintenance_in_xihu(core: CoreServices, accounts: tuple[str, ...] = ()) -> Plan:
+    """Planned maintenance in 西湖区 three days from now, for six hours."""
+    start = core.clock() + timedelta(days=3)
+    return Plan(
+        Kind.PLANNED,
+        Cause.MAINTENANCE,
+        ("西湖区",),
+        accounts,
+        reported_at=core.clock(),
+        planned_start=start,
+        planned_end=start + timedelta(hours=6),
+    )
+
+
 async def test_the_most_recently_updated_file_on_a_shared_number_is_the_caller_with_its_areas(
     core: CoreServices,
 ) -> None:
@@ -72,19 +86,10 @@ async def test_where_gas_is_off_holds_incidents_and_open_outage_tickets_with_the
     core: CoreServices,
 ) -> None:
     dispatcher = await actor_named(core, "disp")
-    start = core.clock() + timedelta(days=3)
     incident = await incident_cases.announce(
         core,
         dispatcher,
-        Plan(
-            Kind.PLANNED,
-            Cause.MAINTENANCE,
-            ("西湖区",),
-            ("9100009",),
-            reported_at=core.clock(),
-            planned_start=start,
-            planned_end=start + timedelta(hours=6),
-        ),
+        maintenance_in_xihu(core, accounts=("9100009",)),
         title="文三路检修",
     )
     outage = await ticket_cases.open_ticket(
@@ -154,19 +159,10 @@ async def test_the_shared_view_forgets_at_once_when_an_outage_changes_and_only_t
     )
     off = await watched.get()
     assert [o.ticket.id for o in off.outage_tickets] == [outage.ticket.id]
-    start = core.clock() + timedelta(days=3)
     await incident_cases.announce(
         core,
         dispatcher,
-        Plan(
-            Kind.PLANNED,
-            Cause.MAINTENANCE,
-            ("西湖区",),
-            (),
-            reported_at=core.clock(),
-            planned_start=start,
-            planned_end=start + timedelta(hours=6),
-        ),
+        maintenance_in_xihu(core),
         title="文三路检修",
     )
     assert [i.title for i in (await watched.get()).incidents] == ["文三路检修"]
