@@ -58,8 +58,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# One test process per core (pytest-xdist): the suite waits on subprocesses, PostgreSQL, the
+# browser and the live Asterisk calls as much as it computes. Each worker has its own databases,
+# browser, and in tests/live its own Asterisk and hotline.
+PYTEST_WORKERS ?= auto
+
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS)
 
 bench: setup
 	$(BIN)/python benchmarks/sla_sweep.py

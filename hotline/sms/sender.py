@@ -26,6 +26,12 @@ HANDED_TIMEOUT_SECONDS = 30.0
 RESPONSE_TIMEOUT_SECONDS = 30.0
 IDLE_SECONDS = 0.2
 RECORD_SECONDS = 0.05
+# The most messages claimed, or gateway answers recorded, in one transaction. The window may
+# be thousands at a high rate; one transaction over all of them holds the event loop for
+# hundreds of milliseconds while it builds and flushes the rows, and a screen pop waiting on
+# that loop is late by as much (benchmarks/outage_evening.py).
+CLAIM_BATCH = 200
+RECORD_BATCH = 500
 
 
 class _Outcomes(GatewayOutcomes):
@@ -152,7 +158,7 @@ class SmsSender:
                 await asyncio.sleep(IDLE_SECONDS / 4)
                 continue
             try:
-                due = await sms_cases.claim_due(self.core, room)
+                due = await sms_cases.claim_due(self.core, min(room, CLAIM_BATCH))
             except Exception:
                 log.exception("SMS: taking due messages failed")
                 await asyncio.sleep(IDLE_SECONDS)
@@ -185,7 +191,8 @@ class SmsSender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(outcomes.arrived.wait(), IDLE_SECONDS)
                 continue
-            batch, outcomes.results = outcomes.results, []
+            batch = outcomes.results[:RECORD_BATCH]
+            del outcomes.results[:RECORD_BATCH]
             try:
                 await sms_cases.record_results(self.core, batch)
             except Exception:

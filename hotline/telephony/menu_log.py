@@ -24,6 +24,8 @@ class MenuLog:
         self._pending: list[ivr_cases.SessionRecord] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        # One batch written at a time: a close waits for the write under way, not cancels it.
+        self._writing = asyncio.Lock()
 
     def add(self, record: ivr_cases.SessionRecord) -> None:
         self._pending.append(record)
@@ -36,17 +38,20 @@ class MenuLog:
             await self._wake.wait()
             await asyncio.sleep(self._batch_seconds)
             self._wake.clear()
-            await self.flush()
+            # Shielded: closing stops the waiting, never a batch half-way to the database
+            # (it would be lost: it has left the pending list).
+            await asyncio.shield(self.flush())
 
     async def flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
-        try:
-            await ivr_cases.record_sessions(self._core, batch)
-        except Exception:
-            # The callers are long on their way; only the log of their menu sessions is lost.
-            log.exception("%d menu sessions not logged", len(batch))
+        async with self._writing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                await ivr_cases.record_sessions(self._core, batch)
+            except Exception:
+                # The callers are long on their way; only the log of their sessions is lost.
+                log.exception("%d menu sessions not logged", len(batch))
 
     async def close(self) -> None:
         if self._writer is not None:

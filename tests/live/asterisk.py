@@ -315,16 +315,23 @@ def parse_queue_log(text: str) -> list[QueueLogLine]:
 
 
 def wait_for(
-    what: str, probe: Callable[[], object], timeout: float, interval: float = 0.1
+    what: str,
+    probe: Callable[[], object],
+    timeout: float,
+    interval: float = 0.1,
+    explain: Callable[[], str] | None = None,
 ) -> object:
-    """Poll `probe` until it returns something truthy; fail with `what` at the deadline."""
+    """Poll `probe` until it returns something truthy; fail with `what` at the deadline,
+    and with what `explain` says of the state things were left in (a failure in CI can only
+    be understood from its message)."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+            found = f"; {explain()}" if explain is not None else ""
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}{found}")
         time.sleep(interval)
 
 

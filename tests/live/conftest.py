@@ -18,10 +18,10 @@ from .asterisk import Build, Pbx
 from .judge import Verdict
 from .overlay import AGENTS, AMI_USER, CARRIER_IP, PHONES_IP, SHIPPED, Ports, overlay, render
 from .readiness import readiness
+from .report import LOAD, SCENARIO
 from .server import Hotline, serve
 from .sipp import Phones, free_port, phones
 
-VERDICTS: list[Verdict] = []
 # What Asterisk logged (WARNING, ERROR) while loading our configuration, first start.
 LOAD_COMPLAINTS: list[str] = []
 
@@ -134,11 +134,23 @@ def hotline_unreachable(pbx: LivePbx) -> Iterator[None]:
 
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Iterator[Verdict]:
-    """This scenario's comparisons; kept for the table at the end of the run."""
+    """This scenario's comparisons; its row of the table at the end of the run."""
     scenario = request.node.get_closest_marker("scenario")
     found = Verdict(scenario.args[0] if scenario else request.node.name)
     yield found
-    VERDICTS.append(found)
+    row = (found.scenario, found.asterisk_summary or "—", found.ours_summary or "—", found.match)
+    request.node.user_properties.append((SCENARIO, row))
+
+
+@pytest.fixture(autouse=True)
+def load_complaints_reported(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What this worker's Asterisk said as it first loaded our configuration, carried to the
+    report by every test after it started (the report keeps the first)."""
+    yield
+    if LOAD_COMPLAINTS:
+        about_ours = complaints_about_ours()
+        others = len(LOAD_COMPLAINTS) - len(about_ours)
+        request.node.user_properties.append((LOAD, (about_ours, others)))
 
 
 def complaints_about_ours() -> list[str]:
@@ -150,30 +162,3 @@ def complaints_about_ours() -> list[str]:
         for complaint in LOAD_COMPLAINTS
         if any(name in complaint for name in ours) or "dependency" in complaint
     ]
-
-
-def _load_report(terminalreporter: pytest.TerminalReporter) -> None:
-    """What Asterisk said as it loaded our configuration: complaints about our files verbatim;
-    the rest (modules that `autoload = yes` loads with no configuration of ours) counted."""
-    about_ours = complaints_about_ours()
-    terminalreporter.section("what Asterisk said at load about our configuration")
-    for complaint in about_ours:
-        terminalreporter.write_line(complaint, yellow=True)
-    terminalreporter.write_line(
-        f"and {len(LOAD_COMPLAINTS) - len(about_ours)} WARNING/ERROR lines of modules loaded by "
-        "autoload=yes with no configuration file of ours (see the PBX's messages.log)"
-    )
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if LOAD_COMPLAINTS:
-        _load_report(terminalreporter)
-    if not VERDICTS:
-        return
-    rows = [("scenario", "CDR / queue_log", "our call log", "match")]
-    rows += [
-        (v.scenario, v.asterisk_summary or "—", v.ours_summary or "—", v.match) for v in VERDICTS
-    ]
-    terminalreporter.section("live calls on a real Asterisk: our call log vs its CDR")
-    for row in rows:
-        terminalreporter.write_line(" | ".join(row))

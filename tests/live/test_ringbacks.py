@@ -76,6 +76,14 @@ def mine(listed: list[dict[str, Any]], caller: str = CALLER) -> list[dict[str, A
     return [item for item in listed if item["number"] == f"+86{caller}"]
 
 
+def dialler_state(pbx: LivePbx, hotline: Hotline, caller: str = CALLER) -> str:
+    """What the dialler had to go on: this caller's ring-backs and the queues as Asterisk
+    lists them."""
+    listed = ringbacks(hotline)
+    theirs = {state: mine(items, caller) for state, items in listed.items()}
+    return f"ring-backs {theirs}; queues {queue_status(pbx)}"
+
+
 @contextlib.contextmanager
 def withdrawn_at_the_end(hotline: Hotline, caller: str = CALLER) -> Iterator[None]:
     """Whatever happens, no ring-back of this test is left to ring a phone in a later one."""
@@ -160,6 +168,7 @@ def test_a_gas_smell_caller_who_gave_up_is_rung_back_through_a_free_emergency_ph
             lambda: mine(ringbacks(hotline)["finished"]),
             RINGBACK_SECONDS,
             interval=0.5,
+            explain=lambda: dialler_state(pbx, hotline),
         )
         assert isinstance(finished, list)
         assert carrier.wait(CALL_SECONDS) == 0, carrier.errors()
@@ -293,6 +302,7 @@ def test_a_caller_whose_wait_runs_out_books_a_callback_and_is_rung_back(
             lambda: mine(ringbacks(hotline)["finished"], HOLD_CALLER),
             RINGBACK_SECONDS,
             interval=0.5,
+            explain=lambda: dialler_state(pbx, hotline, HOLD_CALLER),
         )
         assert isinstance(finished, list)
         assert carrier.wait(CALL_SECONDS) == 0, carrier.errors()

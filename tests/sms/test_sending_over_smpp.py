@@ -17,7 +17,7 @@ from hotline.application import sms as sms_cases
 from hotline.application.unit import CoreServices
 from hotline.db.tables import SmsMessage
 from hotline.services.sms_outbox import Recipient
-from hotline.sms.sender import SmsSender
+from hotline.sms.sender import CLAIM_BATCH, RECORD_BATCH, SmsSender
 from hotline.sms.url import SmppUrl
 from tickets.sms_templates import SmsTemplate
 
@@ -95,6 +95,22 @@ async def test_a_notice_is_queued_sent_and_delivered_in_chinese(core: CoreServic
     assert smsc.receipts_acknowledged == 1
     assert message.sent_at is not None
     assert message.delivered_at is not None
+
+
+async def test_more_messages_than_one_transaction_takes_are_each_sent_once(
+    core: CoreServices,
+) -> None:
+    """At 500 a second the sender keeps 1,000 messages in hand, more than it claims or records
+    in one transaction (CLAIM_BATCH, RECORD_BATCH): claimed and recorded in several, each
+    message sent exactly once and every one delivered."""
+    count = CLAIM_BATCH * 2 + RECORD_BATCH // 10
+    await queue_planned(core, count)
+    async with running_smsc() as smsc, sending(core, smsc, rate=500) as sender:
+        assert sender.window > CLAIM_BATCH
+        await wait_until(all_in(core, "delivered", count), seconds=60)
+    destinations = sorted(sms.destination for sms in smsc.received)
+    assert destinations == sorted(phone(n).lstrip("+") for n in range(count))
+    assert smsc.receipts_acknowledged == count
 
 
 async def test_queueing_the_same_event_twice_adds_only_new_recipients(core: CoreServices) -> None:
