@@ -5,7 +5,9 @@ dialplan's HOTLINE_AGI points. The tests talk to it over HTTP like any API clien
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +28,12 @@ AGENT_PASSWORD = "live-test-password"
 # The dispatcher on call: the phone the emergency queue's overflow rings (HOTLINE_ONCALL).
 ON_CALL = "oncall1"
 ON_CALL_INTERFACE = "PJSIP/8005"
+# Sets the ring-back policy, as an admin does on /admin/ringbacks.
+ADMIN = "admin1"
+# The longest the policy allows: a caller given up in one scenario (abandoned, timed out) is
+# not rung back, 3 minutes later, through the phones of another scenario that waits for its
+# own ring-back. A gas smell given up is rung back at once whatever this says.
+MISSED_CALL_GRACE_MINUTES = 120
 
 Call = dict[str, Any]
 
@@ -107,6 +115,40 @@ class Hotline:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+_FIELD = re.compile(r'<input[^>]*name="(?P<name>[a-z_]+)"[^>]*value="(?P<value>[^"]*)"')
+_CHECKED = re.compile(r'<input type="checkbox" name="(?P<name>[a-z_]+)"(?P<checked> checked)?')
+
+
+def _form_fields(page: str) -> dict[str, str]:
+    """A page's form as a browser would submit it untouched: inputs with their values, ticked
+    checkboxes as "on"."""
+    fields = {match["name"]: html.unescape(match["value"]) for match in _FIELD.finditer(page)}
+    fields.update({m["name"]: "on" for m in _CHECKED.finditer(page) if m["checked"]})
+    return fields
+
+
+def _missed_calls_rung_back_late(base_url: str) -> None:
+    """The admin signs in and sets the ring-back policy's missed-call grace on its page, every
+    other field as it was (see MISSED_CALL_GRACE_MINUTES)."""
+    with httpx.Client(base_url=base_url, timeout=10, follow_redirects=True) as browser:
+        signed_in = browser.post(
+            "/login",
+            data={
+                **_form_fields(browser.get("/login").text),
+                "username": ADMIN,
+                "password": AGENT_PASSWORD,
+            },
+        )
+        signed_in.raise_for_status()
+        fields = _form_fields(browser.get("/admin/ringbacks").text)
+        fields["missed_call_grace_minutes"] = str(MISSED_CALL_GRACE_MINUTES)
+        saved = browser.post("/admin/ringbacks", data=fields)
+        saved.raise_for_status()
+        shown = _form_fields(browser.get("/admin/ringbacks").text)
+        if shown.get("missed_call_grace_minutes") != str(MISSED_CALL_GRACE_MINUTES):
+            raise RuntimeError(f"the ring-back policy was not saved: {saved.text[:2000]}")
+
+
 def _connected(health: dict[str, Any]) -> bool:
     servers = health.get("telephony", {}).get("servers", [])
     return bool(servers) and all(server["state"] == "connected" for server in servers)
@@ -116,8 +158,10 @@ def _connected(health: dict[str, Any]) -> bool:
 def serve(
     directory: Path, *, ami_url: str, agi_bind: str, http_port: int, secret_key: str
 ) -> Iterator[Hotline]:
-    """A migrated SQLite database, agent1 (phone PJSIP/8001) with a token, then the server,
-    returned once /api/health shows the AMI connection up. Stopped (killed if need be) on exit."""
+    """A migrated SQLite database, agent1 (phone PJSIP/8001) with a token, the on-call
+    dispatcher and an admin, then the server, returned once /api/health shows the AMI
+    connection up and the admin has set the missed-call grace. Stopped (killed if need be) on
+    exit."""
     directory.mkdir(parents=True, exist_ok=True)
     env = _environment(
         {
@@ -139,6 +183,8 @@ def serve(
         "--password-stdin",
     ]  # fmt: skip
     _cli(on_call, env, directory, stdin=AGENT_PASSWORD + "\n")
+    admin = ["users", "add", ADMIN, "--role", "admin", "--password-stdin"]
+    _cli(admin, env, directory, stdin=AGENT_PASSWORD + "\n")
     on_call_token = _cli(["users", "token", ON_CALL], env, directory).strip().splitlines()[-1]
     token = _cli(["users", "token", AGENT], env, directory).strip().splitlines()[-1]
     log = directory / "serve.log"
@@ -164,6 +210,7 @@ def serve(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"hotline serve not connected to AMI:\n{hotline.tail()}")
             time.sleep(0.2)
+        _missed_calls_rung_back_late(hotline.base_url)
         yield hotline
     finally:
         _stop(process)
