@@ -7,10 +7,12 @@ by the use case); where gas is off is read every few seconds and shared (service
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +28,10 @@ from tickets.incidents import expected_back
 from tickets.intake import suggest
 from tickets.workflow import Status
 
+log = logging.getLogger(__name__)
+
+# What a read from a database that is away (restarting, unreachable) raises.
+DATABASE_AWAY = (DBAPIError, OSError, TimeoutError)
 OPEN_TICKETS_SHOWN = 10
 RECENT_CALLS_SHOWN = 5
 OUTAGES_SHOWN = 5
@@ -50,10 +56,19 @@ class ScreenPop:
 
     async def payload(self, call: CallRecord) -> dict[str, Any] | None:
         """The caller's file for the agent who answered (`user`), or None when no user has
-        the interface that answered."""
+        the interface that answered. With the database away the pop still goes, to the agent
+        last known on that phone, with what the call itself says (number, menu choice) and
+        `file_unavailable`: the agent takes the call and looks the caller up once it is back."""
         username = await self._agent_name(call.agent_interface)
         if username is None:
             return None
+        try:
+            return await self._with_file(username, call)
+        except DATABASE_AWAY as error:
+            log.warning("screen pop for %s without the caller's file: %s", username, error)
+            return self._without_file(username, call)
+
+    async def _with_file(self, username: str, call: CallRecord) -> dict[str, Any]:
         async with self._sessions() as session:
             customer = await lookup_for_screen_pop(session, call.caller)
             customer_id = customer.customer.id if customer is not None else call.customer_id
@@ -64,10 +79,8 @@ class ScreenPop:
         gas_off = await self._gas_off.get()
         outages = [outage.ticket for outage in gas_off.tickets_in(areas, OUTAGES_SHOWN)]
         incidents = gas_off.incidents_for(areas, account)
-        suggestion = suggest(call.ivr_choice)
         return {
-            "user": username,
-            "call": call_json(call, self._tz),
+            **self._of_the_call(username, call),
             "customer": customer_summary_json(customer) if customer is not None else None,
             "unknown_caller": customer is None,
             "open_tickets": [self._ticket_json(ticket) for ticket in tickets],
@@ -76,6 +89,28 @@ class ScreenPop:
             # Outages (incidents) where the caller's gas is off: what to tell them, and the
             # incident to join the call to in one click.
             "incidents": [self._incident_json(i) for i in incidents[:OUTAGES_SHOWN]],
+        }
+
+    def _without_file(self, username: str, call: CallRecord) -> dict[str, Any]:
+        return {
+            **self._of_the_call(username, call),
+            "customer": None,
+            # Not known to be unknown: the file could not be read.
+            "unknown_caller": False,
+            "file_unavailable": True,
+            "open_tickets": [],
+            "recent_calls": [],
+            "outages": [],
+            "incidents": [],
+        }
+
+    def _of_the_call(self, username: str, call: CallRecord) -> dict[str, Any]:
+        """What the pop says from the call alone, the database or not."""
+        suggestion = suggest(call.ivr_choice)
+        return {
+            "user": username,
+            "call": call_json(call, self._tz),
+            "file_unavailable": False,
             "suggested": {
                 "type": suggestion.type.value,
                 "subtype": suggestion.subtype,
@@ -99,18 +134,24 @@ class ScreenPop:
         }
 
     async def _agent_name(self, interface: str | None) -> str | None:
-        """Who answers on `interface`: looked up once a minute at most, not on every call."""
+        """Who answers on `interface`: looked up once a minute at most, not on every call;
+        while the database is away, whoever it was when last read."""
         if not interface:
             return None
         cached = self._agents.get(interface)
         now = time.monotonic()
         if cached is not None and now - cached[0] < AGENT_CACHE_SECONDS:
             return cached[1]
-        async with self._sessions() as session:
-            statement = select(User.username).where(
-                col(User.interface) == interface, col(User.active)
-            )
-            username = (await session.exec(statement)).first()
+        try:
+            async with self._sessions() as session:
+                statement = select(User.username).where(
+                    col(User.interface) == interface, col(User.active)
+                )
+                username = (await session.exec(statement)).first()
+        except DATABASE_AWAY:
+            if cached is None:
+                raise
+            return cached[1]
         self._agents[interface] = (now, username)
         return username
 

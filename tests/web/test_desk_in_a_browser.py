@@ -20,6 +20,7 @@ from web.console import ARTIFACTS, chromium, needs_chromium
 from web.console import sign_in_page as sign_in
 
 from hotline.db.tables import Customer, Ticket
+from hotline.telephony.model import CallRecord, Direction, call_json
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web import session as session_module
 from hotline.web.context import AppContext
@@ -334,3 +335,51 @@ async def test_the_dispatch_callback_and_report_pages(desk_server: LiveServer) -
         await other.goto(f"{desk_server.base_url}/reports")
         await other.wait_for_selector("table.kpi")
         await other.screenshot(path=str(ARTIFACTS / "reports-zh.png"), full_page=True)
+
+
+async def test_a_pop_without_the_callers_file_tells_the_agent_to_go_by_the_number(
+    desk_server: LiveServer,
+) -> None:
+    """The pop hotline sends while the database is away (hotline/telephony/screenpop.py):
+    the call and the menu's choice, no file, and word of it — not the unknown caller's form."""
+    answered = datetime.now(UTC)
+    call = CallRecord(
+        linkedid="1764000000.9",
+        server="pbx",
+        direction=Direction.INBOUND,
+        caller="+8613800138001",
+        dialled="96777",
+        ivr_choice="repair",
+        queue="hotline",
+        agent_name="Agent1",
+        agent_interface="PJSIP/8001",
+        started_at=answered - timedelta(seconds=20),
+        answered_at=answered,
+        ended_at=None,
+        wait_seconds=20.0,
+        talk_seconds=None,
+        disposition=None,
+    )
+    without_file = {
+        "user": "agent",
+        "call": call_json(call, desk_server.app_context.settings.timezone),
+        "file_unavailable": True,
+        "suggested": None,
+        "customer": None,
+        "unknown_caller": False,
+        "open_tickets": [],
+        "recent_calls": [],
+        "outages": [],
+        "incidents": [],
+    }
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        await sign_in(page, desk_server, "agent", "/")
+        await page.wait_for_selector('body[data-feed="open"]')
+        desk_server.app_context.bus.publish("screenpop.agent", answered, without_file)
+        await page.wait_for_selector("body[data-popped]", timeout=5000)
+        assert await page.is_visible("#pop-file-unavailable")
+        assert "客户档案暂时无法读取" in (await page.text_content("#pop-file-unavailable") or "")
+        assert not await page.is_visible("#customer-form")
+        assert "138" in (await page.text_content("#pop-number") or "")
+        await page.screenshot(path=str(ARTIFACTS / "desk-pop-file-unavailable-zh.png"))

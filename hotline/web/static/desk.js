@@ -260,6 +260,7 @@
     const customer = data.customer;
     showCare(customer);
     document.getElementById("pop-unknown").hidden = !data.unknown_caller || !call.caller;
+    document.getElementById("pop-file-unavailable").hidden = !data.file_unavailable;
     document.getElementById("customer-error").hidden = true;
     showCustomer(customer);
     text("pop-choice", call.ivr_choice ? texts.choices[call.ivr_choice] || call.ivr_choice : texts.none);
