@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,8 +31,8 @@ from tickets.workflow import Status
 
 log = logging.getLogger(__name__)
 
-# What a read from a database that is away (restarting, unreachable) raises.
-DATABASE_AWAY = (DBAPIError, OSError, TimeoutError)
+# What a read from a database that is away (restarting, unreachable, not answering) raises.
+DATABASE_AWAY = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 OPEN_TICKETS_SHOWN = 10
 RECENT_CALLS_SHOWN = 5
 OUTAGES_SHOWN = 5
