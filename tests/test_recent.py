@@ -79,3 +79,17 @@ async def test_a_forgotten_value_is_read_again_and_a_read_begun_before_is_not_ke
     assert await recent.get() == 2
     recent.forget()
     assert [await recent.get(), await recent.get()] == [3, 3]
+
+
+async def test_the_last_known_value_outlives_its_age_and_a_failed_read() -> None:
+    reads = Reads()
+    reads.go.set()
+    recent = Recent(reads, max_age=0)
+    assert recent.last_known() is None
+    assert await recent.get() == 1
+    reads.failing = True
+    with pytest.raises(ConnectionError):
+        await recent.get()
+    assert recent.last_known() == 1
+    recent.forget()
+    assert recent.last_known() is None

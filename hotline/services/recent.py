@@ -30,6 +30,11 @@ class Recent(Generic[T]):
         self._known = None
         self._changes += 1
 
+    def last_known(self) -> T | None:
+        """The value last read, however old: for a caller that would rather have it than
+        nothing while its source is away."""
+        return self._known[1] if self._known is not None else None
+
     async def get(self) -> T:
         if self._known is not None and time.monotonic() - self._known[0] < self._max_age:
             return self._known[1]

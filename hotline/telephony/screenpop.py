@@ -8,7 +8,6 @@ by the use case); where gas is off is read every few seconds and shared (service
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from sqlalchemy import or_
@@ -53,7 +52,8 @@ class ScreenPop:
         self._sessions = sessions
         self._gas_off = gas_off or gas_off_now(sessions)
         self._tz = settings.timezone
-        self._agents: dict[str, tuple[float, str | None]] = {}
+        # The active users' phone interfaces: interface -> username.
+        self._phones: Recent[dict[str, str]] = Recent(self._read_phones, AGENT_CACHE_SECONDS)
 
     async def payload(self, call: CallRecord) -> dict[str, Any] | None:
         """The caller's file for the agent who answered (`user`), or None when no user has
@@ -135,26 +135,29 @@ class ScreenPop:
         }
 
     async def _agent_name(self, interface: str | None) -> str | None:
-        """Who answers on `interface`: looked up once a minute at most, not on every call;
-        while the database is away, whoever it was when last read."""
+        """Who answers on `interface`, from everyone's phones read once a minute at most (not
+        on every call); while the database is away, as they were when last read."""
         if not interface:
             return None
-        cached = self._agents.get(interface)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < AGENT_CACHE_SECONDS:
-            return cached[1]
         try:
-            async with self._sessions() as session:
-                statement = select(User.username).where(
-                    col(User.interface) == interface, col(User.active)
-                )
-                username = (await session.exec(statement)).first()
+            phones = await self._phones.get()
         except DATABASE_AWAY:
-            if cached is None:
+            known = self._phones.last_known()
+            if known is None:
                 raise
-            return cached[1]
-        self._agents[interface] = (now, username)
-        return username
+            phones = known
+        return phones.get(interface)
+
+    async def _read_phones(self) -> dict[str, str]:
+        async with self._sessions() as session:
+            statement = select(User.interface, User.username).where(
+                col(User.interface).is_not(None), col(User.active)
+            )
+            return {
+                interface: username
+                for interface, username in (await session.exec(statement)).all()
+                if interface
+            }
 
     @staticmethod
     async def _open_tickets(

@@ -21,7 +21,7 @@ from hotline.telephony.screenpop import ScreenPop
 CALLER = "+8613800138001"
 
 
-def answered_call() -> CallRecord:
+def answered_call(agent_interface: str = "PJSIP/8001") -> CallRecord:
     return CallRecord(
         linkedid="1764000000.7",
         server="pbx",
@@ -31,7 +31,7 @@ def answered_call() -> CallRecord:
         ivr_choice="repair",
         queue="hotline",
         agent_name=None,
-        agent_interface="PJSIP/8001",
+        agent_interface=agent_interface,
         started_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
         answered_at=datetime(2026, 11, 20, 2, 0, 30, tzinfo=UTC),
         ended_at=None,
@@ -90,6 +90,8 @@ async def test_with_the_database_away_the_agent_still_gets_the_call_and_is_told(
 
     async with database_away(core):
         without = await pop.payload(answered_call())
+        # Everyone's phone was read with the first pop: an agent who has had no call yet.
+        first_of_theirs = await pop.payload(answered_call("PJSIP/8002"))
 
     assert without is not None
     # To the agent last known on the phone, with the call as Asterisk told it.
@@ -102,5 +104,7 @@ async def test_with_the_database_away_the_agent_still_gets_the_call_and_is_told(
         False,
         None,
     )
+    assert first_of_theirs is not None
+    assert (first_of_theirs["user"], first_of_theirs["file_unavailable"]) == ("agent2", True)
     again = await pop.payload(answered_call())
     assert again == whole
