@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ from hotline.services import users as user_service
 from hotline.services.actor import Actor
 from hotline.settings import Settings
 from hotline.telephony.endpoints import AmiEndpoint
+from hotline.telephony.model import CallRecord, Direction
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web.app import create_app
 from hotline.web.context import AppContext
@@ -411,6 +412,43 @@ async def phones_once(
         pytest.skip("runs once, on SQLite; the API under it runs on both databases")
     async with serve_with_phones(database_url, clock, fake_asterisk) as server:
         yield server
+
+
+def inbound_call(linkedid: str, started_at: datetime, **changes: object) -> CallRecord:
+    """A call to the hotline from +8613800138001, who chose repair in the menu and waits in
+    the hotline queue; `changes` set the rest (answered, ended, ...)."""
+    record = CallRecord(
+        linkedid=linkedid,
+        server="pbx",
+        direction=Direction.INBOUND,
+        caller="+8613800138001",
+        dialled="96777",
+        ivr_choice="repair",
+        queue="hotline",
+        agent_name=None,
+        agent_interface=None,
+        started_at=started_at,
+        answered_at=None,
+        ended_at=None,
+        wait_seconds=None,
+        talk_seconds=None,
+        disposition=None,
+    )
+    return replace(record, **changes)  # type: ignore[arg-type]
+
+
+def answered_call(
+    answered_at: datetime, agent_interface: str = "PJSIP/8001", linkedid: str = "1764000000.7"
+) -> CallRecord:
+    """That caller answered on `agent_interface` after 30 s in the queue, still talking: what a
+    screen pop is made of."""
+    return inbound_call(
+        linkedid,
+        answered_at - timedelta(seconds=30),
+        agent_interface=agent_interface,
+        answered_at=answered_at,
+        wait_seconds=30.0,
+    )
 
 
 def repair_in(area: str, subtype: str, description: str = "报修") -> dict[str, object]:

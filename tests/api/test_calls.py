@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import Api
+from conftest import Api, inbound_call
 
 from hotline.telephony.model import CallRecord, Direction, Disposition
 from hotline.telephony.writer import CallWriter
@@ -16,24 +16,19 @@ T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 
 def call(linkedid: str, minutes: int, **changes: object) -> CallRecord:
-    record = CallRecord(
-        linkedid=linkedid,
-        server="pbx",
-        direction=Direction.INBOUND,
-        caller="+8613800138001",
-        dialled="96777",
-        ivr_choice="repair",
-        queue="hotline",
+    """Answered after 5 s by Agent1 on PJSIP/8001, a minute's talk, `minutes` after T0."""
+    answered = inbound_call(
+        linkedid,
+        T0 + timedelta(minutes=minutes),
         agent_name="Agent1",
         agent_interface="PJSIP/8001",
-        started_at=T0 + timedelta(minutes=minutes),
         answered_at=T0 + timedelta(minutes=minutes, seconds=5),
         ended_at=T0 + timedelta(minutes=minutes, seconds=65),
         wait_seconds=5.0,
         talk_seconds=60.0,
         disposition=Disposition.ANSWERED,
     )
-    return replace(record, **changes)  # type: ignore[arg-type]
+    return replace(answered, **changes)  # type: ignore[arg-type]
 
 
 async def log_calls(api: Api, *records: CallRecord) -> None:

@@ -10,35 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from conftest import add_customer
+from conftest import add_customer, answered_call
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.application.unit import CoreServices
-from hotline.telephony.model import CallRecord, Direction
 from hotline.telephony.screenpop import ScreenPop
 
 CALLER = "+8613800138001"
-
-
-def answered_call(agent_interface: str = "PJSIP/8001") -> CallRecord:
-    return CallRecord(
-        linkedid="1764000000.7",
-        server="pbx",
-        direction=Direction.INBOUND,
-        caller=CALLER,
-        dialled="96777",
-        ivr_choice="repair",
-        queue="hotline",
-        agent_name=None,
-        agent_interface=agent_interface,
-        started_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
-        answered_at=datetime(2026, 11, 20, 2, 0, 30, tzinfo=UTC),
-        ended_at=None,
-        wait_seconds=30.0,
-        talk_seconds=None,
-        disposition=None,
-    )
+ANSWERED = datetime(2026, 11, 20, 2, 0, 30, tzinfo=UTC)
 
 
 @asynccontextmanager
@@ -83,15 +63,15 @@ async def test_with_the_database_away_the_agent_still_gets_the_call_and_is_told(
         core, account="GS11", name="赵磊", phone=CALLER, address="北区 光明路 20号", area="北区"
     )
     pop = ScreenPop(core.sessions, core.settings)
-    whole = await pop.payload(answered_call())
+    whole = await pop.payload(answered_call(ANSWERED))
     assert whole is not None
     assert (whole["user"], whole["file_unavailable"]) == ("agent", False)
     assert whole["customer"]["name"] == "赵磊"
 
     async with database_away(core):
-        without = await pop.payload(answered_call())
+        without = await pop.payload(answered_call(ANSWERED))
         # Everyone's phone was read with the first pop: an agent who has had no call yet.
-        first_of_theirs = await pop.payload(answered_call("PJSIP/8002"))
+        first_of_theirs = await pop.payload(answered_call(ANSWERED, "PJSIP/8002"))
 
     assert without is not None
     # To the agent last known on the phone, with the call as Asterisk told it.
@@ -106,5 +86,5 @@ async def test_with_the_database_away_the_agent_still_gets_the_call_and_is_told(
     )
     assert first_of_theirs is not None
     assert (first_of_theirs["user"], first_of_theirs["file_unavailable"]) == ("agent2", True)
-    again = await pop.payload(answered_call())
+    again = await pop.payload(answered_call(ANSWERED))
     assert again == whole

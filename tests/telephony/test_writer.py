@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from conftest import inbound_call
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
@@ -25,24 +26,7 @@ T0 = datetime(2026, 11, 22, 10, 56, 35, tzinfo=UTC)
 
 
 def call(linkedid: str, **changes: object) -> CallRecord:
-    record = CallRecord(
-        linkedid=linkedid,
-        server="pbx",
-        direction=Direction.INBOUND,
-        caller="+8613800138001",
-        dialled="96777",
-        ivr_choice="repair",
-        queue="hotline",
-        agent_name=None,
-        agent_interface=None,
-        started_at=T0,
-        answered_at=None,
-        ended_at=None,
-        wait_seconds=None,
-        talk_seconds=None,
-        disposition=None,
-    )
-    return replace(record, **changes)  # type: ignore[arg-type]
+    return replace(inbound_call(linkedid, T0), **changes)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from conftest import (
     STAFF_PASSWORD,
     LiveServer,
     add_customer,
+    answered_call,
     repair_in,
 )
 from sqlmodel import col, select
@@ -20,7 +21,7 @@ from web.console import ARTIFACTS, chromium, needs_chromium
 from web.console import sign_in_page as sign_in
 
 from hotline.db.tables import Customer, Ticket
-from hotline.telephony.model import CallRecord, Direction, call_json
+from hotline.telephony.model import call_json
 from hotline.telephony.simulator import FakeAsterisk
 from hotline.web import session as session_module
 from hotline.web.context import AppContext
@@ -343,23 +344,7 @@ async def test_a_pop_without_the_callers_file_tells_the_agent_to_go_by_the_numbe
     """The pop hotline sends while the database is away (hotline/telephony/screenpop.py):
     the call and the menu's choice, no file, and word of it — not the unknown caller's form."""
     answered = datetime.now(UTC)
-    call = CallRecord(
-        linkedid="1764000000.9",
-        server="pbx",
-        direction=Direction.INBOUND,
-        caller="+8613800138001",
-        dialled="96777",
-        ivr_choice="repair",
-        queue="hotline",
-        agent_name="Agent1",
-        agent_interface="PJSIP/8001",
-        started_at=answered - timedelta(seconds=20),
-        answered_at=answered,
-        ended_at=None,
-        wait_seconds=20.0,
-        talk_seconds=None,
-        disposition=None,
-    )
+    call = answered_call(answered, linkedid="1764000000.9")
     without_file = {
         "user": "agent",
         "call": call_json(call, desk_server.app_context.settings.timezone),
