@@ -349,10 +349,14 @@ def _free_port() -> int:
 
 @asynccontextmanager
 async def serve_live(app: Starlette, tokens: dict[str, str]) -> AsyncIterator[LiveServer]:
-    port = _free_port()
+    # Bound here and handed to uvicorn, not probed and bound again by it: a port probed free can
+    # be taken meanwhile (by another test process), and uvicorn then exits the test process.
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         if task.done():
             task.result()
@@ -362,6 +366,7 @@ async def serve_live(app: Starlette, tokens: dict[str, str]) -> AsyncIterator[Li
     finally:
         server.should_exit = True
         await task
+        listening.close()
 
 
 @pytest.fixture
