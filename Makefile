@@ -60,9 +60,9 @@ typecheck: setup
 
 # Test processes (pytest-xdist): 0 runs the suite in this one. `PYTEST_WORKERS=auto` runs one
 # per core, each with its own databases, browser and, in tests/live, its own Asterisk and
-# hotline (the live tests alone: 156 s instead of 257 s on two cores); the rest of the suite
-# is not yet isolated enough for it (a fresh run failed once: CLI tests saw another's
-# database, a free port taken by the other worker), so the default stays 0.
+# hotline (the live tests alone: 156 s instead of 257 s on two cores). The tests that start
+# `hotline serve` as a process still probe a free port for it, which the other worker can take
+# meanwhile, so the default stays 0 until they bind their own.
 PYTEST_WORKERS ?= 0
 
 pytest: setup
