@@ -612,6 +612,10 @@ class Run:
     faults: list[Fault] = field(default_factory=list)
     played: list[PlayedCall] = field(default_factory=list)
 
+    @property
+    def played_ids(self) -> set[str]:
+        return {call.linkedid for call in self.played}
+
 
 LOG_MARKS = {
     "tracking": "telephony lease taken",
@@ -743,8 +747,8 @@ async def calls(run: Run, connection: asyncpg.Connection) -> tuple[list[str], bo
     rows = {
         row["linkedid"]: row
         for row in await connection.fetch(
-            "SELECT linkedid, disposition, agent_interface, ended_at FROM call_log "
-            "WHERE server = $1",
+            "SELECT linkedid, disposition, agent_interface, ended_at, originate_action_id "
+            "FROM call_log WHERE server = $1",
             SERVER,
         )
     }
@@ -776,10 +780,13 @@ async def calls(run: Run, connection: asyncpg.Connection) -> tuple[list[str], bo
                 f"{call.linkedid} {call.scenario} +{call.placed_at - run.storm_started:.1f} s"
             )
         outcome[kind] += 1
-    phantoms = len(set(rows) - {call.linkedid for call in run.played})
+    # Calls our dialler placed (ring-backs of callers who gave up, once the grace has passed)
+    # are the fake's answers to our Originate, not calls of the storm.
+    unplayed = [row for linkedid, row in rows.items() if linkedid not in run.played_ids]
+    phantoms = sum(1 for row in unplayed if row["originate_action_id"] is None)
     lines = [
         f"calls: the fake played {len(run.played)}, our call log has {len(rows)} "
-        f"({phantoms} it never played)"
+        f"({len(unplayed) - phantoms} placed by our dialler, {phantoms} nobody placed)"
     ]
     for kind, count in sorted(outcome.items()):
         lines.append(f"  {kind:<42} {count:5d}")

@@ -29,9 +29,17 @@ class Subscription:
     queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(DEFAULT_QUEUE_SIZE))
     dropped: int = 0
 
-    def wants(self, event: Event) -> bool:
-        return self.topics is None or any(
-            event.topic == topic or event.topic.startswith(topic + ".") for topic in self.topics
+    @property
+    def keys(self) -> tuple[str | None, ...]:
+        """Where the bus files this subscription: under each topic that no other of its topics
+        already covers (`sla` covers `sla.warning`), so an event reaches it under one key at
+        most; under None when it takes everything."""
+        if self.topics is None:
+            return (None,)
+        return tuple(
+            topic
+            for topic in sorted(self.topics)
+            if not any(topic.startswith(other + ".") for other in self.topics)
         )
 
     def offer(self, event: Event) -> None:
@@ -66,9 +74,24 @@ class BusClosed(Exception):
 _CLOSED = Event(topic="", at=datetime.min, data={})
 
 
+def _topic_keys(topic: str) -> list[str]:
+    """The subscription keys an event's topic is filed under: itself and each dotted parent
+    (`screenpop.agent7` under `screenpop` and `screenpop.agent7`)."""
+    keys = [topic]
+    cut = topic.rfind(".")
+    while cut > 0:
+        keys.append(topic[:cut])
+        cut = topic.rfind(".", 0, cut)
+    return keys
+
+
 class EventBus:
     def __init__(self) -> None:
-        self._subscriptions: list[Subscription] = []
+        # Subscriptions by topic key (None: everything). With hundreds of feeds open, an event
+        # is offered to those filed under its topic and its parents only — a screen pop to its
+        # one agent — instead of being matched against every feed (a catch-up of a thousand
+        # relayed events held the event loop that long; benchmarks/chaos.py).
+        self._subscriptions: dict[str | None, list[Subscription]] = {}
         self._sequence = itertools.count(1)
         self.published = 0
         # Called with each event published here (not with those relayed from other workers):
@@ -83,7 +106,7 @@ class EventBus:
         """The server is shutting down: every subscription ends after what it has queued, so
         that long-lived feeds (SSE) finish and their connections close."""
         self.closed = True
-        for subscription in list(self._subscriptions):
+        for subscription in self._all():
             subscription.offer(_CLOSED)
 
     def publish(self, topic: str, at: datetime, data: dict[str, Any]) -> Event:
@@ -98,10 +121,21 @@ class EventBus:
         self.published += 1
         for listener in self.listeners:
             listener(event)
-        for subscription in list(self._subscriptions):
-            if subscription.wants(event):
+        for subscription in self._subscriptions.get(None, ()):
+            subscription.offer(event)
+        for key in _topic_keys(topic):
+            for subscription in self._subscriptions.get(key, ()):
                 subscription.offer(event)
         return event
+
+    def _all(self) -> list[Subscription]:
+        """Each subscription once, whichever keys it is filed under."""
+        unique = {
+            id(subscription): subscription
+            for bucket in self._subscriptions.values()
+            for subscription in bucket
+        }
+        return list(unique.values())
 
     @asynccontextmanager
     async def subscribe(
@@ -114,12 +148,20 @@ class EventBus:
         )
         if self.closed:
             subscription.offer(_CLOSED)
-        self._subscriptions.append(subscription)
+        keys = subscription.keys
+        for key in keys:
+            # A new list, not an append: a delivery going through the old one is not disturbed.
+            self._subscriptions[key] = [*self._subscriptions.get(key, ()), subscription]
         try:
             yield subscription
         finally:
-            self._subscriptions.remove(subscription)
+            for key in keys:
+                bucket = [other for other in self._subscriptions[key] if other is not subscription]
+                if bucket:
+                    self._subscriptions[key] = bucket
+                else:
+                    del self._subscriptions[key]
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscriptions)
+        return len(self._all())

@@ -40,6 +40,9 @@ RECONNECT_SECONDS = (0.1, 0.25)
 # Delivered ids remembered, so a catch-up after a reconnect delivers nothing twice.
 REMEMBERED_IDS = 20_000
 LAG_SAMPLES = 500
+# Relayed events handed to the bus between two turns of the event loop: a catch-up after the
+# database was away (seconds of every worker's calls) must not hold up the pops due meanwhile.
+DELIVER_CHUNK = 50
 
 _INSERT = """
 INSERT INTO event_relay (origin, topic, at, data)
@@ -219,7 +222,7 @@ class EventRelay:
                 async with self._reading:
                     self._listening_since = await connection.fetchval("SELECT clock_timestamp()")
                     if caught_up_from is not None:
-                        self._deliver(
+                        await self._deliver(
                             await connection.fetch(_CATCH_UP, caught_up_from, self.origin)
                         )
                 self._listener_up.set()
@@ -251,10 +254,12 @@ class EventRelay:
             connection = self._listening
             if connection is None or connection.is_closed():
                 return  # the catch-up after the reconnect reads them
-            self._deliver(await connection.fetch(_FETCH, low, high, self.origin))
+            await self._deliver(await connection.fetch(_FETCH, low, high, self.origin))
 
-    def _deliver(self, rows: list[asyncpg.Record]) -> None:
-        for row in rows:
+    async def _deliver(self, rows: list[asyncpg.Record]) -> None:
+        for index, row in enumerate(rows):
+            if index and index % DELIVER_CHUNK == 0:
+                await asyncio.sleep(0)
             if row["id"] in self._delivered_set:
                 continue
             if len(self._delivered) == self._delivered.maxlen:

@@ -341,12 +341,6 @@ class LiveServer:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def serve_live(app: Starlette, tokens: dict[str, str]) -> AsyncIterator[LiveServer]:
     # Bound here and handed to uvicorn, not probed and bound again by it: a port probed free can

@@ -9,10 +9,11 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from ports import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -29,19 +30,13 @@ def _unprivileged_user() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class PrivateCluster:
     def __init__(self, settings: dict[str, str] | None = None) -> None:
         # postgresql.conf settings beyond those that make it private (say, statement logging).
         self.settings = settings or {}
         self.root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_user: list[str] = []
         if os.geteuid() == 0:
             user = _unprivileged_user()

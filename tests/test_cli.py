@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.services import users as user_service
@@ -158,12 +158,6 @@ def test_demo_seeds_once_and_prints_one_time_passwords(env: dict[str, str]) -> N
         assert "/callbacks  2 callback tasks due now" in run.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _staff_token(env: dict[str, str]) -> str:
     """A supervisor's token: /api/health shows its details only to staff."""
     added = _run(
@@ -201,7 +195,7 @@ def _health_when(port: int, ready: object, token: str, seconds: float = 15) -> d
 def test_serve_answers_health_ok_and_keeps_its_log_quiet(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     token = _staff_token(env)
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
@@ -228,7 +222,7 @@ def test_serve_answers_health_ok_and_keeps_its_log_quiet(
 def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
     env: dict[str, str],
 ) -> None:
-    port = _free_port()
+    port = free_port()
     token = _staff_token(env)
     server = subprocess.Popen(
         [*HOTLINE, "serve"],
@@ -247,7 +241,7 @@ def test_serve_in_demo_mode_takes_calls_from_the_built_in_simulator(
 
 
 def test_simulate_serves_ami_that_serve_connects_to(env: dict[str, str]) -> None:
-    ami_port, http_port = _free_port(), _free_port()
+    ami_port, http_port = free_port(), free_port()
     token = _staff_token(env)
     simulator = subprocess.Popen(
         [*HOTLINE, "simulate", "--port", str(ami_port), "--speed", "10"],

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.events import DEFAULT_QUEUE_SIZE, EventBus
 
@@ -27,3 +31,33 @@ async def test_a_slow_subscriber_loses_the_oldest_and_knows_it() -> None:
             bus.publish("x", NOW, {"index": index})
         assert slow.dropped == 5
         assert (await slow.next(timeout=1)).data == {"index": 5}
+
+
+_SEGMENTS = st.sampled_from(["sla", "warning", "screenpop", "agent7", "agent70", "call", "x"])
+_TOPICS = st.lists(_SEGMENTS, min_size=1, max_size=3).map(".".join)
+
+
+def _meant_for(topics: frozenset[str], topic: str) -> bool:
+    """What a subscription's topics promise: the topic itself or a dotted child of it."""
+    return any(topic == wanted or topic.startswith(wanted + ".") for wanted in topics)
+
+
+@given(
+    subscriptions=st.lists(st.frozensets(_TOPICS, max_size=3), min_size=1, max_size=6),
+    published=st.lists(_TOPICS, max_size=12),
+)
+async def test_every_subscriber_gets_each_event_meant_for_it_once(
+    subscriptions: list[frozenset[str]], published: list[str]
+) -> None:
+    bus = EventBus()
+    async with AsyncExitStack() as stack:
+        subscribed = [
+            await stack.enter_async_context(bus.subscribe(*topics)) for topics in subscriptions
+        ]
+        for topic in published:
+            bus.publish(topic, NOW, {})
+        for topics, subscription in zip(subscriptions, subscribed, strict=True):
+            expected = [t for t in published if not topics or _meant_for(topics, t)]
+            assert [event.topic for event in subscription.drain()] == expected
+        assert bus.subscriber_count == len(subscriptions)
+    assert bus.subscriber_count == 0

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from hotline.events import Event, EventBus, Subscription
-from hotline.relay import EventRelay, asyncpg_dsn
+from hotline.relay import DELIVER_CHUNK, EventRelay, asyncpg_dsn
 from hotline.settings import Settings, SettingsError
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -90,6 +90,38 @@ async def test_a_worker_cut_off_catches_up_on_its_way_back(postgres_url: str) ->
         assert relay.health()["state"] == "listening"
         await asyncio.sleep(0.5)
         assert feed.drain() == []
+
+
+async def test_a_long_run_of_relayed_events_leaves_the_loop_free_between_chunks(
+    postgres_url: str,
+) -> None:
+    """A catch-up after the database was away hands the bus seconds of every worker's events;
+    the screen pops due meanwhile must not wait for all of them."""
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    turns_seen: list[int] = []
+    async with (
+        worker(postgres_url) as (first, _),
+        worker(postgres_url) as (second, _),
+        second.subscribe("call") as feed,
+    ):
+        second.listeners.append(lambda event: turns_seen.append(turns))
+        ticking = asyncio.create_task(other_work())
+        try:
+            count = 6 * DELIVER_CHUNK
+            for n in range(count):
+                first.publish("call.progress", AT, {"n": n})
+            received = [(await next_event(feed)).data["n"] for _ in range(count)]
+        finally:
+            ticking.cancel()
+        assert received == list(range(count))
+        assert len(set(turns_seen)) >= count // DELIVER_CHUNK
 
 
 async def test_health_shows_the_relays_traffic_and_lag(postgres_url: str) -> None:

@@ -16,17 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
 # DESIGN: a restart of the service is a matter of seconds.
 STOP_SECONDS = 5.0
 FEEDS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
@@ -41,7 +36,7 @@ def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int, str]]:
     """`hotline serve` in demo mode (the built-in fake Asterisk: telephony and FastAGI run),
     its HTTP address, its FastAGI port and a supervisor's token."""
-    http_port, agi_port = _free_port(), _free_port()
+    http_port, agi_port = free_port(), free_port()
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith("HOTLINE_")},
         "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from ports import free_port
 
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
 WORKERS = 3
 SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def serving(
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path]]:
     if not database_url.startswith("postgres"):
         pytest.skip("several workers need PostgreSQL (SQLite serves one process)")
-    http_port = _free_port()
+    http_port = free_port()
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith("HOTLINE_")},
         "HOTLINE_DATABASE_URL": database_url,
@@ -42,7 +36,7 @@ def serving(
         "HOTLINE_SIMULATOR": "on",
         "HOTLINE_WORKERS": str(WORKERS),
         "HOTLINE_HTTP_BIND": f"127.0.0.1:{http_port}",
-        "HOTLINE_AGI_BIND": f"127.0.0.1:{_free_port()}",
+        "HOTLINE_AGI_BIND": f"127.0.0.1:{free_port()}",
     }
     # /api/health shows which worker answered only to staff.
     subprocess.run(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from . import sounds
 from .asterisk import Build, Pbx
@@ -20,7 +21,7 @@ from .overlay import AGENTS, AMI_USER, CARRIER_IP, PHONES_IP, SHIPPED, Ports, ov
 from .readiness import readiness
 from .report import LOAD, SCENARIO
 from .server import Hotline, serve
-from .sipp import Phones, free_port, phones
+from .sipp import Phones, phones
 
 # What Asterisk logged (WARNING, ERROR) while loading our configuration, first start.
 LOAD_COMPLAINTS: list[str] = []

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from ports import free_port
+
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 # sipp's own guard: a party never outlives this (the test's deadline is shorter).
 SIPP_TIMEOUT_SECONDS = 90
@@ -33,19 +35,6 @@ def sipp_binary() -> str | None:
 
 def _template(name: str) -> Template:
     return Template((SCENARIOS / name).read_text())
-
-
-def free_port(
-    kind: socket.SocketKind, host: str = "127.0.0.1", reserved: frozenset[int] = frozenset()
-) -> int:
-    """A port nobody listens on now, and not one of `reserved` (ports the PBX's configuration
-    gives to phones that are not running yet)."""
-    while True:
-        with socket.socket(socket.AF_INET, kind) as probe:
-            probe.bind((host, 0))
-            port = int(probe.getsockname()[1])
-        if port not in reserved:
-            return port
 
 
 def _udp_port_taken(host: str, port: int) -> bool:

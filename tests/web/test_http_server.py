@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from conftest import FakeClock, add_staff, app_settings
+from ports import free_port
 
 from hotline.web.app import create_app
 from hotline.web.server import HotlineServer, without_query_values
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Kept(logging.Handler):
@@ -34,7 +28,7 @@ class Kept(logging.Handler):
 @asynccontextmanager
 async def serving(database_url: str, clock: FakeClock, **settings: object) -> AsyncIterator[int]:
     """HotlineServer as `hotline serve` (one process, or each worker) runs it; its port."""
-    port = _free_port()
+    port = free_port()
     config = app_settings(database_url, http_bind=("127.0.0.1", port), **settings)
     server = HotlineServer(create_app(config, clock=clock), config)
     task = asyncio.create_task(server.serve())

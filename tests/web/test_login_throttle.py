@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 from asgi_lifespan import LifespanManager
-from conftest import FakeClock, _free_port, add_staff, app_settings
+from conftest import FakeClock, add_staff, app_settings
+from ports import free_port
 from web.console import sign_in
 
 from hotline.auth.throttle import ADDRESS_FREE_FAILURES, FREE_FAILURES
@@ -27,7 +28,7 @@ async def hotline_server(
     database_url: str, clock: FakeClock, trusted_proxies: tuple[str, ...] = ()
 ) -> AsyncIterator[str]:
     await add_staff(database_url, clock.now)
-    port = _free_port()
+    port = free_port()
     settings = app_settings(
         database_url, http_bind=("127.0.0.1", port), trusted_proxies=trusted_proxies
     )
