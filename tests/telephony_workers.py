@@ -12,6 +12,7 @@ from conftest import endpoint_of
 
 from hotline.db.engine import create_engine, session_factory
 from hotline.events import EventBus
+from hotline.relay import EventRelay
 from hotline.telephony.lease import TelephonyLease
 from hotline.telephony.service import Telephony
 from hotline.telephony.simulator import FakeAsterisk
@@ -25,9 +26,16 @@ class Worker:
 
 
 @asynccontextmanager
-async def telephony_worker(url: str, pbx: FakeAsterisk) -> AsyncIterator[Worker]:
+async def telephony_worker(
+    url: str, pbx: FakeAsterisk, *, relayed: bool = False
+) -> AsyncIterator[Worker]:
+    """`relayed`: its events reach the other relayed workers through PostgreSQL, as in
+    `hotline serve --workers N`."""
     engine = create_engine(url)
     bus = EventBus()
+    relay = EventRelay(url, bus) if relayed else None
+    if relay is not None:
+        await relay.start()
     telephony = Telephony(
         endpoints=[endpoint_of(pbx)],
         sessions=session_factory(engine),
@@ -44,4 +52,6 @@ async def telephony_worker(url: str, pbx: FakeAsterisk) -> AsyncIterator[Worker]
     finally:
         await lease.stop()
         await telephony.stop()
+        if relay is not None:
+            await relay.stop()
         await engine.dispose()

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hotline.events import EventBus
+from hotline.events import Event, EventBus
 from hotline.telephony.ami import AmiClient, AmiError, AmiState, Connector, tcp_connection
 from hotline.telephony.endpoints import AmiEndpoint
 from hotline.telephony.frames import AmiMessage
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # (and no more of them than this, at a storm's rate).
 HEARD_SECONDS = 30.0
 HEARD_LIMIT = 50_000
+# Word of an Originate this worker sent, to every worker (the relay): whichever tracks the
+# calls ties the call to its ActionID, agent, ticket and requester, now or after a takeover.
+ORIGINATE_TOPIC = "telephony.originate"
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Telephony:
                 ping_interval=ping_interval,
             )
             self.lines[endpoint.name] = Line(endpoint, client, tracker)
+        bus.listeners.append(self._on_originate_word)
 
     async def start(self) -> None:
         """The calls the log holds in progress (hotline restarted with calls up) are known
@@ -107,6 +111,8 @@ class Telephony:
             line.client.start()
 
     async def stop(self) -> None:
+        if self._on_originate_word in self._bus.listeners:
+            self._bus.listeners.remove(self._on_originate_word)
         for line in self.lines.values():
             await line.client.stop()
         for task in list(self._background):
@@ -275,10 +281,9 @@ class Telephony:
         was reserved). The outcome arrives later as an OriginateResponse and shows on the call."""
         line = self.line(server)
         action_id = action_id or line.client.next_action_id()
-        line.tracker.expect_originate(
-            action_id, caller=number, now=self._clock(), agent_interface=interface
+        self._announce_originate(
+            line, action_id, number, interface, OriginateLink(ticket_id, requested_by_user_id)
         )
-        self.writer.link(action_id, OriginateLink(ticket_id, requested_by_user_id))
         headers = [
             ("Channel", interface),
             ("Context", context),
@@ -311,8 +316,7 @@ class Telephony:
         ended. The survey script takes the call only with the ActionID and `survey_token`."""
         line = self.line(server)
         dial = dial_string(number, self._local_area_code)
-        line.tracker.expect_originate(action_id, caller=number, now=self._clock())
-        self.writer.link(action_id, OriginateLink(ticket_id, None))
+        self._announce_originate(line, action_id, number, None, OriginateLink(ticket_id, None))
         headers = [
             ("Channel", f"Local/{dial}@{outbound_context}"),
             ("Context", "survey"),
@@ -327,6 +331,49 @@ class Telephony:
         ]
         await line.client.send("Originate", headers, action_id=action_id)
         return action_id
+
+    def _announce_originate(
+        self,
+        line: Line,
+        action_id: str,
+        number: str,
+        interface: str | None,
+        link: OriginateLink,
+    ) -> None:
+        """Before the Originate goes: every worker's tracker (this one's at once, through the
+        bus's listeners) expects the call, and its writer knows the ticket and requester."""
+        self._bus.publish(
+            ORIGINATE_TOPIC,
+            self._clock(),
+            {
+                "server": line.endpoint.name,
+                "action_id": action_id,
+                "number": number,
+                "interface": interface,
+                "ticket_id": link.ticket_id,
+                "requested_by_user_id": link.requested_by_user_id,
+            },
+        )
+
+    def _on_originate_word(self, event: Event) -> None:
+        if event.topic != ORIGINATE_TOPIC:
+            return
+        word = event.data
+        line = self.lines.get(word["server"])
+        if line is None:
+            return
+        # The writer first: a call tied now is written with its ticket and requester.
+        self.writer.link(
+            word["action_id"], OriginateLink(word["ticket_id"], word["requested_by_user_id"])
+        )
+        updates = line.tracker.expect_originate(
+            word["action_id"],
+            caller=word["number"],
+            now=event.at,
+            agent_interface=word["interface"],
+        )
+        if updates and self.tracking:
+            self._publish(updates)
 
     async def queues_now(self, timeout: float = 2.0) -> dict[str, QueueNow] | None:
         """Every queue right now, summed over every PBX line; None when telephony has no

@@ -263,6 +263,11 @@ class CallTracker:
         self._expected: OrderedDict[str, _Expected] = OrderedDict()
         # Uniqueid -> ActionID: an OriginateResponse that came before its channel's first event.
         self._awaited_channels: OrderedDict[str, str] = OrderedDict()
+        # A call carrying an ActionID, and an OriginateResponse, before we heard of the
+        # Originate (another worker placed it and its word is on the way: telephony/service.py):
+        # ActionID -> Linkedid, ActionID -> the response and when it came.
+        self._unclaimed: OrderedDict[str, str] = OrderedDict()
+        self._early_responses: OrderedDict[str, tuple[AmiMessage, datetime]] = OrderedDict()
         # The queue members of the last QueueStatus (member base -> name, interface).
         self._members: dict[str, tuple[str | None, str]] = {}
         # When the connection was lost (PBX clock), until the reconcile after the reconnect.
@@ -306,19 +311,32 @@ class CallTracker:
 
     def expect_originate(
         self, action_id: str, *, caller: str, now: datetime, agent_interface: str | None = None
-    ) -> None:
+    ) -> list[CallUpdate]:
         """We are sending an Originate with this ActionID to call `caller`, ringing
         `agent_interface` first (click-to-call) or not (a survey rings the customer first): the
         call it creates is outbound, carries the ActionID and that agent. If it fails before any
         channel of it is seen, the `OriginateResponse` alone makes a call record (linkedid
-        `originate:<ActionID>`)."""
+        `originate:<ActionID>`).
+
+        Another worker's Originate is heard of late, maybe after its call began or even ended:
+        what was heard of it is tied then, and returned."""
         agent = None
         if agent_interface is not None:
             agent = self._member(agent_interface) or (None, agent_interface)
-        self._expected[action_id] = _Expected(
+        expected = self._expected[action_id] = _Expected(
             caller, self.clock.pbx_time(_aware(now)), agent, first_serial=self._serial
         )
         _trim(self._expected, self.config.pending_originate_limit)
+        updates: list[CallUpdate] = []
+        linkedid = self._unclaimed.pop(action_id, "")
+        claimed_by = self._calls.get(linkedid) or self._ended.get(linkedid)
+        if claimed_by is not None:
+            _link(claimed_by, action_id, expected)
+            updates += self._publish(claimed_by)
+        early = self._early_responses.pop(action_id, None)
+        if early is not None:
+            updates += self._on_originate_response(*early)
+        return updates
 
     def observe_clock(self, pbx_time: datetime, now: datetime) -> None:
         """A message stamped `pbx_time` by the PBX (a Ping's answer) arrived at `now`."""
@@ -676,15 +694,23 @@ class CallTracker:
 
     def _claim(self, call: _Call, action_id: str) -> None:
         """The call carries our ActionID in a channel variable; its OriginateResponse is still
-        to come, so the expectation stays."""
+        to come, so the expectation stays. Not expected yet: tied when it is."""
         expected = self._expected.get(action_id)
-        if expected is not None and expected.linkedid is None:
+        if expected is None:
+            self._unclaimed[action_id] = call.linkedid
+            _trim(self._unclaimed, self.config.pending_originate_limit)
+        elif expected.linkedid is None:
             _link(call, action_id, expected)
 
     def _on_originate_response(self, message: AmiMessage, at: datetime) -> list[CallUpdate]:
         action_id = message.action_id
         expected = self._expected.get(action_id) if action_id else None
-        if action_id is None or expected is None:
+        if action_id is None:
+            return []
+        if expected is None:
+            # Someone else's, or ours from another worker whose word has not come yet.
+            self._early_responses[action_id] = (message, at)
+            _trim(self._early_responses, self.config.pending_originate_limit)
             return []
         uniqueid = message.get("Uniqueid") or ""
         failed = message.get("Response") != "Success"

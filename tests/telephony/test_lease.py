@@ -8,14 +8,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from sqlmodel import select
 from telephony_workers import telephony_worker
 
+from hotline.db.engine import create_engine, session_factory
+from hotline.db.tables import CallRow, User
 from hotline.leader import lock_key
 from hotline.relay import asyncpg_dsn
 from hotline.telephony.simulator import FakeAsterisk
+from tickets.workflow import Role
 
 
 @pytest.fixture
@@ -91,3 +96,56 @@ async def test_a_lock_connection_cut_leaves_one_worker_tracking(
         tracking = [w for w in workers if w.telephony.tracking]
         assert len(tracking) == 1 and tracking[0].lease.held
         assert tracking[0].telephony.line().tracker.in_progress() != []
+
+
+async def test_a_call_placed_by_a_worker_standing_by_is_logged_with_its_ticket_and_requester(
+    postgres_url: str, fake_asterisk: FakeAsterisk
+) -> None:
+    """Click-to-call, a ring-back or a survey is placed by whichever worker the request or the
+    scheduler is on; the worker tracking the calls must still tie the call to its ActionID,
+    agent, ticket and the agent who asked (otherwise: an anonymous outbound call)."""
+    async with AsyncExitStack() as stack:
+        workers = [
+            await stack.enter_async_context(
+                telephony_worker(postgres_url, fake_asterisk, relayed=True)
+            )
+            for _ in range(2)
+        ]
+        await until(lambda: any(w.telephony.tracking for w in workers))
+        follower = next(w for w in workers if not w.telephony.tracking)
+        engine = create_engine(postgres_url)
+        stack.push_async_callback(engine.dispose)
+        async with session_factory(engine)() as session, session.begin():
+            agent = User(
+                username="agent-far",
+                display_name="坐席",
+                role=Role.AGENT.value,
+                password_hash="x",
+                created_at=datetime.now(UTC),
+                interface="PJSIP/8001",
+            )
+            session.add(agent)
+            await session.flush()
+            agent_id = agent.id
+        action_id = await follower.telephony.originate(
+            interface="PJSIP/8001",
+            number="13800138009",
+            context="callback-out",
+            caller_id="hotline",
+            ticket_id=None,
+            requested_by_user_id=agent_id,
+        )
+
+        async def logged() -> CallRow | None:
+            async with session_factory(engine)() as session:
+                rows = await session.exec(
+                    select(CallRow).where(CallRow.originate_action_id == action_id)
+                )
+                return rows.first()
+
+        async with asyncio.timeout(10):
+            while (row := await logged()) is None or row.ended_at is None:
+                await asyncio.sleep(0.1)
+        assert row.direction == "outbound"
+        assert row.requested_by_user_id == agent_id
+        assert row.agent_interface == "PJSIP/8001"

@@ -443,6 +443,37 @@ def test_our_originate_variable_ties_the_call_from_its_first_event(busy_customer
     assert tracker.apply(response, NOW) == []  # already known as ours
 
 
+def test_a_call_heard_before_word_of_its_originate_is_tied_when_the_word_comes() -> None:
+    """Another worker placed the call: its channels carry our ActionID before that worker's
+    word of the Originate (relayed through the database) reaches the tracking worker."""
+    tracker = CallTracker(CONFIG)
+    newchannel, varset, dialling, *rest = agent_first_callback(busy_customer=False)
+    feed(tracker, [newchannel, varset])
+    tracker.expect_originate(
+        "hl-7", caller="+8613800138009", now=NOW, agent_interface="PJSIP/agent1"
+    )
+    (update,) = tracker.apply(dialling, NOW)
+    assert update.record.originate_action_id == "hl-7"
+    assert update.record.direction is Direction.OUTBOUND
+    assert update.record.agent_interface == "PJSIP/agent1"
+    record = latest(feed(tracker, rest))["1795350000.7"]
+    assert (record.originate_action_id, record.disposition) == ("hl-7", Disposition.ANSWERED)
+
+
+def test_a_call_over_before_word_of_its_originate_comes_is_tied_then() -> None:
+    """A survey call answered and ended within moments, all of it heard before the word of its
+    Originate from the worker that placed it: the word ties the ended call, and says so."""
+    tracker = CallTracker(CONFIG)
+    untied = latest(feed(tracker, events("callback-answered")))
+    (action_id, number), *_ = callbacks("callback-answered")
+    assert all(record.originate_action_id is None for record in untied.values())
+    tied = latest(tracker.expect_originate(action_id, caller=number, now=NOW))
+    expected = folded("callback-answered", expect_callbacks=True)
+    (linkedid,) = [key for key, record in expected.items() if record.originate_action_id]
+    assert tied[linkedid].originate_action_id == action_id
+    assert tied[linkedid].ended_at == expected[linkedid].ended_at
+
+
 def test_a_success_response_before_its_channel_still_ties_the_call() -> None:
     tracker = CallTracker(CONFIG)
     tracker.expect_originate("originate-2", caller="13800138001", now=NOW)
