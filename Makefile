@@ -58,12 +58,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Test processes (pytest-xdist): 0 runs the suite in this one. `PYTEST_WORKERS=auto` runs one
-# per core, each with its own databases, browser and, in tests/live, its own Asterisk and
-# hotline (the live tests alone: 156 s instead of 257 s on two cores). The tests that start
-# `hotline serve` as a process still probe a free port for it, which the other worker can take
-# meanwhile, so the default stays 0 until they bind their own.
-PYTEST_WORKERS ?= 0
+# Test processes (pytest-xdist): one per core by default, each with its own databases, browser,
+# ports (tests/ports.py) and, in tests/live, its own Asterisk and hotline; 0 runs the suite in
+# this one process.
+PYTEST_WORKERS ?= auto
 
 pytest: setup
 	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS)

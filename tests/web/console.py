@@ -69,11 +69,14 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 async def sign_in_page(page: Page, server: LiveServer, user: str, target: str) -> None:
-    """Sign `user` in through the login form in the browser; it then goes on to `target`."""
+    """Sign `user` in through the login form in the browser; it then goes on to `target`, and
+    returns once that page has loaded (its scripts run): what a test reads next is the page
+    signed in to, not the login form still on screen."""
     await page.goto(f"{server.base_url}/login?next={target}")
     await page.fill('input[name="username"]', user)
     await page.fill('input[name="password"]', STAFF_PASSWORD)
-    await page.click('form[action="/login"] button[type="submit"]')
+    async with page.expect_navigation():
+        await page.click('form[action="/login"] button[type="submit"]')
 
 
 async def fits_the_phone(page: Page) -> None:
