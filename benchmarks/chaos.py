@@ -886,6 +886,20 @@ async def escalations_and_callbacks(
     return lines, met
 
 
+def feeds_end_at_kills(run: Run) -> None:
+    """A feed on a worker killed is down from the kill, not from when its browser heard of it
+    (a few milliseconds on): a pop of a call connected in between was never to reach it."""
+    for feed in [*run.feeds, *run.supervisors]:
+        for up in feed.up:
+            for fault in run.faults:
+                if (
+                    fault.port == up.port
+                    and up.start < fault.started
+                    and (up.end is None or up.end > fault.started)
+                ):
+                    up.end = fault.started
+
+
 def recovered_at(run: Run, fault: Fault) -> float:
     """When the fault was over from inside: every leadership it took away taken again (the
     lock seen in pg_locks) and its new holder saying so in /api/health — for the telephony,
@@ -925,6 +939,7 @@ def pops(run: Run) -> tuple[list[str], bool]:
         "   p50 ms   p99 ms  (p50 same worker / via relay)"
     ]
     met = True
+    missed_up: list[str] = []
     for name, start, end, targeted in phases:
         expected = delivered = feed_down = feed_up = twice = 0
         latencies: list[float] = []
@@ -945,6 +960,20 @@ def pops(run: Run) -> tuple[list[str], bool]:
                 by_path[port == run.monitor.tracker_at(call.connected_at)].append(latency)
             elif feed.was_up(call.connected_at):
                 feed_up += 1
+                up = next(
+                    interval
+                    for interval in feed.up
+                    if interval.start <= call.connected_at
+                    and (interval.end is None or call.connected_at <= interval.end)
+                )
+                ended = (
+                    "still up" if up.end is None else f"dropped {up.end - call.connected_at:+.2f} s"
+                )
+                missed_up.append(
+                    f"{call.linkedid} to {feed.username}, connected at "
+                    f"+{call.connected_at - run.storm_started:.2f} s; its feed on :{up.port}, "
+                    f"{ended}"
+                )
             else:
                 feed_down += 1
         p50, p99 = (
@@ -962,6 +991,7 @@ def pops(run: Run) -> tuple[list[str], bool]:
             f"  {name:<30} {expected:8d} {delivered:9d} {feed_down:13d} {feed_up:5d} {twice:6d}"
             f" {p50:8.1f} {p99:8.1f}  ({paths}){'   p99 MISSED' if late else ''}"
         )
+    lines += [f"      missed with the feed up: {example}" for example in missed_up[:6]]
     return lines, met
 
 
@@ -1083,6 +1113,7 @@ async def chaos(args: argparse.Namespace) -> int:
                 await asyncio.gather(*background, return_exceptions=True)
         for worker in workers:
             worker.stop()
+        feeds_end_at_kills(run)
         connection = await asyncpg.connect(cluster.url)
         try:
             sections = [
