@@ -71,6 +71,7 @@ bench: setup
 	$(BIN)/python benchmarks/api_create.py
 	$(BIN)/python benchmarks/ami_ingest.py
 	$(BIN)/python benchmarks/fastagi_sessions.py
+	$(BIN)/python benchmarks/event_fanout.py
 	$(BIN)/python benchmarks/sms_throughput.py
 	$(BIN)/python benchmarks/outage_evening.py
 
