@@ -52,6 +52,8 @@ class Runtime:
     menu: MenuScripts | None = None
     relay: EventRelay | None = None
     lease: TelephonyLease | None = None
+    # The caller's file for agents: popped as calls connect, again when a feed opens mid-call.
+    screen_pop: ScreenPop | None = None
 
     @property
     def telephony(self) -> Telephony | None:
@@ -129,7 +131,7 @@ async def start_runtime(settings: Settings, clock: Callable[[], datetime]) -> Ru
         # The pop and the menu share one view of where gas is off.
         gas_off = gas_off_now(sessions)
         forget_on_change(gas_off, core.bus)
-        pop = ScreenPop(sessions, settings, gas_off)
+        pop = runtime.screen_pop = ScreenPop(sessions, settings, gas_off)
 
         async def agent_connected(call: CallRecord) -> None:
             await call_cases.pop_screen(core, pop, call)

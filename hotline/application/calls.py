@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from datetime import timedelta
+from typing import Any, Literal
+
+from sqlmodel import col, select
 
 from hotline.application.unit import Core, announce_now, unit_of_work
+from hotline.db.tables import CallRow
 from hotline.i18n import N_
 from hotline.services import audit
 from hotline.services import tickets as ticket_service
 from hotline.services.actor import Actor, require
 from hotline.services.errors import Forbidden, Invalid, Refused, Unavailable
 from hotline.telephony import phones
-from hotline.telephony.model import CallRecord
+from hotline.telephony.model import CallRecord, Direction
 from hotline.telephony.screenpop import ScreenPop
 from hotline.telephony.service import Telephony
+from hotline.telephony.writer import record_of
 from tickets.access import Use
 from tickets.phones import PhoneError, mask_phone, may_dial, normalise_phone
 from tickets.workflow import CALLERS, QUEUE_AGENTS
@@ -25,6 +30,8 @@ from tickets.workflow import CALLERS, QUEUE_AGENTS
 log = logging.getLogger(__name__)
 
 AgentState = Literal["ready", "away"]
+# How far back a call the agent is still on is looked for when their feed opens.
+CALL_IN_PROGRESS_WITHIN = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -151,3 +158,34 @@ async def pop_screen(core: Core, pop: ScreenPop, call: CallRecord) -> None:
         return
     announce_now(core, f"screenpop.{payload['user']}", payload)
     log.info("screen pop for %s: caller %s", payload["user"], mask_phone(call.caller))
+
+
+async def pop_of_call_in_progress(
+    core: Core, pop: ScreenPop, actor: Actor
+) -> dict[str, Any] | None:
+    """The screen pop of the queue call this agent is on now, for a live feed that opens
+    mid-call: the browser came back after its worker died or the network dropped, or the page
+    was reloaded — a pop sent meanwhile reached no feed. Marked `replayed`; the desk shows a
+    call's pop once however often it comes. None when they are on no answered call."""
+    if actor.interface is None:
+        return None
+    async with core.sessions() as session:
+        rows = await session.exec(
+            select(CallRow)
+            .where(
+                col(CallRow.agent_user_id) == actor.user_id,
+                col(CallRow.direction) == Direction.INBOUND.value,
+                col(CallRow.started_at) >= core.clock() - CALL_IN_PROGRESS_WITHIN,
+                col(CallRow.answered_at).is_not(None),
+                col(CallRow.ended_at).is_(None),
+            )
+            .order_by(col(CallRow.answered_at).desc())
+            .limit(1)
+        )
+        row = rows.first()
+    if row is None:
+        return None
+    payload = await pop.payload(record_of(row))
+    if payload is None or payload["user"] != actor.username:
+        return None
+    return {**payload, "replayed": True}

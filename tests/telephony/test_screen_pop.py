@@ -312,3 +312,47 @@ async def test_click_to_call_needs_a_phone_and_a_valid_number(live_phone: LiveSe
             "/api/calls/originate", json={"number": "12"}, headers=live_phone.auth("agent")
         )
         assert bad.status_code == 422 and "number" in bad.json()["error"]["fields"]
+
+
+async def test_a_feed_opened_mid_call_gets_the_pop_of_the_call_again(
+    live_phone: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    """The agent's browser was away when the call connected (its worker died, the network
+    dropped, the page was reloaded): the feed it opens mid-call starts with that call's pop."""
+    context = live_phone.app_context
+    assert isinstance(context, AppContext) and context.telephony is not None
+    async with httpx.AsyncClient(base_url=live_phone.base_url, timeout=10) as client:
+        call = fake_asterisk.place_call(
+            caller="13800138001",
+            ticket_type="repair",
+            agent_interface="PJSIP/8001",
+            agent_name="Agent1",
+            stretch=4.0,
+        )
+        async with asyncio.timeout(10):
+            while "AgentConnect" not in fake_asterisk.emitted_at:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        await context.telephony.writer.flushed()
+        mine, theirs = (
+            await feed(client, live_phone, "agent"),
+            await feed(client, live_phone, "agent2"),
+        )
+        try:
+            _, pop = await mine.next("screenpop", timeout=2)
+            assert pop["replayed"] is True and pop["user"] == "agent"
+            assert pop["customer"]["name"] == "赵磊"
+            with pytest.raises(TimeoutError):
+                await theirs.next("screenpop", timeout=0.5)
+        finally:
+            mine.close()
+            theirs.close()
+        await call
+        await asyncio.sleep(0.2)
+        await context.telephony.writer.flushed()
+        after = await feed(client, live_phone, "agent")
+        try:
+            with pytest.raises(TimeoutError):
+                await after.next("screenpop", timeout=0.5)
+        finally:
+            after.close()

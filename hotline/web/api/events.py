@@ -8,6 +8,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from hotline.application import calls as call_cases
 from hotline.events import BusClosed, Event, EventBus
 from hotline.i18n import N_
 from hotline.services.access import FACTS_KEY, facts_from_json
@@ -128,18 +130,32 @@ async def stream(
     actor: Actor,
     heartbeat: float,
     still_valid: Callable[[], Awaitable[bool]],
+    call_in_progress: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
 ) -> AsyncIterator[bytes]:
     """Until the client goes, the bus closes at shutdown, or the credential the feed was opened
     with stops working (asked every `heartbeat` seconds: sign-out, a password reset, a revoked
     or expired token). The response then ends, and the server can close the connection
     instead of waiting for it forever (the browser's EventSource comes back to the restarted
-    server by itself, and is refused if signed out)."""
+    server by itself, and is refused if signed out).
+
+    `call_in_progress`: the pop of the call the person is on now, sent first (after the
+    subscription, so nothing published meanwhile is missed)."""
     async with bus.subscribe(*topics_for(actor)) as subscription:
         # Tell the browser how soon to come back after a drop, and that the feed is open. The
         # browsers of a worker that dies come back over a second, not in one burst at the
         # workers left, which then held up their screen pops by a quarter of a second.
         retry_ms = RETRY_MS + int(RETRY_SPREAD_MS * _jitter())
         yield f"retry: {retry_ms}\n: connected\n\n".encode()
+        if call_in_progress is not None:
+            try:
+                pop = await call_in_progress()
+            except (SQLAlchemyError, OSError) as error:
+                # The database away: the feed opens without it (the pop has said so already,
+                # or will when it is back).
+                log.debug("feed of %s: call in progress not read: %s", actor.username, error)
+                pop = None
+            if pop is not None:
+                yield sse_frame(Event(f"screenpop.{actor.username}", datetime.now(UTC), pop))
         reported_drops = 0
         # Feeds open together (every browser of a worker that died comes back at once): their
         # checks are spread over the heartbeat, not asked of the database in one burst every
@@ -233,8 +249,15 @@ async def events(request: Request, actor: Actor | None) -> Response:
             "too_many_feeds",
             N_("too many live feeds are open for your user: close another tab or window"),
         )
+    screen_pop = context.runtime.screen_pop
+
+    async def call_in_progress() -> dict[str, Any] | None:
+        if screen_pop is None:
+            return None
+        return await call_cases.pop_of_call_in_progress(context.runtime.core, screen_pop, actor)
+
     return FeedResponse(
-        stream(context.bus, actor, heartbeat, credential_check(request)),
+        stream(context.bus, actor, heartbeat, credential_check(request), call_in_progress),
         lambda: slots.give_back(actor.username),
     )
 
@@ -244,7 +267,8 @@ ROUTES = [
         "GET",
         "/api/events",
         events,
-        "Live events as server-sent events: `screenpop` (for you), `sla.warning`, `sla.breach`, "
+        "Live events as server-sent events: `screenpop` (for you; first of all, marked "
+        "`replayed`, the call you are on when the feed opens), `sla.warning`, `sla.breach`, "
         "`call.*` (supervisors), `ticket.*`, `ringback.*` (agents, supervisors; "
         "`ringback.gas_smell` to dispatchers too)",
         frozenset(Role),

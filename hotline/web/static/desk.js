@@ -358,6 +358,12 @@
 
   function pop(data) {
     const key = data.call.linkedid;
+    // Sent again when the feed reopens mid-call: a call already on the desk is not brought
+    // to the front over what the agent is doing.
+    if (data.replayed && desk.tabs[key]) {
+      desk.tabs[key].pop = data;
+      return;
+    }
     if (desk.tabs[desk.active]) saveDraft();
     if (!desk.tabs[key]) desk.tabs[key] = { pop: data, draft: callerDraft(data), made: [] };
     else desk.tabs[key].pop = data;
