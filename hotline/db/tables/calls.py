@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hotline.db.types import UTCDateTime
+
+IN_PROGRESS = "ended_at IS NULL"
 
 
 class CallRow(SQLModel, table=True):
@@ -20,6 +22,14 @@ class CallRow(SQLModel, table=True):
         Index("ix_call_log_started_at", "started_at"),
         Index("ix_call_log_caller_started", "caller", "started_at"),
         Index("ix_call_log_agent_started", "agent_name", "started_at"),
+        # The call an agent is on, asked for whenever their live feed opens: only calls in
+        # progress are in it.
+        Index(
+            "ix_call_log_agent_in_progress",
+            "agent_user_id",
+            postgresql_where=text(IN_PROGRESS),
+            sqlite_where=text(IN_PROGRESS),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
