@@ -4,6 +4,7 @@ markup in a customer's name stays text. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -368,3 +369,31 @@ async def test_a_pop_without_the_callers_file_tells_the_agent_to_go_by_the_numbe
         assert not await page.is_visible("#customer-form")
         assert "138" in (await page.text_content("#pop-number") or "")
         await page.screenshot(path=str(ARTIFACTS / "desk-pop-file-unavailable-zh.png"))
+
+
+async def test_a_desk_opened_mid_call_shows_the_call_the_agent_is_on(
+    desk_server: LiveServer, fake_asterisk: FakeAsterisk
+) -> None:
+    """The agent's browser was closed, or on another worker that died, when the call
+    connected: the desk opened mid-call pops that call's file as its feed opens."""
+    context = desk_server.app_context
+    assert isinstance(context, AppContext) and context.telephony is not None
+    # Long enough to be still on when the browser has signed in.
+    fake_asterisk.place_call(
+        caller="13800138001",
+        ticket_type="repair",
+        agent_interface="PJSIP/8001",
+        agent_name="Agent1",
+        stretch=40.0,
+    )
+    while "AgentConnect" not in fake_asterisk.emitted_at:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    await context.telephony.writer.flushed()
+    async with chromium() as browser:
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        await sign_in(page, desk_server, "agent", "/")
+        await page.wait_for_selector("body[data-popped]", timeout=5000)
+        assert await page.text_content("#pop-customer") == f"{XSS_NAME} · GS11"
+        assert await page.input_value('select[name="type"]') == "repair"
+        await page.screenshot(path=str(ARTIFACTS / "desk-pop-on-reopen-zh.png"))
