@@ -536,14 +536,19 @@ class Feed:
     reconnects: int = 0
     retry_seconds: float = SSE_RETRY_SECONDS
 
-    def port_at(self, moment: float) -> int | None:
+    def interval_at(self, moment: float) -> Interval | None:
+        """The connection the feed had open at `moment`, if any."""
         for up in self.up:
             if up.start <= moment and (up.end is None or moment <= up.end):
-                return up.port
+                return up
         return None
 
+    def port_at(self, moment: float) -> int | None:
+        up = self.interval_at(moment)
+        return up.port if up is not None else None
+
     def was_up(self, moment: float) -> bool:
-        return any(up.start <= moment and (up.end is None or moment <= up.end) for up in self.up)
+        return self.interval_at(moment) is not None
 
     async def run(self, client: httpx.AsyncClient) -> None:
         attempt = self.first
@@ -966,12 +971,8 @@ def pops(run: Run) -> tuple[list[str], bool]:
                 reopened += 1
             elif feed.was_up(call.connected_at):
                 feed_up += 1
-                up = next(
-                    interval
-                    for interval in feed.up
-                    if interval.start <= call.connected_at
-                    and (interval.end is None or call.connected_at <= interval.end)
-                )
+                up = feed.interval_at(call.connected_at)
+                assert up is not None
                 ended = (
                     "still up" if up.end is None else f"dropped {up.end - call.connected_at:+.2f} s"
                 )

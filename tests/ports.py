@@ -43,7 +43,8 @@ def _candidates() -> Iterator[int]:
 _next_candidate = _candidates()
 
 
-def _is_free(kind: socket.SocketKind, host: str, port: int) -> bool:
+def is_free(kind: socket.SocketKind, host: str, port: int) -> bool:
+    """Nobody has bound `port` on `host` for `kind` now."""
     with socket.socket(socket.AF_INET, kind) as probe:
         try:
             probe.bind((host, port))
@@ -63,6 +64,6 @@ def free_port(
     already gives to servers not running yet), and not handed out by this process lately."""
     for _ in range(BAND // SPACING):
         port = next(_next_candidate)
-        if port not in reserved and _is_free(kind, host, port):
+        if port not in reserved and is_free(kind, host, port):
             return port
     raise RuntimeError(f"no free port in this test process's band for {host}")

@@ -9,7 +9,6 @@ can tell "the caller hung up" from "the PBX hung up". Every process is killed at
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import signal
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from ports import free_port
+from ports import free_port, is_free
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 # sipp's own guard: a party never outlives this (the test's deadline is shorter).
@@ -35,17 +34,6 @@ def sipp_binary() -> str | None:
 
 def _template(name: str) -> Template:
     return Template((SCENARIOS / name).read_text())
-
-
-def _udp_port_taken(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                return True
-            raise
-    return False
 
 
 @dataclass(frozen=True)
@@ -227,7 +215,7 @@ class Phones:
             ["-p", str(port)],
         )
         deadline = time.monotonic() + START_SECONDS
-        while not _udp_port_taken(host, port):
+        while is_free(socket.SOCK_DGRAM, host, port):
             if party.process.poll() is not None:
                 raise RuntimeError(f"sipp for {user} exited: {party.errors()}")
             if time.monotonic() > deadline:
